@@ -1,0 +1,30 @@
+// One function per subcommand. Each takes the arguments after the subcommand name and
+// returns the process exit status. Only cli/ turns an Error into a message and an exit code.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "seclearn/core/result.h"
+
+namespace seclearn::cli {
+
+int CmdLearn(std::span<char*> args);
+int CmdExport(std::span<char*> args);
+int CmdRun(std::span<char*> args);
+int CmdShow(std::span<char*> args);
+
+// Prints "seclearn: <message>" on stderr (one line).
+void PrintError(std::string_view message);
+void PrintError(const Error& error);
+void PrintWarning(std::string_view message);
+
+// The database path: --db, else $SECLEARN_DB, else ./seclearn.db.
+std::string DefaultDbPath();
+
+// Writes `content` to `path` atomically (temp file in the same directory + rename), so a
+// failure never leaves a partial output file. "-" writes to stdout.
+Result<void> WriteOutputFile(const std::string& path, std::string_view content);
+
+}  // namespace seclearn::cli

@@ -1,0 +1,1 @@
+#include "seclearn/core/json.h"

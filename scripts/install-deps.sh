@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every build, test and runtime dependency of seclearn with apt.
+# Idempotent: quiet and fast when everything is already there.
+set -euo pipefail
+
+PKGS=(
+  # build
+  cmake g++ make pkg-config
+  libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2
+  # programs the tests and benchmarks run
+  sqlite3 python3 tar gzip busybox-static strace runc apparmor
+)
+if [[ "$(uname -m)" == x86_64 ]]; then
+  PKGS+=(gcc-multilib)  # 32-bit static helper for the i386 (int 0x80) test
+fi
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+((${#missing[@]})) || exit 0
+
+SUDO=()
+[[ $(id -u) -eq 0 ]] || SUDO=(sudo)
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,59 @@
+// The SQLite store: apps, runs, and what each run learned. WAL, foreign keys on, schema
+// versioned with PRAGMA user_version and migrated forward on open.
+//
+//   auto store = Store::Open("seclearn.db");        // creates the file, not its directory
+//   auto run = store->BeginRun(info);              // app created on first use
+//   store->Flush(*run, aggregator.TakeDelta());    // one transaction; safe to call often
+//   store->EndRun(*run, RealtimeNs(), exit_status, processes);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/core/result.h"
+
+namespace seclearn {
+
+class Store {
+ public:
+  // Opens or creates the database at `path` (":memory:" for tests). A missing directory,
+  // a file that is not a SQLite database or fails integrity checks, or a schema newer than
+  // this build are errors with a message that names the path.
+  static Result<Store> Open(const std::string& path);
+  // Opens an existing database only (for export/show): a missing file is an error.
+  static Result<Store> OpenExisting(const std::string& path);
+
+  Store(Store&&) noexcept;
+  Store& operator=(Store&&) noexcept;
+  ~Store();
+
+  static int SchemaVersion();
+
+  Result<int64_t> BeginRun(const RunInfo& info);
+  // Adds the delta to the run's facts in one transaction.
+  Result<void> Flush(int64_t run_id, const FactsDelta& delta);
+  Result<void> EndRun(int64_t run_id, int64_t end_ns, int exit_status);
+
+  // Apps by name, sorted.
+  Result<std::vector<std::string>> Apps();
+  Result<bool> HasApp(std::string_view app);
+  Result<std::vector<RunSummary>> Runs(std::string_view app);
+  // Union over all runs of the app (or one run): counts summed, first_seen the minimum,
+  // sorted by (arch, nr).
+  Result<std::vector<SyscallFact>> Syscalls(std::string_view app,
+                                            std::optional<int64_t> run_id = std::nullopt);
+  Result<std::vector<ExecutableFact>> Executables(std::string_view app,
+                                                  std::optional<int64_t> run_id = std::nullopt);
+
+ private:
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace seclearn

@@ -1,0 +1,2 @@
+// live tests come with the tracer
+#include <catch2/catch.hpp>
