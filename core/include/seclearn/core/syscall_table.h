@@ -1,0 +1,44 @@
+// What seclearn knows about syscalls by name: which arguments are paths (read from the
+// tracee at the stop) and which class a call belongs to. One table sorted by name, checked at
+// compile time (strace's sysent flags, sandbox2's sorted tables); numbers come from libseccomp
+// per architecture at run time, so the same table serves x86_64, i386, x32 and aarch64.
+//
+//   const SyscallInfo* info = LookupSyscall(AUDIT_ARCH_X86_64, 257);  // openat
+//   if (info && info->path_args.first >= 0) { ... read args[info->path_args.first] ... }
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace seclearn {
+
+enum SyscallClass : uint32_t {
+  kFile = 1u << 0,     // takes or creates a path
+  kDesc = 1u << 1,     // works on a descriptor
+  kProcess = 1u << 2,  // process lifecycle
+  kNetwork = 1u << 3,
+  kCreds = 1u << 4,    // uid/gid/capabilities
+  kMount = 1u << 5,
+  kMemory = 1u << 6,
+  kSignal = 1u << 7,
+};
+
+// Argument indexes that hold a NUL-terminated path; -1 when none.
+struct PathArgs {
+  int8_t first = -1;
+  int8_t second = -1;
+};
+
+struct SyscallInfo {
+  std::string_view name;
+  uint32_t classes = 0;
+  PathArgs path_args;
+};
+
+// nullptr when the syscall is not in the table (most are: only those with something to read
+// or classify are listed).
+const SyscallInfo* LookupSyscall(std::string_view name);
+// By (arch, nr), through a per-architecture index built on first use.
+const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr);
+
+}  // namespace seclearn

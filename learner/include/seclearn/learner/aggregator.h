@@ -1,0 +1,60 @@
+// Aggregator: turns the event stream into facts. Memory grows with distinct facts (syscalls
+// per architecture, executables), never with the number of events: a run of 10M getppid
+// calls is one counter.
+//
+//   Aggregator agg;
+//   backend.Run(opts, agg);          // or wrap it in a sink that flushes agg.TakeDelta()
+//   FactsDelta d = agg.TakeDelta();  // what changed since the previous TakeDelta
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/core/syscall_event.h"
+
+namespace seclearn {
+
+class Aggregator : public EventSink {
+ public:
+  void OnSyscall(const SyscallEvent& event) override;
+  void OnTask(const TaskEvent& event) override;
+  void OnExec(const ExecEvent& event) override;
+
+  // Increments since the previous call, sorted by (arch, nr) and path.
+  FactsDelta TakeDelta();
+
+  // Totals for this run so far.
+  uint64_t total_syscalls() const { return total_syscalls_; }
+  uint64_t distinct_syscalls() const { return distinct_syscalls_; }
+  uint64_t processes() const { return processes_; }
+  // Every (arch, nr) seen in this run with its total count, sorted.
+  std::vector<SyscallFact> Syscalls() const;
+
+ private:
+  struct Counter {
+    uint64_t count = 0;
+    uint64_t flushed = 0;
+    int64_t first_seen_ns = 0;
+  };
+  // Syscall numbers are small: a dense table per architecture keeps the hot path to an index.
+  static constexpr int32_t kDense = 1024;
+  struct ArchCounters {
+    uint32_t arch = 0;
+    std::vector<Counter> dense = std::vector<Counter>(kDense);
+    std::unordered_map<int32_t, Counter> sparse;  // x32 (bit 30 set) and anything unusual
+  };
+  ArchCounters& CountersFor(uint32_t arch);
+
+  std::vector<ArchCounters> arches_;
+  ArchCounters* last_ = nullptr;
+  std::unordered_map<std::string, Counter> executables_;
+  uint64_t total_syscalls_ = 0;
+  uint64_t distinct_syscalls_ = 0;
+  uint64_t processes_ = 1;  // the workload's first process
+  uint64_t processes_flushed_ = 0;
+};
+
+}  // namespace seclearn

@@ -1,0 +1,80 @@
+#include "seclearn/learner/aggregator.h"
+
+#include <algorithm>
+
+namespace seclearn {
+
+Aggregator::ArchCounters& Aggregator::CountersFor(uint32_t arch) {
+  if (last_ != nullptr && last_->arch == arch) return *last_;
+  for (auto& a : arches_) {
+    if (a.arch == arch) return *(last_ = &a);
+  }
+  arches_.emplace_back();
+  arches_.back().arch = arch;
+  last_ = nullptr;  // emplace_back may have moved the others
+  return *(last_ = &arches_.back());
+}
+
+void Aggregator::OnSyscall(const SyscallEvent& event) {
+  ArchCounters& ac = CountersFor(event.arch);
+  Counter& c = (event.nr >= 0 && event.nr < kDense) ? ac.dense[event.nr] : ac.sparse[event.nr];
+  if (c.count == 0) {
+    c.first_seen_ns = event.time_ns;
+    ++distinct_syscalls_;
+  }
+  ++c.count;
+  ++total_syscalls_;
+}
+
+void Aggregator::OnTask(const TaskEvent& event) {
+  if (!event.is_thread) ++processes_;
+}
+
+void Aggregator::OnExec(const ExecEvent& event) {
+  if (event.exe.empty()) return;
+  Counter& c = executables_[event.exe];
+  if (c.count == 0) c.first_seen_ns = event.time_ns;
+  ++c.count;
+}
+
+FactsDelta Aggregator::TakeDelta() {
+  FactsDelta d;
+  for (auto& ac : arches_) {
+    auto take = [&](int32_t nr, Counter& c) {
+      if (c.count == c.flushed) return;
+      d.syscalls.push_back({ac.arch, nr, c.count - c.flushed, c.first_seen_ns});
+      c.flushed = c.count;
+    };
+    for (int32_t nr = 0; nr < kDense; ++nr) take(nr, ac.dense[nr]);
+    for (auto& [nr, c] : ac.sparse) take(nr, c);
+  }
+  std::sort(d.syscalls.begin(), d.syscalls.end(), [](const auto& a, const auto& b) {
+    return a.arch != b.arch ? a.arch < b.arch : a.nr < b.nr;
+  });
+  for (auto& [path, c] : executables_) {
+    if (c.count == c.flushed) continue;
+    d.executables.push_back({path, c.count - c.flushed, c.first_seen_ns});
+    c.flushed = c.count;
+  }
+  std::sort(d.executables.begin(), d.executables.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  d.new_processes = processes_ - processes_flushed_;
+  processes_flushed_ = processes_;
+  return d;
+}
+
+std::vector<SyscallFact> Aggregator::Syscalls() const {
+  std::vector<SyscallFact> out;
+  for (const auto& ac : arches_) {
+    for (int32_t nr = 0; nr < kDense; ++nr)
+      if (ac.dense[nr].count) out.push_back({ac.arch, nr, ac.dense[nr].count, ac.dense[nr].first_seen_ns});
+    for (const auto& [nr, c] : ac.sparse)
+      if (c.count) out.push_back({ac.arch, nr, c.count, c.first_seen_ns});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.arch != b.arch ? a.arch < b.arch : a.nr < b.nr;
+  });
+  return out;
+}
+
+}  // namespace seclearn

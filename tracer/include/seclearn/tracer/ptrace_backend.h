@@ -1,0 +1,63 @@
+// The ptrace backend: runs a command and reports every syscall of every task it creates.
+//
+// One stop per syscall: the child installs a seccomp filter returning SECCOMP_RET_TRACE just
+// before exec, the tracer attaches with PTRACE_SEIZE and PTRACE_O_TRACESECCOMP, and reads
+// each call with PTRACE_GET_SYSCALL_INFO (arch, nr, args, ip, sp). A syscall-exit stop is
+// requested only for calls whose result the learner needs (path syscalls). strace -f pays two
+// stops per call.
+//
+//   PtraceBackend backend;
+//   TraceOptions opts{.argv = {"sh", "-c", "ls"}, .exe = "/usr/bin/sh"};
+//   Result<TraceResult> r = backend.Run(opts, sink);   // sink gets every event
+//   if (r) return ExitCodeForWaitStatus(r->wait_status);
+//
+// Signals: signals for the workload are delivered as the kernel would; group-stops are kept
+// with PTRACE_LISTEN, so SIGSTOP/SIGTSTP/SIGCONT behave as without tracing. SIGINT, SIGTERM,
+// SIGHUP and SIGQUIT sent to seclearn (not from the terminal, which already signals the whole
+// foreground group) are forwarded to the workload; the run ends when the workload does.
+// PTRACE_O_EXITKILL: if seclearn itself dies, the workload is killed, never left stopped.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "seclearn/core/result.h"
+#include "seclearn/core/syscall_event.h"
+
+namespace seclearn {
+
+struct TraceOptions {
+  std::vector<std::string> argv;  // argv[0] as the workload will see it
+  std::string exe;                // resolved path to execute (FindExecutable)
+  // PR_SET_NO_NEW_PRIVS before the filter. Required unless the tracer has CAP_SYS_ADMIN;
+  // the CLI sets it for non-root users only, so setuid binaries keep working under root.
+  bool no_new_privs = false;
+  // Wait for the result of path-taking syscalls (one extra stop for those calls only).
+  bool want_path_results = true;
+};
+
+struct TraceResult {
+  int wait_status = 0;       // of the workload's first process
+  uint64_t syscalls = 0;     // seccomp stops seen
+  uint64_t processes = 0;    // thread groups seen, the first included
+  uint64_t threads = 0;      // tasks seen, the first included
+  int64_t duration_ns = 0;
+  int forwarded_signal = 0;  // last signal forwarded to the workload, 0 if none
+};
+
+class PtraceBackend {
+ public:
+  // Runs opts.exe under the tracer until the first process and every task it created have
+  // exited. Errors: kExec (execve failed: code is its errno) or kErrno (tracer set-up).
+  Result<TraceResult> Run(const TraceOptions& opts, EventSink& sink);
+};
+
+// Reads a NUL-terminated string of at most max_len bytes at `addr` in process `pid`
+// (process_vm_readv, page by page so an unmapped tail does not fail the whole read).
+// Returns false if nothing could be read.
+bool ReadTraceeString(pid_t pid, uint64_t addr, std::string* out, size_t max_len = 4096);
+
+}  // namespace seclearn
