@@ -28,3 +28,9 @@ std::string DefaultDbPath();
 Result<void> WriteOutputFile(const std::string& path, std::string_view content);
 
 }  // namespace seclearn::cli
+
+namespace seclearn::cli {
+// App names become file names and profile names: letters, digits, '.', '_', '-', 1-128 long,
+// not starting with '.' or '-'.
+bool ValidAppName(std::string_view name);
+}  // namespace seclearn::cli

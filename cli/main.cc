@@ -1,1 +1,54 @@
-int main() { return 0; }
+// seclearn: learn minimal seccomp profiles by tracing real workloads.
+#include <cstdio>
+#include <cstring>
+#include <span>
+#include <string_view>
+
+#include "commands.h"
+#include "seclearn/core/exec.h"
+
+namespace {
+
+constexpr const char* kHelp = R"(usage: seclearn COMMAND [OPTIONS]
+
+Learns what a workload needs by tracing it, and emits minimal security profiles.
+
+commands:
+  learn     run a command under the tracer and record its syscalls into the database
+  export    emit a minimal profile (Docker/OCI seccomp JSON) from what was learned
+  run       run a command under a Docker/OCI seccomp profile (to prove a profile)
+  show      list apps, or an app's runs, syscalls and executables
+
+  seclearn COMMAND --help   options of one command
+  seclearn --version
+
+database: --db PATH, else $SECLEARN_DB, else ./seclearn.db (SQLite)
+exit status: learn and run pass the workload's status through (128+N for signal N);
+125 seclearn failed, 126 command not executable, 127 command not found.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace seclearn;
+  if (argc < 2) {
+    std::fputs(kHelp, stderr);
+    return kExitSeclearnFailure;
+  }
+  const std::string_view cmd = argv[1];
+  std::span<char*> rest(argv + 2, static_cast<size_t>(argc - 2));
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::fputs(kHelp, stdout);
+    return 0;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    std::printf("seclearn %s\n", SECLEARN_VERSION);
+    return 0;
+  }
+  if (cmd == "learn") return cli::CmdLearn(rest);
+  if (cmd == "export") return cli::CmdExport(rest);
+  if (cmd == "run") return cli::CmdRun(rest);
+  if (cmd == "show") return cli::CmdShow(rest);
+  cli::PrintError(std::string("unknown command '") + std::string(cmd) + "' (see seclearn --help)");
+  return kExitSeclearnFailure;
+}

@@ -1,0 +1,34 @@
+// Runtime base sets: the syscalls an OCI runtime itself makes after it installs the
+// container's seccomp filter and before the workload's execve. A profile that lacks them
+// stops the container from starting, whatever the workload needs. The sets are data files
+// (data/runtime/<runtime>.json, embedded at build time), each with how it was measured.
+//
+//   auto base = LoadRuntimeBase("runc", /*no_new_privileges=*/false);
+//   for (const auto& name : base->names) ...
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seclearn/core/result.h"
+
+namespace seclearn {
+
+struct RuntimeBase {
+  std::string runtime;     // "runc", "crun"; "docker" resolves to the runtime it uses
+  std::string versions;    // "1.1.x"
+  std::string provenance;  // how the set was measured
+  std::string source;      // the data file it came from
+  bool no_new_privileges = false;
+  std::vector<std::string> names;  // sorted, unique, x86_64 names
+};
+
+// runtime: "runc", "crun" or "docker" (Docker's default runtime is runc). With
+// no_new_privileges the runtime installs the filter later and needs fewer syscalls; without
+// it (docker run's default) the earlier install also needs setuid/setgid/capset and friends.
+Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privileges);
+// The runtimes LoadRuntimeBase knows, for --help and errors.
+std::vector<std::string> KnownRuntimes();
+
+}  // namespace seclearn

@@ -1,0 +1,43 @@
+// Learned syscalls -> a minimal Docker/OCI seccomp profile: deny by default (EPERM), allow
+// exactly the names observed, and list the native architecture plus the compat ones the
+// workload actually used (a call from any other architecture kills the process). The runtime's
+// own post-filter syscalls, when asked for, are a second rule with a comment, so a reader sees
+// which names the workload needed and which the runtime did.
+//
+//   SeccompExportOptions o;
+//   o.app = "web";
+//   o.runtime = *LoadRuntimeBase("runc", false);
+//   SeccompProfile p = BuildMinimalSeccomp(store.Syscalls("web").value(), o);
+//   std::string json = WriteSeccompProfile(p);   // same facts -> same bytes
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/emitter/runtime_base.h"
+#include "seclearn/emitter/seccomp_profile.h"
+
+namespace seclearn {
+
+struct SeccompExportOptions {
+  std::string app;
+  size_t runs = 0;  // how many runs the facts come from, for the comment
+  std::optional<RuntimeBase> runtime;
+  uint32_t native_arch = 0;  // 0: this machine's
+};
+
+struct SeccompExport {
+  SeccompProfile profile;
+  size_t workload_names = 0;
+  size_t runtime_names = 0;  // added for the runtime only
+  // Syscall numbers libseccomp has no name for: they cannot be written in a profile.
+  std::vector<std::string> unnamed;
+};
+
+SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
+                                  const SeccompExportOptions& options);
+
+}  // namespace seclearn

@@ -1,0 +1,75 @@
+#include "seclearn/emitter/runtime_base.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "runtime_data.h"
+#include "seclearn/core/json.h"
+
+namespace seclearn {
+namespace {
+
+Result<void> AppendNames(const Json& set, std::string_view where, std::vector<std::string>* out) {
+  if (!set.is_object()) return ParseError(fmt::format("{}: expected an object", where));
+  for (const auto& [key, list] : set.AsObject()) {
+    if (!list.is_array()) continue;  // only lists of names count; other keys are notes
+    for (const Json& n : list.AsArray()) {
+      if (!n.is_string())
+        return ParseError(fmt::format("{}:{}:{}: names must be strings", where, n.pos().line,
+                                      n.pos().col));
+      out->push_back(n.AsString());
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> KnownRuntimes() {
+  std::vector<std::string> out = {"docker"};
+  for (const auto& f : EmbeddedRuntimeData()) {
+    std::string_view n = f.name;
+    n = n.substr(0, n.find('.'));
+    out.emplace_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privileges) {
+  // Docker (apt docker.io) runs containers with runc.
+  const std::string_view wanted = runtime == "docker" ? "runc" : runtime;
+  for (const auto& f : EmbeddedRuntimeData()) {
+    std::string_view stem = f.name.substr(0, f.name.find('.'));
+    std::string_view base = stem.substr(0, stem.find('-'));
+    if (base != wanted) continue;
+    auto doc = ParseJson(f.content, f.name);
+    if (!doc) return doc.error();
+    RuntimeBase out;
+    out.runtime = std::string(runtime);
+    out.source = fmt::format("data/runtime/{}", f.name);
+    out.no_new_privileges = no_new_privileges;
+    if (const Json* v = doc->Find("versions"); v && v->is_string()) out.versions = v->AsString();
+    if (const Json* p = doc->Find("provenance"); p && p->is_string()) out.provenance = p->AsString();
+    const char* key = no_new_privileges ? "no_new_privileges" : "privileged_path";
+    const Json* set = doc->Find(key);
+    if (set == nullptr) return ParseError(fmt::format("{}: no \"{}\" set", f.name, key));
+    if (auto r = AppendNames(*set, f.name, &out.names); !r) return r.error();
+    if (!no_new_privileges) {
+      // Without no_new_privileges the filter goes in earlier, so everything done after the
+      // late install happens under it too.
+      if (const Json* late = doc->Find("no_new_privileges"))
+        if (auto r = AppendNames(*late, f.name, &out.names); !r) return r.error();
+    }
+    std::sort(out.names.begin(), out.names.end());
+    out.names.erase(std::unique(out.names.begin(), out.names.end()), out.names.end());
+    return out;
+  }
+  std::string known;
+  for (const auto& r : KnownRuntimes()) known += (known.empty() ? "" : ", ") + r;
+  return UsageError(fmt::format("unknown runtime '{}' (known: none, {})", runtime, known));
+}
+
+}  // namespace seclearn
