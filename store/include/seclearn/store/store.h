@@ -4,7 +4,7 @@
 //   auto store = Store::Open("seclearn.db");        // creates the file, not its directory
 //   auto run = store->BeginRun(info);              // app created on first use
 //   store->Flush(*run, aggregator.TakeDelta());    // one transaction; safe to call often
-//   store->EndRun(*run, RealtimeNs(), exit_status, processes);
+//   store->EndRun(*run, RealtimeNs(), exit_status);      // end_ns stays unset if we die
 #pragma once
 
 #include <cstdint>
@@ -53,6 +53,7 @@ class Store {
  private:
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
+  static Result<Store> OpenImpl(const std::string& path, bool create);
   std::unique_ptr<Impl> impl_;
 };
 

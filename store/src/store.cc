@@ -1,0 +1,459 @@
+#include "seclearn/store/store.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <string_view>
+#include <utility>
+
+#include "seclearn/store/sqlite.h"
+
+namespace seclearn {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// "SLRN": marks the file as seclearn's so that another program's database is not migrated.
+constexpr int64_t kApplicationId = 0x534c524e;
+
+// Append-only: migration i takes the schema from version i to i + 1, and user_version is the
+// number applied. Never edit a released entry; add one.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    // v1: apps, runs and their argv, syscalls and executables per run.
+    R"sql(
+CREATE TABLE apps (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_ns INTEGER NOT NULL
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+  backend TEXT NOT NULL,
+  kernel TEXT NOT NULL,
+  host TEXT NOT NULL,
+  start_ns INTEGER NOT NULL,
+  end_ns INTEGER,
+  exit_status INTEGER,
+  processes INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_app ON runs(app_id);
+CREATE TABLE run_args (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  arg TEXT NOT NULL,
+  PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
+CREATE TABLE run_syscalls (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  arch INTEGER NOT NULL,
+  nr INTEGER NOT NULL,
+  name TEXT,
+  count INTEGER NOT NULL,
+  first_seen_ns INTEGER NOT NULL,
+  PRIMARY KEY (run_id, arch, nr)
+) WITHOUT ROWID;
+CREATE TABLE run_executables (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  first_seen_ns INTEGER NOT NULL,
+  PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+)sql",
+};
+
+constexpr std::string_view kUpsertSyscallSql = R"sql(
+INSERT INTO run_syscalls (run_id, arch, nr, count, first_seen_ns) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (run_id, arch, nr) DO UPDATE SET
+  count = count + excluded.count,
+  first_seen_ns = min(first_seen_ns, excluded.first_seen_ns)
+)sql";
+
+constexpr std::string_view kUpsertExecutableSql = R"sql(
+INSERT INTO run_executables (run_id, path, count, first_seen_ns) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (run_id, path) DO UPDATE SET
+  count = count + excluded.count,
+  first_seen_ns = min(first_seen_ns, excluded.first_seen_ns)
+)sql";
+
+constexpr std::string_view kAddProcessesSql =
+    "UPDATE runs SET processes = processes + ?2 WHERE id = ?1";
+
+bool IsInMemory(const std::string& path) { return path.empty() || path == ":memory:"; }
+
+Error StoreError(int rc, std::string context) {
+  return Error{ErrorDomain::kSqlite, rc, std::move(context)};
+}
+
+// SQLite would report a missing directory as "unable to open database file"; say which
+// directory instead, and leave creating it to the user (a typo should not grow a tree).
+Result<void> CheckParentDirectory(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) return {};
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return StoreError(
+          SQLITE_CANTOPEN,
+          fmt::format("{}: directory {} does not exist (create it first)", path, dir.string()));
+    }
+    return ErrnoError(err, fmt::format("{}: directory {}", path, dir.string()));
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return StoreError(SQLITE_CANTOPEN,
+                      fmt::format("{}: {} is not a directory", path, dir.string()));
+  }
+  return {};
+}
+
+// SQLite opens garbage lazily: preparing the first statement (which reads the schema) or
+// stepping it reports SQLITE_NOTADB or SQLITE_CORRUPT.
+Result<void> QuickCheck(Database& db) {
+  auto corrupt = [&](int rc, std::string_view what) {
+    return StoreError(rc, fmt::format("{}: database is corrupt ({})", db.path(), what));
+  };
+  auto as_corrupt = [&](const Error& error) {
+    if (error.code == SQLITE_NOTADB || error.code == SQLITE_CORRUPT) {
+      return corrupt(error.code, sqlite3_errstr(error.code));
+    }
+    return error;
+  };
+  auto stmt = db.Prepare("PRAGMA quick_check");
+  if (!stmt) return as_corrupt(stmt.error());
+  auto row = stmt->Step();
+  if (!row) return as_corrupt(row.error());
+  if (*row && stmt->ColumnText(0) != "ok") return corrupt(SQLITE_CORRUPT, stmt->ColumnText(0));
+  return {};
+}
+
+Result<void> Migrate(Database& db) {
+  const int64_t known = static_cast<int64_t>(kMigrations.size());
+  auto newer = [&](int64_t version) {
+    return StoreError(SQLITE_ERROR,
+                      fmt::format("{}: schema version {} is newer than this seclearn ({}); "
+                                  "upgrade seclearn",
+                                  db.path(), version, known));
+  };
+  auto app_id = db.QueryInt64("PRAGMA application_id");
+  if (!app_id) return app_id.error();
+  if (*app_id != 0 && *app_id != kApplicationId) {
+    return StoreError(
+        SQLITE_ERROR,
+        fmt::format("{}: not a seclearn database (application_id {:#x})", db.path(), *app_id));
+  }
+  auto version = db.QueryInt64("PRAGMA user_version");
+  if (!version) return version.error();
+  if (*version > known) return newer(*version);
+  if (*version == known) return {};
+
+  // Re-read under the write lock: another process may have migrated meanwhile.
+  auto tx = Transaction::Begin(db);
+  if (!tx) return tx.error();
+  version = db.QueryInt64("PRAGMA user_version");
+  if (!version) return version.error();
+  if (*version > known) return newer(*version);
+  if (*version == 0) {
+    auto tables = db.QueryInt64("SELECT count(*) FROM sqlite_schema");
+    if (!tables) return tables.error();
+    if (*tables != 0) {
+      return StoreError(
+          SQLITE_ERROR,
+          fmt::format("{}: not a seclearn database (it has other tables)", db.path()));
+    }
+    if (auto r = db.Exec(fmt::format("PRAGMA application_id = {}", kApplicationId)); !r) {
+      return r.error();
+    }
+  }
+  for (int64_t v = *version; v < known; ++v) {
+    if (auto r = db.Exec(std::string(kMigrations[static_cast<size_t>(v)])); !r) {
+      return StoreError(r.error().code, fmt::format("{} (migrating to schema version {})",
+                                                    r.error().context, v + 1));
+    }
+  }
+  if (auto r = db.Exec(fmt::format("PRAGMA user_version = {}", known)); !r) return r.error();
+  return tx->Commit();
+}
+
+Result<Database> OpenDatabase(const std::string& path, bool create) {
+  bool existed = false;
+  if (!IsInMemory(path)) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      existed = st.st_size > 0;
+    } else if (!create && errno == ENOENT) {
+      return StoreError(SQLITE_CANTOPEN,
+                        fmt::format("{}: no such database (learn something first)", path));
+    } else if (create) {
+      if (auto r = CheckParentDirectory(path); !r) return r.error();
+    }
+  }
+  auto db = Database::Open(
+      path, create ? sqlite::OpenMode::kReadWriteCreate : sqlite::OpenMode::kReadWrite);
+  if (!db) return db.error();
+  if (existed) {
+    if (auto r = QuickCheck(*db); !r) return r.error();
+  }
+  // WAL: readers (export, show) do not block the learner's flushes, and a learner killed
+  // mid-flush loses at most that flush. NORMAL is durable enough with WAL: a power cut may
+  // lose the last commits, never corrupt the file.
+  if (!IsInMemory(path)) {
+    if (auto r = db->Exec("PRAGMA journal_mode = WAL"); !r) return r.error();
+  }
+  if (auto r = db->Exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON"); !r) {
+    return r.error();
+  }
+  if (auto r = Migrate(*db); !r) return r.error();
+  return db;
+}
+
+// The only constraint a flush can break is the foreign key to runs.
+Error NoSuchRunIfConstraint(Error error, int64_t run_id) {
+  if (error.code == SQLITE_CONSTRAINT) return UsageError(fmt::format("no run {}", run_id));
+  return error;
+}
+
+}  // namespace
+
+struct Store::Impl {
+  Database db;  // first: destroyed after the statements below
+  // Flush runs every second: its statements are prepared once.
+  Statement upsert_syscall;
+  Statement upsert_executable;
+  Statement add_processes;
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+int Store::SchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+Result<Store> Store::Open(const std::string& path) { return OpenImpl(path, true); }
+
+Result<Store> Store::OpenExisting(const std::string& path) { return OpenImpl(path, false); }
+
+Result<Store> Store::OpenImpl(const std::string& path, bool create) {
+  auto db = OpenDatabase(path, create);
+  if (!db) return db.error();
+  auto upsert_syscall = db->Prepare(kUpsertSyscallSql);
+  if (!upsert_syscall) return upsert_syscall.error();
+  auto upsert_executable = db->Prepare(kUpsertExecutableSql);
+  if (!upsert_executable) return upsert_executable.error();
+  auto add_processes = db->Prepare(kAddProcessesSql);
+  if (!add_processes) return add_processes.error();
+  return Store(
+      std::make_unique<Impl>(Impl{std::move(*db), std::move(*upsert_syscall),
+                                  std::move(*upsert_executable), std::move(*add_processes)}));
+}
+
+Result<int64_t> Store::BeginRun(const RunInfo& info) {
+  if (info.app.empty()) return UsageError("the app name must not be empty");
+  Database& db = impl_->db;
+  auto tx = Transaction::Begin(db);
+  if (!tx) return tx.error();
+
+  auto add_app = db.Prepare(
+      "INSERT INTO apps (name, created_ns) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING");
+  if (!add_app) return add_app.error();
+  add_app->BindText(1, info.app).BindInt64(2, info.start_ns);
+  if (auto r = add_app->Run(); !r) return r.error();
+
+  auto add_run = db.Prepare(R"sql(
+INSERT INTO runs (app_id, backend, kernel, host, start_ns)
+SELECT id, ?2, ?3, ?4, ?5 FROM apps WHERE name = ?1
+)sql");
+  if (!add_run) return add_run.error();
+  add_run->BindText(1, info.app)
+      .BindText(2, info.backend)
+      .BindText(3, info.kernel)
+      .BindText(4, info.host)
+      .BindInt64(5, info.start_ns);
+  if (auto r = add_run->Run(); !r) return r.error();
+  const int64_t run_id = db.LastInsertRowid();
+
+  auto add_arg = db.Prepare("INSERT INTO run_args (run_id, idx, arg) VALUES (?1, ?2, ?3)");
+  if (!add_arg) return add_arg.error();
+  for (size_t i = 0; i < info.argv.size(); ++i) {
+    add_arg->Reset();
+    add_arg->BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(i)).BindText(3, info.argv[i]);
+    if (auto r = add_arg->Run(); !r) return r.error();
+  }
+  if (auto r = tx->Commit(); !r) return r.error();
+  return run_id;
+}
+
+Result<void> Store::Flush(int64_t run_id, const FactsDelta& delta) {
+  if (delta.empty()) return {};
+  Impl& s = *impl_;
+  auto tx = Transaction::Begin(s.db);
+  if (!tx) return tx.error();
+  for (const SyscallFact& f : delta.syscalls) {
+    s.upsert_syscall.Reset();
+    s.upsert_syscall.BindInt64(1, run_id)
+        .BindInt64(2, f.arch)
+        .BindInt64(3, f.nr)
+        .BindInt64(4, static_cast<int64_t>(f.count))
+        .BindInt64(5, f.first_seen_ns);
+    if (auto r = s.upsert_syscall.Run(); !r) return NoSuchRunIfConstraint(r.error(), run_id);
+  }
+  for (const ExecutableFact& f : delta.executables) {
+    s.upsert_executable.Reset();
+    s.upsert_executable.BindInt64(1, run_id)
+        .BindText(2, f.path)
+        .BindInt64(3, static_cast<int64_t>(f.count))
+        .BindInt64(4, f.first_seen_ns);
+    if (auto r = s.upsert_executable.Run(); !r) return NoSuchRunIfConstraint(r.error(), run_id);
+  }
+  if (delta.new_processes != 0) {
+    s.add_processes.Reset();
+    s.add_processes.BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(delta.new_processes));
+    if (auto r = s.add_processes.Run(); !r) return r.error();
+    if (s.db.Changes() == 0) return UsageError(fmt::format("no run {}", run_id));
+  }
+  return tx->Commit();
+}
+
+Result<void> Store::EndRun(int64_t run_id, int64_t end_ns, int exit_status) {
+  Database& db = impl_->db;
+  auto stmt = db.Prepare("UPDATE runs SET end_ns = ?2, exit_status = ?3 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  stmt->BindInt64(1, run_id).BindInt64(2, end_ns).BindInt64(3, exit_status);
+  if (auto r = stmt->Run(); !r) return r.error();
+  if (db.Changes() == 0) return UsageError(fmt::format("no run {}", run_id));
+  return {};
+}
+
+Result<std::vector<std::string>> Store::Apps() {
+  auto stmt = impl_->db.Prepare("SELECT name FROM apps ORDER BY name");
+  if (!stmt) return stmt.error();
+  std::vector<std::string> apps;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    apps.push_back(stmt->ColumnText(0));
+  }
+  return apps;
+}
+
+Result<bool> Store::HasApp(std::string_view app) {
+  auto stmt = impl_->db.Prepare("SELECT 1 FROM apps WHERE name = ?1");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app);
+  return stmt->Step();
+}
+
+Result<std::vector<RunSummary>> Store::Runs(std::string_view app) {
+  Database& db = impl_->db;
+  // One snapshot for both queries, while a learner may be adding runs.
+  auto tx = Transaction::Begin(db, Transaction::Mode::kDeferred);
+  if (!tx) return tx.error();
+  auto runs = db.Prepare(R"sql(
+SELECT r.id, r.backend, r.kernel, r.host, r.start_ns, r.end_ns, r.exit_status, r.processes,
+       (SELECT count(*) FROM run_syscalls s WHERE s.run_id = r.id)
+FROM runs r JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1
+ORDER BY r.id
+)sql");
+  if (!runs) return runs.error();
+  runs->BindText(1, app);
+  std::vector<RunSummary> result;
+  std::map<int64_t, size_t> index_of;
+  while (true) {
+    auto row = runs->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    RunSummary& run = result.emplace_back();
+    run.run_id = runs->ColumnInt64(0);
+    run.app = std::string(app);
+    run.backend = runs->ColumnText(1);
+    run.kernel = runs->ColumnText(2);
+    run.host = runs->ColumnText(3);
+    run.start_ns = runs->ColumnInt64(4);
+    run.end_ns = runs->ColumnOptionalInt64(5);
+    if (auto status = runs->ColumnOptionalInt64(6)) run.exit_status = static_cast<int>(*status);
+    run.processes = static_cast<uint64_t>(runs->ColumnInt64(7));
+    run.distinct_syscalls = static_cast<uint64_t>(runs->ColumnInt64(8));
+    index_of[run.run_id] = result.size() - 1;
+  }
+
+  auto args = db.Prepare(R"sql(
+SELECT ra.run_id, ra.arg
+FROM run_args ra JOIN runs r ON r.id = ra.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1
+ORDER BY ra.run_id, ra.idx
+)sql");
+  if (!args) return args.error();
+  args->BindText(1, app);
+  while (true) {
+    auto row = args->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    if (auto it = index_of.find(args->ColumnInt64(0)); it != index_of.end()) {
+      result[it->second].argv.push_back(args->ColumnText(1));
+    }
+  }
+  if (auto r = tx->Commit(); !r) return r.error();
+  return result;
+}
+
+Result<std::vector<SyscallFact>> Store::Syscalls(std::string_view app,
+                                                 std::optional<int64_t> run_id) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT s.arch, s.nr, sum(s.count), min(s.first_seen_ns)
+FROM run_syscalls s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2)
+GROUP BY s.arch, s.nr
+ORDER BY s.arch, s.nr
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  std::vector<SyscallFact> facts;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    SyscallFact& f = facts.emplace_back();
+    f.arch = static_cast<uint32_t>(stmt->ColumnInt64(0));
+    f.nr = static_cast<int32_t>(stmt->ColumnInt64(1));
+    f.count = static_cast<uint64_t>(stmt->ColumnInt64(2));
+    f.first_seen_ns = stmt->ColumnInt64(3);
+  }
+  return facts;
+}
+
+Result<std::vector<ExecutableFact>> Store::Executables(std::string_view app,
+                                                       std::optional<int64_t> run_id) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT e.path, sum(e.count), min(e.first_seen_ns)
+FROM run_executables e JOIN runs r ON r.id = e.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1 AND (?2 IS NULL OR e.run_id = ?2)
+GROUP BY e.path
+ORDER BY e.path
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  std::vector<ExecutableFact> facts;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    ExecutableFact& f = facts.emplace_back();
+    f.path = stmt->ColumnText(0);
+    f.count = static_cast<uint64_t>(stmt->ColumnInt64(1));
+    f.first_seen_ns = stmt->ColumnInt64(2);
+  }
+  return facts;
+}
+
+}  // namespace seclearn
