@@ -212,11 +212,12 @@ int CmdLearn(std::span<char*> args) {
   if (!quiet) {
     const Aggregator& agg = sink.aggregator();
     std::fprintf(stderr,
-                 "seclearn: %s run %lld: %llu distinct syscalls, %llu processes, %llu calls in "
+                 "seclearn: %s run %lld: %llu distinct syscalls, %llu process%s, %llu calls in "
                  "%.2fs, exit %d (%s)\n",
                  app->c_str(), static_cast<long long>(sink.run_id()),
                  static_cast<unsigned long long>(agg.distinct_syscalls()),
                  static_cast<unsigned long long>(result->processes),
+                 result->processes == 1 ? "" : "es",
                  static_cast<unsigned long long>(agg.total_syscalls()),
                  static_cast<double>(result->duration_ns) / 1e9, exit_status, db_path.c_str());
   }

@@ -18,7 +18,7 @@ shift
 (($#)) || set -- /bin/true
 
 busybox=/bin/busybox  # Debian's busybox-static; a dynamic busybox would not run in the rootfs
-for tool in runc python3 "$busybox"; do
+for tool in runc /usr/bin/python3 "$busybox"; do
   if ! command -v "$tool" >/dev/null; then
     echo "$0: $tool not found: run scripts/install-deps.sh" >&2
     exit 1
@@ -38,7 +38,7 @@ chroot "$rootfs" /bin/busybox --install -s /bin
 
 rm -f "$dir/config.json"
 runc spec --bundle "$dir"
-python3 - "$dir/config.json" "$@" <<'EOF'
+/usr/bin/python3 - "$dir/config.json" "$@" <<'EOF'
 import json
 import sys
 

@@ -1,0 +1,121 @@
+// Golden-file tests for the minimal seccomp export. SECLEARN_UPDATE_GOLDEN=1 rewrites them.
+#include <linux/audit.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "seclearn/core/arch.h"
+#include "seclearn/emitter/runtime_base.h"
+#include "seclearn/emitter/seccomp_export.h"
+#include "seclearn/emitter/seccomp_profile.h"
+
+namespace seclearn {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void CheckGolden(const std::string& name, const std::string& got) {
+  const std::string path = std::string(SECLEARN_GOLDEN_DIR) + "/" + name;
+  if (std::getenv("SECLEARN_UPDATE_GOLDEN")) {
+    std::ofstream(path, std::ios::binary) << got;
+  }
+  const std::string want = ReadFile(path);
+  REQUIRE_FALSE(want.empty());
+  CHECK(got == want);
+}
+
+SyscallFact Fact(uint32_t arch, const char* name, uint64_t count = 1) {
+  return SyscallFact{arch, *SyscallNumber(arch, name), count, 1};
+}
+
+std::vector<SyscallFact> ShellFacts() {
+  return {Fact(AUDIT_ARCH_X86_64, "read", 10), Fact(AUDIT_ARCH_X86_64, "write"),
+          Fact(AUDIT_ARCH_X86_64, "execve"),   Fact(AUDIT_ARCH_X86_64, "exit_group"),
+          Fact(AUDIT_ARCH_X86_64, "openat"),   Fact(AUDIT_ARCH_X86_64, "close"),
+          Fact(AUDIT_ARCH_X86_64, "futex"),    Fact(AUDIT_ARCH_I386, "getppid", 3)};
+}
+
+}  // namespace
+
+TEST_CASE("minimal seccomp export matches the golden file", "[unit][emitter]") {
+  SeccompExportOptions o;
+  o.app = "shell";
+  o.runs = 2;
+  o.native_arch = AUDIT_ARCH_X86_64;
+  SeccompExport e = BuildMinimalSeccomp(ShellFacts(), o);
+  CHECK(e.workload_names == 8);
+  CHECK(e.runtime_names == 0);
+  const std::string json = WriteSeccompProfile(e.profile);
+  CheckGolden("seccomp_minimal.json", json);
+
+  // Reads back to the same profile, and writing is deterministic.
+  auto back = ParseSeccompProfile(json, "golden");
+  REQUIRE(back.has_value());
+  CHECK(*back == e.profile);
+  CHECK(WriteSeccompProfile(BuildMinimalSeccomp(ShellFacts(), o).profile) == json);
+}
+
+TEST_CASE("the runtime rule holds only names the workload did not need", "[unit][emitter]") {
+  auto base = LoadRuntimeBase("runc", /*no_new_privileges=*/true);
+  REQUIRE(base.has_value());
+  SeccompExportOptions o;
+  o.app = "shell";
+  o.runs = 1;
+  o.native_arch = AUDIT_ARCH_X86_64;
+  o.runtime = *base;
+  SeccompExport e = BuildMinimalSeccomp(ShellFacts(), o);
+  REQUIRE(e.profile.syscalls.size() == 2);
+  const auto& workload = e.profile.syscalls[0].names;
+  const auto& runtime = e.profile.syscalls[1].names;
+  for (const auto& n : runtime)
+    CHECK(std::find(workload.begin(), workload.end(), n) == workload.end());
+  // Union is the workload's names plus the runtime's.
+  std::set<std::string> all(workload.begin(), workload.end());
+  all.insert(runtime.begin(), runtime.end());
+  for (const auto& n : base->names) CHECK(all.count(n) == 1);
+  CHECK(e.profile.syscalls[1].comment.find("runc") != std::string::npos);
+  CheckGolden("seccomp_runc_nnp.json", WriteSeccompProfile(e.profile));
+}
+
+TEST_CASE("runtime base sets: privileged path is a superset of the late install",
+          "[unit][emitter]") {
+  auto late = LoadRuntimeBase("runc", true);
+  auto early = LoadRuntimeBase("runc", false);
+  auto docker = LoadRuntimeBase("docker", false);
+  REQUIRE(late.has_value());
+  REQUIRE(early.has_value());
+  REQUIRE(docker.has_value());
+  CHECK(docker->names == early->names);
+  for (const auto& n : late->names)
+    CHECK(std::find(early->names.begin(), early->names.end(), n) != early->names.end());
+  for (const char* n : {"setuid", "setgid", "setgroups", "capset"})
+    CHECK(std::find(early->names.begin(), early->names.end(), n) != early->names.end());
+  for (const auto& n : early->names) CHECK(SyscallNumber(AUDIT_ARCH_X86_64, n).has_value());
+  CHECK_FALSE(LoadRuntimeBase("nosuchruntime", false).has_value());
+  CHECK(LoadRuntimeBase("crun", true).has_value());
+}
+
+TEST_CASE("architectures: native first, then the compat ones seen", "[unit][emitter]") {
+  SeccompExportOptions o;
+  o.app = "a";
+  o.native_arch = AUDIT_ARCH_X86_64;
+  auto only_native = BuildMinimalSeccomp({Fact(AUDIT_ARCH_X86_64, "read")}, o);
+  CHECK(only_native.profile.architectures == std::vector<std::string>{"SCMP_ARCH_X86_64"});
+  auto with_i386 = BuildMinimalSeccomp(ShellFacts(), o);
+  CHECK(with_i386.profile.architectures ==
+        std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"});
+  auto unnamed = BuildMinimalSeccomp({SyscallFact{AUDIT_ARCH_X86_64, 4000, 1, 1}}, o);
+  CHECK(unnamed.unnamed == std::vector<std::string>{"x86_64 4000"});
+  CHECK(unnamed.profile.syscalls.empty());
+}
+
+}  // namespace seclearn

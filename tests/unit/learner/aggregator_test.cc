@@ -1,0 +1,90 @@
+#include <linux/audit.h>
+
+#include <catch2/catch.hpp>
+
+#include "seclearn/core/arch.h"
+#include "seclearn/learner/aggregator.h"
+
+namespace seclearn {
+namespace {
+
+SyscallEvent Call(uint32_t arch, int32_t nr, int64_t t) {
+  SyscallEvent e;
+  e.arch = arch;
+  e.nr = nr;
+  e.time_ns = t;
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("aggregation counts per (arch, nr) and keeps the first time", "[unit][learner]") {
+  Aggregator agg;
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 110, 30));
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 110, 10));
+  agg.OnSyscall(Call(AUDIT_ARCH_I386, 64, 20));
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 0, 40));
+  CHECK(agg.total_syscalls() == 4);
+  CHECK(agg.distinct_syscalls() == 3);
+
+  FactsDelta d = agg.TakeDelta();
+  REQUIRE(d.syscalls.size() == 3);
+  // Sorted by arch, then nr; AUDIT_ARCH_I386 < AUDIT_ARCH_X86_64.
+  CHECK(d.syscalls[0] == SyscallFact{AUDIT_ARCH_I386, 64, 1, 20});
+  CHECK(d.syscalls[1] == SyscallFact{AUDIT_ARCH_X86_64, 0, 1, 40});
+  CHECK(d.syscalls[2] == SyscallFact{AUDIT_ARCH_X86_64, 110, 2, 30});
+  CHECK(d.new_processes == 1);
+}
+
+TEST_CASE("deltas carry only what changed since the previous one", "[unit][learner]") {
+  Aggregator agg;
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 110, 1));
+  (void)agg.TakeDelta();
+  CHECK(agg.TakeDelta().empty());
+
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 110, 5));
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 110, 6));
+  TaskEvent child;
+  child.is_thread = false;
+  agg.OnTask(child);
+  TaskEvent thread;
+  thread.is_thread = true;
+  agg.OnTask(thread);
+  ExecEvent exec;
+  exec.exe = "/usr/bin/true";
+  exec.time_ns = 7;
+  agg.OnExec(exec);
+  agg.OnExec(exec);
+
+  FactsDelta d = agg.TakeDelta();
+  REQUIRE(d.syscalls.size() == 1);
+  CHECK(d.syscalls[0].count == 2);
+  CHECK(d.syscalls[0].first_seen_ns == 1);  // the first time ever, not of this delta
+  CHECK(d.new_processes == 1);              // threads are not processes
+  REQUIRE(d.executables.size() == 1);
+  CHECK(d.executables[0] == ExecutableFact{"/usr/bin/true", 2, 7});
+  CHECK(agg.processes() == 2);
+}
+
+TEST_CASE("x32 and out-of-range numbers are kept apart", "[unit][learner]") {
+  Aggregator agg;
+  const ArchNr x32 = NormalizeArch(AUDIT_ARCH_X86_64, kX32SyscallBit | 39);
+  agg.OnSyscall(Call(x32.arch, x32.nr, 1));
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 39, 2));
+  agg.OnSyscall(Call(AUDIT_ARCH_X86_64, 5000, 3));
+  auto all = agg.Syscalls();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].arch == kAuditArchX32);
+  CHECK(all[0].nr == static_cast<int32_t>(kX32SyscallBit | 39));
+  CHECK(agg.distinct_syscalls() == 3);
+}
+
+TEST_CASE("memory is bounded by distinct syscalls, not events", "[unit][learner]") {
+  Aggregator agg;
+  for (int i = 0; i < 1'000'000; ++i) agg.OnSyscall(Call(AUDIT_ARCH_X86_64, i % 7, i));
+  CHECK(agg.total_syscalls() == 1'000'000);
+  CHECK(agg.Syscalls().size() == 7);
+  CHECK(agg.TakeDelta().syscalls.size() == 7);
+}
+
+}  // namespace seclearn
