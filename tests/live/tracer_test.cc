@@ -70,6 +70,7 @@ struct Traced {
 Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kPtrace) {
   auto rec = std::make_unique<Recording>();
   TraceOptions opts;
+  opts.want_path_results = true;
   opts.exe = argv[0];
   opts.argv = std::move(argv);
   opts.no_new_privs = true;

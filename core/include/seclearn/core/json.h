@@ -25,6 +25,8 @@ struct JsonPos {
   int col = 0;
 };
 
+class JsonParser;
+
 class Json {
  public:
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -35,7 +37,7 @@ class Json {
   static Json Bool(bool b);
   static Json Int(int64_t v);
   static Json Uint(uint64_t v);
-  static Json Double(double v);
+  static Json Double(double v);  // NaN and infinities have no JSON form: they give null
   static Json String(std::string s);
   static Json Array();
   static Json Object();
@@ -74,6 +76,10 @@ class Json {
   void set_pos(JsonPos p) { pos_ = p; }
 
  private:
+  friend class JsonParser;
+  // `text` must already be a valid JSON number.
+  static Json RawNumber(std::string text);
+
   Type type_ = Type::kNull;
   bool bool_ = false;
   // Numbers keep their source text so that 64-bit integers survive exactly.

@@ -1,0 +1,142 @@
+// seclearn run: enforce a seccomp profile on a command, in this process, then exec it.
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "args.h"
+#include "commands.h"
+#include "seclearn/core/exec.h"
+#include "seclearn/core/fd.h"
+#include "seclearn/emitter/seccomp_apply.h"
+#include "seclearn/emitter/seccomp_profile.h"
+
+namespace seclearn::cli {
+namespace {
+
+constexpr const char* kRunUsage = R"(Usage: seclearn run --seccomp FILE [OPTIONS] [--] CMD [ARGS...]
+
+Runs CMD under the seccomp profile FILE (Docker / OCI format), the way a container runtime
+would: the filter is loaded in this process and CMD is exec'd in its place, so the exit
+status is CMD's own.
+
+Options:
+  --seccomp FILE    the seccomp profile to enforce (required)
+  --strict          an unknown syscall name in FILE is an error instead of a warning
+  --quiet           do not print warnings
+  --no-new-privs    set no_new_privs even when running as root
+  -h, --help        show this help
+
+Not as root, seclearn always sets no_new_privs (the kernel requires it to load a filter
+without CAP_SYS_ADMIN): setuid/setgid binaries and file capabilities then no longer raise
+privileges in CMD. As root, no_new_privs is set only with --no-new-privs.
+
+Exit status: CMD's, or 125 if seclearn fails, 126 if CMD cannot be executed, 127 if CMD is
+not found.
+)";
+
+Result<std::string> ReadFile(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(fmt::format("cannot read seccomp profile {}", path));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(fmt::format("cannot read seccomp profile {}", path));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace
+
+int CmdRun(std::span<char*> args) {
+  ArgSpec spec;
+  spec.with_value = {"--seccomp"};
+  spec.flags = {"--strict", "--quiet", "--no-new-privs"};
+  spec.command_tail = true;
+  auto parsed = ParseArgs(args, spec);
+  if (!parsed) {
+    PrintError(parsed.error());
+    return kExitSeclearnFailure;
+  }
+  if (parsed->help) {
+    fmt::print("{}", kRunUsage);
+    return 0;
+  }
+  const auto profile_path = parsed->Get("--seccomp");
+  if (!profile_path || profile_path->empty()) {
+    PrintError("run needs --seccomp FILE (see seclearn run --help)");
+    return kExitSeclearnFailure;
+  }
+  if (parsed->command.empty()) {
+    PrintError("run needs a command to run (see seclearn run --help)");
+    return kExitSeclearnFailure;
+  }
+  const bool quiet = parsed->Has("--quiet");
+
+  auto text = ReadFile(*profile_path);
+  if (!text) {
+    PrintError(text.error());
+    return kExitSeclearnFailure;
+  }
+  auto profile = ParseSeccompProfile(*text, *profile_path);
+  if (!profile) {
+    PrintError(profile.error());
+    return kExitSeclearnFailure;
+  }
+
+  const std::string& cmd = parsed->command.front();
+  auto path = FindExecutable(cmd);
+  if (!path) {
+    const Error& e = path.error();
+    if (e.code == ENOENT && cmd.find('/') == std::string::npos) {
+      PrintError(fmt::format("{}: command not found", cmd));
+    } else {
+      PrintError(fmt::format("{}: {}", cmd, std::strerror(e.code)));
+    }
+    return ExitCodeForExecErrno(e.code);
+  }
+
+  std::vector<std::string> warnings;
+  auto filter = BuildSeccompFilter(*profile, parsed->Has("--strict"), &warnings);
+  if (!quiet) {
+    for (const auto& w : warnings) PrintWarning(w);
+  }
+  if (!filter) {
+    PrintError(filter.error());
+    return kExitSeclearnFailure;
+  }
+
+  if (::geteuid() != 0 || parsed->Has("--no-new-privs")) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+      PrintError(ErrnoError("prctl(PR_SET_NO_NEW_PRIVS)"));
+      return kExitSeclearnFailure;
+    }
+  }
+
+  // Everything the exec needs is prepared before the filter goes in: from then on the only
+  // syscall we rely on is execve (and write for a failure message, if the profile allows it).
+  CArgv argv(parsed->command);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  if (auto loaded = LoadSeccompFilter(*filter); !loaded) {
+    PrintError(loaded.error());
+    return kExitSeclearnFailure;
+  }
+  ::execv(path->c_str(), argv.data());
+  const int err = errno;
+  PrintError(fmt::format("{}: {}", cmd, std::strerror(err)));
+  return ExitCodeForExecErrno(err);
+}
+
+}  // namespace seclearn::cli

@@ -1,0 +1,230 @@
+#include "seclearn/emitter/seccomp_apply.h"
+
+#include <seccomp.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "seclearn/core/arch.h"
+
+namespace seclearn {
+namespace {
+
+Error ScmpError(int rc, std::string context) {
+  return Error{ErrorDomain::kSeccomp, -rc, std::move(context)};
+}
+
+std::optional<scmp_compare> ScmpOp(std::string_view op) {
+  if (op == "SCMP_CMP_NE") return SCMP_CMP_NE;
+  if (op == "SCMP_CMP_LT") return SCMP_CMP_LT;
+  if (op == "SCMP_CMP_LE") return SCMP_CMP_LE;
+  if (op == "SCMP_CMP_EQ") return SCMP_CMP_EQ;
+  if (op == "SCMP_CMP_GE") return SCMP_CMP_GE;
+  if (op == "SCMP_CMP_GT") return SCMP_CMP_GT;
+  if (op == "SCMP_CMP_MASKED_EQ") return SCMP_CMP_MASKED_EQ;
+  return std::nullopt;
+}
+
+std::string ArchLabel(uint32_t arch) {
+  if (auto a = ArchByAudit(arch)) return std::string(a->short_name);
+  return fmt::format("0x{:08x}", arch);
+}
+
+class FilterBuilder {
+ public:
+  FilterBuilder(const SeccompProfile& profile, bool strict, std::vector<std::string>* warnings)
+      : profile_(profile), strict_(strict), warnings_(warnings) {}
+
+  Result<ScmpFilter> Build() {
+    auto default_action = ScmpActionValue(profile_.default_action, profile_.default_errno_ret);
+    if (!default_action) return default_action.error();
+    default_action_ = *default_action;
+    ScmpFilter filter(seccomp_init(default_action_));
+    if (!filter) {
+      // seccomp_init reports no reason; an action the kernel/libseccomp rejects is the one
+      // way it fails besides ENOMEM (e.g. SCMP_ACT_NOTIFY is not a valid default).
+      return Error{ErrorDomain::kSeccomp, EINVAL,
+                   fmt::format("seccomp_init({})", profile_.default_action)};
+    }
+    ctx_ = filter.get();
+    // The caller sets no_new_privs itself (and, as root, may choose not to).
+    if (int rc = seccomp_attr_set(ctx_, SCMP_FLTATR_CTL_NNP, 0); rc < 0) {
+      return ScmpError(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP)");
+    }
+    arches_.push_back(seccomp_arch_native());
+    AddArches();
+    SetFlags();
+    if (profile_.default_action == "SCMP_ACT_NOTIFY" ||
+        std::any_of(profile_.syscalls.begin(), profile_.syscalls.end(),
+                    [](const SeccompRule& r) { return r.action == "SCMP_ACT_NOTIFY"; })) {
+      // libseccomp's listener fd is close-on-exec and nobody reads it: the kernel then fails
+      // those syscalls with ENOSYS.
+      Warn("SCMP_ACT_NOTIFY has no listener here: matching syscalls will fail with ENOSYS");
+    }
+    for (const auto& rule : profile_.syscalls) {
+      if (auto r = AddRule(rule); !r) return r.error();
+    }
+    return filter;
+  }
+
+ private:
+  void Warn(std::string message) {
+    if (warnings_) warnings_->push_back(std::move(message));
+  }
+
+  void AddArch(const std::string& name) {
+    const auto info = ArchByScmpName(name);
+    if (!info) {
+      Warn(fmt::format("unknown architecture '{}' skipped", name));
+      return;
+    }
+    const int rc = seccomp_arch_add(ctx_, info->audit_arch);
+    if (rc == -EEXIST) return;
+    if (rc < 0) {
+      Warn(fmt::format("architecture '{}' skipped: libseccomp cannot add it ({})", name,
+                       std::strerror(-rc)));
+      return;
+    }
+    arches_.push_back(info->audit_arch);
+  }
+
+  void AddArches() {
+    for (const auto& name : profile_.architectures) AddArch(name);
+    // Docker: an archMap entry applies only on its own architecture.
+    for (const auto& map : profile_.arch_map) {
+      const auto info = ArchByScmpName(map.architecture);
+      if (!info || info->audit_arch != arches_.front()) continue;
+      AddArch(map.architecture);
+      for (const auto& sub : map.sub_architectures) AddArch(sub);
+    }
+  }
+
+  void SetFlags() {
+    for (const auto& flag : profile_.flags) {
+      std::optional<scmp_filter_attr> attr;
+      if (flag == "SECCOMP_FILTER_FLAG_TSYNC") attr = SCMP_FLTATR_CTL_TSYNC;
+      if (flag == "SECCOMP_FILTER_FLAG_LOG") attr = SCMP_FLTATR_CTL_LOG;
+      if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") attr = SCMP_FLTATR_CTL_SSB;
+      if (!attr) {
+        Warn(fmt::format("seccomp flag '{}' is not supported and was ignored", flag));
+        continue;
+      }
+      // The kernel or libseccomp may predate the flag: the filter still works without it.
+      if (int rc = seccomp_attr_set(ctx_, *attr, 1); rc < 0) {
+        Warn(fmt::format("seccomp flag '{}' ignored: {}", flag, std::strerror(-rc)));
+      }
+    }
+  }
+
+  bool KnownOnFilterArches(const std::string& name) const {
+    return std::any_of(arches_.begin(), arches_.end(),
+                       [&](uint32_t arch) { return SyscallNumber(arch, name).has_value(); });
+  }
+
+  std::string ArchList() const {
+    std::string out;
+    for (uint32_t arch : arches_) out += (out.empty() ? "" : ", ") + ArchLabel(arch);
+    return out;
+  }
+
+  Result<void> AddRule(const SeccompRule& rule) {
+    auto action = ScmpActionValue(rule.action, rule.errno_ret);
+    if (!action) return action.error();
+    // libseccomp rejects a rule whose action is the default one; it would be a no-op anyway.
+    if (*action == default_action_) return {};
+
+    std::vector<scmp_arg_cmp> cmps;
+    std::set<uint32_t> seen;
+    bool repeated_arg = false;
+    for (const auto& a : rule.args) {
+      const auto op = ScmpOp(a.op);
+      if (!op || a.index > 5) {
+        return UsageError(fmt::format("invalid argument condition {} {} in rule for '{}'", a.index,
+                                      a.op, rule.names.empty() ? "" : rule.names[0]));
+      }
+      repeated_arg |= !seen.insert(a.index).second;
+      cmps.push_back(scmp_arg_cmp{a.index, *op, a.value, a.value_two});
+    }
+
+    for (const auto& name : rule.names) {
+      if (!KnownOnFilterArches(name)) {
+        if (strict_) {
+          return UsageError(fmt::format("unknown syscall name '{}' on {}", name, ArchList()));
+        }
+        if (unknown_.insert(name).second) {
+          Warn(fmt::format("unknown syscall name '{}' skipped", name));
+        }
+        continue;
+      }
+      // The native number, or libseccomp's negative pseudo-number for a call that only exists
+      // on another architecture of the filter (e.g. socketcall on x86); libseccomp maps it.
+      const int nr = seccomp_syscall_resolve_name(name.c_str());
+      if (nr == __NR_SCMP_ERROR) {
+        return Error{ErrorDomain::kSeccomp, EINVAL,
+                     fmt::format("seccomp_syscall_resolve_name({})", name)};
+      }
+      const std::string context = fmt::format("seccomp_rule_add({})", name);
+      if (!repeated_arg) {
+        const int rc = seccomp_rule_add_array(ctx_, *action, nr, cmps.size(),
+                                              cmps.empty() ? nullptr : cmps.data());
+        if (rc < 0) return ScmpError(rc, context);
+        continue;
+      }
+      // libseccomp cannot AND two conditions on one argument; runc adds one rule per
+      // condition, and so do we, to enforce Docker profiles the same way.
+      for (const auto& cmp : cmps) {
+        if (int rc = seccomp_rule_add_array(ctx_, *action, nr, 1, &cmp); rc < 0) {
+          return ScmpError(rc, context);
+        }
+      }
+    }
+    return {};
+  }
+
+  const SeccompProfile& profile_;
+  bool strict_;
+  std::vector<std::string>* warnings_;
+  scmp_filter_ctx ctx_ = nullptr;
+  uint32_t default_action_ = 0;
+  std::vector<uint32_t> arches_;  // native first
+  std::set<std::string> unknown_;
+};
+
+}  // namespace
+
+void ScmpFilterDeleter::operator()(void* ctx) const { seccomp_release(ctx); }
+
+Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t> errno_ret) {
+  // SCMP_ACT_ERRNO/TRACE keep only the low 16 bits; larger values would silently wrap.
+  const uint32_t ret = errno_ret.value_or(EPERM);
+  if ((action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRACE") && ret > 0xFFFF) {
+    return UsageError(fmt::format("{} return value {} is larger than 65535", action, ret));
+  }
+  if (action == "SCMP_ACT_KILL") return SCMP_ACT_KILL;
+  if (action == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
+  if (action == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
+  if (action == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
+  if (action == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(ret);
+  if (action == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(ret);
+  if (action == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
+  if (action == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
+  if (action == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
+  return UsageError(fmt::format("unknown seccomp action \"{}\"", action));
+}
+
+Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, bool strict,
+                                      std::vector<std::string>* warnings) {
+  return FilterBuilder(profile, strict, warnings).Build();
+}
+
+Result<void> LoadSeccompFilter(ScmpFilter& filter) {
+  if (!filter) return Error{ErrorDomain::kSeccomp, EINVAL, "seccomp_load: no filter"};
+  if (int rc = seccomp_load(filter.get()); rc < 0) return ScmpError(rc, "seccomp_load");
+  return {};
+}
+
+}  // namespace seclearn

@@ -1,0 +1,295 @@
+#include "seclearn/emitter/seccomp_profile.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "seclearn/core/json.h"
+
+namespace seclearn {
+namespace {
+
+class ProfileReader {
+ public:
+  explicit ProfileReader(std::string_view source) : source_(source) {}
+
+  Error At(const Json& where, std::string_view message) const {
+    return ParseError(
+        fmt::format("{}:{}:{}: {}", source_, where.pos().line, where.pos().col, message));
+  }
+
+  // Rejects non-objects and duplicate keys; with `known` non-empty, also unknown keys.
+  std::optional<Error> CheckObject(const Json& v, std::string_view what,
+                                   const std::vector<std::string_view>& known) const {
+    if (!v.is_object()) {
+      return At(v, fmt::format("{} must be an object, not {}", what, Json::TypeName(v.type())));
+    }
+    const auto& members = v.AsObject();
+    for (size_t k = 0; k < members.size(); ++k) {
+      const auto& [key, value] = members[k];
+      for (size_t j = 0; j < k; ++j) {
+        // A duplicate makes the policy depend on which copy a runtime reads.
+        if (members[j].first == key) return At(value, fmt::format("duplicate key \"{}\"", key));
+      }
+      if (!known.empty() && std::find(known.begin(), known.end(), key) == known.end()) {
+        return At(value, fmt::format("unknown key \"{}\" in {}", key, what));
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Present and not null.
+  static const Json* Get(const Json& obj, std::string_view key) {
+    const Json* v = obj.Find(key);
+    return (v && !v->is_null()) ? v : nullptr;
+  }
+
+  std::optional<Error> ReadString(const Json& obj, std::string_view key, std::string* out) const {
+    const Json* v = Get(obj, key);
+    if (!v) return std::nullopt;
+    if (!v->is_string()) return At(*v, fmt::format("\"{}\" must be a string", key));
+    *out = v->AsString();
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadStrings(const Json& obj, std::string_view key,
+                                   std::vector<std::string>* out) const {
+    const Json* v = Get(obj, key);
+    if (!v) return std::nullopt;
+    const std::string message = fmt::format("\"{}\" must be an array of strings", key);
+    if (!v->is_array()) return At(*v, message);
+    for (const Json& e : v->AsArray()) {
+      if (!e.is_string()) return At(e, message);
+      if (e.AsString().empty()) return At(e, fmt::format("\"{}\" must not contain \"\"", key));
+      out->push_back(e.AsString());
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadUint32(const Json& obj, std::string_view key,
+                                  std::optional<uint32_t>* out) const {
+    const Json* v = Get(obj, key);
+    if (!v) return std::nullopt;
+    const auto n = v->AsUint64();
+    if (!n || *n > std::numeric_limits<uint32_t>::max()) {
+      return At(*v, fmt::format("\"{}\" must be an integer between 0 and {}", key,
+                                std::numeric_limits<uint32_t>::max()));
+    }
+    *out = static_cast<uint32_t>(*n);
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadAction(const Json& obj, std::string_view key, const Json& owner,
+                                  std::string_view what, std::string* out) const {
+    if (auto err = ReadString(obj, key, out)) return err;
+    if (out->empty()) {
+      if (!Get(obj, key)) return At(owner, fmt::format("{} has no \"{}\"", what, key));
+      return At(*Get(obj, key), fmt::format("\"{}\" must not be empty", key));
+    }
+    const auto& known = KnownSeccompActions();
+    if (std::find(known.begin(), known.end(), *out) == known.end()) {
+      return At(*Get(obj, key), fmt::format("unknown action \"{}\"", *out));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> CheckErrnoAction(const Json& obj, std::string_view key,
+                                        const std::string& action,
+                                        const std::optional<uint32_t>& errno_ret) const {
+    // runc and crun only give the return value a meaning for these two actions.
+    if (errno_ret && action != "SCMP_ACT_ERRNO" && action != "SCMP_ACT_TRACE") {
+      return At(*Get(obj, key),
+                fmt::format("\"{}\" is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", key));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadArg(const Json& v, SeccompArg* arg) const {
+    static const std::vector<std::string_view> kKeys = {"index", "value", "valueTwo", "op"};
+    if (auto err = CheckObject(v, "syscall argument", kKeys)) return err;
+    const Json* index = Get(v, "index");
+    if (!index) return At(v, "syscall argument has no \"index\"");
+    const auto i = index->AsUint64();
+    if (!i || *i > 5) return At(*index, "\"index\" must be an integer between 0 and 5");
+    arg->index = static_cast<uint32_t>(*i);
+    for (const auto& [key, field] :
+         {std::pair{"value", &arg->value}, std::pair{"valueTwo", &arg->value_two}}) {
+      const Json* n = Get(v, key);
+      if (!n) continue;
+      const auto u = n->AsUint64();
+      if (!u) return At(*n, fmt::format("\"{}\" must be an unsigned 64-bit integer", key));
+      *field = *u;
+    }
+    if (auto err = ReadString(v, "op", &arg->op)) return err;
+    if (arg->op.empty()) return At(v, "syscall argument has no \"op\"");
+    const auto& ops = KnownSeccompOps();
+    if (std::find(ops.begin(), ops.end(), arg->op) == ops.end()) {
+      return At(*Get(v, "op"), fmt::format("unknown op \"{}\"", arg->op));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadRule(const Json& v, SeccompRule* rule) const {
+    static const std::vector<std::string_view> kKeys = {"names", "name",    "action",   "errnoRet",
+                                                        "args",  "comment", "includes", "excludes"};
+    if (auto err = CheckObject(v, "syscall rule", kKeys)) return err;
+    const Json* names = Get(v, "names");
+    const Json* name = Get(v, "name");
+    if (names && name) return At(*name, "use either \"name\" or \"names\", not both");
+    if (name) {
+      // Docker's legacy single-name form.
+      std::string n;
+      if (auto err = ReadString(v, "name", &n)) return err;
+      if (n.empty()) return At(*name, "\"name\" must not be empty");
+      rule->names.push_back(std::move(n));
+    } else if (names) {
+      if (auto err = ReadStrings(v, "names", &rule->names)) return err;
+      if (rule->names.empty()) return At(*names, "\"names\" must not be empty");
+    } else {
+      return At(v, "syscall rule has no \"names\"");
+    }
+    if (auto err = ReadAction(v, "action", v, "syscall rule", &rule->action)) return err;
+    if (auto err = ReadUint32(v, "errnoRet", &rule->errno_ret)) return err;
+    if (auto err = CheckErrnoAction(v, "errnoRet", rule->action, rule->errno_ret)) return err;
+    if (const Json* args = Get(v, "args")) {
+      if (!args->is_array()) return At(*args, "\"args\" must be an array of objects");
+      for (const Json& a : args->AsArray()) {
+        SeccompArg arg;
+        if (auto err = ReadArg(a, &arg)) return err;
+        rule->args.push_back(std::move(arg));
+      }
+    }
+    if (auto err = ReadString(v, "comment", &rule->comment)) return err;
+    for (const char* ignored : {"includes", "excludes"}) {
+      if (const Json* c = Get(v, ignored); c && !c->is_object()) {
+        return At(*c, fmt::format("\"{}\" must be an object", ignored));
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadArchMap(const Json& v, SeccompArchMap* map) const {
+    static const std::vector<std::string_view> kKeys = {"architecture", "subArchitectures"};
+    if (auto err = CheckObject(v, "archMap entry", kKeys)) return err;
+    if (auto err = ReadString(v, "architecture", &map->architecture)) return err;
+    if (map->architecture.empty()) return At(v, "archMap entry has no \"architecture\"");
+    return ReadStrings(v, "subArchitectures", &map->sub_architectures);
+  }
+
+  Result<SeccompProfile> Read(const Json& doc) const {
+    SeccompProfile p;
+    if (auto err = CheckObject(doc, "a seccomp profile", {})) return *err;
+    if (!Get(doc, "defaultAction") && Get(doc, "linux")) {
+      return At(doc,
+                "missing \"defaultAction\" (this looks like an OCI config.json; pass the "
+                "linux.seccomp object)");
+    }
+    if (auto err = ReadAction(doc, "defaultAction", doc, "profile", &p.default_action)) {
+      return *err;
+    }
+    if (auto err = ReadUint32(doc, "defaultErrnoRet", &p.default_errno_ret)) return *err;
+    if (auto err =
+            CheckErrnoAction(doc, "defaultErrnoRet", p.default_action, p.default_errno_ret)) {
+      return *err;
+    }
+    if (auto err = ReadStrings(doc, "architectures", &p.architectures)) return *err;
+    if (const Json* maps = Get(doc, "archMap")) {
+      if (!maps->is_array()) return At(*maps, "\"archMap\" must be an array of objects");
+      for (const Json& m : maps->AsArray()) {
+        SeccompArchMap map;
+        if (auto err = ReadArchMap(m, &map)) return *err;
+        p.arch_map.push_back(std::move(map));
+      }
+    }
+    if (auto err = ReadString(doc, "listenerPath", &p.listener_path)) return *err;
+    if (auto err = ReadString(doc, "listenerMetadata", &p.listener_metadata)) return *err;
+    if (auto err = ReadStrings(doc, "flags", &p.flags)) return *err;
+    if (const Json* rules = Get(doc, "syscalls")) {
+      if (!rules->is_array()) return At(*rules, "\"syscalls\" must be an array of objects");
+      for (const Json& r : rules->AsArray()) {
+        SeccompRule rule;
+        if (auto err = ReadRule(r, &rule)) return *err;
+        p.syscalls.push_back(std::move(rule));
+      }
+    }
+    return p;
+  }
+
+ private:
+  std::string_view source_;
+};
+
+Json StringArray(const std::vector<std::string>& v) {
+  Json a = Json::Array();
+  for (const auto& s : v) a.Push(Json::String(s));
+  return a;
+}
+
+}  // namespace
+
+const std::vector<std::string_view>& KnownSeccompActions() {
+  static const std::vector<std::string_view> kActions = {
+      "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+      "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+      "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
+  return kActions;
+}
+
+const std::vector<std::string_view>& KnownSeccompOps() {
+  static const std::vector<std::string_view> kOps = {
+      "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
+      "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
+  return kOps;
+}
+
+Result<SeccompProfile> ParseSeccompProfile(std::string_view text, std::string_view source) {
+  auto doc = ParseJson(text, source);
+  if (!doc) return doc.error();
+  return ProfileReader(source).Read(*doc);
+}
+
+std::string WriteSeccompProfile(const SeccompProfile& p) {
+  Json doc = Json::Object();
+  doc.Set("defaultAction", Json::String(p.default_action));
+  if (p.default_errno_ret) doc.Set("defaultErrnoRet", Json::Uint(*p.default_errno_ret));
+  if (!p.architectures.empty()) doc.Set("architectures", StringArray(p.architectures));
+  if (!p.arch_map.empty()) {
+    Json maps = Json::Array();
+    for (const auto& m : p.arch_map) {
+      maps.Push(Json::Object()
+                    .Set("architecture", Json::String(m.architecture))
+                    .Set("subArchitectures", StringArray(m.sub_architectures)));
+    }
+    doc.Set("archMap", std::move(maps));
+  }
+  if (!p.listener_path.empty()) doc.Set("listenerPath", Json::String(p.listener_path));
+  if (!p.listener_metadata.empty()) {
+    doc.Set("listenerMetadata", Json::String(p.listener_metadata));
+  }
+  if (!p.flags.empty()) doc.Set("flags", StringArray(p.flags));
+  Json rules = Json::Array();
+  for (const auto& r : p.syscalls) {
+    Json rule = Json::Object();
+    rule.Set("names", StringArray(r.names));
+    rule.Set("action", Json::String(r.action));
+    if (r.errno_ret) rule.Set("errnoRet", Json::Uint(*r.errno_ret));
+    if (!r.args.empty()) {
+      Json args = Json::Array();
+      for (const auto& a : r.args) {
+        args.Push(Json::Object()
+                      .Set("index", Json::Uint(a.index))
+                      .Set("value", Json::Uint(a.value))
+                      .Set("valueTwo", Json::Uint(a.value_two))
+                      .Set("op", Json::String(a.op)));
+      }
+      rule.Set("args", std::move(args));
+    }
+    if (!r.comment.empty()) rule.Set("comment", Json::String(r.comment));
+    rules.Push(std::move(rule));
+  }
+  doc.Set("syscalls", std::move(rules));
+  return WriteJson(doc, 2);
+}
+
+}  // namespace seclearn

@@ -1,2 +1,0 @@
-// live tests come with the tracer
-#include <catch2/catch.hpp>
