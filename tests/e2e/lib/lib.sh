@@ -1,0 +1,134 @@
+# Shared helpers for the end-to-end scripts in tests/e2e/*.sh. Sourced, never run: it lives
+# in lib/ so that the tests/e2e/*.sh glob in tests/CMakeLists.txt does not register it.
+#
+#   source "$(dirname "$0")/lib/lib.sh"     # sets SECLEARN, TESTEE, SECLEARN_DATA, TMP
+#   step "export is deterministic"
+#   expect_status 125 "$SECLEARN" export --app ghost --format seccomp
+#   expect_stderr_matches "no app 'ghost'"
+#
+# Environment (set by ctest; defaults fit a manual run from the repository):
+#   SECLEARN        the seclearn binary         (default build/cli/seclearn)
+#   TESTEE          the tests workload binary    (default build/tests/testee)
+#   SECLEARN_DATA   the repository's data/ dir   (default data)
+# Exit codes: 0 pass, 77 skip (a missing feature, named), anything else fail.
+
+E2E_NAME=$(basename "$0" .sh)
+E2E_REPO=$(cd "$(dirname "$0")/../.." && pwd)
+SECLEARN=${SECLEARN:-$E2E_REPO/build/cli/seclearn}
+TESTEE=${TESTEE:-$E2E_REPO/build/tests/testee}
+SECLEARN_DATA=${SECLEARN_DATA:-$E2E_REPO/data}
+# Debian's interpreter: the `python3` on PATH may be a wrapper script with its own syscalls.
+PY=/usr/bin/python3
+# Keep messages stable whatever the caller's locale.
+export LC_ALL=C
+
+step() { printf '== %s: %s\n' "$E2E_NAME" "$*"; }
+note() { printf '   %s\n' "$*"; }
+
+fail() {
+  printf 'FAIL: %s: %s\n' "$E2E_NAME" "$*" >&2
+  exit 1
+}
+
+skip() {
+  printf 'SKIP: %s: %s\n' "$E2E_NAME" "$*"
+  exit 77
+}
+
+# Commands run by the EXIT trap, last registered first (container deletes before rm -rf).
+E2E_CLEANUPS=()
+on_exit() { E2E_CLEANUPS=("$*" "${E2E_CLEANUPS[@]}"); }
+e2e_cleanup() {
+  local status=$? cmd
+  for cmd in "${E2E_CLEANUPS[@]}"; do eval "$cmd" >/dev/null 2>&1 || true; done
+  if ((status == 0)); then printf 'PASS: %s (%ss)\n' "$E2E_NAME" "$SECONDS"; fi
+  exit "$status"
+}
+trap e2e_cleanup EXIT
+# A failing command under set -e would otherwise exit silently: say where.
+trap 'printf "FAIL: %s: line %s: command exited %s: %s\n" "$E2E_NAME" "$LINENO" "$?" "$BASH_COMMAND" >&2' ERR
+
+[[ -x $SECLEARN ]] || fail "SECLEARN=$SECLEARN is not an executable"
+[[ -x $TESTEE ]] || fail "TESTEE=$TESTEE is not an executable"
+[[ -x $PY ]] || skip "$PY (Debian's python3) is not installed"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/seclearn-e2e-$E2E_NAME.XXXXXX")
+on_exit rm -rf "'$TMP'"
+export SECLEARN_DB=$TMP/default-should-not-be-used.db  # every call below passes --db
+
+# expect_status N CMD [ARGS...]: runs CMD with stdin from /dev/null, keeps its stdout in
+# $TMP/out and stderr in $TMP/err (both also shown, indented), fails unless it exits N.
+expect_status() {
+  local want=$1 got=0
+  shift
+  "$@" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
+  show_output
+  ((got == want)) || fail "expected exit $want, got $got: $(quote_cmd "$@")"
+}
+
+show_output() {
+  local stream
+  for stream in out err; do
+    awk -v tag="std$stream" 'NR <= 20 { print "   " tag "| " $0 }
+      END { if (NR > 20) print "   " tag "| ... (" NR - 20 " more lines)" }' "$TMP/$stream"
+  done
+}
+
+quote_cmd() { printf '%q ' "$@"; }
+
+# expect_stderr_matches REGEX: the last expect_status's stderr matches the extended REGEX.
+expect_stderr_matches() {
+  grep -Eq -- "$1" "$TMP/err" || fail "stderr does not match /$1/"
+}
+
+# expect_stdout_is TEXT: the last expect_status's stdout is exactly TEXT plus a newline.
+expect_stdout_is() {
+  [[ $(cat "$TMP/out") == "$1" ]] || fail "stdout is '$(cat "$TMP/out")', expected '$1'"
+}
+
+# expect_one_error_line REGEX: stderr is exactly one line, "seclearn: ...", matching REGEX.
+expect_one_error_line() {
+  local lines
+  lines=$(wc -l <"$TMP/err")
+  ((lines == 1)) || fail "expected one line on stderr, got $lines"
+  expect_stderr_matches '^seclearn: '
+  expect_stderr_matches "$1"
+}
+
+# profile_names FILE [RULE]: the "names" of rule RULE (default: all rules), one per line.
+profile_names() {
+  "$PY" - "$@" <<'EOF'
+import json, sys
+rules = json.load(open(sys.argv[1]))["syscalls"]
+if len(sys.argv) > 2:
+    rules = [rules[int(sys.argv[2])]]
+for rule in rules:
+    for name in rule["names"]:
+        print(name)
+EOF
+}
+
+# profile_rule_count FILE: how many entries "syscalls" has.
+profile_rule_count() {
+  "$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["syscalls"]))' "$1"
+}
+
+# profile_lacks FILE NAME...: fails if FILE allows any of NAMEs (a test's premise).
+profile_lacks() {
+  local file=$1 name
+  shift
+  for name in "$@"; do
+    if profile_names "$file" | grep -qx -- "$name"; then
+      fail "premise: $file unexpectedly allows $name"
+    fi
+  done
+}
+
+# wait_gone PID SECONDS: true once PID has exited (it must be our child), false on timeout.
+wait_gone() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while kill -0 "$pid" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
