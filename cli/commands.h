@@ -19,6 +19,11 @@ int CmdShow(std::span<char*> args);
 void PrintError(std::string_view message);
 void PrintError(const Error& error);
 void PrintWarning(std::string_view message);
+// Control characters escaped (\n, \xNN), so a message is always one line.
+std::string OneLine(std::string_view message);
+// For a command FindExecutable or execve refused: prints "CMD: command not found" or
+// "CMD: <strerror>" and returns 127 or 126.
+int ReportExecFailure(const std::string& cmd, const Error& error);
 
 // The database path: --db, else $SECLEARN_DB, else ./seclearn.db.
 std::string DefaultDbPath();

@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
 
 namespace seclearn::cli {
@@ -28,12 +30,36 @@ Result<void> WriteAll(int fd, std::string_view content, const std::string& what)
 
 }  // namespace
 
-void PrintError(std::string_view message) { fmt::print(stderr, "seclearn: {}\n", message); }
+// Messages quote names that come from users and workloads: control characters are escaped so
+// that every message stays one line.
+std::string OneLine(std::string_view message) {
+  std::string out;
+  out.reserve(message.size());
+  for (unsigned char c : message) {
+    if (c == '\n') out += "\\n";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
+void PrintError(std::string_view message) {
+  fmt::print(stderr, "seclearn: {}\n", OneLine(message));
+}
 
 void PrintError(const Error& error) { PrintError(error.Message()); }
 
 void PrintWarning(std::string_view message) {
-  fmt::print(stderr, "seclearn: warning: {}\n", message);
+  fmt::print(stderr, "seclearn: warning: {}\n", OneLine(message));
+}
+
+int ReportExecFailure(const std::string& cmd, const Error& error) {
+  if (error.code == ENOENT && cmd.find('/') == std::string::npos) {
+    PrintError(fmt::format("{}: command not found", cmd));
+  } else {
+    PrintError(fmt::format("{}: {}", cmd, std::strerror(error.code)));
+  }
+  return ExitCodeForExecErrno(error.code);
 }
 
 std::string DefaultDbPath() {

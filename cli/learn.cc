@@ -159,10 +159,7 @@ int CmdLearn(std::span<char*> args) {
     return kExitSeclearnFailure;
   }
   auto exe = FindExecutable(parsed->command[0]);
-  if (!exe) {
-    PrintError(exe.error());
-    return ExitCodeForExecErrno(exe.error().code);
-  }
+  if (!exe) return ReportExecFailure(parsed->command[0], exe.error());
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
   auto store = Store::Open(db_path);
   if (!store) {
@@ -192,8 +189,9 @@ int CmdLearn(std::span<char*> args) {
   auto result = tracer.Run(opts, sink);
   sink.ClearStatus();
   if (!result) {
+    if (result.error().domain == ErrorDomain::kExec)
+      return ReportExecFailure(parsed->command[0], result.error());
     PrintError(result.error());
-    if (result.error().domain == ErrorDomain::kExec) return ExitCodeForExecErrno(result.error().code);
     // Whatever was learned before the failure is still saved.
     (void)sink.Flush(RealtimeNs());
     return kExitSeclearnFailure;

@@ -98,13 +98,7 @@ int CmdRun(std::span<char*> args) {
   const std::string& cmd = parsed->command.front();
   auto path = FindExecutable(cmd);
   if (!path) {
-    const Error& e = path.error();
-    if (e.code == ENOENT && cmd.find('/') == std::string::npos) {
-      PrintError(fmt::format("{}: command not found", cmd));
-    } else {
-      PrintError(fmt::format("{}: {}", cmd, std::strerror(e.code)));
-    }
-    return ExitCodeForExecErrno(e.code);
+    return ReportExecFailure(cmd, path.error());
   }
 
   std::vector<std::string> warnings;

@@ -31,7 +31,7 @@ std::vector<std::string> KnownRuntimes() {
   for (const auto& f : EmbeddedRuntimeData()) {
     std::string_view n = f.name;
     n = n.substr(0, n.find('.'));
-    out.emplace_back(n);
+    out.emplace_back(n.substr(0, n.find('-')));
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
@@ -48,7 +48,8 @@ Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privil
     auto doc = ParseJson(f.content, f.name);
     if (!doc) return doc.error();
     RuntimeBase out;
-    out.runtime = std::string(runtime);
+    out.runtime = runtime == wanted ? std::string(runtime)
+                                    : fmt::format("{} (with {})", runtime, wanted);
     out.source = fmt::format("data/runtime/{}", f.name);
     out.no_new_privileges = no_new_privileges;
     if (const Json* v = doc->Find("versions"); v && v->is_string()) out.versions = v->AsString();

@@ -135,6 +135,28 @@ Result<void> QuickCheck(Database& db) {
   return {};
 }
 
+// Before anything writes to the file (journal_mode = WAL changes the header): a database of
+// another program is refused untouched.
+Result<void> CheckIdentity(Database& db) {
+  auto app_id = db.QueryInt64("PRAGMA application_id");
+  if (!app_id) return app_id.error();
+  if (*app_id != 0 && *app_id != kApplicationId) {
+    return StoreError(
+        SQLITE_ERROR,
+        fmt::format("{}: not a seclearn database (application_id {:#x})", db.path(), *app_id));
+  }
+  if (*app_id == 0) {
+    auto tables = db.QueryInt64("SELECT count(*) FROM sqlite_schema");
+    if (!tables) return tables.error();
+    if (*tables != 0) {
+      return StoreError(
+          SQLITE_ERROR,
+          fmt::format("{}: not a seclearn database (it has other tables)", db.path()));
+    }
+  }
+  return {};
+}
+
 Result<void> Migrate(Database& db) {
   const int64_t known = static_cast<int64_t>(kMigrations.size());
   auto newer = [&](int64_t version) {
@@ -143,13 +165,6 @@ Result<void> Migrate(Database& db) {
                                   "upgrade seclearn",
                                   db.path(), version, known));
   };
-  auto app_id = db.QueryInt64("PRAGMA application_id");
-  if (!app_id) return app_id.error();
-  if (*app_id != 0 && *app_id != kApplicationId) {
-    return StoreError(
-        SQLITE_ERROR,
-        fmt::format("{}: not a seclearn database (application_id {:#x})", db.path(), *app_id));
-  }
   auto version = db.QueryInt64("PRAGMA user_version");
   if (!version) return version.error();
   if (*version > known) return newer(*version);
@@ -189,6 +204,10 @@ Result<Database> OpenDatabase(const std::string& path, bool create) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
       existed = st.st_size > 0;
+      if (!existed && !create) {
+        return StoreError(SQLITE_NOTADB,
+                          fmt::format("{}: empty file, not a seclearn database", path));
+      }
     } else if (!create && errno == ENOENT) {
       return StoreError(SQLITE_CANTOPEN,
                         fmt::format("{}: no such database (learn something first)", path));
@@ -201,6 +220,7 @@ Result<Database> OpenDatabase(const std::string& path, bool create) {
   if (!db) return db.error();
   if (existed) {
     if (auto r = QuickCheck(*db); !r) return r.error();
+    if (auto r = CheckIdentity(*db); !r) return r.error();
   }
   // WAL: readers (export, show) do not block the learner's flushes, and a learner killed
   // mid-flush loses at most that flush. NORMAL is durable enough with WAL: a power cut may

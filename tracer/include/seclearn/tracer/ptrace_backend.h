@@ -35,8 +35,9 @@ struct TraceOptions {
   // PR_SET_NO_NEW_PRIVS before the filter. Required unless the tracer has CAP_SYS_ADMIN;
   // the CLI sets it for non-root users only, so setuid binaries keep working under root.
   bool no_new_privs = false;
-  // Wait for the result of path-taking syscalls (one extra stop for those calls only).
-  bool want_path_results = true;
+  // Wait for the result of path-taking syscalls (one extra stop for those calls only). Off
+  // until a consumer needs it: file-access learning turns it on.
+  bool want_path_results = false;
 };
 
 struct TraceResult {
