@@ -11,7 +11,9 @@
 #include <string_view>
 #include <utility>
 
+#include "migrations.h"
 #include "seclearn/store/sqlite.h"
+#include "store_impl.h"
 
 namespace seclearn {
 namespace {
@@ -22,53 +24,6 @@ using sqlite::Transaction;
 
 // "SLRN": marks the file as seclearn's so that another program's database is not migrated.
 constexpr int64_t kApplicationId = 0x534c524e;
-
-// Append-only: migration i takes the schema from version i to i + 1, and user_version is the
-// number applied. Never edit a released entry; add one.
-constexpr std::array<std::string_view, 1> kMigrations = {
-    // v1: apps, runs and their argv, syscalls and executables per run.
-    R"sql(
-CREATE TABLE apps (
-  id INTEGER PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  created_ns INTEGER NOT NULL
-);
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  app_id INTEGER NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
-  backend TEXT NOT NULL,
-  kernel TEXT NOT NULL,
-  host TEXT NOT NULL,
-  start_ns INTEGER NOT NULL,
-  end_ns INTEGER,
-  exit_status INTEGER,
-  processes INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX runs_by_app ON runs(app_id);
-CREATE TABLE run_args (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  idx INTEGER NOT NULL,
-  arg TEXT NOT NULL,
-  PRIMARY KEY (run_id, idx)
-) WITHOUT ROWID;
-CREATE TABLE run_syscalls (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  arch INTEGER NOT NULL,
-  nr INTEGER NOT NULL,
-  name TEXT,
-  count INTEGER NOT NULL,
-  first_seen_ns INTEGER NOT NULL,
-  PRIMARY KEY (run_id, arch, nr)
-) WITHOUT ROWID;
-CREATE TABLE run_executables (
-  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  path TEXT NOT NULL,
-  count INTEGER NOT NULL,
-  first_seen_ns INTEGER NOT NULL,
-  PRIMARY KEY (run_id, path)
-) WITHOUT ROWID;
-)sql",
-};
 
 constexpr std::string_view kUpsertSyscallSql = R"sql(
 INSERT INTO run_syscalls (run_id, arch, nr, count, first_seen_ns) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -158,7 +113,7 @@ Result<void> CheckIdentity(Database& db) {
 }
 
 Result<void> Migrate(Database& db) {
-  const int64_t known = static_cast<int64_t>(kMigrations.size());
+  const int64_t known = static_cast<int64_t>(Migrations().size());
   auto newer = [&](int64_t version) {
     return StoreError(SQLITE_ERROR,
                       fmt::format("{}: schema version {} is newer than this seclearn ({}); "
@@ -189,7 +144,7 @@ Result<void> Migrate(Database& db) {
     }
   }
   for (int64_t v = *version; v < known; ++v) {
-    if (auto r = db.Exec(std::string(kMigrations[static_cast<size_t>(v)])); !r) {
+    if (auto r = db.Exec(std::string(Migrations()[static_cast<size_t>(v)])); !r) {
       return StoreError(r.error().code, fmt::format("{} (migrating to schema version {})",
                                                     r.error().context, v + 1));
     }
@@ -243,20 +198,14 @@ Error NoSuchRunIfConstraint(Error error, int64_t run_id) {
 
 }  // namespace
 
-struct Store::Impl {
-  Database db;  // first: destroyed after the statements below
-  // Flush runs every second: its statements are prepared once.
-  Statement upsert_syscall;
-  Statement upsert_executable;
-  Statement add_processes;
-};
+
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 Store::~Store() = default;
 
-int Store::SchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int Store::SchemaVersion() { return static_cast<int>(Migrations().size()); }
 
 Result<Store> Store::Open(const std::string& path) { return OpenImpl(path, true); }
 

@@ -26,13 +26,73 @@ struct ExecutableFact {
   bool operator==(const ExecutableFact&) const = default;
 };
 
+// Access modes of a file access, as asked by the workload (not as granted).
+enum FileAccess : uint32_t {
+  kAccessRead = 1u << 0,      // open for reading, readlink, getdents, getxattr
+  kAccessWrite = 1u << 1,     // open for writing, truncate, chmod/chown/utimes (setattr)
+  kAccessAppend = 1u << 2,    // O_APPEND without other writes
+  kAccessCreate = 1u << 3,    // O_CREAT of a new file, mkdir, mknod, symlink/link target
+  kAccessDelete = 1u << 4,    // unlink, rmdir, rename source
+  kAccessExec = 1u << 5,      // execve/execveat
+  kAccessMmapExec = 1u << 6,  // mmap/mprotect PROT_EXEC of a file
+  kAccessLink = 1u << 7,      // link/symlink (the new name)
+  kAccessLock = 1u << 8,      // flock/fcntl locks
+  kAccessStat = 1u << 9,      // stat/access/statx: metadata only (AppArmor does not mediate)
+  kAccessChdir = 1u << 10,    // chdir/chroot
+  kAccessMount = 1u << 11,    // mount/umount target
+};
+
+// One (path, access, outcome): paths are absolute as the kernel resolved them (dirfd, cwd and
+// root applied), raw bytes from an untrusted workload: escape before emitting anything.
+struct FileFact {
+  std::string path;
+  uint32_t access = 0;  // FileAccess bits
+  int32_t err = 0;      // 0 success, else the errno
+  uint64_t count = 0;
+  int64_t first_seen_ns = 0;
+  std::string syscall;  // the first syscall that made this access, as evidence
+  bool operator==(const FileFact&) const = default;
+};
+
+// One network operation: socket() or bind/connect/listen/accept/sendto on such a socket.
+struct NetworkFact {
+  std::string op;        // "socket", "bind", "connect", "listen", "accept", "sendto"
+  int32_t family = 0;    // AF_*
+  int32_t type = 0;      // SOCK_* without SOCK_NONBLOCK/SOCK_CLOEXEC
+  int32_t protocol = 0;  // IPPROTO_* or NETLINK_* family
+  std::string address;   // "127.0.0.1", "::1", unix path, "@abstract"; empty if none
+  int32_t port = -1;     // inet ports; -1 if none
+  int32_t err = 0;
+  uint64_t count = 0;
+  int64_t first_seen_ns = 0;
+  bool operator==(const NetworkFact&) const = default;
+};
+
+// A capability the workload exercised (granted: the call succeeded and needed it) or wanted
+// (the call failed with EPERM/EACCES where the capability would have allowed it).
+struct CapabilityFact {
+  std::string capability;  // "CAP_NET_BIND_SERVICE"
+  bool granted = true;
+  std::string syscall;     // the first syscall that needed it
+  std::string evidence;    // its argument, e.g. "bind 0.0.0.0:80", "chown /tmp/f to 1000:1000"
+  uint64_t count = 0;
+  int64_t first_seen_ns = 0;
+  bool operator==(const CapabilityFact&) const = default;
+};
+
 // Everything learned since the previous flush. Counts are increments; first_seen_ns is the
 // first time in this run (the store keeps the minimum).
 struct FactsDelta {
   std::vector<SyscallFact> syscalls;
   std::vector<ExecutableFact> executables;
+  std::vector<FileFact> files;
+  std::vector<NetworkFact> network;
+  std::vector<CapabilityFact> capabilities;
   uint64_t new_processes = 0;
-  bool empty() const { return syscalls.empty() && executables.empty() && new_processes == 0; }
+  bool empty() const {
+    return syscalls.empty() && executables.empty() && files.empty() && network.empty() &&
+           capabilities.empty() && new_processes == 0;
+  }
 };
 
 struct RunInfo {

@@ -1,0 +1,14 @@
+#include "migrations.h"
+
+#include <array>
+
+namespace seclearn {
+
+std::span<const std::string_view> Migrations() {
+  static const std::array kMigrations = {
+      kSchemaV1Runs,
+  };
+  return kMigrations;
+}
+
+}  // namespace seclearn

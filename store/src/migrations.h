@@ -1,0 +1,15 @@
+// The schema, as an append-only list of migrations: entry i takes a database from
+// user_version i to i + 1. Each feature keeps its migration in its own schema_vN_*.cc file;
+// a released entry is never edited, a change is a new entry.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace seclearn {
+
+extern const std::string_view kSchemaV1Runs;  // schema_v1_runs.cc
+
+std::span<const std::string_view> Migrations();
+
+}  // namespace seclearn
