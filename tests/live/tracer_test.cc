@@ -21,97 +21,10 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/tracer/ptrace_backend.h"
+#include "trace_helpers.h"
 
 namespace seclearn {
 namespace {
-
-using NameSet = std::set<std::string>;
-
-struct Recording : EventSink {
-  Aggregator agg;
-  std::vector<ExecEvent> execs;
-  std::vector<TaskEvent> tasks;
-  std::set<pid_t> syscall_tids;
-  std::vector<SyscallEvent> with_paths;
-  void OnSyscall(const SyscallEvent& e) override {
-    agg.OnSyscall(e);
-    syscall_tids.insert(e.tid);
-    if (!e.path.empty()) with_paths.push_back(e);
-  }
-  void OnTask(const TaskEvent& e) override {
-    agg.OnTask(e);
-    tasks.push_back(e);
-  }
-  void OnExec(const ExecEvent& e) override {
-    agg.OnExec(e);
-    execs.push_back(e);
-  }
-  NameSet Names(uint32_t arch = AUDIT_ARCH_X86_64) const {
-    NameSet out;
-    for (const auto& f : agg.Syscalls())
-      if (f.arch == arch) out.insert(SyscallName(f.arch, f.nr));
-    return out;
-  }
-  uint64_t Count(const std::string& name, uint32_t arch = AUDIT_ARCH_X86_64) const {
-    for (const auto& f : agg.Syscalls())
-      if (f.arch == arch && SyscallName(f.arch, f.nr) == name) return f.count;
-    return 0;
-  }
-};
-
-// The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
-enum class Backend { kPtrace };
-
-struct Traced {
-  Result<TraceResult> result;
-  std::unique_ptr<Recording> rec;
-};
-
-Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kPtrace) {
-  auto rec = std::make_unique<Recording>();
-  TraceOptions opts;
-  opts.want_path_results = true;
-  opts.exe = argv[0];
-  opts.argv = std::move(argv);
-  opts.no_new_privs = true;
-  switch (backend) {
-    case Backend::kPtrace: {
-      PtraceBackend b;
-      auto r = b.Run(opts, *rec);
-      return {std::move(r), std::move(rec)};
-    }
-  }
-  return {Error{}, std::move(rec)};
-}
-
-std::vector<std::string> Testee(std::vector<std::string> args) {
-  args.insert(args.begin(), SECLEARN_TESTEE);
-  return args;
-}
-
-NameSet RunForSet(const std::string& flag, const std::vector<std::string>& sub) {
-  std::string cmd = std::string(SECLEARN_TESTEE) + " " + flag;
-  for (const auto& a : sub) cmd += " '" + a + "'";
-  NameSet out;
-  FILE* f = ::popen(cmd.c_str(), "r");
-  REQUIRE(f != nullptr);
-  char line[256];
-  while (std::fgets(line, sizeof line, f)) {
-    std::string s(line);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    if (!s.empty()) out.insert(s);
-  }
-  REQUIRE(::pclose(f) == 0);
-  return out;
-}
-
-std::string Join(const NameSet& s) {
-  std::string out;
-  for (const auto& n : s) out += (out.empty() ? "" : " ") + n;
-  return out;
-}
-
-int ExitCode(const Traced& t) { return ExitCodeForWaitStatus(t.result->wait_status); }
 
 const NameSet& NoopNames() {
   static const NameSet noop = [] {
@@ -130,7 +43,7 @@ TEST_CASE("the tracer records exactly the declared syscalls", "[live][tracer]") 
       {"clone3"},            {"threads", "8"},            {"fork-exec"}, {"exec-from-thread"},
       {"signal-self"},       {"stop-cont"},               {"write-stdout", "x"},
   };
-  const Backend backend = GENERATE(Backend::kPtrace);
+  const Backend backend = GENERATE(from_range(AllBackends()));
   for (const auto& sub : subs) {
     CAPTURE(sub);
     const NameSet declared = RunForSet("--declare", sub);

@@ -1,0 +1,114 @@
+// Shared by the live tests: run a command under a tracer backend and keep what it reported.
+// Every live test runs once per backend (GENERATE over AllBackends()), as sandbox2 runs its
+// policy tests once per monitor.
+#pragma once
+
+#include <linux/audit.h>
+#include <stdio.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "seclearn/core/arch.h"
+#include "seclearn/core/exec.h"
+#include "seclearn/learner/aggregator.h"
+#include "seclearn/tracer/ptrace_backend.h"
+
+namespace seclearn {
+
+using NameSet = std::set<std::string>;
+
+struct Recording : EventSink {
+  Aggregator agg;
+  std::vector<ExecEvent> execs;
+  std::vector<TaskEvent> tasks;
+  std::set<pid_t> syscall_tids;
+  std::vector<SyscallEvent> with_paths;
+  void OnSyscall(const SyscallEvent& e) override {
+    agg.OnSyscall(e);
+    syscall_tids.insert(e.tid);
+    if (!e.path.empty()) with_paths.push_back(e);
+  }
+  void OnTask(const TaskEvent& e) override {
+    agg.OnTask(e);
+    tasks.push_back(e);
+  }
+  void OnExec(const ExecEvent& e) override {
+    agg.OnExec(e);
+    execs.push_back(e);
+  }
+  NameSet Names(uint32_t arch = AUDIT_ARCH_X86_64) const {
+    NameSet out;
+    for (const auto& f : agg.Syscalls())
+      if (f.arch == arch) out.insert(SyscallName(f.arch, f.nr));
+    return out;
+  }
+  uint64_t Count(const std::string& name, uint32_t arch = AUDIT_ARCH_X86_64) const {
+    for (const auto& f : agg.Syscalls())
+      if (f.arch == arch && SyscallName(f.arch, f.nr) == name) return f.count;
+    return 0;
+  }
+};
+
+// The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
+enum class Backend { kPtrace };
+// Use as: const Backend backend = GENERATE(from_range(AllBackends()));
+inline std::vector<Backend> AllBackends() { return {Backend::kPtrace}; }
+
+struct Traced {
+  Result<TraceResult> result;
+  std::unique_ptr<Recording> rec;
+};
+
+inline Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kPtrace) {
+  auto rec = std::make_unique<Recording>();
+  TraceOptions opts;
+  opts.want_path_results = true;
+  opts.exe = argv[0];
+  opts.argv = std::move(argv);
+  opts.no_new_privs = true;
+  switch (backend) {
+    case Backend::kPtrace: {
+      PtraceBackend b;
+      auto r = b.Run(opts, *rec);
+      return {std::move(r), std::move(rec)};
+    }
+  }
+  return {Error{}, std::move(rec)};
+}
+
+inline std::vector<std::string> Testee(std::vector<std::string> args) {
+  args.insert(args.begin(), SECLEARN_TESTEE);
+  return args;
+}
+
+inline NameSet RunForSet(const std::string& flag, const std::vector<std::string>& sub) {
+  std::string cmd = std::string(SECLEARN_TESTEE) + " " + flag;
+  for (const auto& a : sub) cmd += " '" + a + "'";
+  NameSet out;
+  FILE* f = ::popen(cmd.c_str(), "r");
+  REQUIRE(f != nullptr);
+  char line[256];
+  while (std::fgets(line, sizeof line, f)) {
+    std::string s(line);
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    if (!s.empty()) out.insert(s);
+  }
+  REQUIRE(::pclose(f) == 0);
+  return out;
+}
+
+inline std::string Join(const NameSet& s) {
+  std::string out;
+  for (const auto& n : s) out += (out.empty() ? "" : " ") + n;
+  return out;
+}
+
+inline int ExitCode(const Traced& t) { return ExitCodeForWaitStatus(t.result->wait_status); }
+
+
+}  // namespace seclearn
