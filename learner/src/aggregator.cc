@@ -1,6 +1,9 @@
 #include "seclearn/learner/aggregator.h"
 
 #include <algorithm>
+#include <tuple>
+
+#include "seclearn/core/arg_filters.h"
 
 namespace seclearn {
 
@@ -24,6 +27,22 @@ void Aggregator::OnSyscall(const SyscallEvent& event) {
   }
   ++c.count;
   ++total_syscalls_;
+  if (c.count == 1 || c.has_arg_filter) RecordArg(event, c);
+}
+
+void Aggregator::RecordArg(const SyscallEvent& event, Counter& c) {
+  const ArgFilter* f = FindArgFilter(event.arch, event.nr);
+  c.has_arg_filter = f != nullptr;
+  if (f == nullptr) return;
+  auto& values = args_[ArgKey{event.arch, event.nr}];
+  const uint64_t v = event.args[f->index] & f->mask;
+  auto it = values.find(v);
+  if (it == values.end()) {
+    if (values.size() > kMaxArgValues) return;
+    it = values.emplace(v, Counter{}).first;
+    it->second.first_seen_ns = event.time_ns;
+  }
+  ++it->second.count;
 }
 
 void Aggregator::OnTask(const TaskEvent& event) {
@@ -50,6 +69,17 @@ FactsDelta Aggregator::TakeDelta() {
   }
   std::sort(d.syscalls.begin(), d.syscalls.end(), [](const auto& a, const auto& b) {
     return a.arch != b.arch ? a.arch < b.arch : a.nr < b.nr;
+  });
+  for (auto& [key, values] : args_) {
+    for (auto& [value, c] : values) {
+      if (c.count == c.flushed) continue;
+      d.args.push_back({key.arch, key.nr, FindArgFilter(key.arch, key.nr)->index, value,
+                        c.count - c.flushed, c.first_seen_ns});
+      c.flushed = c.count;
+    }
+  }
+  std::sort(d.args.begin(), d.args.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.arch, a.nr, a.index, a.value) < std::tie(b.arch, b.nr, b.index, b.value);
   });
   for (auto& [path, c] : executables_) {
     if (c.count == c.flushed) continue;

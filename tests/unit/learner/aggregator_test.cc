@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/arg_filters.h"
 #include "seclearn/learner/aggregator.h"
 
 namespace seclearn {
@@ -85,6 +86,45 @@ TEST_CASE("memory is bounded by distinct syscalls, not events", "[unit][learner]
   CHECK(agg.total_syscalls() == 1'000'000);
   CHECK(agg.Syscalls().size() == 7);
   CHECK(agg.TakeDelta().syscalls.size() == 7);
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("argument values are learned for the filtered arguments only", "[unit][learner]") {
+  Aggregator agg;
+  const int32_t socket_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "socket");
+  const int32_t clone_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "clone");
+  const int32_t read_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "read");
+  auto call = [&](int32_t nr, uint64_t a0) {
+    SyscallEvent e = Call(AUDIT_ARCH_X86_64, nr, 1);
+    e.args[0] = a0;
+    agg.OnSyscall(e);
+  };
+  call(socket_nr, 1);  // AF_UNIX
+  call(socket_nr, 1);
+  call(socket_nr, 2);  // AF_INET
+  call(clone_nr, 0x01200011);  // CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID|SIGCHLD: no namespaces
+  call(read_nr, 3);
+  FactsDelta d = agg.TakeDelta();
+  REQUIRE(d.args.size() == 3);
+  CHECK(d.args[0] == ArgFact{AUDIT_ARCH_X86_64, socket_nr, 0, 1, 2, 1});
+  CHECK(d.args[1] == ArgFact{AUDIT_ARCH_X86_64, socket_nr, 0, 2, 1, 1});
+  CHECK(d.args[2].nr == clone_nr);
+  CHECK(d.args[2].value == 0);  // masked to the namespace flags
+}
+
+TEST_CASE("argument values stay bounded", "[unit][learner]") {
+  Aggregator agg;
+  const int32_t prctl_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "prctl");
+  for (uint64_t v = 0; v < 1000; ++v) {
+    SyscallEvent e = Call(AUDIT_ARCH_X86_64, prctl_nr, 1);
+    e.args[0] = v;
+    agg.OnSyscall(e);
+  }
+  // One more than the limit: enough for the exporter to know the domain was not small.
+  CHECK(agg.TakeDelta().args.size() == kMaxArgValues + 1);
 }
 
 }  // namespace seclearn

@@ -19,6 +19,17 @@ struct SyscallFact {
   bool operator==(const SyscallFact&) const = default;
 };
 
+// A learned value of an argument listed in arg_filters.h (masked for kMasked filters).
+struct ArgFact {
+  uint32_t arch = 0;
+  int32_t nr = 0;
+  uint32_t index = 0;
+  uint64_t value = 0;
+  uint64_t count = 0;
+  int64_t first_seen_ns = 0;
+  bool operator==(const ArgFact&) const = default;
+};
+
 struct ExecutableFact {
   std::string path;
   uint64_t count = 0;  // successful execs of it
@@ -85,12 +96,13 @@ struct CapabilityFact {
 struct FactsDelta {
   std::vector<SyscallFact> syscalls;
   std::vector<ExecutableFact> executables;
+  std::vector<ArgFact> args;
   std::vector<FileFact> files;
   std::vector<NetworkFact> network;
   std::vector<CapabilityFact> capabilities;
   uint64_t new_processes = 0;
   bool empty() const {
-    return syscalls.empty() && executables.empty() && files.empty() && network.empty() &&
+    return syscalls.empty() && executables.empty() && args.empty() && files.empty() && network.empty() &&
            capabilities.empty() && new_processes == 0;
   }
 };

@@ -38,6 +38,7 @@ class Aggregator : public EventSink {
     uint64_t count = 0;
     uint64_t flushed = 0;
     int64_t first_seen_ns = 0;
+    bool has_arg_filter = false;  // for syscall counters: an argument of it is learned
   };
   // Syscall numbers are small: a dense table per architecture keeps the hot path to an index.
   static constexpr int32_t kDense = 1024;
@@ -47,6 +48,21 @@ class Aggregator : public EventSink {
     std::unordered_map<int32_t, Counter> sparse;  // x32 (bit 30 set) and anything unusual
   };
   ArchCounters& CountersFor(uint32_t arch);
+  void RecordArg(const SyscallEvent& event, Counter& c);
+
+  // Learned argument values (arg_filters.h), at most kMaxArgValues + 1 per syscall: one more
+  // than the limit is enough to know the limit was passed.
+  struct ArgKey {
+    uint32_t arch;
+    int32_t nr;
+    bool operator==(const ArgKey&) const = default;
+  };
+  struct ArgKeyHash {
+    size_t operator()(const ArgKey& k) const {
+      return std::hash<uint64_t>()((uint64_t{k.arch} << 32) | static_cast<uint32_t>(k.nr));
+    }
+  };
+  std::unordered_map<ArgKey, std::unordered_map<uint64_t, Counter>, ArgKeyHash> args_;
 
   std::vector<ArchCounters> arches_;
   ArchCounters* last_ = nullptr;
