@@ -6,7 +6,8 @@ namespace seclearn {
 
 std::span<const std::string_view> Migrations() {
   static const std::array kMigrations = {
-      kSchemaV1Runs,
+      kSchemaV1Runs,  // v1
+      kSchemaArgs,    // v2
   };
   return kMigrations;
 }

@@ -220,9 +220,12 @@ Result<Store> Store::OpenImpl(const std::string& path, bool create) {
   if (!upsert_executable) return upsert_executable.error();
   auto add_processes = db->Prepare(kAddProcessesSql);
   if (!add_processes) return add_processes.error();
-  return Store(
-      std::make_unique<Impl>(Impl{std::move(*db), std::move(*upsert_syscall),
-                                  std::move(*upsert_executable), std::move(*add_processes)}));
+  auto impl = std::make_unique<Impl>();
+  impl->db = std::move(*db);
+  impl->upsert_syscall = std::move(*upsert_syscall);
+  impl->upsert_executable = std::move(*upsert_executable);
+  impl->add_processes = std::move(*add_processes);
+  return Store(std::move(impl));
 }
 
 Result<int64_t> Store::BeginRun(const RunInfo& info) {
@@ -283,6 +286,7 @@ Result<void> Store::Flush(int64_t run_id, const FactsDelta& delta) {
         .BindInt64(4, f.first_seen_ns);
     if (auto r = s.upsert_executable.Run(); !r) return NoSuchRunIfConstraint(r.error(), run_id);
   }
+  if (auto r = FlushArgs(s, run_id, delta.args); !r) return NoSuchRunIfConstraint(r.error(), run_id);
   if (delta.new_processes != 0) {
     s.add_processes.Reset();
     s.add_processes.BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(delta.new_processes));

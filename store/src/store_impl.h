@@ -15,6 +15,10 @@ struct Store::Impl {
   Statement upsert_syscall;
   Statement upsert_executable;
   Statement add_processes;
+  Statement upsert_arg;  // prepared on first use
 };
+
+// Per-feature parts of Store::Flush, each in its own file, called inside Flush's transaction.
+Result<void> FlushArgs(Store::Impl& s, int64_t run_id, const std::vector<ArgFact>& args);
 
 }  // namespace seclearn

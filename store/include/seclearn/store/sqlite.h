@@ -85,6 +85,9 @@ class Statement {
   Statement& operator=(const Statement&) = delete;
   ~Statement();
 
+  // False for a default-constructed (not yet prepared) statement.
+  bool valid() const { return stmt_ != nullptr; }
+
   Statement& BindInt64(int index, int64_t value);
   Statement& BindText(int index, std::string_view value);
   Statement& BindNull(int index);

@@ -49,9 +49,15 @@ class Store {
                                             std::optional<int64_t> run_id = std::nullopt);
   Result<std::vector<ExecutableFact>> Executables(std::string_view app,
                                                   std::optional<int64_t> run_id = std::nullopt);
+  // Learned argument values (core/arg_filters.h), summed over runs, sorted by
+  // (arch, nr, index, value).
+  Result<std::vector<ArgFact>> SyscallArgs(std::string_view app,
+                                           std::optional<int64_t> run_id = std::nullopt);
+
+ public:
+  struct Impl;  // store/src/store_impl.h; public only so the per-feature files can reach it
 
  private:
-  struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   static Result<Store> OpenImpl(const std::string& path, bool create);
   std::unique_ptr<Impl> impl_;
