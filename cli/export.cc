@@ -28,6 +28,9 @@ options:
   --runtime NAME    none (default), runc, crun or docker: also allow what that OCI runtime
                     does after installing the filter, as a second, commented rule, so the
                     container can start (docker uses runc's set)
+  --args MODE       learned (default): socket, socketpair, clone, unshare, personality and
+                    prctl are allowed only with the argument values observed (address
+                    families, namespace flags, ...), one rule per value; none: by name only
   --no-new-privileges
                     the container runs with no_new_privileges (docker run --security-opt
                     no-new-privileges, or process.noNewPrivileges): runc then installs the
@@ -41,7 +44,7 @@ exit status: 0 written; 125 error (unknown app, nothing learned, unreadable data
 
 int CmdExport(std::span<char*> args) {
   ArgSpec spec;
-  spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output"};
+  spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args"};
   spec.flags = {"--no-new-privileges"};
   auto parsed = ParseArgs(args, spec);
   if (!parsed) {
@@ -107,6 +110,20 @@ int CmdExport(std::span<char*> args) {
     return kExitSeclearnFailure;
   }
   options.runs = runs->size();
+  const std::string args_mode = parsed->Get("--args").value_or("learned");
+  if (args_mode != "learned" && args_mode != "none") {
+    PrintError(fmt::format("export: --args takes 'learned' or 'none', not '{}'", args_mode));
+    return kExitSeclearnFailure;
+  }
+  options.filter_args = args_mode == "learned";
+  if (options.filter_args) {
+    auto learned = store->SyscallArgs(*app);
+    if (!learned) {
+      PrintError(learned.error());
+      return kExitSeclearnFailure;
+    }
+    options.args = std::move(*learned);
+  }
   SeccompExport exp = BuildMinimalSeccomp(*facts, options);
   for (const auto& u : exp.unnamed)
     PrintWarning(fmt::format("syscall {} has no name in libseccomp; left out of the profile", u));
@@ -115,8 +132,8 @@ int CmdExport(std::span<char*> args) {
     return kExitSeclearnFailure;
   }
   if (out_path != "-") {
-    std::fprintf(stderr, "seclearn: wrote %s: %zu syscalls for %s%s\n", out_path.c_str(),
-                 exp.workload_names, app->c_str(),
+    std::fprintf(stderr, "seclearn: wrote %s: %zu syscalls (%zu by argument) for %s%s\n",
+                 out_path.c_str(), exp.workload_names, exp.conditioned_names, app->c_str(),
                  options.runtime ? fmt::format(" + {} for {}", exp.runtime_names, runtime).c_str()
                                  : "");
   }

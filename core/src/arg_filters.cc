@@ -89,7 +89,7 @@ std::string DescribeArgValue(std::string_view syscall, uint64_t value) {
       if (f.value == value) return std::string(f.name);
   }
   if (syscall == "clone" || syscall == "unshare") {
-    if (value == 0) return "no namespace flags";
+    if (value == 0) return "none";
     std::string out;
     for (const auto& f : kNamespaceFlags)
       if (value & f.value) out += (out.empty() ? "" : "|") + std::string(f.name);

@@ -1,11 +1,13 @@
 #include "seclearn/emitter/seccomp_export.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/arg_filters.h"
 
 namespace seclearn {
 
@@ -37,13 +39,46 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
   std::sort(others.begin(), others.end());
   p.architectures.insert(p.architectures.end(), others.begin(), others.end());
 
+  // Learned values per filtered name, merged across architectures (a rule's name applies to
+  // every architecture of the profile).
+  std::map<std::string, std::set<uint64_t>> values;
+  if (options.filter_args) {
+    for (const ArgFact& a : options.args) {
+      const std::string name = SyscallName(a.arch, a.nr);
+      const ArgFilter* f = FindArgFilter(name);
+      if (f == nullptr || f->index != a.index || !names.count(name)) continue;
+      values[name].insert(a.value);
+    }
+  }
+  std::vector<SeccompRule> conditioned;
   SeccompRule workload;
-  workload.names.assign(names.begin(), names.end());
+  for (const auto& name : names) {
+    auto it = values.find(name);
+    if (it == values.end() || it->second.size() > kMaxArgValues) {
+      workload.names.push_back(name);
+      continue;
+    }
+    const ArgFilter& f = *FindArgFilter(name);
+    for (uint64_t v : it->second) {
+      SeccompRule r;
+      r.names = {name};
+      r.action = "SCMP_ACT_ALLOW";
+      if (f.kind == ArgFilterKind::kMasked) {
+        r.args.push_back(SeccompArg{f.index, f.mask, v, "SCMP_CMP_MASKED_EQ"});
+      } else {
+        r.args.push_back(SeccompArg{f.index, v, 0, "SCMP_CMP_EQ"});
+      }
+      r.comment = fmt::format("{}: {} = {} (learned)", name, f.what, DescribeArgValue(name, v));
+      conditioned.push_back(std::move(r));
+    }
+    ++out.conditioned_names;
+  }
   workload.action = "SCMP_ACT_ALLOW";
   workload.comment = fmt::format("{}: syscalls observed in {} learned run{}", options.app,
                                  options.runs, options.runs == 1 ? "" : "s");
-  out.workload_names = workload.names.size();
+  out.workload_names = names.size();
   if (!workload.names.empty()) p.syscalls.push_back(std::move(workload));
+  for (auto& r : conditioned) p.syscalls.push_back(std::move(r));
 
   if (options.runtime) {
     const RuntimeBase& rt = *options.runtime;

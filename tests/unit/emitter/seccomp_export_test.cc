@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/arg_filters.h"
 #include "seclearn/emitter/runtime_base.h"
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/emitter/seccomp_profile.h"
@@ -116,6 +117,44 @@ TEST_CASE("architectures: native first, then the compat ones seen", "[unit][emit
   auto unnamed = BuildMinimalSeccomp({SyscallFact{AUDIT_ARCH_X86_64, 4000, 1, 1}}, o);
   CHECK(unnamed.unnamed == std::vector<std::string>{"x86_64 4000"});
   CHECK(unnamed.profile.syscalls.empty());
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("learned argument values become one rule per value", "[unit][emitter]") {
+  SeccompExportOptions o;
+  o.app = "net";
+  o.runs = 1;
+  o.native_arch = AUDIT_ARCH_X86_64;
+  const int32_t socket_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "socket");
+  const int32_t clone_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "clone");
+  o.args = {{AUDIT_ARCH_X86_64, socket_nr, 0, 1, 3, 1},
+            {AUDIT_ARCH_X86_64, socket_nr, 0, 10, 1, 1},
+            {AUDIT_ARCH_X86_64, clone_nr, 0, 0, 9, 1}};
+  std::vector<SyscallFact> facts = {Fact(AUDIT_ARCH_X86_64, "socket"),
+                                    Fact(AUDIT_ARCH_X86_64, "clone"),
+                                    Fact(AUDIT_ARCH_X86_64, "prctl"),  // no values learned
+                                    Fact(AUDIT_ARCH_X86_64, "read")};
+  SeccompExport e = BuildMinimalSeccomp(facts, o);
+  CHECK(e.workload_names == 4);
+  CHECK(e.conditioned_names == 2);
+  REQUIRE(e.profile.syscalls.size() == 4);
+  CHECK(e.profile.syscalls[0].names == std::vector<std::string>{"prctl", "read"});
+  CheckGolden("seccomp_args.json", WriteSeccompProfile(e.profile));
+
+  o.filter_args = false;
+  SeccompExport plain = BuildMinimalSeccomp(facts, o);
+  REQUIRE(plain.profile.syscalls.size() == 1);
+  CHECK(plain.profile.syscalls[0].names.size() == 4);
+
+  // More values than kMaxArgValues: the domain is not small, the name stays unconditioned.
+  o.filter_args = true;
+  o.args.clear();
+  for (uint64_t v = 0; v <= kMaxArgValues; ++v) o.args.push_back({AUDIT_ARCH_X86_64, socket_nr, 0, v, 1, 1});
+  SeccompExport wide = BuildMinimalSeccomp(facts, o);
+  CHECK(wide.conditioned_names == 0);
 }
 
 }  // namespace seclearn
