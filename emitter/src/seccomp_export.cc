@@ -77,14 +77,19 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
   workload.comment = fmt::format("{}: syscalls observed in {} learned run{}", options.app,
                                  options.runs, options.runs == 1 ? "" : "s");
   out.workload_names = names.size();
+  const std::vector<std::string> workload_plain = workload.names;
   if (!workload.names.empty()) p.syscalls.push_back(std::move(workload));
   for (auto& r : conditioned) p.syscalls.push_back(std::move(r));
 
   if (options.runtime) {
     const RuntimeBase& rt = *options.runtime;
     SeccompRule runtime;
+    // A name the workload may call only with learned argument values is still needed
+    // unconditionally by the runtime (runc's prctl(PR_CAPBSET_DROP) is not the workload's
+    // prctl): only names the workload allows outright are left out.
+    const std::set<std::string> outright(workload_plain.begin(), workload_plain.end());
     for (const auto& n : rt.names)
-      if (!names.count(n)) runtime.names.push_back(n);
+      if (!outright.count(n)) runtime.names.push_back(n);
     runtime.action = "SCMP_ACT_ALLOW";
     runtime.comment = fmt::format(
         "{} {}: made by the runtime after it installs this filter, before the workload "

@@ -180,9 +180,13 @@ p = json.load(open(sys.argv[1]))
 assert list(p) == ["defaultAction", "defaultErrnoRet", "architectures", "syscalls"], list(p)
 assert p["defaultAction"] == "SCMP_ACT_ERRNO" and p["defaultErrnoRet"] == 1
 assert p["architectures"] == ["SCMP_ARCH_X86_64"], p["architectures"]
-assert len(p["syscalls"]) == 1, p["syscalls"]
 rule = p["syscalls"][0]
 assert list(rule) == ["names", "action", "comment"], list(rule)
+# Any further rule conditions one learned name on one argument value.
+for r in p["syscalls"][1:]:
+    assert list(r) == ["names", "action", "args", "comment"], list(r)
+    assert len(r["names"]) == 1 and re.fullmatch(r"[a-z0-9_]+", r["names"][0]), r["names"]
+    assert "\n" not in r["comment"] and "evil" not in r["comment"], r["comment"]
 assert rule["action"] == "SCMP_ACT_ALLOW"
 assert all(re.fullmatch(r"[a-z0-9_]+", n) for n in rule["names"]), rule["names"]
 assert rule["names"] == sorted(set(rule["names"])), "names not sorted and unique"

@@ -144,6 +144,19 @@ TEST_CASE("learned argument values become one rule per value", "[unit][emitter]"
   CHECK(e.profile.syscalls[0].names == std::vector<std::string>{"prctl", "read"});
   CheckGolden("seccomp_args.json", WriteSeccompProfile(e.profile));
 
+  // The runtime needs prctl outright (PR_CAPBSET_DROP): the workload's conditioned prctl
+  // must not hide it.
+  auto base = LoadRuntimeBase("runc", /*no_new_privileges=*/false);
+  REQUIRE(base.has_value());
+  SeccompExportOptions with_rt = o;
+  with_rt.runtime = *base;
+  const int32_t prctl_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "prctl");
+  with_rt.args.push_back({AUDIT_ARCH_X86_64, prctl_nr, 0, 15, 1, 1});  // PR_SET_NAME
+  SeccompExport rt = BuildMinimalSeccomp(facts, with_rt);
+  const auto& runtime_names = rt.profile.syscalls.back().names;
+  CHECK(std::find(runtime_names.begin(), runtime_names.end(), "prctl") != runtime_names.end());
+  CHECK(std::find(runtime_names.begin(), runtime_names.end(), "read") == runtime_names.end());
+
   o.filter_args = false;
   SeccompExport plain = BuildMinimalSeccomp(facts, o);
   REQUIRE(plain.profile.syscalls.size() == 1);
