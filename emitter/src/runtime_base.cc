@@ -26,10 +26,17 @@ Result<void> AppendNames(const Json& set, std::string_view where, std::vector<st
 
 }  // namespace
 
+const EmbeddedFile* FindEmbeddedData(std::string_view name) {
+  for (const auto& f : EmbeddedData())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
 std::vector<std::string> KnownRuntimes() {
   std::vector<std::string> out = {"docker"};
-  for (const auto& f : EmbeddedRuntimeData()) {
-    std::string_view n = f.name;
+  for (const auto& f : EmbeddedData()) {
+    if (f.name.rfind("runtime/", 0) != 0) continue;
+    std::string_view n = f.name.substr(8);
     n = n.substr(0, n.find('.'));
     out.emplace_back(n.substr(0, n.find('-')));
   }
@@ -41,8 +48,10 @@ std::vector<std::string> KnownRuntimes() {
 Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privileges) {
   // Docker (apt docker.io) runs containers with runc.
   const std::string_view wanted = runtime == "docker" ? "runc" : runtime;
-  for (const auto& f : EmbeddedRuntimeData()) {
-    std::string_view stem = f.name.substr(0, f.name.find('.'));
+  for (const auto& f : EmbeddedData()) {
+    if (f.name.rfind("runtime/", 0) != 0) continue;
+    const std::string_view file = f.name.substr(8);
+    std::string_view stem = file.substr(0, file.find('.'));
     std::string_view base = stem.substr(0, stem.find('-'));
     if (base != wanted) continue;
     auto doc = ParseJson(f.content, f.name);
@@ -50,7 +59,7 @@ Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privil
     RuntimeBase out;
     out.runtime = runtime == wanted ? std::string(runtime)
                                     : fmt::format("{} (with {})", runtime, wanted);
-    out.source = fmt::format("data/runtime/{}", f.name);
+    out.source = fmt::format("data/{}", f.name);
     out.no_new_privileges = no_new_privileges;
     if (const Json* v = doc->Find("versions"); v && v->is_string()) out.versions = v->AsString();
     if (const Json* p = doc->Find("provenance"); p && p->is_string()) out.provenance = p->AsString();
