@@ -8,6 +8,7 @@ std::span<const std::string_view> Migrations() {
   static const std::array kMigrations = {
       kSchemaV1Runs,  // v1
       kSchemaArgs,    // v2
+      kSchemaVersions,  // v3
   };
   return kMigrations;
 }

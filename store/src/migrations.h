@@ -10,6 +10,7 @@ namespace seclearn {
 
 extern const std::string_view kSchemaV1Runs;  // schema_v1_runs.cc
 extern const std::string_view kSchemaArgs;    // schema_args.cc
+extern const std::string_view kSchemaVersions;  // schema_versions.cc
 
 std::span<const std::string_view> Migrations();
 

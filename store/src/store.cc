@@ -241,8 +241,8 @@ Result<int64_t> Store::BeginRun(const RunInfo& info) {
   if (auto r = add_app->Run(); !r) return r.error();
 
   auto add_run = db.Prepare(R"sql(
-INSERT INTO runs (app_id, backend, kernel, host, start_ns)
-SELECT id, ?2, ?3, ?4, ?5 FROM apps WHERE name = ?1
+INSERT INTO runs (app_id, backend, kernel, host, start_ns, uuid)
+SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))) FROM apps WHERE name = ?1
 )sql");
   if (!add_run) return add_run.error();
   add_run->BindText(1, info.app)

@@ -19,6 +19,19 @@
 
 namespace seclearn {
 
+// One stored export: what `seclearn export` emitted, numbered per (app, format).
+struct ProfileVersion {
+  int64_t version = 0;
+  std::string app;
+  std::string format;   // "seccomp", "apparmor", ...
+  std::string content;  // the exact bytes written
+  std::string sha256;
+  int64_t created_ns = 0;
+  std::string seclearn_version;
+  std::string options;  // the export options that shaped it, e.g. "--runtime runc"
+  std::vector<int64_t> runs;  // the runs it was learned from
+};
+
 class Store {
  public:
   // Opens or creates the database at `path` (":memory:" for tests). A missing directory,
@@ -49,6 +62,19 @@ class Store {
                                             std::optional<int64_t> run_id = std::nullopt);
   Result<std::vector<ExecutableFact>> Executables(std::string_view app,
                                                   std::optional<int64_t> run_id = std::nullopt);
+  // Stores `version` (app, format, content, options, runs) as the next version of (app, format)
+  // and returns its number; content identical to a stored version of the same (app, format)
+  // makes no new version and returns that one's number.
+  Result<int64_t> SaveProfileVersion(const ProfileVersion& version);
+  // Versions of the app (every format, or one), oldest first; content left empty unless
+  // with_content.
+  Result<std::vector<ProfileVersion>> ProfileVersions(std::string_view app,
+                                                      std::string_view format = {},
+                                                      bool with_content = false);
+  Result<std::optional<ProfileVersion>> GetProfileVersion(std::string_view app,
+                                                          std::string_view format,
+                                                          int64_t version);
+
   // Learned argument values (core/arg_filters.h), summed over runs, sorted by
   // (arch, nr, index, value).
   Result<std::vector<ArgFact>> SyscallArgs(std::string_view app,
