@@ -14,6 +14,16 @@ int CmdLearn(std::span<char*> args);
 int CmdExport(std::span<char*> args);
 int CmdRun(std::span<char*> args);
 int CmdShow(std::span<char*> args);
+int CmdVersions(std::span<char*> args);
+int CmdAgent(std::span<char*> args);    // agent.cc
+int CmdRuntime(std::span<char*> args);  // runtime.cc
+int CmdBase(std::span<char*> args);     // base.cc
+// The runtime shim started as `seclearn-runtime` (a symlink to seclearn): every argument is
+// the runtime's; settings come from $SECLEARN_* or seclearn-runtime.json next to argv0.
+int CmdRuntimeShim(std::string_view argv0, std::span<char*> args);  // runtime.cc
+// The agent's socket: $SECLEARN_AGENT_SOCKET, else /run/seclearn/agent.sock.
+std::string DefaultAgentSocket();  // agent.cc
+int CmdExplain(std::span<char*> args);  // explain.cc
 
 // Prints "seclearn: <message>" on stderr (one line).
 void PrintError(std::string_view message);
@@ -38,4 +48,15 @@ namespace seclearn::cli {
 // App names become file names and profile names: letters, digits, '.', '_', '-', 1-128 long,
 // not starting with '.' or '-'.
 bool ValidAppName(std::string_view name);
+}  // namespace seclearn::cli
+
+#include "seclearn/emitter/runtime_base.h"
+#include "seclearn/store/store.h"
+
+namespace seclearn::cli {
+// The runtime rule of `export --runtime R`: the newest set `seclearn base` measured for R (and
+// no_new_privs) in the database, else the data file shipped with seclearn; plus the calls the
+// runtime made while the app's containers were learned (base.cc).
+Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime, bool nnp,
+                                         std::string_view app);
 }  // namespace seclearn::cli

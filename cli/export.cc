@@ -1,50 +1,150 @@
-// seclearn export: what was learned -> a profile file.
+// seclearn export: what was learned -> a profile file, stored as a numbered version.
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
 #include "args.h"
 #include "commands.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/sha256.h"
+#include "seclearn/core/syscall_event.h"
+#include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/store/store.h"
 
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kExportHelp = R"(usage: seclearn export [--db PATH] --app NAME --format seccomp [--runtime RUNTIME]
-                       [--no-new-privileges] [-o FILE]
+constexpr const char* kExportHelp = R"(usage: seclearn export [--db PATH] --app NAME [--format FORMAT] [options] [-o FILE]
+       seclearn export [--db PATH] --app NAME [--format FORMAT] --version N [-o FILE]
 
-Emits the union of all recorded runs of app NAME as a minimal profile.
+Emits the union of all recorded runs of app NAME as a minimal profile, and stores what it
+emitted as the next numbered version of (app, format) (`seclearn versions` lists them);
+exporting again with nothing new learned gives the same bytes and the same version.
 
 formats:
-  seccomp           Docker/OCI seccomp JSON: defaultAction SCMP_ACT_ERRNO (EPERM), the native
-                    architecture plus the compat ones actually used, and one SCMP_ACT_ALLOW rule
-                    with the observed syscall names, sorted. Same database -> same bytes.
+  seccomp           Docker/OCI seccomp JSON (default): defaultAction SCMP_ACT_ERRNO (EPERM),
+                    the native architecture plus the compat ones actually used, one
+                    SCMP_ACT_ALLOW rule with the observed names, one rule per learned argument
+                    value for socket, clone, ... Same database -> same bytes.
+  k8s-seccomp       the same as a Security Profiles Operator SeccompProfile (YAML)
 
 options:
   --db PATH         database (default: $SECLEARN_DB, else ./seclearn.db)
   --app NAME        the application to export (required)
+  --version N       re-emit stored version N of this format, byte for byte
   --runtime NAME    none (default), runc, crun or docker: also allow what that OCI runtime
-                    does after installing the filter, as a second, commented rule, so the
+                    does after installing the filter, as a last, commented rule, so the
                     container can start (docker uses runc's set)
-  --args MODE       learned (default): socket, socketpair, clone, unshare, personality and
-                    prctl are allowed only with the argument values observed (address
-                    families, namespace flags, ...), one rule per value; none: by name only
   --no-new-privileges
                     the container runs with no_new_privileges (docker run --security-opt
                     no-new-privileges, or process.noNewPrivileges): runc then installs the
                     filter later and needs fewer syscalls
+  --args MODE       learned (default): socket, socketpair, clone, unshare, personality and
+                    prctl are allowed only with the argument values observed (address
+                    families, namespace flags, ...), one rule per value; none: by name only
   -o, --output FILE write there (atomically) instead of stdout
 
-exit status: 0 written; 125 error (unknown app, nothing learned, unreadable database).
+exit status: 0 written; 125 error (unknown app or version, nothing learned, unreadable
+database, bad option).
 )";
+
+// What one format produced: the bytes, the options that shaped them (stored with the
+// version), and a note for the summary line.
+struct Emitted {
+  std::string content;
+  std::string options;
+  std::string summary;
+};
+
+struct ExportContext {
+  Store& store;
+  const std::string& app;
+  const ParsedArgs& args;
+  const std::vector<RunSummary>& runs;
+};
+
+Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
+  SeccompExportOptions o;
+  o.app = ctx.app;
+  o.runs = ctx.runs.size();
+  const std::string runtime = ctx.args.Get("--runtime").value_or("none");
+  const bool nnp = ctx.args.Has("--no-new-privileges");
+  if (runtime != "none") {
+    auto base = RuntimeBaseForExport(ctx.store, runtime, nnp, ctx.app);  // base.cc
+    if (!base) return base.error();
+    o.runtime = std::move(*base);
+    *options += fmt::format(" --runtime {}{}", runtime, nnp ? " --no-new-privileges" : "");
+  }
+  const std::string args_mode = ctx.args.Get("--args").value_or("learned");
+  if (args_mode != "learned" && args_mode != "none")
+    return UsageError(fmt::format("--args takes 'learned' or 'none', not '{}'", args_mode));
+  o.filter_args = args_mode == "learned";
+  *options += " --args " + args_mode;
+  if (o.filter_args) {
+    auto learned = ctx.store.SyscallArgs(ctx.app);
+    if (!learned) return learned.error();
+    o.args = std::move(*learned);
+  }
+  auto facts = ctx.store.Syscalls(ctx.app);
+  if (!facts) return facts.error();
+  if (facts->empty()) return UsageError(fmt::format("app '{}' has no recorded syscalls", ctx.app));
+  SeccompExport exp = BuildMinimalSeccomp(*facts, o);
+  for (const auto& u : exp.unnamed)
+    PrintWarning(fmt::format("syscall {} has no name in libseccomp; left out of the profile", u));
+  if (!options->empty() && (*options)[0] == ' ') options->erase(0, 1);
+  return exp;
+}
+
+std::string SeccompSummary(const SeccompExport& exp, const ParsedArgs& args) {
+  std::string s = fmt::format("{} syscalls ({} by argument)", exp.workload_names,
+                              exp.conditioned_names);
+  if (auto rt = args.Get("--runtime"); rt && *rt != "none")
+    s += fmt::format(" + {} for {}", exp.runtime_names, *rt);
+  return s;
+}
+
+Result<Emitted> EmitSeccomp(ExportContext& ctx) {
+  Emitted out;
+  auto exp = BuildSeccomp(ctx, &out.options);
+  if (!exp) return exp.error();
+  out.content = WriteSeccompProfile(exp->profile);
+  out.summary = SeccompSummary(*exp, ctx.args);
+  return out;
+}
+
+Result<Emitted> EmitK8sSeccomp(ExportContext& ctx) {
+  Emitted out;
+  auto exp = BuildSeccomp(ctx, &out.options);
+  if (!exp) return exp.error();
+  out.content = WriteK8sSeccompProfile(exp->profile, ctx.app);
+  out.summary = SeccompSummary(*exp, ctx.args);
+  return out;
+}
+
+// Adding a format: a function from the context to Emitted, and a row here.
+struct Format {
+  std::string_view name;
+  Result<Emitted> (*emit)(ExportContext&);
+};
+constexpr Format kFormats[] = {
+    {"seccomp", EmitSeccomp},
+    {"k8s-seccomp", EmitK8sSeccomp},
+};
+
+std::string FormatNames() {
+  std::string out;
+  for (const auto& f : kFormats) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
 
 }  // namespace
 
 int CmdExport(std::span<char*> args) {
   ArgSpec spec;
-  spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args"};
+  spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
+                     "--version"};
   spec.flags = {"--no-new-privileges"};
   auto parsed = ParseArgs(args, spec);
   if (!parsed) {
@@ -60,21 +160,24 @@ int CmdExport(std::span<char*> args) {
     PrintError("export: --app NAME is required (see seclearn export --help)");
     return kExitSeclearnFailure;
   }
-  const std::string format = parsed->Get("--format").value_or("seccomp");
-  if (format != "seccomp") {
-    PrintError(fmt::format("export: unknown format '{}' (available: seccomp)", format));
+  const std::string format_name = parsed->Get("--format").value_or("seccomp");
+  const Format* format = nullptr;
+  for (const auto& f : kFormats)
+    if (f.name == format_name) format = &f;
+  if (format == nullptr) {
+    PrintError(fmt::format("export: unknown format '{}' (available: {})", format_name,
+                           FormatNames()));
     return kExitSeclearnFailure;
   }
-  const std::string runtime = parsed->Get("--runtime").value_or("none");
-  SeccompExportOptions options;
-  options.app = *app;
-  if (runtime != "none") {
-    auto base = LoadRuntimeBase(runtime, parsed->Has("--no-new-privileges"));
-    if (!base) {
-      PrintError(fmt::format("export: {}", base.error().Message()));
+  std::optional<int64_t> version;
+  if (auto v = parsed->Get("--version")) {
+    char* end = nullptr;
+    const long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || n < 1) {
+      PrintError(fmt::format("export: --version takes a version number (1, 2, ...), not '{}'", *v));
       return kExitSeclearnFailure;
     }
-    options.runtime = std::move(*base);
+    version = n;
   }
   const std::string out_path =
       parsed->Get("-o").value_or(parsed->Get("--output").value_or("-"));
@@ -99,44 +202,63 @@ int CmdExport(std::span<char*> args) {
                            known.empty() ? "none" : known));
     return kExitSeclearnFailure;
   }
-  auto runs = store->Runs(*app);
-  auto facts = store->Syscalls(*app);
-  if (!runs || !facts) {
-    PrintError(!runs ? runs.error() : facts.error());
-    return kExitSeclearnFailure;
-  }
-  if (facts->empty()) {
-    PrintError(fmt::format("export: app '{}' has no recorded syscalls in {}", *app, db_path));
-    return kExitSeclearnFailure;
-  }
-  options.runs = runs->size();
-  const std::string args_mode = parsed->Get("--args").value_or("learned");
-  if (args_mode != "learned" && args_mode != "none") {
-    PrintError(fmt::format("export: --args takes 'learned' or 'none', not '{}'", args_mode));
-    return kExitSeclearnFailure;
-  }
-  options.filter_args = args_mode == "learned";
-  if (options.filter_args) {
-    auto learned = store->SyscallArgs(*app);
-    if (!learned) {
-      PrintError(learned.error());
+
+  if (version) {
+    auto stored = store->GetProfileVersion(*app, format->name, *version);
+    if (!stored) {
+      PrintError(stored.error());
       return kExitSeclearnFailure;
     }
-    options.args = std::move(*learned);
+    if (!stored->has_value()) {
+      PrintError(fmt::format("export: app '{}' has no {} version {} (see seclearn versions --app {})",
+                             *app, format->name, *version, *app));
+      return kExitSeclearnFailure;
+    }
+    if (auto r = WriteOutputFile(out_path, (*stored)->content); !r) {
+      PrintError(r.error());
+      return kExitSeclearnFailure;
+    }
+    if (out_path != "-")
+      std::fprintf(stderr, "seclearn: wrote %s: %s version %lld of %s, as stored\n",
+                   out_path.c_str(), std::string(format->name).c_str(),
+                   static_cast<long long>(*version), app->c_str());
+    return 0;
   }
-  SeccompExport exp = BuildMinimalSeccomp(*facts, options);
-  for (const auto& u : exp.unnamed)
-    PrintWarning(fmt::format("syscall {} has no name in libseccomp; left out of the profile", u));
-  if (auto r = WriteOutputFile(out_path, WriteSeccompProfile(exp.profile)); !r) {
+
+  auto runs = store->Runs(*app);
+  if (!runs) {
+    PrintError(runs.error());
+    return kExitSeclearnFailure;
+  }
+  ExportContext ctx{*store, *app, *parsed, *runs};
+  auto emitted = format->emit(ctx);
+  if (!emitted) {
+    PrintError(fmt::format("export: {}", emitted.error().Message()));
+    return kExitSeclearnFailure;
+  }
+  if (auto r = WriteOutputFile(out_path, emitted->content); !r) {
     PrintError(r.error());
     return kExitSeclearnFailure;
   }
-  if (out_path != "-") {
-    std::fprintf(stderr, "seclearn: wrote %s: %zu syscalls (%zu by argument) for %s%s\n",
-                 out_path.c_str(), exp.workload_names, exp.conditioned_names, app->c_str(),
-                 options.runtime ? fmt::format(" + {} for {}", exp.runtime_names, runtime).c_str()
-                                 : "");
+  ProfileVersion v;
+  v.app = *app;
+  v.format = std::string(format->name);
+  v.content = emitted->content;
+  v.sha256 = Sha256Hex(emitted->content);
+  v.created_ns = RealtimeNs();
+  v.seclearn_version = SECLEARN_VERSION;
+  v.options = emitted->options;
+  for (const auto& r : *runs) v.runs.push_back(r.run_id);
+  auto number = store->SaveProfileVersion(v);
+  if (!number) {
+    PrintError(fmt::format("export: wrote the profile but could not store it as a version: {}",
+                           number.error().Message()));
+    return kExitSeclearnFailure;
   }
+  std::fprintf(stderr, "seclearn: %s %s version %lld: %s\n",
+               out_path == "-" ? "exported" : ("wrote " + out_path + ":").c_str(),
+               std::string(format->name).c_str(), static_cast<long long>(*number),
+               emitted->summary.c_str());
   return 0;
 }
 

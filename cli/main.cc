@@ -18,6 +18,11 @@ commands:
   export    emit a minimal profile (Docker/OCI seccomp JSON) from what was learned
   run       run a command under a Docker/OCI seccomp profile (to prove a profile)
   show      list apps, or an app's runs, syscalls and executables
+  versions  list the profile versions export stored for an app
+  agent     receive containers from OCI runtimes (seccomp listener) and learn each one
+  runtime   OCI runtime shim (Docker, Podman, containerd): learn containers through the agent
+  base      measure what an OCI runtime does after installing a container's filter
+  explain   why an app needs a syscall or a path: the call stack that first made it
 
   seclearn COMMAND --help   options of one command
   seclearn --version
@@ -31,6 +36,11 @@ exit status: learn and run pass the workload's status through (128+N for signal 
 
 int main(int argc, char** argv) {
   using namespace seclearn;
+  // Installed as a runtime (dockerd --add-runtime NAME=/path/seclearn-runtime): every
+  // argument belongs to the runtime.
+  if (std::string_view self = argv[0]; self.substr(self.rfind('/') + 1) == "seclearn-runtime") {
+    return cli::CmdRuntimeShim(self, std::span<char*>(argv + 1, static_cast<size_t>(argc - 1)));
+  }
   if (argc < 2) {
     std::fputs(kHelp, stderr);
     return kExitSeclearnFailure;
@@ -49,6 +59,11 @@ int main(int argc, char** argv) {
   if (cmd == "export") return cli::CmdExport(rest);
   if (cmd == "run") return cli::CmdRun(rest);
   if (cmd == "show") return cli::CmdShow(rest);
+  if (cmd == "versions") return cli::CmdVersions(rest);
+  if (cmd == "agent") return cli::CmdAgent(rest);
+  if (cmd == "runtime") return cli::CmdRuntime(rest);
+  if (cmd == "base") return cli::CmdBase(rest);
+  if (cmd == "explain") return cli::CmdExplain(rest);
   cli::PrintError(std::string("unknown command '") + std::string(cmd) + "' (see seclearn --help)");
   return kExitSeclearnFailure;
 }

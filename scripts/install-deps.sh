@@ -8,7 +8,7 @@ PKGS=(
   cmake g++ make pkg-config
   libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2
   # programs the tests and benchmarks run
-  sqlite3 python3 tar gzip busybox-static strace runc apparmor
+  sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor
 )
 if [[ "$(uname -m)" == x86_64 ]]; then
   PKGS+=(gcc-multilib)  # 32-bit static helper for the i386 (int 0x80) test
