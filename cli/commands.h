@@ -15,6 +15,7 @@ int CmdExport(std::span<char*> args);
 int CmdRun(std::span<char*> args);
 int CmdShow(std::span<char*> args);
 int CmdVersions(std::span<char*> args);
+int CmdDiff(std::span<char*> args);
 int CmdAgent(std::span<char*> args);    // agent.cc
 int CmdRuntime(std::span<char*> args);  // runtime.cc
 int CmdBase(std::span<char*> args);     // base.cc
@@ -24,6 +25,7 @@ int CmdRuntimeShim(std::string_view argv0, std::span<char*> args);  // runtime.c
 // The agent's socket: $SECLEARN_AGENT_SOCKET, else /run/seclearn/agent.sock.
 std::string DefaultAgentSocket();  // agent.cc
 int CmdExplain(std::span<char*> args);  // explain.cc
+int CmdCheck(std::span<char*> args);    // check.cc
 
 // Prints "seclearn: <message>" on stderr (one line).
 void PrintError(std::string_view message);

@@ -16,13 +16,15 @@ Learns what a workload needs by tracing it, and emits minimal security profiles.
 commands:
   learn     run a command under the tracer and record its syscalls into the database
   export    emit a minimal profile (Docker/OCI seccomp JSON) from what was learned
-  run       run a command under a Docker/OCI seccomp profile (to prove a profile)
+  run       run a command under a Docker/OCI seccomp profile and/or only some capabilities
   show      list apps, or an app's runs, syscalls and executables
   versions  list the profile versions export stored for an app
+  diff      what a new profile allows that the old one did not, graded by risk (a CI gate)
   agent     receive containers from OCI runtimes (seccomp listener) and learn each one
   runtime   OCI runtime shim (Docker, Podman, containerd): learn containers through the agent
   base      measure what an OCI runtime does after installing a container's filter
   explain   why an app needs a syscall or a path: the call stack that first made it
+  check     list the recorded file accesses an AppArmor profile would deny
 
   seclearn COMMAND --help   options of one command
   seclearn --version
@@ -60,10 +62,12 @@ int main(int argc, char** argv) {
   if (cmd == "run") return cli::CmdRun(rest);
   if (cmd == "show") return cli::CmdShow(rest);
   if (cmd == "versions") return cli::CmdVersions(rest);
+  if (cmd == "diff") return cli::CmdDiff(rest);
   if (cmd == "agent") return cli::CmdAgent(rest);
   if (cmd == "runtime") return cli::CmdRuntime(rest);
   if (cmd == "base") return cli::CmdBase(rest);
   if (cmd == "explain") return cli::CmdExplain(rest);
+  if (cmd == "check") return cli::CmdCheck(rest);
   cli::PrintError(std::string("unknown command '") + std::string(cmd) + "' (see seclearn --help)");
   return kExitSeclearnFailure;
 }

@@ -1,0 +1,231 @@
+// seclearn diff: what a new profile allows that the old one did not, graded by risk.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "args.h"
+#include "commands.h"
+#include "seclearn/core/arch.h"
+#include "seclearn/core/fd.h"
+#include "seclearn/emitter/diff.h"
+#include "seclearn/store/store.h"
+
+namespace seclearn::cli {
+namespace {
+
+constexpr int kDiffSame = 0;
+constexpr int kDiffDiffer = 1;
+constexpr int kDiffTrouble = 2;
+
+constexpr const char* kDiffHelp = R"(usage: seclearn diff [options] OLD NEW
+       seclearn diff [options] [--db PATH] --app NAME [--format seccomp] [--from N] [--to M]
+
+Semantic diff of two profiles: syscalls added and removed (per architecture list), argument
+conditions widened or narrowed, capabilities, and which changes come from the runtime base
+rule rather than the workload. Each widening that opens known escape or kernel-attack
+surface (mount, bpf, ptrace, keyctl, CAP_SYS_ADMIN, ...: data/risk/high.json) is flagged
+HIGH RISK with the reason.
+
+inputs:
+  OLD NEW           two files: Docker/OCI seccomp JSON, or capability lists (docker
+                    --cap-add flags, OCI process.capabilities JSON, or names)
+  --app NAME        two stored versions of the app's exported profile (seclearn versions);
+                    --from/--to default to the latest two. With --app, each added syscall
+                    says which run first needed it.
+
+options:
+  --json            machine-readable output
+  --color WHEN      auto (default: on a terminal, unless NO_COLOR is set), always, never
+  --fail-on WHAT    any (default): exit 1 on any difference; widen: exit 1 only when the new
+                    profile allows something the old did not (a CI gate that lets profiles
+                    shrink)
+
+exit status (like diff(1)): 0 no difference (or, with --fail-on widen, nothing widened);
+1 differences; 2 trouble (unreadable or malformed input: the message names file, line and
+problem).
+)";
+
+Result<std::string> ReadWhole(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(fmt::format("cannot read {}", path));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(fmt::format("cannot read {}", path));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+enum class Kind { kSeccomp, kCapabilities };
+
+Kind Detect(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{' &&
+      text.find("\"defaultAction\"") != std::string_view::npos)
+    return Kind::kSeccomp;
+  return Kind::kCapabilities;
+}
+
+Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& old_name,
+                              const std::string& new_text, const std::string& new_name) {
+  const Kind kind = Detect(old_text);
+  if (Detect(new_text) != kind)
+    return ParseError(fmt::format("{} and {} are not the same kind of profile", old_name,
+                                  new_name));
+  ProfileDiff d;
+  if (kind == Kind::kSeccomp) {
+    auto o = ParseSeccompProfile(old_text, old_name);
+    if (!o) return o.error();
+    auto n = ParseSeccompProfile(new_text, new_name);
+    if (!n) return n.error();
+    d = DiffSeccomp(*o, *n);
+  } else {
+    auto o = ParseCapabilityList(old_text, old_name);
+    if (!o) return o.error();
+    auto n = ParseCapabilityList(new_text, new_name);
+    if (!n) return n.error();
+    d = DiffCapabilities(*o, *n);
+  }
+  d.old_name = old_name;
+  d.new_name = new_name;
+  return d;
+}
+
+// For each added or widened syscall: the first run of the app that made it, and its command.
+Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d) {
+  auto runs = store.Runs(app);
+  if (!runs) return runs.error();
+  std::map<std::string, std::string> first;
+  for (const auto& run : *runs) {
+    auto sys = store.Syscalls(app, run.run_id);
+    if (!sys) return sys.error();
+    for (const auto& s : *sys) {
+      const std::string name = SyscallName(s.arch, s.nr);
+      if (!first.count(name)) {
+        first[name] = fmt::format("first needed in run {}: {}", run.run_id,
+                                  run.argv.empty() ? "?" : run.argv.front());
+      }
+    }
+  }
+  for (Change& c : d.changes) {
+    if (c.category != "syscall" || !c.widens() || c.from_runtime) continue;
+    if (auto it = first.find(c.subject); it != first.end()) c.provenance = OneLine(it->second);
+  }
+  return {};
+}
+
+}  // namespace
+
+int CmdDiff(std::span<char*> args) {
+  ArgSpec spec;
+  spec.with_value = {"--db", "--app", "--format", "--from", "--to", "--color", "--fail-on"};
+  spec.flags = {"--json"};
+  spec.max_positionals = 2;
+  auto parsed = ParseArgs(args, spec);
+  if (!parsed) {
+    PrintError(parsed.error());
+    return kDiffTrouble;
+  }
+  if (parsed->help) {
+    std::fputs(kDiffHelp, stdout);
+    return kDiffSame;
+  }
+  const std::string fail_on = parsed->Get("--fail-on").value_or("any");
+  const std::string color = parsed->Get("--color").value_or("auto");
+  if ((fail_on != "any" && fail_on != "widen") ||
+      (color != "auto" && color != "always" && color != "never")) {
+    PrintError("diff: --fail-on takes any or widen, --color auto, always or never");
+    return kDiffTrouble;
+  }
+
+  Result<ProfileDiff> diff = ParseError("");
+  if (const auto app = parsed->Get("--app")) {
+    if (!parsed->positionals.empty()) {
+      PrintError("diff: give either two files or --app NAME, not both");
+      return kDiffTrouble;
+    }
+    const std::string format = parsed->Get("--format").value_or("seccomp");
+    const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
+    auto store = Store::OpenExisting(db_path);
+    if (!store) {
+      PrintError(store.error());
+      return kDiffTrouble;
+    }
+    auto versions = store->ProfileVersions(*app, format);
+    if (!versions) {
+      PrintError(versions.error());
+      return kDiffTrouble;
+    }
+    auto number = [&](const char* opt, size_t from_end) -> std::optional<int64_t> {
+      if (auto v = parsed->Get(opt)) return std::strtoll(v->c_str(), nullptr, 10);
+      if (versions->size() < from_end) return std::nullopt;
+      return (*versions)[versions->size() - from_end].version;
+    };
+    const auto from = number("--from", 2);
+    const auto to = number("--to", 1);
+    if (!from || !to) {
+      PrintError(fmt::format("diff: app '{}' has {} stored {} version(s); export at least two "
+                             "(or name --from and --to)",
+                             *app, versions->size(), format));
+      return kDiffTrouble;
+    }
+    auto old_v = store->GetProfileVersion(*app, format, *from);
+    auto new_v = store->GetProfileVersion(*app, format, *to);
+    if (!old_v || !new_v || !old_v->has_value() || !new_v->has_value()) {
+      PrintError(fmt::format("diff: app '{}' has no {} version {} (see seclearn versions --app {})",
+                             *app, format, (!old_v || !old_v->has_value()) ? *from : *to, *app));
+      return kDiffTrouble;
+    }
+    diff = DiffTexts((*old_v)->content, fmt::format("{} {} v{}", *app, format, *from),
+                     (*new_v)->content, fmt::format("{} {} v{}", *app, format, *to));
+    if (diff) {
+      if (auto r = AddProvenance(*store, *app, *diff); !r) {
+        PrintError(r.error());
+        return kDiffTrouble;
+      }
+    }
+  } else {
+    if (parsed->positionals.size() != 2) {
+      PrintError("diff: needs OLD and NEW files, or --app NAME (see seclearn diff --help)");
+      return kDiffTrouble;
+    }
+    const std::string& old_path = parsed->positionals[0];
+    const std::string& new_path = parsed->positionals[1];
+    auto old_text = ReadWhole(old_path);
+    auto new_text = ReadWhole(new_path);
+    if (!old_text || !new_text) {
+      PrintError(!old_text ? old_text.error() : new_text.error());
+      return kDiffTrouble;
+    }
+    diff = DiffTexts(*old_text, old_path, *new_text, new_path);
+  }
+  if (!diff) {
+    PrintError(fmt::format("diff: {}", diff.error().Message()));
+    return kDiffTrouble;
+  }
+
+  if (parsed->Has("--json")) {
+    std::fputs(WriteJson(DiffToJson(*diff)).c_str(), stdout);
+  } else {
+    DiffFormat f;
+    f.color = color == "always" ||
+              (color == "auto" && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
+    std::fputs(FormatDiff(*diff, f).c_str(), stdout);
+  }
+  if (fail_on == "widen") return diff->widened() > 0 ? kDiffDiffer : kDiffSame;
+  return diff->changes.empty() ? kDiffSame : kDiffDiffer;
+}
+
+}  // namespace seclearn::cli

@@ -1,0 +1,70 @@
+// Semantic diff of two profiles: what the new one allows that the old one did not (widened)
+// and what it no longer allows (narrowed), graded by risk. Not a text diff: rule order,
+// comments and formatting do not matter; a syscall allowed by name in one and only for
+// learned argument values in the other is a widening or narrowing of that syscall.
+//
+//   auto old_p = ParseSeccompProfile(old_text, "v3.json");
+//   auto new_p = ParseSeccompProfile(new_text, "v4.json");
+//   ProfileDiff d = DiffSeccomp(*old_p, *new_p);
+//   if (d.widened() > 0) ...;  std::string text = FormatDiff(d, {.color = isatty(1)});
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seclearn/core/json.h"
+#include "seclearn/core/result.h"
+#include "seclearn/emitter/seccomp_profile.h"
+
+namespace seclearn {
+
+enum class ChangeKind { kAdded, kRemoved, kWidened, kNarrowed };
+
+struct Change {
+  std::string category;  // "syscall", "architecture", "default", "capability", "file", "network"
+  std::string subject;   // the syscall, architecture, capability, path, ...
+  ChangeKind kind = ChangeKind::kAdded;
+  std::string detail;              // "AF_INET added (was AF_UNIX)", "arches: x86_64"
+  bool from_runtime = false;       // allowed for the OCI runtime, not the workload
+  bool high_risk = false;
+  std::string reason;              // why it is high risk (data/risk/high.json)
+  std::string provenance;          // where it was first needed, when the caller knows
+
+  bool widens() const { return kind == ChangeKind::kAdded || kind == ChangeKind::kWidened; }
+};
+
+struct ProfileDiff {
+  std::string old_name;
+  std::string new_name;
+  std::vector<Change> changes;  // sorted: category, then subject
+
+  size_t widened() const;
+  size_t narrowed() const;
+  size_t high_risk() const;
+};
+
+ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile& new_profile);
+
+// Capability sets: "CAP_X" names (the caller parses whatever file form it had).
+ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
+                             const std::vector<std::string>& new_caps);
+
+// A capability list from text: docker flags (--cap-add=X ...), OCI process.capabilities JSON,
+// or names separated by commas, spaces or newlines, with or without CAP_. Unknown names are
+// a kParse error naming the source, line and word.
+Result<std::vector<std::string>> ParseCapabilityList(std::string_view text,
+                                                     std::string_view source);
+
+struct DiffFormat {
+  bool color = false;
+};
+std::string FormatDiff(const ProfileDiff& diff, const DiffFormat& format);
+Json DiffToJson(const ProfileDiff& diff);
+
+// The risk table (data/risk/high.json): the reason a syscall or capability, or a widening
+// of a syscall's arguments, is high risk; empty if it is not listed.
+std::string HighRiskReason(std::string_view category, std::string_view subject);
+
+}  // namespace seclearn

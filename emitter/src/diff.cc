@@ -1,0 +1,406 @@
+#include "seclearn/emitter/diff.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "runtime_data.h"
+#include "seclearn/core/arg_filters.h"
+
+namespace seclearn {
+namespace {
+
+constexpr std::string_view kRuntimeMarker = "made by the runtime";
+
+bool IsAllowAction(std::string_view action) {
+  return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG";
+}
+
+// How permissive a default action is, for telling a widened default from a narrowed one.
+int Permissiveness(std::string_view action) {
+  static constexpr std::array<std::string_view, 9> kOrder = {
+      "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL",   "SCMP_ACT_KILL_THREAD",
+      "SCMP_ACT_TRAP",         "SCMP_ACT_ERRNO",  "SCMP_ACT_TRACE",
+      "SCMP_ACT_NOTIFY",       "SCMP_ACT_LOG",    "SCMP_ACT_ALLOW"};
+  for (size_t i = 0; i < kOrder.size(); ++i)
+    if (kOrder[i] == action) return static_cast<int>(i);
+  return -1;
+}
+
+std::string OpText(const SeccompArg& a, std::string_view syscall) {
+  const std::string arg = fmt::format("arg{}", a.index);
+  const bool named = FindArgFilter(syscall) != nullptr;
+  auto value = [&](uint64_t v) { return named ? DescribeArgValue(syscall, v) : fmt::format("{:#x}", v); };
+  if (a.op == "SCMP_CMP_EQ") return fmt::format("{} == {}", arg, value(a.value));
+  if (a.op == "SCMP_CMP_NE") return fmt::format("{} != {}", arg, value(a.value));
+  if (a.op == "SCMP_CMP_LT") return fmt::format("{} < {:#x}", arg, a.value);
+  if (a.op == "SCMP_CMP_LE") return fmt::format("{} <= {:#x}", arg, a.value);
+  if (a.op == "SCMP_CMP_GT") return fmt::format("{} > {:#x}", arg, a.value);
+  if (a.op == "SCMP_CMP_GE") return fmt::format("{} >= {:#x}", arg, a.value);
+  if (a.op == "SCMP_CMP_MASKED_EQ") {
+    if (named) return fmt::format("{}: {}", arg, DescribeArgValue(syscall, a.value_two));
+    return fmt::format("{} & {:#x} == {:#x}", arg, a.value, a.value_two);
+  }
+  return fmt::format("{} {} {:#x}", arg, a.op, a.value);
+}
+
+// For one name: allowed outright, or only under some argument conditions (each a conjunction,
+// as text so two profiles compare by meaning, not by rule order).
+struct Permit {
+  bool any = false;
+  std::set<std::string> conditions;
+  bool runtime = false;  // every rule that permits it is the runtime's
+};
+
+struct Model {
+  bool allowlist = true;  // default action denies; rules allow
+  std::string default_action;
+  std::set<std::string> arches;
+  std::map<std::string, Permit> names;  // allowlist: allowed; denylist: denied
+};
+
+Model BuildModel(const SeccompProfile& p) {
+  Model m;
+  m.default_action = p.default_action;
+  m.allowlist = !IsAllowAction(p.default_action);
+  m.arches.insert(p.architectures.begin(), p.architectures.end());
+  std::map<std::string, bool> workload_rule;  // some non-runtime rule mentions the name
+  for (const SeccompRule& r : p.syscalls) {
+    // Allowlist: the allowing rules matter; denylist: the denying ones.
+    if (IsAllowAction(r.action) != m.allowlist) continue;
+    const bool runtime = r.comment.find(kRuntimeMarker) != std::string::npos;
+    for (const auto& name : r.names) {
+      Permit& permit = m.names[name];
+      if (r.args.empty()) {
+        permit.any = true;
+      } else {
+        std::string cond;
+        for (const auto& a : r.args) cond += (cond.empty() ? "" : " && ") + OpText(a, name);
+        permit.conditions.insert(cond);
+      }
+      if (!runtime) workload_rule[name] = true;
+    }
+  }
+  for (auto& [name, permit] : m.names) permit.runtime = !workload_rule[name];
+  return m;
+}
+
+std::string Join(const std::set<std::string>& s) {
+  std::string out;
+  for (const auto& x : s) out += (out.empty() ? "" : ", ") + x;
+  return out;
+}
+
+std::string Describe(const Permit& p) {
+  return p.any ? "any arguments" : "only " + Join(p.conditions);
+}
+
+Change MakeChange(std::string category, std::string subject, ChangeKind kind) {
+  Change c;
+  c.category = std::move(category);
+  c.subject = std::move(subject);
+  c.kind = kind;
+  return c;
+}
+
+void SortChanges(std::vector<Change>& changes) {
+  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
+    return std::tie(a.category, a.subject) < std::tie(b.category, b.subject);
+  });
+}
+
+const Json& RiskTable() {
+  static const Json table = [] {
+    const EmbeddedFile* f = FindEmbeddedData("risk/high.json");
+    if (f == nullptr) return Json::Object();
+    auto doc = ParseJson(f->content, f->name);
+    return doc ? std::move(*doc) : Json::Object();
+  }();
+  return table;
+}
+
+// Address families every networked program uses: widening socket() to these is routine.
+bool CommonFamiliesOnly(const std::set<std::string>& added) {
+  for (const auto& cond : added) {
+    if (cond != "arg0 == AF_UNIX" && cond != "arg0 == AF_INET" && cond != "arg0 == AF_INET6" &&
+        cond != "arg0 == AF_NETLINK")
+      return false;
+  }
+  return true;
+}
+
+void Grade(Change& c, const std::set<std::string>* added_conditions = nullptr) {
+  if (!c.widens()) return;
+  if (added_conditions != nullptr && (c.subject == "socket" || c.subject == "socketpair") &&
+      CommonFamiliesOnly(*added_conditions))
+    return;
+  std::string reason;
+  if (c.category == "syscall") {
+    reason = HighRiskReason(c.kind == ChangeKind::kAdded ? "syscall" : "argument_widening",
+                            c.subject);
+  } else if (c.category == "capability") {
+    reason = HighRiskReason("capability", c.subject);
+  } else if (c.category == "default") {
+    reason = "the default action now allows every syscall not listed";
+  }
+  if (!reason.empty()) {
+    c.high_risk = true;
+    c.reason = std::move(reason);
+  }
+}
+
+}  // namespace
+
+size_t ProfileDiff::widened() const {
+  return static_cast<size_t>(
+      std::count_if(changes.begin(), changes.end(), [](const Change& c) { return c.widens(); }));
+}
+size_t ProfileDiff::narrowed() const { return changes.size() - widened(); }
+size_t ProfileDiff::high_risk() const {
+  return static_cast<size_t>(
+      std::count_if(changes.begin(), changes.end(), [](const Change& c) { return c.high_risk; }));
+}
+
+std::string HighRiskReason(std::string_view category, std::string_view subject) {
+  const char* key = category == "syscall"        ? "syscalls"
+                    : category == "capability"   ? "capabilities"
+                    : category == "argument_widening" ? "argument_widening"
+                                                 : nullptr;
+  if (key == nullptr) return {};
+  const Json* section = RiskTable().Find(key);
+  if (section == nullptr) return {};
+  const Json* entry = section->Find(subject);
+  return entry && entry->is_string() ? entry->AsString() : std::string();
+}
+
+ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile& new_profile) {
+  ProfileDiff d;
+  const Model o = BuildModel(old_profile);
+  const Model n = BuildModel(new_profile);
+
+  if (o.default_action != n.default_action) {
+    Change c;
+    c.category = "default";
+    c.subject = "defaultAction";
+    c.kind = Permissiveness(n.default_action) > Permissiveness(o.default_action)
+                 ? ChangeKind::kWidened
+                 : ChangeKind::kNarrowed;
+    c.detail = fmt::format("{} (was {})", n.default_action, o.default_action);
+    d.changes.push_back(std::move(c));
+  }
+  for (const auto& a : n.arches) {
+    if (!o.arches.count(a)) d.changes.push_back(MakeChange("architecture", a, ChangeKind::kAdded));
+  }
+  for (const auto& a : o.arches) {
+    if (!n.arches.count(a)) d.changes.push_back(MakeChange("architecture", a, ChangeKind::kRemoved));
+  }
+  if (o.allowlist != n.allowlist) {
+    // Allow- and denylists do not compare name by name; the default-action change says it.
+    for (Change& c : d.changes) Grade(c);
+    SortChanges(d.changes);
+    return d;
+  }
+
+  std::set<std::string> all;
+  for (const auto& [name, p] : o.names) all.insert(name);
+  for (const auto& [name, p] : n.names) all.insert(name);
+  for (const auto& name : all) {
+    auto oi = o.names.find(name);
+    auto ni = n.names.find(name);
+    const Permit* op = oi == o.names.end() ? nullptr : &oi->second;
+    const Permit* np = ni == n.names.end() ? nullptr : &ni->second;
+    Change c;
+    c.category = "syscall";
+    c.subject = name;
+    if (op == nullptr) {
+      // In a denylist a newly listed name is newly denied.
+      c.kind = o.allowlist ? ChangeKind::kAdded : ChangeKind::kNarrowed;
+      if (!np->any) c.detail = Describe(*np);
+      c.from_runtime = np->runtime;
+    } else if (np == nullptr) {
+      c.kind = o.allowlist ? ChangeKind::kRemoved : ChangeKind::kWidened;
+      c.from_runtime = op->runtime;
+    } else {
+      std::set<std::string> added, removed;
+      std::set_difference(np->conditions.begin(), np->conditions.end(), op->conditions.begin(),
+                          op->conditions.end(), std::inserter(added, added.end()));
+      std::set_difference(op->conditions.begin(), op->conditions.end(), np->conditions.begin(),
+                          np->conditions.end(), std::inserter(removed, removed.end()));
+      bool more;  // the new profile permits more for this name
+      if (op->any == np->any) {
+        if (op->any || (added.empty() && removed.empty())) continue;
+        more = !added.empty();
+        c.detail = added.empty() ? fmt::format("{} removed", Join(removed))
+                                 : fmt::format("{} added", Join(added)) +
+                                       (removed.empty() ? "" : fmt::format(", {} removed", Join(removed)));
+        c.detail += fmt::format(" (was {})", Describe(*op));
+      } else {
+        more = np->any;
+        c.detail = fmt::format("{} (was {})", Describe(*np), Describe(*op));
+      }
+      if (!o.allowlist) more = !more;
+      c.kind = more ? ChangeKind::kWidened : ChangeKind::kNarrowed;
+      c.from_runtime = np->runtime;
+      if (!np->any) Grade(c, &added);
+      else Grade(c);
+      d.changes.push_back(std::move(c));
+      continue;
+    }
+    Grade(c);
+    d.changes.push_back(std::move(c));
+  }
+  SortChanges(d.changes);
+  return d;
+}
+
+ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
+                             const std::vector<std::string>& new_caps) {
+  ProfileDiff d;
+  const std::set<std::string> o(old_caps.begin(), old_caps.end());
+  const std::set<std::string> n(new_caps.begin(), new_caps.end());
+  for (const auto& c : n)
+    if (!o.count(c)) d.changes.push_back(MakeChange("capability", c, ChangeKind::kAdded));
+  for (const auto& c : o)
+    if (!n.count(c)) d.changes.push_back(MakeChange("capability", c, ChangeKind::kRemoved));
+  for (Change& c : d.changes) Grade(c);
+  SortChanges(d.changes);
+  return d;
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 41> kCapabilities = {
+    "CAP_AUDIT_CONTROL",   "CAP_AUDIT_READ",       "CAP_AUDIT_WRITE",   "CAP_BLOCK_SUSPEND",
+    "CAP_BPF",             "CAP_CHECKPOINT_RESTORE", "CAP_CHOWN",       "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH", "CAP_FOWNER",           "CAP_FSETID",        "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",       "CAP_KILL",             "CAP_LEASE",         "CAP_LINUX_IMMUTABLE",
+    "CAP_MAC_ADMIN",       "CAP_MAC_OVERRIDE",     "CAP_MKNOD",         "CAP_NET_ADMIN",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",   "CAP_NET_RAW",       "CAP_PERFMON",
+    "CAP_SETFCAP",         "CAP_SETGID",           "CAP_SETPCAP",       "CAP_SETUID",
+    "CAP_SYS_ADMIN",       "CAP_SYS_BOOT",         "CAP_SYS_CHROOT",    "CAP_SYS_MODULE",
+    "CAP_SYS_NICE",        "CAP_SYS_PACCT",        "CAP_SYS_PTRACE",    "CAP_SYS_RAWIO",
+    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",         "CAP_SYS_TTY_CONFIG", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM"};
+
+std::optional<std::string> CanonicalCap(std::string word) {
+  for (auto& ch : word) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (word.rfind("CAP_", 0) != 0) word = "CAP_" + word;
+  for (auto c : kCapabilities)
+    if (c == word) return word;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ParseCapabilityList(std::string_view text,
+                                                     std::string_view source) {
+  std::set<std::string> caps;
+  // OCI process.capabilities JSON (or an object holding it): the union of its sets' names
+  // would over-count; the effective set is what the process can use.
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{') {
+    auto doc = ParseJson(text, source);
+    if (!doc) return doc.error();
+    const Json* root = doc->Find("process") ? doc->Find("process")->Find("capabilities") : nullptr;
+    if (root == nullptr) root = doc->Find("capabilities");
+    if (root == nullptr) root = &*doc;
+    const Json* set = root->Find("effective");
+    if (set == nullptr) set = root->Find("bounding");
+    if (set == nullptr || !set->is_array())
+      return ParseError(fmt::format("{}: no \"effective\" or \"bounding\" capability list", source));
+    for (const Json& v : set->AsArray()) {
+      auto cap = v.is_string() ? CanonicalCap(v.AsString()) : std::nullopt;
+      if (!cap)
+        return ParseError(fmt::format("{}:{}:{}: not a capability name", source, v.pos().line,
+                                      v.pos().col));
+      caps.insert(*cap);
+    }
+    return std::vector<std::string>(caps.begin(), caps.end());
+  }
+  int line = 1;
+  size_t i = 0;
+  while (i < text.size()) {
+    const char ch = text[i];
+    if (ch == '\n') ++line;
+    if (ch == '#') {  // comment to end of line
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(ch)) || ch == ',') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j])) && text[j] != ',')
+      ++j;
+    std::string word(text.substr(i, j - i));
+    i = j;
+    if (word == "--cap-drop=ALL" || word == "--cap-drop=all") continue;
+    if (word.rfind("--cap-add=", 0) == 0) word = word.substr(10);
+    auto cap = CanonicalCap(word);
+    if (!cap)
+      return ParseError(fmt::format("{}:{}: '{}' is not a capability name", source, line, word));
+    caps.insert(*cap);
+  }
+  return std::vector<std::string>(caps.begin(), caps.end());
+}
+
+std::string FormatDiff(const ProfileDiff& d, const DiffFormat& f) {
+  auto paint = [&](std::string_view code, const std::string& s) {
+    return f.color ? fmt::format("\033[{}m{}\033[0m", code, s) : s;
+  };
+  std::string out = fmt::format("--- {}\n+++ {}\n", d.old_name, d.new_name);
+  for (const Change& c : d.changes) {
+    const char sign = c.kind == ChangeKind::kAdded     ? '+'
+                      : c.kind == ChangeKind::kRemoved ? '-'
+                                                       : '~';
+    std::string subject = c.category == "syscall" ? c.subject : c.category + " " + c.subject;
+    std::string line = fmt::format("{} {:<28}", sign, subject);
+    auto trim = [](std::string& l) { while (!l.empty() && l.back() == ' ') l.pop_back(); };
+    if (c.kind == ChangeKind::kWidened) line += " widened:";
+    if (c.kind == ChangeKind::kNarrowed) line += " narrowed:";
+    if (!c.detail.empty()) line += " " + c.detail;
+    if (c.from_runtime) line += " [runtime]";
+    if (c.high_risk) line += " HIGH RISK: " + c.reason;
+    if (!c.provenance.empty()) line += " (" + c.provenance + ")";
+    trim(line);
+    out += paint(c.high_risk ? "1;31" : c.widens() ? "33" : "32", line) + "\n";
+  }
+  if (d.changes.empty()) {
+    out += "no difference\n";
+  } else {
+    out += fmt::format("{} widened ({} high risk), {} narrowed\n", d.widened(), d.high_risk(),
+                       d.narrowed());
+  }
+  return out;
+}
+
+Json DiffToJson(const ProfileDiff& d) {
+  Json changes = Json::Array();
+  for (const Change& c : d.changes) {
+    const char* kind = c.kind == ChangeKind::kAdded     ? "added"
+                       : c.kind == ChangeKind::kRemoved ? "removed"
+                       : c.kind == ChangeKind::kWidened ? "widened"
+                                                        : "narrowed";
+    Json j = Json::Object();
+    j.Set("category", Json::String(c.category)).Set("subject", Json::String(c.subject));
+    j.Set("change", Json::String(kind)).Set("widens", Json::Bool(c.widens()));
+    j.Set("detail", Json::String(c.detail)).Set("runtime", Json::Bool(c.from_runtime));
+    j.Set("risk", Json::String(c.high_risk ? "high" : "normal"));
+    if (c.high_risk) j.Set("reason", Json::String(c.reason));
+    if (!c.provenance.empty()) j.Set("provenance", Json::String(c.provenance));
+    changes.Push(std::move(j));
+  }
+  Json out = Json::Object();
+  out.Set("old", Json::String(d.old_name)).Set("new", Json::String(d.new_name));
+  out.Set("widened", Json::Uint(d.widened())).Set("narrowed", Json::Uint(d.narrowed()));
+  out.Set("high_risk", Json::Uint(d.high_risk())).Set("changes", std::move(changes));
+  return out;
+}
+
+}  // namespace seclearn
