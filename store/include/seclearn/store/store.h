@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "seclearn/core/facts.h"
@@ -30,6 +31,34 @@ struct ProfileVersion {
   std::string seclearn_version;
   std::string options;  // the export options that shaped it, e.g. "--runtime runc"
   std::vector<int64_t> runs;  // the runs it was learned from
+};
+
+// A run that learned one container through the OCI agent (store_containers.cc).
+struct ContainerRecord {
+  int64_t run_id = 0;
+  std::string container_id;  // from the runtime: untrusted text
+  std::string runtime;       // "runc", "crun", or "" when the filter did not say
+  std::string bundle;
+  int64_t pid = 0;                    // the container's first process, host pid
+  std::optional<int64_t> boundary_ns;  // the workload's first execve; unset until seen
+};
+
+// A runtime base set measured by `seclearn base`: the calls the runtime itself makes after
+// installing the container's filter, up to and including the workload's execve.
+struct RuntimeBaseRecord {
+  int64_t id = 0;
+  std::string runtime;   // "runc", "crun"
+  std::string version;   // first line of `RUNTIME --version`
+  bool no_new_privs = false;
+  std::string kernel;
+  int64_t measured_ns = 0;
+  int64_t runs = 0;      // containers measured; the set is their union
+  std::vector<SyscallFact> syscalls;  // (arch, nr), count = in how many runs it was seen
+};
+
+struct MergeReport {
+  size_t runs_added = 0;
+  size_t runs_skipped = 0;  // already here (same run uuid): merging is idempotent
 };
 
 class Store {
@@ -75,10 +104,61 @@ class Store {
                                                           std::string_view format,
                                                           int64_t version);
 
+  // Folds the database at `input` into this one: apps matched by name, runs kept distinct
+  // (matched by uuid, so merging twice changes nothing), every per-run fact copied. The input
+  // is not modified; one of a newer schema is refused. One transaction.
+  Result<MergeReport> MergeFrom(const std::string& input);
+
   // Learned argument values (core/arg_filters.h), summed over runs, sorted by
   // (arch, nr, index, value).
   Result<std::vector<ArgFact>> SyscallArgs(std::string_view app,
                                            std::optional<int64_t> run_id = std::nullopt);
+  // File accesses, network use, capabilities (store_access.cc), summed over the app's runs (or
+  // one run): counts added, first_seen the minimum, syscall/evidence those of the earliest.
+  // Sorted: files by (path, access, err) with paths compared as bytes; network by (op, family,
+  // type, protocol, address, port, err); capabilities by (capability, granted). Paths,
+  // addresses and evidence come back byte for byte as the workload gave them.
+  //   for (const FileFact& f : *store->Files("web")) ...  // "/etc/passwd", kAccessRead, 0
+  Result<std::vector<FileFact>> Files(std::string_view app,
+                                      std::optional<int64_t> run_id = std::nullopt);
+  Result<std::vector<NetworkFact>> Network(std::string_view app,
+                                           std::optional<int64_t> run_id = std::nullopt);
+  Result<std::vector<CapabilityFact>> Capabilities(std::string_view app,
+                                                   std::optional<int64_t> run_id = std::nullopt);
+
+  // Containers (store_containers.cc). A container run is an ordinary run (BeginRun/Flush);
+  // these add what only containers have. The runtime-phase calls are kept apart from the
+  // workload's (SyscallFact::phase), so Syscalls() above returns the workload's only.
+  Result<void> AddContainer(const ContainerRecord& container);
+  Result<void> SetContainerBoundary(int64_t run_id, int64_t boundary_ns);
+  // Adds kRuntime-phase facts (others are ignored) to the run, in one transaction.
+  Result<void> FlushRuntimeSyscalls(int64_t run_id, const std::vector<SyscallFact>& syscalls);
+  // Like EndRun, for a container whose exit status may be unknown (killed by a signal).
+  Result<void> EndContainerRun(int64_t run_id, int64_t end_ns, std::optional<int> exit_status);
+  // Union of the runtime-phase calls of the app's container runs (or one run), phase kRuntime.
+  Result<std::vector<SyscallFact>> RuntimeSyscalls(std::string_view app,
+                                                   std::optional<int64_t> run_id = std::nullopt);
+  // The app's container runs, oldest first.
+  Result<std::vector<ContainerRecord>> Containers(std::string_view app);
+  // Stores a measured base set and returns its id.
+  Result<int64_t> AddRuntimeBase(const RuntimeBaseRecord& base);
+  // The newest measured set of `runtime` for that no_new_privs setting, if any.
+  Result<std::optional<RuntimeBaseRecord>> LatestRuntimeBase(std::string_view runtime,
+                                                             bool no_new_privs);
+
+  // Call stacks (store_stacks.cc), written by Flush from FactsDelta::stacks. Each stack is the
+  // first of its key in one run, with run_id set and frames innermost first; sorted by
+  // executable, then time.
+  //   auto stacks = store->SyscallStacks("web", AUDIT_ARCH_X86_64, 250);  // keyctl
+  Result<std::vector<StackFact>> SyscallStacks(std::string_view app, uint32_t arch, int32_t nr);
+  // Every access asked for `path` (exactly as stored: absolute when the backend resolved it).
+  Result<std::vector<StackFact>> PathStacks(std::string_view app, std::string_view path);
+  // The app's (arch, nr) that have a stack in some run (or in `run_id`), sorted.
+  Result<std::vector<std::pair<uint32_t, int32_t>>> SyscallsWithStacks(
+      std::string_view app, std::optional<int64_t> run_id = std::nullopt);
+  // How many first-seen stacks (syscall and path) each of the app's runs recorded; runs
+  // without any are absent (learned with --stacks=none or by the notify backend).
+  Result<std::vector<std::pair<int64_t, uint64_t>>> StackCounts(std::string_view app);
 
  public:
   struct Impl;  // store/src/store_impl.h; public only so the per-feature files can reach it
