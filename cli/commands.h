@@ -16,6 +16,7 @@ int CmdRun(std::span<char*> args);
 int CmdShow(std::span<char*> args);
 int CmdVersions(std::span<char*> args);
 int CmdDiff(std::span<char*> args);
+int CmdMerge(std::span<char*> args);
 int CmdAgent(std::span<char*> args);    // agent.cc
 int CmdRuntime(std::span<char*> args);  // runtime.cc
 int CmdBase(std::span<char*> args);     // base.cc

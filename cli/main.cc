@@ -20,6 +20,7 @@ commands:
   show      list apps, or an app's runs, syscalls and executables
   versions  list the profile versions export stored for an app
   diff      what a new profile allows that the old one did not, graded by risk (a CI gate)
+  merge     fold databases learned on several hosts into one
   agent     receive containers from OCI runtimes (seccomp listener) and learn each one
   runtime   OCI runtime shim (Docker, Podman, containerd): learn containers through the agent
   base      measure what an OCI runtime does after installing a container's filter
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
   if (cmd == "show") return cli::CmdShow(rest);
   if (cmd == "versions") return cli::CmdVersions(rest);
   if (cmd == "diff") return cli::CmdDiff(rest);
+  if (cmd == "merge") return cli::CmdMerge(rest);
   if (cmd == "agent") return cli::CmdAgent(rest);
   if (cmd == "runtime") return cli::CmdRuntime(rest);
   if (cmd == "base") return cli::CmdBase(rest);
