@@ -103,6 +103,9 @@ Result<MergeReport> Store::MergeFrom(const std::string& input) {
   MergeReport report;
   auto tx = Transaction::Begin(db);
   if (!tx) return tx.error();
+  // Tables are copied in name order, not in the order of their references (a per-run table
+  // may point into a content-addressed one): check foreign keys at commit.
+  if (auto r = db.Exec("PRAGMA defer_foreign_keys = ON"); !r) return r.error();
   if (auto r = db.Exec("INSERT OR IGNORE INTO main.apps (name, created_ns) "
                        "SELECT name, created_ns FROM src.apps");
       !r)
