@@ -91,6 +91,12 @@ Result<void> WriteOutputFile(const std::string& path, std::string_view content) 
   mode_t mode = 0;
   if (struct stat st{}; ::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode)) return ErrnoError(EISDIR, fmt::format("cannot write {}", path));
+    if (!S_ISREG(st.st_mode)) {
+      // /dev/null, a FIFO, a terminal: written in place, never replaced by a regular file.
+      Fd out(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!out.valid()) return ErrnoError(fmt::format("cannot write {}", path));
+      return WriteAll(out.get(), content, path);
+    }
     mode = st.st_mode & 07777;
   } else {
     const mode_t mask = ::umask(0);
