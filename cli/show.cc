@@ -1,9 +1,13 @@
 // seclearn show: what the database knows about an app.
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -22,7 +26,16 @@ constexpr const char* kShowHelp = R"(usage: seclearn show [--db PATH] [--app NAM
 
 Without --app: the apps in the database. With --app: its runs (command, start, duration,
 exit status), its syscalls per architecture with counts and the time each was first seen,
-and the executables it ran.
+the executables it ran, the files it accessed, its network use and the capabilities it
+exercised or wanted, over all its runs.
+
+files: access letters r read, w write, a append, c create, d delete, x execute, m mmap
+PROT_EXEC, l link, k lock, s stat, C chdir/chroot, M mount; the result (ok or the errno
+name), the count and the first syscall. Names are shown with control characters and bytes
+that are not UTF-8 escaped (\xNN); --json gives "path" (such bytes as \u00NN) and, for
+those names only, "path_hex" with the exact bytes.
+capabilities: "exercised" if a call succeeded only thanks to it, "wanted" if a call failed
+with EPERM/EACCES for the lack of it; with the first call and its argument as evidence.
 
 exit status: 0; 125 error (unknown app, unreadable database).
 )";
@@ -57,6 +70,147 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
     out += '\'';
   }
   return out;
+}
+
+// Length of the valid UTF-8 sequence at s[i] (no overlongs, surrogates or > U+10FFFF), 0 if
+// none.
+size_t Utf8Length(std::string_view s, size_t i) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = 0;
+  uint32_t cp = 0;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3F);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  // C1 controls (U+0080-U+009F) are terminal escapes too.
+  if (cp >= 0x80 && cp <= 0x9F) return 0;
+  return n;
+}
+
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8Length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// A name from the workload, safe on a terminal and unambiguous: control characters, quotes,
+// backslashes and bytes that are not UTF-8 escaped; quoted when it has spaces.
+std::string DisplayName(std::string_view s) {
+  std::string out;
+  bool quote = s.empty();
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const size_t n = Utf8Length(s, i);
+    if (n == 0 || c < 0x20 || c == 0x7f || c == '\\' || c == '"') {
+      if (c == '\n') out += "\\n";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '"') out += "\\\"";
+      else out += fmt::format("\\x{:02x}", c);
+      ++i;
+      continue;
+    }
+    if (c == ' ') quote = true;
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  return quote ? "\"" + out + "\"" : out;
+}
+
+std::string Hex(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+std::string AccessLetters(uint32_t access) {
+  static constexpr std::pair<uint32_t, char> kLetters[] = {
+      {kAccessRead, 'r'},  {kAccessWrite, 'w'},     {kAccessAppend, 'a'}, {kAccessCreate, 'c'},
+      {kAccessDelete, 'd'}, {kAccessExec, 'x'},     {kAccessMmapExec, 'm'}, {kAccessLink, 'l'},
+      {kAccessLock, 'k'},  {kAccessStat, 's'},      {kAccessChdir, 'C'},  {kAccessMount, 'M'},
+  };
+  std::string out;
+  for (const auto& [bit, letter] : kLetters) out += (access & bit) ? letter : '-';
+  return out;
+}
+
+std::string ResultName(int32_t err) {
+  if (err == 0) return "ok";
+  const char* name = ::strerrorname_np(err);
+  return name ? name : fmt::format("errno {}", err);
+}
+
+std::string FamilyName(int32_t family) {
+  switch (family) {
+    case AF_UNIX: return "AF_UNIX";
+    case AF_INET: return "AF_INET";
+    case AF_INET6: return "AF_INET6";
+    case AF_NETLINK: return "AF_NETLINK";
+    case AF_PACKET: return "AF_PACKET";
+    case AF_UNSPEC: return "AF_UNSPEC";
+    default: return fmt::format("AF_{}", family);
+  }
+}
+
+std::string TypeName(int32_t type) {
+  switch (type) {
+    case 0: return "-";
+    case SOCK_STREAM: return "SOCK_STREAM";
+    case SOCK_DGRAM: return "SOCK_DGRAM";
+    case SOCK_RAW: return "SOCK_RAW";
+    case SOCK_SEQPACKET: return "SOCK_SEQPACKET";
+    default: return fmt::format("SOCK_{}", type);
+  }
+}
+
+std::string ProtocolName(int32_t family, int32_t protocol) {
+  if (family == AF_NETLINK) {
+    switch (protocol) {
+      case NETLINK_ROUTE: return "NETLINK_ROUTE";
+      case NETLINK_AUDIT: return "NETLINK_AUDIT";
+      case NETLINK_KOBJECT_UEVENT: return "NETLINK_KOBJECT_UEVENT";
+      case NETLINK_GENERIC: return "NETLINK_GENERIC";
+      case NETLINK_SOCK_DIAG: return "NETLINK_SOCK_DIAG";
+      default: return fmt::format("NETLINK_{}", protocol);
+    }
+  }
+  if (family == AF_INET || family == AF_INET6) {
+    switch (protocol) {
+      case 0: return "0";
+      case IPPROTO_TCP: return "tcp";
+      case IPPROTO_UDP: return "udp";
+      case IPPROTO_ICMP: return "icmp";
+      case IPPROTO_ICMPV6: return "icmpv6";
+      default: break;
+    }
+  }
+  return std::to_string(protocol);
+}
+
+std::string Endpoint(const NetworkFact& n) {
+  if (n.family == AF_INET6 && n.port >= 0) return fmt::format("[{}]:{}", n.address, n.port);
+  if (n.port >= 0) return fmt::format("{}:{}", n.address, n.port);
+  return n.address.empty() ? "-" : DisplayName(n.address);
 }
 
 std::string ArchName(uint32_t arch) {
@@ -116,6 +270,13 @@ int CmdShow(std::span<char*> args) {
     PrintError(!runs ? runs.error() : !sys ? sys.error() : exes.error());
     return kExitSeclearnFailure;
   }
+  auto files = store->Files(*app);
+  auto net = store->Network(*app);
+  auto caps = store->Capabilities(*app);
+  if (!files || !net || !caps) {
+    PrintError(!files ? files.error() : !net ? net.error() : caps.error());
+    return kExitSeclearnFailure;
+  }
 
   if (json) {
     Json jruns = Json::Array();
@@ -147,9 +308,48 @@ int CmdShow(std::span<char*> args) {
                     .Set("count", Json::Uint(e.count))
                     .Set("first_seen", Json::String(FormatTime(e.first_seen_ns))));
     }
+    // Names from the workload: "path" is always valid JSON; "path_hex" carries the exact
+    // bytes when they are not UTF-8 (the writer shows such bytes as \u00NN).
+    auto name = [](Json& obj, const char* key, const std::string& value) {
+      obj.Set(key, Json::String(value));
+      if (!IsUtf8(value)) obj.Set(std::string(key) + "_hex", Json::String(Hex(value)));
+    };
+    Json jfiles = Json::Array();
+    for (const auto& f : *files) {
+      Json jf = Json::Object();
+      name(jf, "path", f.path);
+      jf.Set("access", Json::String(AccessLetters(f.access))).Set("access_bits", Json::Uint(f.access));
+      jf.Set("result", Json::String(ResultName(f.err))).Set("errno", Json::Int(f.err));
+      jf.Set("count", Json::Uint(f.count)).Set("first_seen", Json::String(FormatTime(f.first_seen_ns)));
+      jf.Set("syscall", Json::String(f.syscall));
+      jfiles.Push(std::move(jf));
+    }
+    Json jnet = Json::Array();
+    for (const auto& n : *net) {
+      Json jn = Json::Object();
+      jn.Set("op", Json::String(n.op)).Set("family", Json::String(FamilyName(n.family)));
+      jn.Set("type", Json::String(TypeName(n.type)));
+      jn.Set("protocol", Json::String(ProtocolName(n.family, n.protocol)));
+      name(jn, "address", n.address);
+      jn.Set("port", n.port >= 0 ? Json::Int(n.port) : Json::Null());
+      jn.Set("result", Json::String(ResultName(n.err))).Set("errno", Json::Int(n.err));
+      jn.Set("count", Json::Uint(n.count)).Set("first_seen", Json::String(FormatTime(n.first_seen_ns)));
+      jnet.Push(std::move(jn));
+    }
+    Json jcaps = Json::Array();
+    for (const auto& c : *caps) {
+      Json jc = Json::Object();
+      jc.Set("capability", Json::String(c.capability)).Set("granted", Json::Bool(c.granted));
+      jc.Set("syscall", Json::String(c.syscall));
+      name(jc, "evidence", c.evidence);
+      jc.Set("count", Json::Uint(c.count)).Set("first_seen", Json::String(FormatTime(c.first_seen_ns)));
+      jcaps.Push(std::move(jc));
+    }
     Json doc = Json::Object();
     doc.Set("app", Json::String(*app)).Set("runs", std::move(jruns));
     doc.Set("syscalls", std::move(jsys)).Set("executables", std::move(jexe));
+    doc.Set("files", std::move(jfiles)).Set("network", std::move(jnet));
+    doc.Set("capabilities", std::move(jcaps));
     std::fputs(WriteJson(doc).c_str(), stdout);
     return 0;
   }
@@ -177,6 +377,25 @@ int CmdShow(std::span<char*> args) {
   for (const auto& e : *exes) {
     std::printf("  %-40s %8llu  first %s\n", ShellQuote({e.path}).c_str(),
                 static_cast<unsigned long long>(e.count), FormatTime(e.first_seen_ns).c_str());
+  }
+  std::printf("\nfiles: %zu\n", files->size());
+  for (const auto& f : *files) {
+    std::printf("  %s %-8s %8llu  %s  (%s)\n", AccessLetters(f.access).c_str(),
+                ResultName(f.err).c_str(), static_cast<unsigned long long>(f.count),
+                DisplayName(f.path).c_str(), f.syscall.c_str());
+  }
+  std::printf("\nnetwork: %zu\n", net->size());
+  for (const auto& n : *net) {
+    std::printf("  %-7s %-10s %-14s %-12s %-24s %-12s %6llu\n", n.op.c_str(),
+                FamilyName(n.family).c_str(), TypeName(n.type).c_str(),
+                ProtocolName(n.family, n.protocol).c_str(), Endpoint(n).c_str(),
+                ResultName(n.err).c_str(), static_cast<unsigned long long>(n.count));
+  }
+  std::printf("\ncapabilities: %s\n", caps->empty() ? "none" : "");
+  for (const auto& c : *caps) {
+    std::printf("  %-22s %-9s %6llu  %s: %s\n", c.capability.c_str(),
+                c.granted ? "exercised" : "wanted", static_cast<unsigned long long>(c.count),
+                c.syscall.c_str(), DisplayName(c.evidence).c_str());
   }
   return 0;
 }

@@ -28,6 +28,7 @@ void Aggregator::OnSyscall(const SyscallEvent& event) {
   ++c.count;
   ++total_syscalls_;
   if (c.count == 1 || c.has_arg_filter) RecordArg(event, c);
+  if (event.resolved) access_.OnSyscall(event);
 }
 
 void Aggregator::RecordArg(const SyscallEvent& event, Counter& c) {
@@ -88,6 +89,7 @@ FactsDelta Aggregator::TakeDelta() {
   }
   std::sort(d.executables.begin(), d.executables.end(),
             [](const auto& a, const auto& b) { return a.path < b.path; });
+  access_.TakeDelta(d);
   d.new_processes = processes_ - processes_flushed_;
   processes_flushed_ = processes_;
   return d;

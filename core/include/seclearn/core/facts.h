@@ -11,11 +11,19 @@
 
 namespace seclearn {
 
+// Who made a call, in a container learned through the OCI agent: the runtime after it
+// installed the filter, up to and including the workload's first execve (the boundary), or
+// the workload after it. Runs of `seclearn learn` are all kWorkload.
+enum class SyscallPhase : uint8_t { kWorkload = 0, kRuntime = 1 };
+
 struct SyscallFact {
   uint32_t arch = 0;  // AUDIT_ARCH_* (x32 as kAuditArchX32)
   int32_t nr = 0;
-  uint64_t count = 0;
+  uint64_t count = 0;         // 0: assumed, not seen (a call the filter left unnotified)
   int64_t first_seen_ns = 0;  // CLOCK_REALTIME
+  // Store::Flush files every fact as the workload's; runtime-phase facts go through
+  // Store::FlushRuntimeSyscalls.
+  SyscallPhase phase = SyscallPhase::kWorkload;
   bool operator==(const SyscallFact&) const = default;
 };
 
@@ -91,6 +99,42 @@ struct CapabilityFact {
   bool operator==(const CapabilityFact&) const = default;
 };
 
+// One frame of a call stack, symbolised while the process still existed. Every string comes
+// from the workload's files (module paths, symbol and source names): escape before display.
+struct StackFrame {
+  std::string module;    // the mapped file, as /proc/PID/maps names it; "[vdso]", "" unknown
+  std::string build_id;  // hex NT_GNU_BUILD_ID of the module; empty if it has none
+  uint64_t offset = 0;   // address in the module's ELF (what eu-addr2line -e MODULE takes);
+                         // for callers, of the call instruction (return address - 1)
+  std::string function;  // symbol (demangled); empty if unknown (stripped)
+  std::string file;      // source file from DWARF line info; empty without debug info
+  int32_t line = 0;      // 0 when unknown
+  bool operator==(const StackFrame&) const = default;
+};
+
+enum class StackKind : uint8_t {
+  kSyscall = 0,  // the first call of (executable, arch, nr)
+  kPath = 1,     // the first call asking for (executable, path, access)
+};
+
+// The user stack of the call that first made a syscall in an executable, or first asked for an
+// access to a path (ptrace backend with TraceOptions::stacks; tracer/stacks.h).
+struct StackFact {
+  StackKind kind = StackKind::kSyscall;
+  std::string executable;  // of the calling process at the time
+  uint32_t arch = 0;       // the call that was stopped
+  int32_t nr = 0;
+  std::string path;        // kPath: absolute as resolved if known, else as the call named it
+  uint32_t access = 0;     // kPath: FileAccess bits asked for at the stop
+  pid_t pid = 0;
+  pid_t tid = 0;
+  int64_t time_ns = 0;
+  bool truncated = false;  // the stack had more frames than were kept
+  std::vector<StackFrame> frames;  // innermost (the syscall instruction) first
+  int64_t run_id = 0;              // set when read back from the store
+  bool operator==(const StackFact&) const = default;
+};
+
 // Everything learned since the previous flush. Counts are increments; first_seen_ns is the
 // first time in this run (the store keeps the minimum).
 struct FactsDelta {
@@ -100,10 +144,11 @@ struct FactsDelta {
   std::vector<FileFact> files;
   std::vector<NetworkFact> network;
   std::vector<CapabilityFact> capabilities;
+  std::vector<StackFact> stacks;  // new first-seen stacks (each one once)
   uint64_t new_processes = 0;
   bool empty() const {
     return syscalls.empty() && executables.empty() && args.empty() && files.empty() && network.empty() &&
-           capabilities.empty() && new_processes == 0;
+           capabilities.empty() && stacks.empty() && new_processes == 0;
   }
 };
 

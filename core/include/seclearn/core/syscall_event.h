@@ -8,10 +8,41 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "seclearn/core/facts.h"  // StackFact
 
 namespace seclearn {
 
 inline constexpr int kMaxSyscallArgs = 6;
+
+// A task's credentials from /proc/TID/status (the Uid:, Gid:, Groups: and CapEff: lines).
+struct TaskCreds {
+  bool known = false;
+  uint32_t ruid = 0, euid = 0, suid = 0, fsuid = 0;
+  uint32_t rgid = 0, egid = 0, sgid = 0, fsgid = 0;
+  uint64_t cap_eff = 0;  // bit N: capability N (linux/capability.h)
+  std::vector<uint32_t> groups;
+  bool operator==(const TaskCreds&) const = default;
+};
+
+// Owner and mode of a file, as stat(2) gave them at the stop (before the call ran).
+struct FileStat {
+  bool known = false;
+  uint32_t mode = 0;  // st_mode: type and permission bits
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  int32_t err = 0;         // the stat's errno when !known
+  bool predicts = false;   // SyscallNeeds::kStatOutcome: known/err is the call's own outcome
+};
+
+// The socket a descriptor argument refers to (SO_DOMAIN, SO_TYPE, SO_PROTOCOL).
+struct SocketInfo {
+  bool known = false;
+  int32_t family = 0;
+  int32_t type = 0;
+  int32_t protocol = 0;
+};
 
 struct SyscallEvent {
   uint32_t arch = 0;  // AUDIT_ARCH_* after NormalizeArch (x32 apart)
@@ -28,6 +59,45 @@ struct SyscallEvent {
   // Set when the backend waited for the syscall to finish: the return value (-errno on error).
   bool has_result = false;
   int64_t result = 0;
+
+  // Filled by backends with TraceOptions::learn_access, for syscalls in core/syscall_table.h,
+  // before EventSink::Needs is asked (tracer/src/remote.h resolves them for every backend):
+  bool resolved = false;
+  // path/path2 made absolute as the kernel resolves them: the dirfd (/proc/PID/fd/N), the cwd
+  // (/proc/PID/cwd) or the process's root (/proc/PID/root) applied, "." and ".." folded. For a
+  // call on a descriptor (mmap PROT_EXEC, flock, fchdir, fstatat AT_EMPTY_PATH on a non-stat
+  // call) abs_path is the descriptor's file; for unix-socket bind/connect, the socket path.
+  // Raw bytes from the workload: never interpret them as anything but a name.
+  std::string abs_path;
+  std::string abs_path2;
+  // The struct sockaddr argument of bind/connect/sendto (raw bytes, at most 128); for
+  // listen/accept, the socket's local address (getsockname).
+  std::string sockaddr;
+  SocketInfo socket;           // of the descriptor argument of bind/connect/listen/accept/sendto
+  uint64_t openat2_flags = 0;  // openat2: how->flags
+  TaskCreds creds;             // of the calling task, before the call
+  // Filled only when EventSink::Needs asked for them:
+  FileStat stat1, parent1;  // abs_path and its directory
+  FileStat stat2, parent2;  // abs_path2 and its directory
+  TaskCreds target_creds;   // of SyscallNeeds::target_pid (kill, tgkill, tkill)
+};
+
+// What a sink needs beyond what a backend always fills, asked once per resolved syscall at
+// its stop. A backend that cannot provide something (seccomp-notify never sees results)
+// leaves it unset; sinks must cope.
+struct SyscallNeeds {
+  static constexpr uint8_t kStatPath = 1u << 0;  // stat1
+  static constexpr uint8_t kStatParent = 1u << 1;  // parent1
+  static constexpr uint8_t kStatPath2 = 1u << 2;  // stat2
+  static constexpr uint8_t kStatParent2 = 1u << 3;  // parent2
+  // For a stat-family call: make the same stat at the stop (lstat for AT_SYMLINK_NOFOLLOW)
+  // into stat1 and, where seclearn sees files as the task does (same fsuid, fsgid, groups,
+  // DAC capabilities and mount namespace), take its outcome for the call's and clear
+  // `result`: one stat instead of a second stop. Otherwise the result is waited for.
+  static constexpr uint8_t kStatOutcome = 1u << 4;
+  bool result = false;   // wait for the call to finish (one more stop under ptrace)
+  uint8_t stat = 0;      // kStat* bits
+  pid_t target_pid = 0;  // > 0: read that process's credentials into target_creds
 };
 
 // A new process or thread appeared (fork, vfork, clone, clone3).
@@ -58,9 +128,16 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void OnSyscall(const SyscallEvent& event) = 0;
+  // With TraceOptions::learn_access: asked at the stop of each resolved syscall (before the
+  // call runs) what else to fetch for it. The default asks for the result only.
+  virtual SyscallNeeds Needs(const SyscallEvent& /*event*/) { return {.result = true}; }
   virtual void OnTask(const TaskEvent& /*event*/) {}
   virtual void OnExec(const ExecEvent& /*event*/) {}
   virtual void OnExit(const ExitEvent& /*event*/) {}
+  // With TraceOptions::stacks (ptrace backend only): the stack of a first-seen syscall or path
+  // access (tracer/stacks.h), delivered once symbolised: after that call's OnSyscall, at the
+  // latest before the backend's Run returns.
+  virtual void OnStack(const StackFact& /*stack*/) {}
   // Called by the backend at least once a second while the workload runs, and never
   // concurrently with the other callbacks: the place to flush.
   virtual void OnTick(int64_t /*now_ns*/) {}

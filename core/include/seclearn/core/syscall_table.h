@@ -5,10 +5,16 @@
 //
 //   const SyscallInfo* info = LookupSyscall(AUDIT_ARCH_X86_64, 257);  // openat
 //   if (info && info->path_args.first >= 0) { ... read args[info->path_args.first] ... }
+//   // relative to args[info->dirfd_args.first] (AT_FDCWD: the cwd); access from O_* flags
+//
+// Calls whose arguments decide a capability (setuid, kill, socket, mount, ...) are listed
+// too, so that backends resolve them for the learner (tracer/src/remote.h).
 #pragma once
 
 #include <cstdint>
 #include <string_view>
+
+#include "seclearn/core/facts.h"
 
 namespace seclearn {
 
@@ -21,6 +27,10 @@ enum SyscallClass : uint32_t {
   kMount = 1u << 5,
   kMemory = 1u << 6,
   kSignal = 1u << 7,
+  kSetId = 1u << 8,     // changes the caller's credentials (setuid, capset, ...)
+  kChangesFs = 1u << 9, // changes the caller's cwd or root (chdir, fchdir, chroot)
+  kOpen = 1u << 10,     // the access asked for comes from O_* flags (open, openat, ...)
+  kAdmin = 1u << 11,    // system administration: clocks, modules, reboot, hostname, ...
 };
 
 // Argument indexes that hold a NUL-terminated path; -1 when none.
@@ -29,10 +39,20 @@ struct PathArgs {
   int8_t second = -1;
 };
 
+// FileAccess bits (facts.h) each path argument asks for; kOpen calls add those of their flags.
+struct PathAccess {
+  uint32_t first = 0;
+  uint32_t second = 0;
+};
+
 struct SyscallInfo {
   std::string_view name;
   uint32_t classes = 0;
   PathArgs path_args;
+  PathArgs dirfd_args;    // the dirfd argument each path is relative to; -1: the cwd
+  int8_t flags_arg = -1;  // O_* (kOpen), AT_* or RENAME_* flags the meaning depends on
+  int8_t fd_arg = -1;     // the descriptor the call works on (socket, mapped or locked file)
+  PathAccess access;
 };
 
 // nullptr when the syscall is not in the table (most are: only those with something to read

@@ -5,6 +5,9 @@
 //   Aggregator agg;
 //   backend.Run(opts, agg);          // or wrap it in a sink that flushes agg.TakeDelta()
 //   FactsDelta d = agg.TakeDelta();  // what changed since the previous TakeDelta
+//
+// Resolved events (TraceOptions::learn_access) also feed an AccessLearner: files, network,
+// capabilities (access_learner.h); Needs() is its answer.
 #pragma once
 
 #include <cstdint>
@@ -14,11 +17,15 @@
 
 #include "seclearn/core/facts.h"
 #include "seclearn/core/syscall_event.h"
+#include "seclearn/learner/access_learner.h"
 
 namespace seclearn {
 
 class Aggregator : public EventSink {
  public:
+  explicit Aggregator(AccessOptions access = {}) : access_(access) {}
+
+  SyscallNeeds Needs(const SyscallEvent& event) override { return access_.Needs(event); }
   void OnSyscall(const SyscallEvent& event) override;
   void OnTask(const TaskEvent& event) override;
   void OnExec(const ExecEvent& event) override;
@@ -32,6 +39,8 @@ class Aggregator : public EventSink {
   uint64_t processes() const { return processes_; }
   // Every (arch, nr) seen in this run with its total count, sorted.
   std::vector<SyscallFact> Syscalls() const;
+  // Files, network and capabilities (totals: access().Files() ...).
+  const AccessLearner& access() const { return access_; }
 
  private:
   struct Counter {
@@ -64,6 +73,7 @@ class Aggregator : public EventSink {
   };
   std::unordered_map<ArgKey, std::unordered_map<uint64_t, Counter>, ArgKeyHash> args_;
 
+  AccessLearner access_;
   std::vector<ArchCounters> arches_;
   ArchCounters* last_ = nullptr;
   std::unordered_map<std::string, Counter> executables_;

@@ -1,0 +1,464 @@
+#include "seclearn/learner/access_learner.h"
+
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+#include <tuple>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "capability_rules.h"
+#include "seclearn/core/syscall_table.h"
+
+namespace seclearn {
+namespace {
+
+constexpr uint32_t kRenameExchange = 1u << 1;  // RENAME_EXCHANGE
+
+void AppendU32(std::string& key, uint32_t v) { key.append(reinterpret_cast<const char*>(&v), 4); }
+void AppendU64(std::string& key, uint64_t v) { key.append(reinterpret_cast<const char*>(&v), 8); }
+
+// Arguments (besides paths, sockaddrs and sockets) that decide what a call needs or does.
+// Pointers never are: they differ on every call.
+std::span<const int8_t> KeyArgs(std::string_view name) {
+  static constexpr int8_t k0[] = {0};
+  static constexpr int8_t k01[] = {0, 1};
+  static constexpr int8_t k012[] = {0, 1, 2};
+  static constexpr int8_t k1[] = {1};
+  static constexpr int8_t k12[] = {1, 2};
+  static constexpr int8_t k2[] = {2};
+  static constexpr int8_t k23[] = {2, 3};
+  static constexpr int8_t k4[] = {4};
+  if (name.ends_with("32")) name.remove_suffix(2);
+  if (name == "chown" || name == "lchown") return k12;
+  if (name == "fchownat") return k23;
+  if (name == "chmod" || name == "mknod") return k1;
+  if (name == "fchmodat" || name == "fchmodat2" || name == "mknodat") return k2;
+  if (name == "kill" || name == "tkill") return k01;
+  if (name == "tgkill" || name == "socket") return k012;
+  if (name.starts_with("set") && (name.ends_with("uid") || name.ends_with("gid"))) return k012;
+  if (name == "setgroups" || name == "clone" || name == "unshare" || name == "syslog" ||
+      name == "timer_create" || name == "timerfd_create")
+    return k0;
+  if (name == "renameat2") return k4;
+  return {};
+}
+
+std::string_view NetworkOp(std::string_view name) {
+  if (name == "accept4") return "accept";
+  return name;
+}
+
+// Address and port of a sockaddr, for people and profiles.
+void DescribeSockaddr(const SyscallEvent& ev, int32_t family, NetworkFact* fact) {
+  const std::string& sa = ev.sockaddr;
+  if (family == AF_INET && sa.size() >= sizeof(sockaddr_in)) {
+    sockaddr_in in{};
+    std::memcpy(&in, sa.data(), sizeof in);
+    char buf[INET_ADDRSTRLEN];
+    if (::inet_ntop(AF_INET, &in.sin_addr, buf, sizeof buf)) fact->address = buf;
+    fact->port = ntohs(in.sin_port);
+  } else if (family == AF_INET6 && sa.size() >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 in6{};
+    std::memcpy(&in6, sa.data(), sizeof in6);
+    char buf[INET6_ADDRSTRLEN];
+    if (::inet_ntop(AF_INET6, &in6.sin6_addr, buf, sizeof buf)) fact->address = buf;
+    fact->port = ntohs(in6.sin6_port);
+  } else if (family == AF_UNIX && sa.size() > offsetof(sockaddr_un, sun_path)) {
+    const char* path = sa.data() + offsetof(sockaddr_un, sun_path);
+    const size_t len = sa.size() - offsetof(sockaddr_un, sun_path);
+    if (path[0] == '\0') {
+      // Abstract: the name is every byte after the NUL, up to addrlen (NULs included).
+      fact->address = "@" + std::string(path + 1, len - 1);
+    } else {
+      fact->address = ev.abs_path.empty() ? std::string(path, strnlen(path, len)) : ev.abs_path;
+    }
+  } else if (family == AF_NETLINK && sa.size() >= sizeof(sockaddr_nl)) {
+    sockaddr_nl nl{};
+    std::memcpy(&nl, sa.data(), sizeof nl);
+    // nl_pid differs on every run: only the multicast groups say what the workload listens to.
+    if (nl.nl_groups != 0) fact->address = fmt::format("groups {:#x}", nl.nl_groups);
+  }
+}
+
+bool MutatesPath(uint32_t access, uint32_t classes) {
+  if (access & (kAccessCreate | kAccessDelete | kAccessLink | kAccessMount)) return true;
+  // chmod, chown, truncate, utimes: a changed mode or owner changes later outcomes.
+  return (access & kAccessWrite) && !(classes & kOpen);
+}
+
+std::string OutcomeKey(const SyscallEvent& ev, std::string_view name, const std::string_view path[2],
+                       const uint32_t access[2]) {
+  std::string key;
+  key.reserve(path[0].size() + path[1].size() + ev.sockaddr.size() + 64);
+  key.append(path[0]);
+  key += '\0';
+  AppendU32(key, access[0]);
+  AppendU32(key, ev.creds.fsuid);
+  AppendU32(key, ev.creds.fsgid);
+  AppendU64(key, ev.creds.cap_eff);
+  AppendU32(key, ev.arch);
+  AppendU32(key, static_cast<uint32_t>(ev.nr));
+  if (!path[1].empty()) {
+    key.append(path[1]);
+    key += '\0';
+    AppendU32(key, access[1]);
+  }
+  for (int8_t i : KeyArgs(name)) AppendU64(key, ev.args[i]);
+  if (ev.socket.known) {
+    AppendU32(key, static_cast<uint32_t>(ev.socket.family));
+    AppendU32(key, static_cast<uint32_t>(ev.socket.type));
+    AppendU32(key, static_cast<uint32_t>(ev.socket.protocol));
+  }
+  key.append(ev.sockaddr);
+  // Credentials decide set*id and kill: every id matters there.
+  if (ev.creds.known && KeyArgs(name).size() >= 2) {
+    for (uint32_t id : {ev.creds.ruid, ev.creds.euid, ev.creds.suid, ev.creds.rgid,
+                        ev.creds.egid, ev.creds.sgid})
+      AppendU32(key, id);
+  }
+  return key;
+}
+
+}  // namespace
+
+const AccessLearner::CallInfo& AccessLearner::InfoFor(uint32_t arch, int32_t nr) {
+  const uint64_t id = (uint64_t{arch} << 32) | static_cast<uint32_t>(nr);
+  auto [it, inserted] = calls_.try_emplace(id);
+  if (inserted) {
+    CallInfo& c = it->second;
+    c.si = LookupSyscall(arch, nr);
+    if (c.si != nullptr) {
+      const auto rules = RulesFor(c.si->name);
+      c.rules = rules.data();
+      c.nrules = static_cast<uint8_t>(rules.size());
+      c.stat_family = c.si->access.first == kAccessStat &&
+                      (c.si->name.starts_with("stat") || c.si->name.starts_with("lstat") ||
+                       c.si->name == "newfstatat" || c.si->name == "fstatat64");
+    }
+  }
+  return it->second;
+}
+
+void AccessLearner::Analyze(const SyscallEvent& ev, Analysis& a) {
+  a.call = nullptr;
+  a.path[0] = a.path[1] = {};
+  a.access[0] = a.access[1] = 0;
+  a.network = false;
+  a.nrules = 0;
+  a.key.clear();
+  a.keyed_by_path = false;
+  if (!ev.resolved) return;
+  const CallInfo& call = InfoFor(ev.arch, ev.nr);
+  const SyscallInfo* si = call.si;
+  if (si == nullptr) return;
+  a.call = &call;
+  uint32_t access[2] = {si->access.first, si->access.second};
+  if (si->classes & kOpen) {
+    if (si->name == "openat2") {
+      access[0] = OpenFlagsAccess(ev.openat2_flags);
+    } else if (si->flags_arg >= 0) {
+      access[0] = OpenFlagsAccess(ev.args[si->flags_arg]);
+    }
+  }
+  if (si->name == "renameat2" && (ev.args[4] & kRenameExchange)) {
+    access[0] = access[1] = kAccessDelete | kAccessCreate;
+  }
+
+  if (si->classes & kNetwork) {
+    NetworkFact& n = a.net;
+    n = NetworkFact{};
+    n.op = std::string(NetworkOp(si->name));
+    if (si->name == "socket") {
+      n.family = static_cast<int32_t>(ev.args[0]);
+      n.type = static_cast<int32_t>(ev.args[1]) & 0xf;  // SOCK_TYPE_MASK
+      n.protocol = static_cast<int32_t>(ev.args[2]);
+      a.network = true;
+    } else if (ev.socket.known || !ev.sockaddr.empty()) {
+      n.family = ev.socket.family;
+      if (ev.sockaddr.size() >= sizeof(sa_family_t)) {
+        sa_family_t family = 0;
+        std::memcpy(&family, ev.sockaddr.data(), sizeof family);
+        // connect(AF_UNSPEC) dissolves an association: keep the socket's family.
+        if (family != AF_UNSPEC || !ev.socket.known) n.family = family;
+      }
+      n.type = ev.socket.type;
+      n.protocol = ev.socket.protocol;
+      DescribeSockaddr(ev, n.family, &n);
+      a.network = true;
+      if (n.family == AF_UNIX && !ev.abs_path.empty() && (n.op == "bind" || n.op == "connect")) {
+        // A path socket is a file: bind creates it, connect writes to it.
+        a.path[0] = ev.abs_path;
+        a.access[0] = n.op == "bind" ? kAccessCreate : kAccessWrite;
+      }
+    }
+  } else if (si->path_args.first >= 0 || si->path_args.second >= 0) {
+    a.path[0] = ev.abs_path;
+    a.path[1] = ev.abs_path2;
+    a.access[0] = access[0];
+    a.access[1] = access[1];
+  } else if (!ev.abs_path.empty()) {
+    // A call on a descriptor (mmap PROT_EXEC, locks, fchdir) or an address (mprotect).
+    a.path[0] = ev.abs_path;
+    a.access[0] = access[0];
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (a.access[i] == 0) a.path[i] = {};
+  }
+
+  const RuleContext ctx{ev, *si, a.access[0], a.access[1], options_};
+  for (uint8_t i = 0; i < call.nrules && a.nrules < a.rules.size(); ++i) {
+    const CapabilityRule& rule = call.rules[i];
+    if (rule.check(ctx, nullptr) != Verdict::kNotNeeded) a.rules[a.nrules++] = &rule;
+  }
+  if (!a.empty()) {
+    a.key = OutcomeKey(ev, si->name, a.path, a.access);
+    a.keyed_by_path = !a.path[0].empty() && a.path[1].empty();
+  }
+}
+
+
+const AccessLearner::Outcome* AccessLearner::CachedOutcome(const Analysis& a) const {
+  if (a.keyed_by_path) {
+    auto it = file_outcomes_.find(a.key);
+    return it == file_outcomes_.end() ? nullptr : &it->second;
+  }
+  auto it = other_outcomes_.find(a.key);
+  return it == other_outcomes_.end() ? nullptr : &it->second;
+}
+
+void AccessLearner::Remember(const Analysis& a, Outcome outcome) {
+  // Only a cache: when full, start over (a few more result stops, never a wrong fact).
+  if (cached_outcomes() >= kMaxCachedOutcomes) {
+    file_outcomes_.clear();
+    other_outcomes_.clear();
+  }
+  if (a.keyed_by_path) {
+    file_outcomes_.insert_or_assign(a.key, std::move(outcome));
+  } else {
+    other_outcomes_.insert_or_assign(a.key, std::move(outcome));
+  }
+}
+
+void AccessLearner::Forget(const std::string& path) {
+  // The path itself: keys "path\0..."; below it: "path/...". '\1' and '0' are the next bytes.
+  auto erase_prefix = [&](const std::string& lo, const std::string& hi) {
+    file_outcomes_.erase(file_outcomes_.lower_bound(lo), file_outcomes_.lower_bound(hi));
+  };
+  erase_prefix(path + '\0', path + '\1');
+  const std::string dir = path == "/" ? std::string() : path;
+  erase_prefix(dir + '/', dir + '0');
+}
+
+SyscallNeeds AccessLearner::Needs(const SyscallEvent& event) {
+  Analysis& a = last_;
+  Analyze(event, a);
+  last_event_ = &event;
+  last_tid_ = event.tid;
+  last_nr_ = event.nr;
+  last_time_ns_ = event.time_ns;
+  if (a.empty()) return {};
+  if (CachedOutcome(a) != nullptr) {
+    ++results_skipped_;
+    return {};
+  }
+  SyscallNeeds needs;
+  needs.result = true;
+  // A stat's outcome is what stat'ing the same path says: the backend can tell without a
+  // second stop (unless ".." after a symlink would make our lexical path another file).
+  // So is a read-only open's, in the cases the backend can model (remote.cc).
+  const bool read_only_open = (a.call->si->classes & kOpen) &&
+                              (a.access[0] == kAccessRead || a.access[0] == kAccessStat);
+  if ((a.call->stat_family || read_only_open) && !a.path[0].empty() &&
+      event.path.find("..") == std::string::npos)
+    needs.stat |= SyscallNeeds::kStatOutcome;
+  // Without any capability a failure says all there is to say: no stat, no target.
+  if (a.nrules == 0 || !event.creds.known || event.creds.cap_eff == 0) return needs;
+  for (uint8_t r = 0; r < a.nrules; ++r) {
+    const CapabilityRule* rule = a.rules[r];
+    if (rule->uses_stat) {
+      for (int i = 0; i < 2; ++i) {
+        if (a.path[i].empty()) continue;
+        const uint8_t file = i == 0 ? SyscallNeeds::kStatPath : SyscallNeeds::kStatPath2;
+        const uint8_t dir = i == 0 ? SyscallNeeds::kStatParent : SyscallNeeds::kStatParent2;
+        needs.stat |= file;
+        if (a.access[i] & (kAccessCreate | kAccessDelete)) needs.stat |= dir;
+      }
+    }
+    if (rule->target_arg >= 0) {
+      const int32_t pid = static_cast<int32_t>(event.args[rule->target_arg]);
+      if (pid > 0) needs.target_pid = pid;
+    }
+  }
+  return needs;
+}
+
+void AccessLearner::OnSyscall(const SyscallEvent& event) {
+  const bool same = last_event_ == &event && last_tid_ == event.tid && last_nr_ == event.nr &&
+                    last_time_ns_ == event.time_ns;
+  last_event_ = nullptr;
+  if (!same) Analyze(event, scratch_);
+  const Analysis& a = same ? last_ : scratch_;
+  if (a.empty()) return;
+  bool has_result = event.has_result;
+  int64_t r = event.result;
+  if (!has_result && event.stat1.predicts) {
+    has_result = true;
+    r = event.stat1.known ? 0 : -event.stat1.err;
+  }
+  if (!has_result) {
+    // Asked for no result: the same call was seen before, count it where that one went.
+    if (const Outcome* o = CachedOutcome(a)) {
+      for (Counter* c : o->counters) ++c->count;
+      return;
+    }
+    // Unknown results (a backend that never sees them, a task killed in the call) count as
+    // success: the call was made and a profile must allow it.
+    r = 0;
+  }
+  const int32_t err = r < 0 && r > -4096 ? static_cast<int32_t>(-r) : 0;
+  const SyscallInfo& si = *a.call->si;
+  const std::string_view name = si.name;
+  Outcome outcome;
+  auto count = [&](Counter& c) {
+    if (c.count == 0) c.first_seen_ns = event.time_ns;
+    ++c.count;
+    outcome.counters.push_back(&c);
+  };
+
+  for (int i = 0; i < 2; ++i) {
+    if (a.path[i].empty()) continue;
+    std::string key(a.path[i]);
+    key += '\0';
+    AppendU32(key, a.access[i]);
+    AppendU32(key, static_cast<uint32_t>(err));
+    auto [it, inserted] = files_.try_emplace(std::move(key));
+    if (inserted) {
+      it->second.fact = FileFact{std::string(a.path[i]), a.access[i], err, 0, 0, std::string(name)};
+    }
+    count(it->second.c);
+  }
+
+  if (a.network) {
+    NetworkFact f = a.net;
+    f.err = err;
+    std::string key = f.op;
+    key += '\0';
+    for (int32_t v : {f.family, f.type, f.protocol, f.port, f.err})
+      AppendU32(key, static_cast<uint32_t>(v));
+    key += f.address;
+    auto [it, inserted] = network_.try_emplace(std::move(key));
+    if (inserted) it->second.fact = std::move(f);
+    count(it->second.c);
+  }
+
+  const bool failed_perm = has_result && (err == EPERM || err == EACCES);
+  const bool succeeded = err == 0;
+  const RuleContext ctx{event, si, a.access[0], a.access[1], options_};
+  for (uint8_t i = 0; i < a.nrules; ++i) {
+    const CapabilityRule* rule = a.rules[i];
+    std::string evidence;
+    const Verdict v = rule->check(ctx, &evidence);
+    if (v == Verdict::kNotNeeded) continue;
+    const bool holds = !event.creds.known || HoldsCapability(event.creds, rule->capability);
+    bool granted;
+    if (succeeded && v == Verdict::kNeeded && holds) {
+      granted = true;
+    } else if (failed_perm && !(event.creds.known && holds) &&
+               (v == Verdict::kNeeded || err == rule->failure_errno)) {
+      granted = false;
+    } else {
+      continue;
+    }
+    const std::string cap = CapabilityName(rule->capability);
+    std::string key = cap;
+    key += granted ? '+' : '-';
+    auto [it, inserted] = capabilities_.try_emplace(std::move(key));
+    if (inserted) {
+      it->second.fact = CapabilityFact{cap, granted, std::string(name), std::move(evidence), 0, 0};
+    }
+    count(it->second.c);
+  }
+
+  if (has_result) {
+    if (succeeded) {
+      for (int i = 0; i < 2; ++i) {
+        if (!a.path[i].empty() && MutatesPath(a.access[i], si.classes))
+          Forget(std::string(a.path[i]));
+      }
+    }
+    Remember(a, std::move(outcome));
+  }
+}
+
+namespace {
+
+bool FileLess(const FileFact& a, const FileFact& b) {
+  return std::tie(a.path, a.access, a.err) < std::tie(b.path, b.access, b.err);
+}
+bool NetworkLess(const NetworkFact& a, const NetworkFact& b) {
+  return std::tie(a.op, a.family, a.type, a.protocol, a.address, a.port, a.err) <
+         std::tie(b.op, b.family, b.type, b.protocol, b.address, b.port, b.err);
+}
+bool CapabilityLess(const CapabilityFact& a, const CapabilityFact& b) {
+  return std::tie(a.capability, a.granted) < std::tie(b.capability, b.granted);
+}
+
+// Totals of a const map; increments since the last call (and marks them taken) otherwise.
+template <typename Map, typename Fact>
+void Collect(Map& map, std::vector<Fact>& out) {
+  constexpr bool kTake = !std::is_const_v<Map>;
+  for (auto& [key, entry] : map) {
+    auto& c = entry.c;
+    const uint64_t n = kTake ? c.count - c.flushed : c.count;
+    if (n == 0) continue;
+    Fact f = entry.fact;
+    f.count = n;
+    f.first_seen_ns = c.first_seen_ns;
+    out.push_back(std::move(f));
+    if constexpr (kTake) c.flushed = c.count;
+  }
+}
+
+}  // namespace
+
+void AccessLearner::TakeDelta(FactsDelta& delta) {
+  const size_t files = delta.files.size(), net = delta.network.size(),
+               caps = delta.capabilities.size();
+  Collect(files_, delta.files);
+  Collect(network_, delta.network);
+  Collect(capabilities_, delta.capabilities);
+  std::sort(delta.files.begin() + files, delta.files.end(), FileLess);
+  std::sort(delta.network.begin() + net, delta.network.end(), NetworkLess);
+  std::sort(delta.capabilities.begin() + caps, delta.capabilities.end(), CapabilityLess);
+}
+
+std::vector<FileFact> AccessLearner::Files() const {
+  std::vector<FileFact> out;
+  Collect(files_, out);
+  std::sort(out.begin(), out.end(), FileLess);
+  return out;
+}
+
+std::vector<NetworkFact> AccessLearner::Network() const {
+  std::vector<NetworkFact> out;
+  Collect(network_, out);
+  std::sort(out.begin(), out.end(), NetworkLess);
+  return out;
+}
+
+std::vector<CapabilityFact> AccessLearner::Capabilities() const {
+  std::vector<CapabilityFact> out;
+  Collect(capabilities_, out);
+  std::sort(out.begin(), out.end(), CapabilityLess);
+  return out;
+}
+
+}  // namespace seclearn

@@ -1,0 +1,566 @@
+#include "remote.h"
+
+#include "seclearn/core/arch.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace seclearn {
+namespace {
+
+// The largest sockaddr worth reading (sizeof(struct sockaddr_storage)).
+constexpr size_t kMaxSockaddr = 128;
+
+bool ReadLink(const char* link, std::string* out) {
+  char buf[4096];
+  const ssize_t n = ::readlink(link, buf, sizeof buf);
+  if (n <= 0) return false;
+  out->assign(buf, static_cast<size_t>(n));
+  return true;
+}
+
+std::string ProcLink(pid_t tid, const char* what) {
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/%d/%s", static_cast<int>(tid), what);
+  std::string out;
+  ReadLink(link, &out);
+  return out;
+}
+
+// Reads a whole /proc file (they report size 0, so read until EOF).
+bool ReadProcFile(const char* path, std::string* out) {
+  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  out->clear();
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  return !out->empty();
+}
+
+std::string_view NextField(std::string_view& line) {
+  const size_t start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) {
+    line = {};
+    return {};
+  }
+  line.remove_prefix(start);
+  const size_t end = line.find_first_of(" \t\n");
+  std::string_view field = line.substr(0, end);
+  line.remove_prefix(end == std::string_view::npos ? line.size() : end);
+  return field;
+}
+
+template <typename T>
+bool ParseNumber(std::string_view text, T* out, int base = 10) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out, base);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// The value of "Key:" in /proc/PID/status, up to the end of its line.
+std::string_view StatusLine(std::string_view status, std::string_view key) {
+  size_t pos = 0;
+  while (pos < status.size()) {
+    const size_t eol = std::min(status.find('\n', pos), status.size());
+    std::string_view line = status.substr(pos, eol - pos);
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ':')
+      return line.substr(key.size() + 1);
+    pos = eol + 1;
+  }
+  return {};
+}
+
+bool ParseIds(std::string_view line, uint32_t ids[4]) {
+  for (int i = 0; i < 4; ++i) {
+    if (!ParseNumber(NextField(line), &ids[i])) return false;
+  }
+  return true;
+}
+
+FileStat StatFile(const std::string& path) {
+  FileStat out;
+  if (path.empty() || path[0] != '/') return out;
+  struct stat st {};
+  // A dangling symlink still has an owner and a mode.
+  if (::stat(path.c_str(), &st) != 0 && ::lstat(path.c_str(), &st) != 0) return out;
+  out.known = true;
+  out.mode = st.st_mode;
+  out.uid = st.st_uid;
+  out.gid = st.st_gid;
+  return out;
+}
+
+std::string Dirname(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return {};
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// The file mapped at `addr` in task `tid`, from /proc/TID/maps ("" for anonymous memory).
+std::string MappedFile(pid_t tid, uint64_t addr) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/maps", static_cast<int>(tid));
+  std::string maps;
+  if (!ReadProcFile(path, &maps)) return {};
+  std::string_view rest = maps;
+  while (!rest.empty()) {
+    const size_t eol = rest.find('\n');
+    std::string_view line = rest.substr(0, eol);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    std::string_view range = NextField(line);
+    const size_t dash = range.find('-');
+    uint64_t start = 0, end = 0;
+    if (dash == std::string_view::npos || !ParseNumber(range.substr(0, dash), &start, 16) ||
+        !ParseNumber(range.substr(dash + 1), &end, 16))
+      continue;
+    if (addr < start || addr >= end) continue;
+    for (int i = 0; i < 4; ++i) NextField(line);  // perms, offset, dev, inode
+    const size_t name = line.find('/');
+    return name == std::string_view::npos ? std::string() : std::string(line.substr(name));
+  }
+  return {};
+}
+
+bool IsLockCommand(uint64_t cmd) {
+  // F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW, and fcntl64's F_SETLK64/F_SETLKW64.
+  switch (static_cast<int>(cmd)) {
+    case 6:
+    case 7:
+    case 13:
+    case 14:
+    case 37:
+    case 38:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Whether a read-only open's outcome is what the same stat said (the caller checks that
+// seclearn sees files as the task does). The path walk fails the same way for both; past it,
+// only a plain read of a regular file or directory the mode bits (or the task's DAC
+// capabilities) allow is taken as a success. Not modelled, so never predicted: creation,
+// truncation, writes, O_NOATIME, O_DIRECTORY or O_NOFOLLOW mismatches, /proc, /sys and /dev
+// (their own permission rules), 32-bit tasks (EOVERFLOW without O_LARGEFILE). Left as
+// successes: descriptor exhaustion (EMFILE), LSM or fanotify denials, leases.
+bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st) {
+  if (ev.arch != NativeAuditArch() || !ev.creds.known) return false;
+  if (flags & (O_CREAT | O_TRUNC | O_NOATIME | 020000000 /* __O_TMPFILE */)) return false;
+  const bool path_only = flags & O_PATH;
+  if (!path_only && (flags & O_ACCMODE) != O_RDONLY) return false;
+  for (std::string_view special : {"/proc", "/sys", "/dev"}) {
+    if (ev.abs_path == special ||
+        (ev.abs_path.starts_with(special) && ev.abs_path[special.size()] == '/'))
+      return false;
+  }
+  if (!st.known) return st.err == ENOENT || st.err == ENOTDIR || st.err == EACCES || st.err == ELOOP;
+  if (path_only) return !(flags & O_DIRECTORY) || S_ISDIR(st.mode);
+  if (!S_ISREG(st.mode) && !S_ISDIR(st.mode)) return false;  // symlink under O_NOFOLLOW too
+  if ((flags & O_DIRECTORY) && !S_ISDIR(st.mode)) return false;
+  constexpr uint64_t kDacCaps = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+  if (ev.creds.cap_eff & kDacCaps) return true;
+  const TaskCreds& c = ev.creds;
+  uint32_t bits = st.mode & 7;
+  if (c.fsuid == st.uid) {
+    bits = (st.mode >> 6) & 7;
+  } else if (c.fsgid == st.gid ||
+             std::find(c.groups.begin(), c.groups.end(), st.gid) != c.groups.end()) {
+    bits = (st.mode >> 3) & 7;
+  }
+  return (bits & 4) != 0;
+}
+
+}  // namespace
+
+bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
+  if (addr == 0) return false;
+  struct iovec local = {buf, len};
+  struct iovec remote = {reinterpret_cast<void*>(addr), len};
+  return ::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
+}
+
+std::string NormalizePath(std::string_view path) {
+  if (path.empty() || path[0] != '/') return std::string(path);
+  std::vector<std::string_view> parts;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    const size_t next = std::min(path.find('/', pos), path.size());
+    const std::string_view part = path.substr(pos, next - pos);
+    pos = next + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  if (parts.empty()) return "/";
+  std::string out;
+  out.reserve(path.size());
+  for (const auto& part : parts) {
+    out += '/';
+    out += part;
+  }
+  return out;
+}
+
+std::string ResolveAgainst(std::string_view root, std::string_view base, std::string_view path) {
+  const bool chrooted = !root.empty() && root != "/";
+  auto under_root = [&](std::string_view inside) {
+    std::string n = NormalizePath(inside);
+    if (!chrooted) return n;
+    return n == "/" ? std::string(root) : std::string(root) + n;
+  };
+  if (!path.empty() && path[0] == '/') return under_root(path);
+  if (base.empty() || base[0] != '/') {
+    // Not a directory path (socket:[N], anon_inode:...): the call fails with ENOTDIR; keep
+    // what it named.
+    return std::string(base) + "/" + std::string(path);
+  }
+  std::string_view inside = base;
+  if (chrooted) {
+    if (base == root) {
+      inside = "/";
+    } else if (base.starts_with(root) && base[root.size()] == '/') {
+      inside = base.substr(root.size());
+    } else {
+      // The directory is outside the task's root (a descriptor opened before chroot): the
+      // kernel follows it there.
+      return NormalizePath(std::string(base) + "/" + std::string(path));
+    }
+  }
+  return under_root(std::string(inside) + "/" + std::string(path));
+}
+
+TaskCreds ReadTaskCreds(pid_t tid) {
+  TaskCreds creds;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
+  std::string status;
+  if (!ReadProcFile(path, &status)) return creds;
+  uint32_t uids[4], gids[4];
+  if (!ParseIds(StatusLine(status, "Uid"), uids) || !ParseIds(StatusLine(status, "Gid"), gids))
+    return creds;
+  creds.ruid = uids[0];
+  creds.euid = uids[1];
+  creds.suid = uids[2];
+  creds.fsuid = uids[3];
+  creds.rgid = gids[0];
+  creds.egid = gids[1];
+  creds.sgid = gids[2];
+  creds.fsgid = gids[3];
+  std::string_view cap = StatusLine(status, "CapEff");
+  if (!ParseNumber(NextField(cap), &creds.cap_eff, 16)) return creds;
+  std::string_view groups = StatusLine(status, "Groups");
+  for (std::string_view g = NextField(groups); !g.empty(); g = NextField(groups)) {
+    uint32_t gid = 0;
+    if (ParseNumber(g, &gid)) creds.groups.push_back(gid);
+  }
+  creds.known = true;
+  return creds;
+}
+
+const std::string& Resolver::Cwd(pid_t tgid, pid_t tid) {
+  Proc& p = ProcOf(tgid);
+  if (p.cwd.empty()) p.cwd = ProcLink(tid, "cwd");
+  return p.cwd;
+}
+
+const std::string& Resolver::Root(pid_t tgid, pid_t tid) {
+  Proc& p = ProcOf(tgid);
+  if (p.root.empty()) p.root = ProcLink(tid, "root");
+  return p.root;
+}
+
+std::string Resolver::FdPath(pid_t tgid, pid_t tid, int fd) {
+  if (fd < 0) return {};
+  Proc& p = ProcOf(tgid);
+  if (auto it = p.fd_paths.find(fd); it != p.fd_paths.end()) return it->second;
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/%d/fd/%d", static_cast<int>(tid), fd);
+  std::string out;
+  if (!ReadLink(link, &out)) return out;
+  if (p.fd_paths.size() >= kMaxCachedFds) p.fd_paths.clear();
+  p.fd_paths.emplace(fd, out);
+  return out;
+}
+
+std::string Resolver::Absolute(pid_t tgid, pid_t tid, int dirfd, std::string_view path) {
+  std::string root = Root(tgid, tid);
+  if (root.empty()) root = "/";
+  if (!path.empty() && path[0] == '/') return ResolveAgainst(root, root, path);
+  const std::string base = dirfd == AT_FDCWD ? Cwd(tgid, tid) : FdPath(tgid, tid, dirfd);
+  if (base.empty()) return std::string(path);  // the task is gone: keep what it asked
+  return ResolveAgainst(root, base, path);
+}
+
+const TaskCreds& Resolver::Creds(pid_t tid) {
+  auto it = creds_.find(tid);
+  if (it == creds_.end() || !it->second.known) it = creds_.insert_or_assign(tid, ReadTaskCreds(tid)).first;
+  return it->second;
+}
+
+void Resolver::ResolveSocket(const SyscallInfo& si, SyscallEvent& ev, bool local_address) {
+  const int fd = static_cast<int32_t>(ev.args[si.fd_arg]);
+  if (fd < 0) return;
+  Proc& p = ProcOf(ev.pid);
+  if (!p.pidfd.valid()) p.pidfd.Reset(static_cast<int>(::syscall(SYS_pidfd_open, ev.pid, 0)));
+  if (!p.pidfd.valid()) return;
+  // A copy of the workload's descriptor (pidfd_getfd, 5.6+) answers for the socket whatever
+  // happened to it before: dup, fork, SCM_RIGHTS, inheritance across exec. An fd table built
+  // from socket() results would miss all of those.
+  Fd sock(static_cast<int>(::syscall(SYS_pidfd_getfd, p.pidfd.get(), fd, 0)));
+  if (!sock.valid()) return;
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_DOMAIN, &value, &len) != 0) return;  // ENOTSOCK
+  ev.socket.family = value;
+  len = sizeof value;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_TYPE, &value, &len) == 0) ev.socket.type = value;
+  len = sizeof value;
+  if (::getsockopt(sock.get(), SOL_SOCKET, SO_PROTOCOL, &value, &len) == 0)
+    ev.socket.protocol = value;
+  ev.socket.known = true;
+  if (local_address) {
+    struct sockaddr_storage ss {};
+    socklen_t ss_len = sizeof ss;
+    if (::getsockname(sock.get(), reinterpret_cast<sockaddr*>(&ss), &ss_len) == 0)
+      ev.sockaddr.assign(reinterpret_cast<const char*>(&ss), std::min<size_t>(ss_len, sizeof ss));
+  }
+}
+
+void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
+  ev.resolved = true;
+  ev.abs_path.clear();
+  ev.abs_path2.clear();
+  ev.sockaddr.clear();
+  ev.socket = {};
+  ev.openat2_flags = 0;
+  ev.stat1 = ev.parent1 = ev.stat2 = ev.parent2 = {};
+  ev.target_creds = {};
+  const pid_t tid = ev.tid;
+  const pid_t tgid = ev.pid;
+
+  const uint64_t flags = si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0;
+  const bool empty_path_is_fd = !(si.classes & kOpen) && (flags & AT_EMPTY_PATH);
+  const int8_t path_idx[2] = {si.path_args.first, si.path_args.second};
+  const int8_t dirfd_idx[2] = {si.dirfd_args.first, si.dirfd_args.second};
+  const uint32_t access[2] = {si.access.first, si.access.second};
+  for (int i = 0; i < 2; ++i) {
+    if (path_idx[i] < 0 || (access[i] == 0 && !(si.classes & kOpen))) continue;
+    const std::string& raw = i == 0 ? ev.path : ev.path2;
+    std::string& abs = i == 0 ? ev.abs_path : ev.abs_path2;
+    const int dirfd = dirfd_idx[i] >= 0 ? static_cast<int32_t>(ev.args[dirfd_idx[i]]) : AT_FDCWD;
+    if (!raw.empty()) {
+      abs = Absolute(tgid, tid, dirfd, raw);
+    } else if (access[i] != kAccessStat &&
+               (empty_path_is_fd || (ev.args[path_idx[i]] == 0 && si.name == "utimensat"))) {
+      // The call works on the descriptor itself (fexecve, fchownat AT_EMPTY_PATH,
+      // futimens); fstat through newfstatat AT_EMPTY_PATH is not a path access.
+      abs = FdPath(tgid, tid, dirfd);
+    }
+  }
+
+  if (si.name == "openat2") {
+    uint64_t how_flags = 0;  // struct open_how starts with its u64 flags
+    if (ReadTaskMemory(tid, ev.args[2], &how_flags, sizeof how_flags)) ev.openat2_flags = how_flags;
+  }
+
+  if (si.fd_arg >= 0) {
+    const int fd = static_cast<int32_t>(ev.args[si.fd_arg]);
+    if (si.classes & kNetwork) {
+      const bool is_sendto = si.name == "sendto";
+      const bool local = si.name == "listen" || si.name.starts_with("accept");
+      const int addr_arg = is_sendto ? 4 : (local ? -1 : 1);
+      if (addr_arg >= 0) {
+        const uint64_t addr = ev.args[addr_arg];
+        const size_t len = std::min<size_t>(static_cast<uint32_t>(ev.args[addr_arg + 1]),
+                                            kMaxSockaddr);
+        if (addr != 0 && len >= sizeof(sa_family_t)) {
+          char buf[kMaxSockaddr];
+          // A short read (the tail of the buffer unmapped) still holds what the kernel will
+          // look at up to `len`.
+          size_t got = len;
+          while (got > 0 && !ReadTaskMemory(tid, addr, buf, got)) got /= 2;
+          ev.sockaddr.assign(buf, got);
+        }
+      }
+      // sendto without an address, on a connected socket: nothing new to learn.
+      if (!is_sendto || !ev.sockaddr.empty()) ResolveSocket(si, ev, local);
+      if (ev.sockaddr.size() > offsetof(sockaddr_un, sun_path) && !local) {
+        sa_family_t family = 0;
+        std::memcpy(&family, ev.sockaddr.data(), sizeof family);
+        const char* sun_path = ev.sockaddr.data() + offsetof(sockaddr_un, sun_path);
+        const size_t max = ev.sockaddr.size() - offsetof(sockaddr_un, sun_path);
+        if (family == AF_UNIX && sun_path[0] != '\0') {
+          // A path socket: a file the call creates (bind) or writes to (connect).
+          ev.path.assign(sun_path, strnlen(sun_path, max));
+          ev.abs_path = Absolute(tgid, tid, AT_FDCWD, ev.path);
+        }
+      }
+    } else if (si.name.starts_with("mmap")) {
+      const uint64_t prot = ev.args[2];
+      const uint64_t mflags = ev.args[3];
+      if ((prot & PROT_EXEC) && !(mflags & MAP_ANONYMOUS) && fd >= 0) ev.abs_path = FdPath(tgid, tid, fd);
+    } else if (si.name.starts_with("fcntl")) {
+      if (IsLockCommand(ev.args[1])) ev.abs_path = FdPath(tgid, tid, fd);
+    } else if (si.name == "flock") {
+      if ((ev.args[1] & ~static_cast<uint64_t>(LOCK_NB)) != LOCK_UN) ev.abs_path = FdPath(tgid, tid, fd);
+    } else if (si.name == "fchdir") {
+      ev.abs_path = FdPath(tgid, tid, fd);
+    }
+  } else if (si.name == "mprotect" && (ev.args[2] & PROT_EXEC)) {
+    ev.abs_path = MappedFile(tid, ev.args[0]);
+  }
+
+  ev.creds = Creds(tid);
+  // The change happens when the call runs: the next call of this task reads them again.
+  if (si.classes & kChangesFs) {
+    Proc& p = ProcOf(tgid);
+    p.cwd.clear();
+    p.root.clear();
+    p.same_mnt = -1;
+  }
+  if (si.classes & kSetId) creds_.erase(tid);
+}
+
+// Paths stay as the task named them ("/proc/self/exe" is more use in a profile than
+// "/proc/1234/exe"), but stat'ing them here must look at the task's /proc entries, not ours.
+std::string ForStat(const SyscallEvent& ev, const std::string& path) {
+  if (!path.starts_with("/proc/")) return path;
+  auto replace = [&](std::string_view prefix, const std::string& with) -> std::optional<std::string> {
+    if (path == prefix) return with;
+    if (path.starts_with(prefix) && path[prefix.size()] == '/') return with + path.substr(prefix.size());
+    return std::nullopt;
+  };
+  if (auto p = replace("/proc/self", fmt::format("/proc/{}", ev.pid))) return *p;
+  if (auto p = replace("/proc/thread-self", fmt::format("/proc/{}/task/{}", ev.pid, ev.tid)))
+    return *p;
+  return path;
+}
+
+bool Resolver::SameView(const SyscallEvent& ev) {
+  if (!self_.known) {
+    self_ = ReadTaskCreds(static_cast<pid_t>(::syscall(SYS_gettid)));
+    self_mnt_ = ProcLink(::getpid(), "ns/mnt");
+  }
+  Proc& p = ProcOf(ev.pid);
+  if (p.same_mnt < 0) {
+    const std::string mnt = ProcLink(ev.tid, "ns/mnt");
+    p.same_mnt = !mnt.empty() && mnt == self_mnt_;
+  }
+  constexpr uint64_t kDac = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+  const TaskCreds& c = ev.creds;
+  return self_.known && c.known && p.same_mnt == 1 && c.fsuid == self_.fsuid &&
+         c.fsgid == self_.fsgid && c.groups == self_.groups &&
+         (c.cap_eff & kDac) == (self_.cap_eff & kDac);
+}
+
+SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev) {
+  bool stat1_done = false;
+  if ((needs.stat & SyscallNeeds::kStatOutcome) && !ev.abs_path.empty() && ev.abs_path[0] == '/') {
+    const bool open = si.classes & kOpen;
+    const uint64_t flags =
+        si.name == "openat2" ? ev.openat2_flags : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
+    const bool nofollow = si.name.starts_with("lstat") ||
+                          (open ? (flags & O_NOFOLLOW) != 0
+                                : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));
+    const std::string path = ForStat(ev, ev.abs_path);
+    struct stat st {};
+    const int rc = nofollow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
+    FileStat& out = ev.stat1;
+    out = {};
+    if (rc == 0) {
+      out.known = true;
+      out.mode = st.st_mode;
+      out.uid = st.st_uid;
+      out.gid = st.st_gid;
+    } else {
+      out.err = errno;
+    }
+    stat1_done = true;
+    out.predicts = (open ? OpenPredictable(ev, flags, out) : true) && SameView(ev);
+    if (out.predicts) needs.result = false;
+  }
+  if (needs.stat & (SyscallNeeds::kStatPath | SyscallNeeds::kStatParent)) {
+    const std::string path = ForStat(ev, ev.abs_path);
+    if ((needs.stat & SyscallNeeds::kStatPath) && !stat1_done) ev.stat1 = StatFile(path);
+    if (needs.stat & SyscallNeeds::kStatParent) ev.parent1 = StatFile(Dirname(path));
+  }
+  if (needs.stat & (SyscallNeeds::kStatPath2 | SyscallNeeds::kStatParent2)) {
+    const std::string path = ForStat(ev, ev.abs_path2);
+    if (needs.stat & SyscallNeeds::kStatPath2) ev.stat2 = StatFile(path);
+    if (needs.stat & SyscallNeeds::kStatParent2) ev.parent2 = StatFile(Dirname(path));
+  }
+  if (needs.target_pid > 0) ev.target_creds = ReadTaskCreds(needs.target_pid);
+  return needs;
+}
+
+void Resolver::OnExec(pid_t tgid, pid_t former_tid) {
+  // A set-user-ID binary or file capabilities may have changed the credentials.
+  creds_.erase(tgid);
+  creds_.erase(former_tid);
+  // O_CLOEXEC descriptors are gone; the others keep their files, but knowing which is which
+  // would take a read per descriptor.
+  ProcOf(tgid).fd_paths.clear();
+}
+
+const Resolver::DescriptorCalls& Resolver::CallsOf(uint32_t arch) {
+  for (const auto& d : descriptor_calls_)
+    if (d.arch == arch) return d;
+  DescriptorCalls& d = descriptor_calls_.emplace_back();
+  d.arch = arch;
+  auto nr = [&](std::string_view name) { return SyscallNumber(arch, name).value_or(-1); };
+  d.close = nr("close");
+  d.close_range = nr("close_range");
+  d.dup2 = nr("dup2");
+  d.dup3 = nr("dup3");
+  for (std::string_view name : {"rename", "renameat", "renameat2", "rmdir", "mount", "umount2",
+                                "umount", "pivot_root", "move_mount"})
+    if (const int32_t n = nr(name); n >= 0) d.moves.push_back(n);
+  return d;
+}
+
+void Resolver::Observe(const SyscallEvent& ev) {
+  const DescriptorCalls& d = CallsOf(ev.arch);
+  if (ev.nr == d.close || ev.nr == d.dup2 || ev.nr == d.dup3) {
+    auto it = procs_.find(ev.pid);
+    if (it == procs_.end()) return;
+    const int fd = static_cast<int32_t>(ev.args[ev.nr == d.close ? 0 : 1]);
+    it->second.fd_paths.erase(fd);
+  } else if (ev.nr == d.close_range) {
+    if (auto it = procs_.find(ev.pid); it != procs_.end()) it->second.fd_paths.clear();
+  } else if (std::find(d.moves.begin(), d.moves.end(), ev.nr) != d.moves.end()) {
+    // A directory may have moved (or gone) under an open descriptor: its name is no longer
+    // the one we read.
+    for (auto& [tgid, p] : procs_) p.fd_paths.clear();
+  }
+}
+
+void Resolver::OnExit(pid_t tid, pid_t tgid) {
+  creds_.erase(tid);
+  if (tid == tgid) procs_.erase(tgid);
+}
+
+}  // namespace seclearn

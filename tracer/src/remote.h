@@ -1,0 +1,113 @@
+// What a backend reads about a stopped task so that the learner never has to: strings and
+// sockaddrs from the task's memory, paths made absolute the way the kernel resolves them
+// (dirfd through /proc/TID/fd/N, the cwd through /proc/TID/cwd, the root through
+// /proc/TID/root), the socket behind a descriptor, the task's credentials, stats of the files a
+// call names. Both backends (ptrace, seccomp-notify) call it at the stop, before the call runs,
+// so the learner gets the same events from either.
+//
+//   Resolver resolver;                                   // one per traced workload
+//   if (const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr)) {
+//     ... ev.path, ev.path2 read from the path arguments ...
+//     resolver.Resolve(*si, ev);                         // abs paths, sockaddr, socket, creds
+//     const SyscallNeeds needs = resolver.Complete(*si, sink.Needs(ev), ev);  // stats...
+//     if (needs.result) ... wait for the result ...
+//   }
+//   resolver.OnExec(tgid, former_tid);                   // after a successful exec
+//   resolver.OnExit(tid, tgid);                          // when a task is gone
+//
+// Caches: cwd and root per thread group (dropped at the stop of chdir/fchdir/chroot, so the
+// next call reads them again once the change is made), descriptor paths per thread group
+// (dropped at close/dup2/dup3/close_range of that descriptor, at exec, and for everyone at a
+// rename, rmdir or mount), credentials per task (dropped at the stop of setuid & co and at
+// exec). Not tracked: tasks sharing a cwd or descriptor table without being threads (clone
+// with CLONE_FS or CLONE_FILES but not CLONE_THREAD), descriptors closed through io_uring.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "seclearn/core/fd.h"
+#include "seclearn/core/syscall_event.h"
+#include "seclearn/core/syscall_table.h"
+
+namespace seclearn {
+
+// Copies exactly `len` bytes at `addr` of task `tid` (process_vm_readv); false if any byte
+// could not be read.
+bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len);
+
+// Folds "//", "/./" and "/../" of an absolute path lexically (".." at the root stays at the
+// root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.
+std::string NormalizePath(std::string_view path);
+
+// `path` as the kernel resolves it for a task whose root is `root` and whose starting
+// directory (cwd or dirfd) is `base`, both as seen from here ("/" when not chrooted).
+// ".." never climbs above `root`. A `base` that is not a directory path (a socket, a pipe)
+// gives "<base>/<path>".
+std::string ResolveAgainst(std::string_view root, std::string_view base, std::string_view path);
+
+// Credentials from /proc/TID/status; known=false if the task is gone.
+TaskCreds ReadTaskCreds(pid_t tid);
+
+class Resolver {
+ public:
+  Resolver() = default;
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Clears the resolved fields of `ev` and fills those `si` calls for: abs_path/abs_path2,
+  // openat2_flags, sockaddr, socket, creds. Sets ev.resolved.
+  void Resolve(const SyscallInfo& si, SyscallEvent& ev);
+  // Fills what `needs` asks for beyond Resolve: stat1/parent1/stat2/parent2, target_creds.
+  // Returns `needs` with `result` cleared when kStatOutcome predicted it.
+  SyscallNeeds Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev);
+
+  // For every call, listed or not, before the call runs: drops what it invalidates (close,
+  // dup2, dup3 and close_range of a cached descriptor; rename, rmdir and mounts for all).
+  void Observe(const SyscallEvent& ev);
+  void OnExec(pid_t tgid, pid_t former_tid);
+  void OnExit(pid_t tid, pid_t tgid);
+
+ private:
+  struct Proc {
+    std::string cwd;       // empty: read again
+    std::string root;      // empty: read again
+    int8_t same_mnt = -1;  // in seclearn's mount namespace; -1: read again (with root)
+    Fd pidfd;              // for pidfd_getfd (sockets); opened on first use
+    // /proc/TID/fd/N of descriptors used as dirfd or mapped: tar calls openat(dirfd, name)
+    // thousands of times on a few directories. Dropped by Observe and at exec.
+    std::unordered_map<int, std::string> fd_paths;
+  };
+  static constexpr size_t kMaxCachedFds = 4096;
+  // Numbers of the calls Observe looks at, per architecture.
+  struct DescriptorCalls {
+    uint32_t arch = 0;
+    int32_t close = -1, close_range = -1, dup2 = -1, dup3 = -1;
+    std::vector<int32_t> moves;
+  };
+  const DescriptorCalls& CallsOf(uint32_t arch);
+  // Whether a stat made here gives what the task's own stat would.
+  bool SameView(const SyscallEvent& ev);
+  Proc& ProcOf(pid_t tgid) { return procs_[tgid]; }
+  const std::string& Cwd(pid_t tgid, pid_t tid);
+  const std::string& Root(pid_t tgid, pid_t tid);
+  std::string FdPath(pid_t tgid, pid_t tid, int fd);
+  // abs path of a path argument relative to `dirfd` (AT_FDCWD: the cwd).
+  std::string Absolute(pid_t tgid, pid_t tid, int dirfd, std::string_view path);
+  void ResolveSocket(const SyscallInfo& si, SyscallEvent& ev, bool local_address);
+  const TaskCreds& Creds(pid_t tid);
+
+  std::unordered_map<pid_t, Proc> procs_;
+  std::unordered_map<pid_t, TaskCreds> creds_;
+  std::vector<DescriptorCalls> descriptor_calls_;
+  TaskCreds self_;  // seclearn's own, read on first use
+  std::string self_mnt_;
+};
+
+}  // namespace seclearn
