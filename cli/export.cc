@@ -9,7 +9,14 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/core/sha256.h"
 #include "seclearn/core/syscall_event.h"
+#include "access.h"
+#include "seclearn/core/json.h"
+#include "seclearn/emitter/apparmor.h"
+#include "seclearn/emitter/capabilities.h"
+#include "seclearn/emitter/docker_flags.h"
+#include "seclearn/core/arch.h"
 #include "seclearn/emitter/k8s.h"
+#include "seclearn/emitter/retarget.h"
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/store/store.h"
 
@@ -29,6 +36,18 @@ formats:
                     SCMP_ACT_ALLOW rule with the observed names, one rule per learned argument
                     value for socket, clone, ... Same database -> same bytes.
   k8s-seccomp       the same as a Security Profiles Operator SeccompProfile (YAML)
+  apparmor          an AppArmor profile named NAME (abi 3.0): file rules with the least modes
+                    used, pids and temporary names generalised, directories read in full as
+                    DIR/{,**}, network and capability rules, signal and ptrace only among its
+                    own processes, docker-default's /proc and /sys denials. Check it with
+                    `apparmor_parser -Q -K FILE`, load it with `apparmor_parser -r FILE`
+  capabilities      the capabilities exercised, as docker run flags (--cap-drop=ALL
+                    --cap-add=...), or with --json as OCI process.capabilities; the evidence
+                    for each goes to stderr
+  docker-flags      one hardened docker run option set, one option per line: seccomp and
+                    AppArmor profiles, capabilities, no-new-privileges, --read-only and
+                    --tmpfs, --user, --network none where the recorded runs allow them; the
+                    reason for each decision goes to stderr
 
 options:
   --db PATH         database (default: $SECLEARN_DB, else ./seclearn.db)
@@ -41,9 +60,22 @@ options:
                     the container runs with no_new_privileges (docker run --security-opt
                     no-new-privileges, or process.noNewPrivileges): runc then installs the
                     filter later and needs fewer syscalls
+  --arch NAME       seccomp formats: emit for another architecture (e.g. aarch64): names the
+                    target lacks become their counterparts there (open -> openat, stat ->
+                    newfstatat, fork -> clone); a name with none is left out with a warning
+  --arch-map        with --arch: an archMap entry (target and its 32-bit sub-architecture)
+                    instead of an architectures list
   --args MODE       learned (default): socket, socketpair, clone, unshare, personality and
                     prctl are allowed only with the argument values observed (address
                     families, namespace flags, ...), one rule per value; none: by name only
+  --run N           export what run N learned, not the union of all runs
+  --json            capabilities: OCI process.capabilities JSON instead of docker flags
+  --ambient         capabilities --json: also inheritable and ambient, for a non-root
+                    process.user (capabilities survive its execve only as ambient ones)
+  --seccomp-profile PATH
+                    docker-flags: where the seccomp profile is (default out/NAME.seccomp.json)
+  --apparmor-profile NAME
+                    docker-flags: the loaded AppArmor profile's name (default NAME)
   -o, --output FILE write there (atomically) instead of stdout
 
 exit status: 0 written; 125 error (unknown app or version, nothing learned, unreadable
@@ -63,12 +95,13 @@ struct ExportContext {
   const std::string& app;
   const ParsedArgs& args;
   const std::vector<RunSummary>& runs;
+  std::optional<int64_t> run;  // --run N: that run only
 };
 
 Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   SeccompExportOptions o;
   o.app = ctx.app;
-  o.runs = ctx.runs.size();
+  o.runs = ctx.run ? 1 : ctx.runs.size();
   const std::string runtime = ctx.args.Get("--runtime").value_or("none");
   const bool nnp = ctx.args.Has("--no-new-privileges");
   if (runtime != "none") {
@@ -83,16 +116,26 @@ Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   o.filter_args = args_mode == "learned";
   *options += " --args " + args_mode;
   if (o.filter_args) {
-    auto learned = ctx.store.SyscallArgs(ctx.app);
+    auto learned = ctx.store.SyscallArgs(ctx.app, ctx.run);
     if (!learned) return learned.error();
     o.args = std::move(*learned);
   }
-  auto facts = ctx.store.Syscalls(ctx.app);
+  auto facts = ctx.store.Syscalls(ctx.app, ctx.run);
   if (!facts) return facts.error();
   if (facts->empty()) return UsageError(fmt::format("app '{}' has no recorded syscalls", ctx.app));
   SeccompExport exp = BuildMinimalSeccomp(*facts, o);
   for (const auto& u : exp.unnamed)
     PrintWarning(fmt::format("syscall {} has no name in libseccomp; left out of the profile", u));
+  if (auto arch_name = ctx.args.Get("--arch")) {
+    const auto arch = ArchByName(*arch_name);
+    if (!arch) return UsageError(fmt::format("unknown architecture '{}' (e.g. aarch64)", *arch_name));
+    std::vector<std::string> warnings;
+    exp.profile = RetargetSeccomp(exp.profile, arch->audit_arch, ctx.args.Has("--arch-map"),
+                                  &warnings);
+    for (const auto& w : warnings) PrintWarning(w);
+    *options += fmt::format(" --arch {}{}", arch->short_name,
+                            ctx.args.Has("--arch-map") ? " --arch-map" : "");
+  }
   if (!options->empty() && (*options)[0] == ' ') options->erase(0, 1);
   return exp;
 }
@@ -123,6 +166,89 @@ Result<Emitted> EmitK8sSeccomp(ExportContext& ctx) {
   return out;
 }
 
+std::string RunOption(const ExportContext& ctx) {
+  return ctx.run ? fmt::format("--run {}", *ctx.run) : "";
+}
+
+void PrintNote(std::string_view line) { fmt::print(stderr, "seclearn: {}\n", OneLine(line)); }
+
+Result<AccessFacts> LoadFacts(ExportContext& ctx) {
+  auto facts = LoadAccessFacts(ctx.store, ctx.app, ctx.run);
+  if (!facts) return facts.error();
+  for (const auto& why : facts->files.refused) PrintWarning(why);
+  if (facts->files.records.empty() && facts->network.empty() && facts->capabilities.empty())
+    PrintWarning(fmt::format("app '{}' has no recorded file, network or capability use", ctx.app));
+  return facts;
+}
+
+Result<Emitted> EmitAppArmor(ExportContext& ctx) {
+  auto facts = LoadFacts(ctx);
+  if (!facts) return facts.error();
+  AppArmorOptions o;
+  o.app = ctx.app;
+  o.runs = ctx.run ? 1 : ctx.runs.size();
+  o.traces = facts->traces;
+  o.count_entries = CountDirEntriesOnHost;
+  o.covered = AbstractionCoverage();
+  auto exp = BuildAppArmorProfile(facts->files.records, facts->network, facts->capabilities, o);
+  if (!exp) return exp.error();
+  for (const auto& w : exp->warnings) PrintWarning(w);
+  Emitted out;
+  out.content = std::move(exp->text);
+  out.options = RunOption(ctx);
+  out.summary = fmt::format("profile {}: {} file rules for {} accessed paths", ctx.app,
+                            exp->file_rules.size(), facts->files.records.size());
+  return out;
+}
+
+Result<Emitted> EmitCapabilities(ExportContext& ctx) {
+  auto facts = LoadFacts(ctx);
+  if (!facts) return facts.error();
+  std::vector<std::string> unknown;
+  const CapabilitySet caps = ExercisedCapabilities(facts->capabilities, &unknown);
+  for (const auto& u : unknown) PrintWarning(fmt::format("unknown capability {}; left out", u));
+  for (const auto& f : facts->capabilities) PrintNote(FormatCapabilityEvidence(f));
+  Emitted out;
+  out.options = RunOption(ctx);
+  if (ctx.args.Has("--json")) {
+    out.content = WriteJson(OciCapabilities(caps, ctx.args.Has("--ambient")));
+    out.options += std::string(out.options.empty() ? "" : " ") + "--json" +
+                   (ctx.args.Has("--ambient") ? " --ambient" : "");
+  } else {
+    const auto flags = DockerCapabilityFlags(caps);
+    out.content = fmt::format("{}\n", fmt::join(flags, " "));
+  }
+  const auto names = CapabilityNames(caps);
+  out.summary = names.empty() ? "no capability exercised"
+                              : fmt::format("{}", fmt::join(names, ", "));
+  return out;
+}
+
+Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
+  auto facts = LoadFacts(ctx);
+  if (!facts) return facts.error();
+  DockerFlagsInput in;
+  in.seccomp_path =
+      ctx.args.Get("--seccomp-profile").value_or(fmt::format("out/{}.seccomp.json", ctx.app));
+  in.apparmor_profile = ctx.args.Get("--apparmor-profile").value_or(ctx.app);
+  in.capabilities = ExercisedCapabilities(facts->capabilities, nullptr);
+  in.files = facts->files.records;
+  in.network = facts->network;
+  in.executables = facts->executables.size();
+  in.privileged_executables = PrivilegedExecutablesOnHost(facts->executables);
+  in.needs_root = NeedsRootOnHost;
+  const DockerFlags flags = BuildDockerFlags(in);
+  for (const auto& r : flags.reasons) PrintNote(r);
+  Emitted out;
+  for (const auto& o : flags.options) out.content += o + "\n";
+  out.options = RunOption(ctx);
+  for (const char* opt : {"--seccomp-profile", "--apparmor-profile"})
+    if (auto v = ctx.args.Get(opt))
+      out.options += fmt::format("{}{} {}", out.options.empty() ? "" : " ", opt, *v);
+  out.summary = fmt::format("{} options", flags.options.size());
+  return out;
+}
+
 // Adding a format: a function from the context to Emitted, and a row here.
 struct Format {
   std::string_view name;
@@ -131,6 +257,9 @@ struct Format {
 constexpr Format kFormats[] = {
     {"seccomp", EmitSeccomp},
     {"k8s-seccomp", EmitK8sSeccomp},
+    {"apparmor", EmitAppArmor},
+    {"capabilities", EmitCapabilities},
+    {"docker-flags", EmitDockerFlags},
 };
 
 std::string FormatNames() {
@@ -144,8 +273,8 @@ std::string FormatNames() {
 int CmdExport(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
-                     "--version"};
-  spec.flags = {"--no-new-privileges"};
+                     "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch"};
+  spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map"};
   auto parsed = ParseArgs(args, spec);
   if (!parsed) {
     PrintError(parsed.error());
@@ -230,7 +359,12 @@ int CmdExport(std::span<char*> args) {
     PrintError(runs.error());
     return kExitSeclearnFailure;
   }
-  ExportContext ctx{*store, *app, *parsed, *runs};
+  auto run = ParseRunOption(*parsed, *runs);
+  if (!run) {
+    PrintError(fmt::format("export: {}", run.error().Message()));
+    return kExitSeclearnFailure;
+  }
+  ExportContext ctx{*store, *app, *parsed, *runs, *run};
   auto emitted = format->emit(ctx);
   if (!emitted) {
     PrintError(fmt::format("export: {}", emitted.error().Message()));
@@ -248,7 +382,8 @@ int CmdExport(std::span<char*> args) {
   v.created_ns = RealtimeNs();
   v.seclearn_version = SECLEARN_VERSION;
   v.options = emitted->options;
-  for (const auto& r : *runs) v.runs.push_back(r.run_id);
+  for (const auto& r : *runs)
+    if (!ctx.run || r.run_id == *ctx.run) v.runs.push_back(r.run_id);
   auto number = store->SaveProfileVersion(v);
   if (!number) {
     PrintError(fmt::format("export: wrote the profile but could not store it as a version: {}",

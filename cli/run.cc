@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -13,20 +14,29 @@
 #include "commands.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
+#include "seclearn/emitter/capabilities.h"
 #include "seclearn/emitter/seccomp_apply.h"
 #include "seclearn/emitter/seccomp_profile.h"
 
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kRunUsage = R"(Usage: seclearn run --seccomp FILE [OPTIONS] [--] CMD [ARGS...]
+constexpr const char* kRunUsage = R"(Usage: seclearn run [--seccomp FILE] [--caps LIST] [OPTIONS] [--] CMD [ARGS...]
 
-Runs CMD under the seccomp profile FILE (Docker / OCI format), the way a container runtime
-would: the filter is loaded in this process and CMD is exec'd in its place, so the exit
-status is CMD's own.
+Runs CMD under the seccomp profile FILE (Docker / OCI format) and/or with only the
+capabilities in LIST, the way a container runtime would: the filter is loaded and the
+capabilities dropped in this process and CMD is exec'd in its place, so the exit status is
+CMD's own.
 
 Options:
-  --seccomp FILE    the seccomp profile to enforce (required)
+  --seccomp FILE    the seccomp profile to enforce
+  --caps LIST       keep only these capabilities: comma separated names with or without CAP_
+                    (NET_BIND_SERVICE,CHOWN), or "" / none for no capability. They are left
+                    in the bounding, permitted, effective, inheritable and ambient sets, so
+                    CMD has exactly LIST whether it runs as root or not. As root without
+                    no_new_privs the filter goes in first and then the capabilities are
+                    dropped, as runc does: the profile must then allow capget, capset and
+                    prctl (export it with --runtime runc), or pass --no-new-privs
   --strict          an unknown syscall name in FILE is an error instead of a warning
   --quiet           do not print warnings
   --no-new-privs    set no_new_privs even when running as root
@@ -61,7 +71,7 @@ Result<std::string> ReadFile(const std::string& path) {
 
 int CmdRun(std::span<char*> args) {
   ArgSpec spec;
-  spec.with_value = {"--seccomp"};
+  spec.with_value = {"--seccomp", "--caps"};
   spec.flags = {"--strict", "--quiet", "--no-new-privs"};
   spec.command_tail = true;
   auto parsed = ParseArgs(args, spec);
@@ -74,9 +84,23 @@ int CmdRun(std::span<char*> args) {
     return 0;
   }
   const auto profile_path = parsed->Get("--seccomp");
-  if (!profile_path || profile_path->empty()) {
-    PrintError("run needs --seccomp FILE (see seclearn run --help)");
+  const auto caps_list = parsed->Get("--caps");
+  if ((!profile_path || profile_path->empty()) && !caps_list) {
+    PrintError("run needs --seccomp FILE or --caps LIST (see seclearn run --help)");
     return kExitSeclearnFailure;
+  }
+  if (profile_path && profile_path->empty()) {
+    PrintError("run: --seccomp needs a file name");
+    return kExitSeclearnFailure;
+  }
+  std::optional<CapabilitySet> keep;
+  if (caps_list) {
+    auto set = ParseCapabilityList(*caps_list);
+    if (!set) {
+      PrintError(fmt::format("run: --caps: {}", set.error().Message()));
+      return kExitSeclearnFailure;
+    }
+    keep = *set;
   }
   if (parsed->command.empty()) {
     PrintError("run needs a command to run (see seclearn run --help)");
@@ -84,34 +108,38 @@ int CmdRun(std::span<char*> args) {
   }
   const bool quiet = parsed->Has("--quiet");
 
-  auto text = ReadFile(*profile_path);
-  if (!text) {
-    PrintError(text.error());
-    return kExitSeclearnFailure;
-  }
-  auto profile = ParseSeccompProfile(*text, *profile_path);
-  if (!profile) {
-    PrintError(profile.error());
-    return kExitSeclearnFailure;
+  std::optional<ScmpFilter> filter;
+  std::string cmd = parsed->command.front();
+  if (profile_path) {
+    auto text = ReadFile(*profile_path);
+    if (!text) {
+      PrintError(text.error());
+      return kExitSeclearnFailure;
+    }
+    auto profile = ParseSeccompProfile(*text, *profile_path);
+    if (!profile) {
+      PrintError(profile.error());
+      return kExitSeclearnFailure;
+    }
+    std::vector<std::string> warnings;
+    auto built = BuildSeccompFilter(*profile, parsed->Has("--strict"), &warnings);
+    if (!quiet) {
+      for (const auto& w : warnings) PrintWarning(w);
+    }
+    if (!built) {
+      PrintError(built.error());
+      return kExitSeclearnFailure;
+    }
+    filter = std::move(*built);
   }
 
-  const std::string& cmd = parsed->command.front();
   auto path = FindExecutable(cmd);
   if (!path) {
     return ReportExecFailure(cmd, path.error());
   }
 
-  std::vector<std::string> warnings;
-  auto filter = BuildSeccompFilter(*profile, parsed->Has("--strict"), &warnings);
-  if (!quiet) {
-    for (const auto& w : warnings) PrintWarning(w);
-  }
-  if (!filter) {
-    PrintError(filter.error());
-    return kExitSeclearnFailure;
-  }
-
-  if (::geteuid() != 0 || parsed->Has("--no-new-privs")) {
+  const bool nnp = ::geteuid() != 0 || parsed->Has("--no-new-privs");
+  if (nnp) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       PrintError(ErrnoError("prctl(PR_SET_NO_NEW_PRIVS)"));
       return kExitSeclearnFailure;
@@ -123,10 +151,31 @@ int CmdRun(std::span<char*> args) {
   CArgv argv(parsed->command);
   std::fflush(stdout);
   std::fflush(stderr);
-  if (auto loaded = LoadSeccompFilter(*filter); !loaded) {
-    PrintError(loaded.error());
-    return kExitSeclearnFailure;
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have
+  // it, then drop capabilities (runc's order). With no_new_privs, drop first.
+  const auto restrict_caps = [&]() -> bool {
+    if (!keep) return true;
+    if (auto r = RestrictCapabilities(*keep, nnp); !r) {
+      if (filter && !nnp && (r.error().code == EPERM || r.error().code == EACCES)) {
+        PrintError(fmt::format("run: {}: the seccomp profile must allow capget, capset and "
+                               "prctl to drop capabilities after it is loaded (export with "
+                               "--runtime runc), or pass --no-new-privs",
+                               r.error().Message()));
+      } else {
+        PrintError(fmt::format("run: {}", r.error().Message()));
+      }
+      return false;
+    }
+    return true;
+  };
+  if (nnp && !restrict_caps()) return kExitSeclearnFailure;
+  if (filter) {
+    if (auto loaded = LoadSeccompFilter(*filter); !loaded) {
+      PrintError(loaded.error());
+      return kExitSeclearnFailure;
+    }
   }
+  if (!nnp && !restrict_caps()) return kExitSeclearnFailure;
   ::execv(path->c_str(), argv.data());
   const int err = errno;
   PrintError(fmt::format("{}: {}", cmd, std::strerror(err)));

@@ -12,9 +12,10 @@
 //   glob->Matches("/proc/77/task/78/stat");     // true
 //
 // Literal bytes: letters, digits and / . _ - + = : ~ % @ stay as they are; the glob characters
-// * ? [ ] { } ^, the backslash and the double quote get a backslash; control characters, space
-// and every byte >= 0x80 become \ooo octal escapes inside a quoted token. apparmor_parser reads
-// all of these back as the same literal bytes (an escaped brace also stops @{...} expansion).
+// * ? [ ] { } ^, the backslash and the double quote get a backslash; control characters and
+// every byte >= 0x80 become \ooo octal escapes; anything else (space , # ! ...) is kept as is,
+// and the token is quoted. apparmor_parser reads all of these back as the same literal bytes
+// (an escaped brace also stops @{...} expansion).
 //
 // Generalisation, per path segment (the first segment and everything under /etc stay literal):
 //   /proc/N, /proc/self        -> @{PROC}/@{pid}; /proc/N/task/M and /proc/thread-self ->
@@ -30,7 +31,8 @@
 //   a final .ext of <= 5 characters), >= 6 long, after '.', '-', '_' or a "tmp" prefix, and
 //   random-looking (>= 8 long, or with an upper-case letter, or >= 2 changes between
 //   lower case, upper case and digits)        -> one ? per character
-//   digit runs of 1-7 digits without a leading zero (pids, counters)  -> @{pid}
+//   digit runs of 1-7 digits without a leading zero, at the start of a name or after '.' or
+//   '-' (pids, counters)                                      -> @{pid}
 // A ? matches one character other than '/', so a generalised name keeps its length and its
 // fixed parts, and never matches across directories.
 #pragma once
@@ -69,6 +71,11 @@ class AaPathExpr {
 // The generalised expression for one absolute, normalised path (see the table above).
 AaPathExpr GeneralizePath(std::string_view path);
 
+// The name AppArmor sees for a path through /proc/self or /proc/thread-self: the kernel
+// resolves those links to the task's own directory, so they become /proc/1/... and
+// /proc/1/task/1/... (any pid would do: profiles name pids with @{pid}). Other paths unchanged.
+std::string ProcSelfAsPid(std::string_view path);
+
 // True if `path` lies below one of the temporary directories listed above.
 bool IsUnderTempDir(std::string_view path);
 
@@ -97,7 +104,7 @@ class AaGlob {
   struct State {
     std::bitset<256> chars;  // transition on these bytes to `next`
     int next = -1;
-    std::vector<int> eps;    // epsilon transitions
+    std::vector<int> eps;  // epsilon transitions
     bool accept = false;
   };
   std::vector<State> states_;

@@ -1,0 +1,68 @@
+// One hardened `docker run` option set for a learned app, each option with the reason it is
+// there (or the reason a hardening option is not).
+//
+//   DockerFlagsInput in;
+//   in.seccomp_path = "out/web.seccomp.json";
+//   in.apparmor_profile = "web";
+//   in.capabilities = ExercisedCapabilities(store.Capabilities("web").value(), nullptr);
+//   in.files = CollectFileAccesses(...).records;
+//   in.network = store.Network("web").value();
+//   in.privileged_executables = PrivilegedExecutablesOnHost(executables);
+//   in.needs_root = NeedsRootOnHost;
+//   DockerFlags f = BuildDockerFlags(in);
+//   // f.options: --security-opt seccomp=out/web.seccomp.json, --security-opt apparmor=web,
+//   //   --cap-drop=ALL, --cap-add=..., --security-opt no-new-privileges, --read-only,
+//   //   --tmpfs /tmp, --user 65534:65534, --network none
+//
+// Rules:
+//   no-new-privileges   unless an executed binary is setuid, setgid or has file capabilities
+//                       (checked on this host at export time: the image may differ);
+//   --read-only         when every write went to /tmp, /var/tmp or /run (plus /dev, /proc,
+//                       which docker mounts itself); each of those written gets a --tmpfs;
+//   --user 65534:65534  when no capability was exercised and no access needed uid 0 (a file
+//                       or directory that "other" may not use, by its mode on this host);
+//   --network none      when the workload made no inet or inet6 socket at all.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/emitter/apparmor.h"
+#include "seclearn/emitter/capabilities.h"
+
+namespace seclearn {
+
+struct DockerFlagsInput {
+  std::string seccomp_path;
+  std::string apparmor_profile;
+  CapabilitySet capabilities = 0;
+  std::vector<FileAccessRecord> files;  // CollectFileAccesses: successful accesses only
+  std::vector<NetworkFact> network;
+  size_t executables = 0;  // how many were checked for privilege
+  // "PATH is setuid root", ... (from PrivilegedExecutablesOnHost)
+  std::vector<std::string> privileged_executables;
+  // Why an access needs uid 0, or nullopt. Null: assume none does.
+  std::function<std::optional<std::string>(const FileAccessRecord&)> needs_root;
+};
+
+struct DockerFlags {
+  std::vector<std::string> options;  // one option (with its value) per entry
+  std::vector<std::string> reasons;  // one line per decision
+};
+
+DockerFlags BuildDockerFlags(const DockerFlagsInput& in);
+
+// For each executable that is setuid, setgid or carries security.capability on this host: a
+// line "PATH is setuid (owner uid N)" / "... has file capabilities".
+std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes);
+
+// Whether uid 65534 (not root, no capabilities) could have made this access on this host: the
+// "other" permission bits of the file (r, w, x as the access needs), of every directory on
+// the way (x), and of the parent for a create or delete (w, x). Paths under /proc, /sys and
+// /dev/pts are not judged (their owners follow the process).
+std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& record);
+
+}  // namespace seclearn

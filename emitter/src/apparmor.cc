@@ -1,0 +1,501 @@
+#include "seclearn/emitter/apparmor.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "seclearn/emitter/apparmor_check.h"
+#include "seclearn/emitter/capabilities.h"
+#include "seclearn/emitter/path_glob.h"
+
+namespace seclearn {
+namespace {
+
+std::string Escaped(std::string_view path) { return AaPathExpr().Literal(path).Token(); }
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Syscalls that act on a symlink itself rather than on what it points to.
+bool ActsOnLink(std::string_view syscall) {
+  static const std::set<std::string_view> kNoFollow = {
+      "lchown",       "lgetxattr", "link",       "linkat", "listxattr", "llistxattr",
+      "lremovexattr", "lsetxattr", "lstat",      "mkdir",  "mkdirat",   "mknod",
+      "mknodat",      "readlink",  "readlinkat", "rename", "renameat",  "renameat2",
+      "rmdir",        "symlink",   "symlinkat",  "unlink", "unlinkat",
+  };
+  return kNoFollow.count(syscall) != 0;
+}
+
+// Docker's default AppArmor profile (moby profiles/apparmor/template.go) denies these writes
+// to /proc and /sys whatever else the profile allows.
+struct Denial {
+  std::string_view path;
+  std::string_view modes;
+};
+constexpr std::array<Denial, 14> kDockerDenials = {{
+    {"@{PROC}/*", "w"},  // files directly in /proc
+    // everything under /proc but the pid directories and /proc/sys
+    {"@{PROC}/{[^1-9],[^1-9][^0-9],[^1-9s][^0-9y][^0-9s],[^1-9][^0-9][^0-9][^0-9/]*}/**", "w"},
+    {"@{PROC}/sys/[^k]**", "w"},                        // /proc/sys but kernel/
+    {"@{PROC}/sys/kernel/{?,??,[^s][^h][^m]**}", "w"},  // /proc/sys/kernel but shm*
+    {"@{PROC}/sysrq-trigger", "rwklx"},
+    {"@{PROC}/kcore", "rwklx"},
+    {"/sys/[^f]*/**", "wklx"},
+    {"/sys/f[^s]*/**", "wklx"},
+    {"/sys/fs/[^c]*/**", "wklx"},
+    {"/sys/fs/c[^g]*/**", "wklx"},
+    {"/sys/fs/cg[^r]*/**", "wklx"},
+    {"/sys/firmware/**", "rwklx"},
+    {"/sys/devices/virtual/powercap/**", "rwklx"},
+    {"/sys/kernel/security/**", "rwklx"},
+}};
+
+// Reading any of these means the workload resolved names through NSS.
+constexpr std::array<std::string_view, 6> kNameServiceFiles = {
+    "/etc/nsswitch.conf", "/etc/hosts",    "/etc/resolv.conf",
+    "/etc/host.conf",     "/etc/gai.conf", "/etc/services",
+};
+
+bool ValidProfileName(std::string_view name) {
+  if (name.empty() || name.size() > 128 || name[0] == '.' || name[0] == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '.' || c == '_' || c == '-';
+  });
+}
+
+size_t Depth(std::string_view dir) {
+  size_t n = 0;
+  for (size_t i = 1; i < dir.size(); ++i)
+    if (dir[i] == '/' && dir[i - 1] != '/') ++n;
+  return n;  // "/a/b/c/" -> 3
+}
+
+bool Collapsible(std::string_view dir) {
+  return Depth(dir) >= 3 && !StartsWith(dir, "/proc/") && !StartsWith(dir, "/sys/") &&
+         !StartsWith(dir, "/dev/");
+}
+
+constexpr uint32_t kReadOnlyAccess = kAccessRead | kAccessStat | kAccessMmapExec;
+
+}  // namespace
+
+ResolvedPath NormalizePathLexically(std::string_view path) {
+  if (path.empty() || path[0] != '/') return {std::string(path), PathKind::kUnknown};
+  std::vector<std::string_view> segs;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    if (i >= path.size()) break;
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    const std::string_view seg = path.substr(i, j - i);
+    if (seg == "..") {
+      if (!segs.empty()) segs.pop_back();
+    } else if (seg != ".") {
+      segs.push_back(seg);
+    }
+    i = j;
+  }
+  std::string out;
+  for (auto s : segs) out += "/" + std::string(s);
+  if (out.empty()) return {"/", PathKind::kDirectory};
+  const bool dir = path.size() > 1 && path.back() == '/';
+  if (dir) out += '/';
+  return {out, dir ? PathKind::kDirectory : PathKind::kUnknown};
+}
+
+ResolvedPath ResolvePathOnHost(std::string_view raw) {
+  ResolvedPath lex = NormalizePathLexically(raw);
+  std::string p = lex.path;
+  if (p.empty() || p[0] != '/') return lex;
+  const bool trailing = p.size() > 1 && p.back() == '/';
+  if (trailing) p.pop_back();
+
+  if (p == "/proc" || StartsWith(p, "/proc/") || StartsWith(p, "/dev/fd/") ||
+      StartsWith(p, "/dev/std")) {
+    // Only the kind, from the same file of our own process.
+    std::string probe = p;
+    if (StartsWith(p, "/proc/")) {
+      const size_t end = p.find('/', 6);
+      const std::string_view first = std::string_view(p).substr(6, end - 6);
+      if (!first.empty() &&
+          std::all_of(first.begin(), first.end(), [](unsigned char c) { return std::isdigit(c); }))
+        probe = "/proc/self" + (end == std::string::npos ? "" : p.substr(end));
+    }
+    struct stat st {};
+    if (!StartsWith(p, "/dev/") && ::stat(probe.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return {p + "/", PathKind::kDirectory};
+    return {trailing ? p + "/" : p, trailing ? PathKind::kDirectory : PathKind::kUnknown};
+  }
+
+  // Resolve the longest existing prefix; keep the rest as is.
+  std::string head = p, tail;
+  for (;;) {
+    char buf[PATH_MAX];
+    if (::realpath(head.c_str(), buf) != nullptr) {
+      std::string resolved = buf;
+      if (!tail.empty()) resolved += (resolved == "/" ? "" : "/") + tail.substr(1);
+      PathKind kind = PathKind::kUnknown;
+      struct stat st {};
+      if (tail.empty() && ::stat(resolved.c_str(), &st) == 0)
+        kind = S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kFile;
+      if (trailing) kind = PathKind::kDirectory;
+      if (kind == PathKind::kDirectory && resolved != "/") resolved += '/';
+      return {resolved, kind};
+    }
+    const size_t slash = head.rfind('/');
+    if (slash == std::string::npos || head == "/") break;
+    tail = head.substr(slash) + tail;
+    head = slash == 0 ? "/" : head.substr(0, slash);
+  }
+  return lex;
+}
+
+CollectedAccesses CollectFileAccesses(const std::vector<FileFact>& files,
+                                      const std::vector<ExecutableFact>& executables,
+                                      const PathResolver& resolve) {
+  CollectedAccesses out;
+  struct Entry {
+    uint32_t access = 0;
+    uint64_t count = 0;
+    std::string syscall;
+    PathKind kind = PathKind::kUnknown;
+  };
+  std::map<std::string, Entry> by_path;  // without the trailing '/'
+  std::set<std::string> refused_seen;
+
+  const auto add = [&](const std::string& raw, uint32_t access, uint64_t count,
+                       const std::string& syscall) {
+    std::string why;
+    if (raw.empty() || raw[0] != '/')
+      why = "not an absolute path";
+    else if (raw.find('\0') != std::string::npos)
+      why = "holds a NUL byte";
+    else if (raw.size() >= PATH_MAX)
+      why = "longer than PATH_MAX";
+    if (!why.empty()) {
+      const std::string msg =
+          fmt::format("path {}: {}; no AppArmor rule can name it, left out", Escaped(raw), why);
+      if (refused_seen.insert(msg).second) out.refused.push_back(msg);
+      return;
+    }
+    ResolvedPath r = resolve(raw);
+    if (ActsOnLink(syscall)) {
+      // The link itself: resolve its directory only.
+      const ResolvedPath lex = NormalizePathLexically(raw);
+      const size_t slash = lex.path.find_last_of('/', lex.path.size() - 2);
+      if (lex.path != "/" && slash != std::string::npos && lex.path.back() != '/') {
+        ResolvedPath dir = resolve(lex.path.substr(0, slash + 1));
+        std::string d = dir.path;
+        if (d.empty() || d.back() != '/') d += '/';
+        r = {d + lex.path.substr(slash + 1), PathKind::kUnknown};
+      }
+    }
+    std::string key = r.path;
+    if (key.size() > 1 && key.back() == '/') key.pop_back();
+    Entry& e = by_path[key];
+    e.access |= access;
+    e.count += count;
+    if (e.syscall.empty()) e.syscall = syscall;
+    if (r.kind != PathKind::kUnknown) e.kind = r.kind;
+  };
+  for (const auto& f : files)
+    if (f.err == 0) add(f.path, f.access, f.count, f.syscall);
+  for (const auto& x : executables) add(x.path, kAccessExec, x.count, "execve");
+
+  for (auto it = by_path.begin(); it != by_path.end(); ++it) {
+    std::string path = it->first;
+    PathKind kind = it->second.kind;
+    if (kind == PathKind::kUnknown && path != "/") {
+      const auto below = by_path.lower_bound(path + "/");
+      if (below != by_path.end() && StartsWith(below->first, path + "/"))
+        kind = PathKind::kDirectory;
+    }
+    if (kind == PathKind::kDirectory && path != "/") path += '/';
+    out.records.push_back({path, it->second.access, it->second.count, it->second.syscall});
+  }
+  std::sort(out.records.begin(), out.records.end(),
+            [](const auto& a, const auto& b) { return a.path < b.path; });
+  return out;
+}
+
+std::string AaModes(uint32_t a) {
+  std::string m;
+  if (a & kAccessMmapExec) m += 'm';
+  if (a & (kAccessRead | kAccessStat)) m += 'r';
+  const bool write =
+      (a & (kAccessWrite | kAccessDelete)) || ((a & kAccessCreate) && !(a & kAccessAppend));
+  if (write)
+    m += 'w';
+  else if (a & (kAccessAppend | kAccessCreate))
+    m += 'a';
+  if (a & kAccessLink) m += 'l';
+  if (a & kAccessLock) m += 'k';
+  if (a & kAccessExec) m += "ix";
+  return m;
+}
+
+std::string_view AaNetworkFamily(int family) {
+  switch (family) {
+    case AF_UNIX:
+      return "unix";
+    case AF_INET:
+      return "inet";
+    case AF_INET6:
+      return "inet6";
+    case AF_NETLINK:
+      return "netlink";
+    case AF_PACKET:
+      return "packet";
+    case AF_KEY:
+      return "key";
+    case AF_BRIDGE:
+      return "bridge";
+    case AF_ALG:
+      return "alg";
+    case AF_VSOCK:
+      return "vsock";
+    case AF_CAN:
+      return "can";
+    case AF_BLUETOOTH:
+      return "bluetooth";
+    case AF_TIPC:
+      return "tipc";
+    case AF_RDS:
+      return "rds";
+    case AF_XDP:
+      return "xdp";
+    default:
+      return "";
+  }
+}
+
+std::string_view AaSocketType(int type) {
+  switch (type) {
+    case SOCK_STREAM:
+      return "stream";
+    case SOCK_DGRAM:
+      return "dgram";
+    case SOCK_RAW:
+      return "raw";
+    case SOCK_RDM:
+      return "rdm";
+    case SOCK_SEQPACKET:
+      return "seqpacket";
+    case SOCK_DCCP:
+      return "dccp";
+    case SOCK_PACKET:
+      return "packet";
+    default:
+      return "";
+  }
+}
+
+std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
+  DIR* d = ::opendir(std::string(dir).c_str());
+  if (d == nullptr) return std::nullopt;
+  size_t n = 0;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") ++n;
+  }
+  ::closedir(d);
+  return n;
+}
+
+Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>& files,
+                                            const std::vector<NetworkFact>& network,
+                                            const std::vector<CapabilityFact>& capabilities,
+                                            const AppArmorOptions& options) {
+  if (!ValidProfileName(options.app)) {
+    return UsageError(
+        fmt::format("'{}' cannot be an AppArmor profile name (letters, digits, "
+                    "'.', '_', '-')",
+                    Escaped(options.app)));
+  }
+  AppArmorExport out;
+
+  // Network first: it decides whether nameservice may be included.
+  std::set<std::pair<int, int>> sockets;
+  bool inet = false;
+  for (const auto& n : network) {
+    if (n.err != 0) continue;
+    const int type = n.type & 0xf;
+    if (AaNetworkFamily(n.family).empty() || AaSocketType(type).empty()) {
+      const std::string w = fmt::format(
+          "socket family {} type {} has no AppArmor name; no network rule for it", n.family, type);
+      if (std::find(out.warnings.begin(), out.warnings.end(), w) == out.warnings.end())
+        out.warnings.push_back(w);
+      continue;
+    }
+    sockets.insert({n.family, type});
+    inet = inet || n.family == AF_INET || n.family == AF_INET6;
+  }
+
+  out.abstractions = {"abstractions/base"};
+  std::string nameservice_reason;
+  for (const auto& r : files) {
+    if (!(r.access & kAccessRead)) continue;
+    if (std::find(kNameServiceFiles.begin(), kNameServiceFiles.end(), r.path) !=
+        kNameServiceFiles.end()) {
+      nameservice_reason = r.path;
+      break;
+    }
+  }
+  if (!nameservice_reason.empty() && inet) out.abstractions.push_back("abstractions/nameservice");
+
+  // Accesses that need a rule of their own.
+  std::vector<const FileAccessRecord*> todo;
+  for (const auto& r : files) {
+    if (AaModes(r.access).empty()) continue;
+    if (options.covered && options.covered(r, out.abstractions)) continue;
+    todo.push_back(&r);
+  }
+
+  // Directories read in full.
+  struct Merged {
+    uint32_t access = 0;
+    size_t paths = 0;
+  };
+  std::map<std::string, Merged> rules;  // token -> modes
+  std::vector<bool> consumed(todo.size(), false);
+  std::vector<std::string> collapsed;
+  std::vector<std::string> listed;
+  for (const auto* r : todo)
+    if (r->path.size() > 1 && r->path.back() == '/' && (r->access & kAccessRead))
+      listed.push_back(r->path);
+  std::sort(listed.begin(), listed.end(), [](const auto& a, const auto& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  for (const auto& dir : listed) {
+    if (!Collapsible(dir)) continue;
+    if (std::any_of(collapsed.begin(), collapsed.end(),
+                    [&](const auto& c) { return StartsWith(dir, c); }))
+      continue;
+    std::set<std::string> entries;
+    bool read_only = true, deep = false;
+    uint32_t access = 0;
+    std::vector<size_t> below;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      const std::string& p = todo[i]->path;
+      if (!StartsWith(p, dir)) continue;
+      below.push_back(i);
+      access |= todo[i]->access;
+      if (p == dir) continue;
+      if (todo[i]->access & ~kReadOnlyAccess) read_only = false;
+      const std::string rest = p.substr(dir.size());
+      const size_t slash = rest.find('/');
+      if (slash != std::string::npos) deep = true;
+      entries.insert(rest.substr(0, slash));
+    }
+    if (!read_only || entries.size() < kDirRuleMinEntries) continue;
+    const auto total = options.count_entries ? options.count_entries(dir) : std::nullopt;
+    if (!total || entries.size() * 2 < *total) continue;
+    AaPathExpr expr = GeneralizePath(dir);
+    expr.Glob(deep ? "{,**}" : "{,*}");
+    Merged& m = rules[expr.Token()];
+    m.access |= access & kReadOnlyAccess;
+    m.paths += below.size();
+    for (size_t i : below) consumed[i] = true;
+    collapsed.push_back(dir);
+  }
+
+  // One rule per generalised path. A generalisation that would not match its own path (it
+  // never should) falls back to the literal path.
+  for (size_t i = 0; i < todo.size(); ++i) {
+    if (consumed[i]) continue;
+    const FileAccessRecord& r = *todo[i];
+    AaPathExpr expr = GeneralizePath(r.path);
+    auto glob = AaGlob::Compile(expr.text(), BuiltinAaVariables());
+    if (!glob || !glob->Matches(ProcSelfAsPid(r.path))) expr = AaPathExpr().Literal(r.path);
+    Merged& m = rules[expr.Token()];
+    m.access |= r.access;
+    ++m.paths;
+  }
+
+  // Docker's denials, unless the workload needed what one denies.
+  std::vector<std::string> denials;
+  for (const auto& d : kDockerDenials) {
+    auto glob = AaGlob::Compile(d.path, BuiltinAaVariables());
+    const uint32_t denied = ParseAaModes(d.modes).value();
+    const FileAccessRecord* needed = nullptr;
+    for (const auto& r : files) {
+      if ((RequiredAaPerms(r.access) & denied) && glob && glob->Matches(ProcSelfAsPid(r.path))) {
+        needed = &r;
+        break;
+      }
+    }
+    if (needed != nullptr) {
+      denials.push_back(
+          fmt::format("  # not denied: {} {} (the workload needed it)", d.path, d.modes));
+    } else {
+      denials.push_back(fmt::format("  deny {} {},", d.path, d.modes));
+    }
+  }
+
+  // Capabilities.
+  std::vector<std::string> unknown;
+  const CapabilitySet caps = ExercisedCapabilities(capabilities, &unknown);
+  for (const auto& u : unknown)
+    out.warnings.push_back(fmt::format("unknown capability {}; left out", u));
+
+  // Text.
+  std::string& t = out.text;
+  t += fmt::format("# AppArmor profile for app {}, learned by seclearn from {} run{}.\n",
+                   options.app, options.runs, options.runs == 1 ? "" : "s");
+  t += fmt::format(
+      "# Load: apparmor_parser -r FILE; use: docker run --security-opt apparmor={} ...\n",
+      options.app);
+  t += "abi <abi/3.0>,\n\n#include <tunables/global>\n\n";
+  t += fmt::format("profile {} flags=(attach_disconnected,mediate_deleted) {{\n", options.app);
+  t += "  #include <abstractions/base>\n";
+  if (out.abstractions.size() > 1) {
+    t += fmt::format("  # name resolution: the workload read {} and used inet sockets\n",
+                     nameservice_reason);
+    t += "  #include <abstractions/nameservice>\n";
+  }
+  if (caps != 0) {
+    t += "\n  # capabilities the workload exercised\n";
+    for (const auto& name : CapabilityNames(caps)) {
+      std::string lower;
+      for (char c : std::string_view(name).substr(4)) lower += static_cast<char>(std::tolower(c));
+      t += fmt::format("  capability {},\n", lower);
+    }
+  }
+  if (!sockets.empty()) {
+    t += "\n  # sockets the workload created\n";
+    for (const auto& [family, type] : sockets)
+      t += fmt::format("  network {} {},\n", AaNetworkFamily(family), AaSocketType(type));
+  }
+  t += "\n  # signals and ptrace only among this profile's processes (and docker stop)\n";
+  t += "  signal (send,receive) peer=@{profile_name},\n";
+  t += "  signal (receive) peer=unconfined,\n";
+  t += options.traces ? "  ptrace (read,trace) peer=@{profile_name},\n"
+                      : "  ptrace (read) peer=@{profile_name},\n";
+  if (!rules.empty()) {
+    t += "\n  # files, with the modes the workload used (ix: executed under this profile)\n";
+    for (const auto& [token, m] : rules) {
+      const std::string modes = AaModes(m.access);
+      t += fmt::format("  {} {},\n", token, modes);
+      out.file_rules.push_back({token, modes, m.paths});
+    }
+  }
+  t += "\n  # docker-default's denials of /proc and /sys writes\n";
+  for (const auto& d : denials) t += d + "\n";
+  t += "}\n";
+  return out;
+}
+
+}  // namespace seclearn

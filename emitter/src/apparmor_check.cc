@@ -1,0 +1,529 @@
+#include "seclearn/emitter/apparmor_check.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/core/fd.h"
+
+namespace seclearn {
+namespace {
+
+constexpr int kMaxIncludeDepth = 32;
+constexpr uint32_t kAllPerms =
+    kAaRead | kAaWrite | kAaAppend | kAaLink | kAaLock | kAaMmap | kAaExec;
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool StartsWithWord(std::string_view s, std::string_view word) {
+  return s.substr(0, word.size()) == word &&
+         (s.size() == word.size() || std::isspace(static_cast<unsigned char>(s[word.size()])) ||
+          s[word.size()] == '<' || s[word.size()] == '"');
+}
+
+// Splits on whitespace outside quotes, parentheses and braces.
+std::vector<std::string> Tokens(std::string_view s) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  bool quote = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quote) {
+      cur += c;
+      if (c == '\\' && i + 1 < s.size())
+        cur += s[++i];
+      else if (c == '"')
+        quote = false;
+      continue;
+    }
+    if (c == '"') quote = true;
+    if (c == '(' || c == '{') ++depth;
+    if ((c == ')' || c == '}') && depth > 0) --depth;
+    if (std::isspace(static_cast<unsigned char>(c)) && depth == 0) {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+std::string Unquote(std::string_view t) {
+  if (t.size() >= 2 && t.front() == '"' && t.back() == '"')
+    return std::string(t.substr(1, t.size() - 2));
+  return std::string(t);
+}
+
+bool IsPathToken(std::string_view t) {
+  if (!t.empty() && t.front() == '"') t.remove_prefix(1);
+  return !t.empty() && (t.front() == '/' || t.substr(0, 2) == "@{");
+}
+
+bool LooksLikeModes(std::string_view t) {
+  return !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) {
+    return std::strchr("rwalkmxiuUpPcCbB", c) != nullptr && c != '\0';
+  });
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(fmt::format("cannot read {}", path));
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoError(fmt::format("cannot read {}", path));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+uint32_t RequiredAaPerms(uint32_t a) {
+  uint32_t r = 0;
+  if (a & (kAccessRead | kAccessStat)) r |= kAaRead;
+  if (a & (kAccessWrite | kAccessDelete)) r |= kAaWrite;
+  if (a & (kAccessCreate | kAccessAppend)) r |= kAaAppend;
+  if (a & kAccessLink) r |= kAaLink;
+  if (a & kAccessLock) r |= kAaLock;
+  if (a & kAccessMmapExec) r |= kAaMmap;
+  if (a & kAccessExec) r |= kAaExec;
+  return r;
+}
+
+std::string AaPermString(uint32_t p) {
+  std::string s;
+  if (p & kAaMmap) s += 'm';
+  if (p & kAaRead) s += 'r';
+  if (p & kAaWrite)
+    s += 'w';
+  else if (p & kAaAppend)
+    s += 'a';
+  if (p & kAaLink) s += 'l';
+  if (p & kAaLock) s += 'k';
+  if (p & kAaExec) s += 'x';
+  return s;
+}
+
+Result<uint32_t> ParseAaModes(std::string_view modes) {
+  uint32_t p = 0;
+  for (unsigned char c : modes) {
+    switch (c) {
+      case 'r':
+        p |= kAaRead;
+        break;
+      case 'w':
+        p |= kAaWrite | kAaAppend;
+        break;
+      case 'a':
+        p |= kAaAppend;
+        break;
+      case 'l':
+        p |= kAaLink;
+        break;
+      case 'k':
+        p |= kAaLock;
+        break;
+      case 'm':
+        p |= kAaMmap;
+        break;
+      case 'x':
+        p |= kAaExec;
+        break;
+      case 'i':
+      case 'u':
+      case 'U':
+      case 'p':
+      case 'P':
+      case 'c':
+      case 'C':
+      case 'b':
+      case 'B':
+        break;  // exec transition modifiers
+      default:
+        return ParseError(fmt::format("unknown file mode '{:c}' in '{}'", c, modes));
+    }
+  }
+  if (modes.empty()) return ParseError("a file rule needs modes");
+  return p;
+}
+
+uint32_t AaPolicy::Allowed(std::string_view path) const {
+  uint32_t allow = all_files_allow_, deny = all_files_deny_;
+  for (const auto& r : rules_) {
+    uint32_t& acc = r.deny ? deny : allow;
+    if ((r.perms & ~acc) == 0) continue;  // would add nothing
+    if (r.glob.Matches(path)) acc |= r.perms;
+  }
+  return allow & ~deny;
+}
+
+uint32_t AaPolicy::Missing(std::string_view path, uint32_t required) const {
+  return required & ~Allowed(path);
+}
+
+class AaProfileReader {
+ public:
+  explicit AaProfileReader(const AaParseOptions& options) : options_(options) {}
+
+  Result<AaPolicy> Read(std::string_view text, const std::string& source) {
+    if (auto r = Lex(text, source, DirName(source), 0); !r) return r.error();
+    return Build(source);
+  }
+
+ private:
+  struct Stmt {
+    enum Kind { kRule, kOpen, kClose } kind;
+    std::string text;
+    std::string where;
+  };
+
+  Result<void> Lex(std::string_view text, const std::string& source, const std::string& dir,
+                   int depth) {
+    int line = 1, cur_line = 1, brace = 0, paren = 0;
+    bool quote = false;
+    std::string cur;
+    const auto where = [&](int l) { return fmt::format("{}:{}", source, l); };
+    const auto to_eol = [&](size_t i) {
+      const size_t e = text.find('\n', i);
+      return e == std::string_view::npos ? text.size() : e;
+    };
+    size_t i = 0;
+    while (i < text.size()) {
+      const char c = text[i];
+      if (quote) {
+        cur += c;
+        if (c == '\\' && i + 1 < text.size()) {
+          cur += text[i + 1];
+          i += 2;
+          continue;
+        }
+        if (c == '"') quote = false;
+        if (c == '\n') ++line;
+        ++i;
+        continue;
+      }
+      const bool at_start = Trim(cur).empty();
+      if (c == '\n') {
+        ++line;
+        ++i;
+        if (!at_start) cur += ' ';
+        continue;
+      }
+      if (at_start) {
+        if (std::isspace(static_cast<unsigned char>(c))) {
+          ++i;
+          continue;
+        }
+        cur.clear();
+        cur_line = line;
+        const std::string_view rest = text.substr(i);
+        if (c == '#' && !StartsWithWord(rest.substr(1), "include")) {
+          i = to_eol(i);
+          continue;
+        }
+        if ((c == '#' && StartsWithWord(rest.substr(1), "include")) ||
+            StartsWithWord(rest, "include")) {
+          const size_t e = to_eol(i);
+          std::string_view directive = Trim(text.substr(i, e - i));
+          if (!directive.empty() && directive.back() == ',') directive.remove_suffix(1);
+          if (auto r = Include(directive, where(line), dir, depth); !r) return r;
+          i = e;
+          continue;
+        }
+        if (c == '$') {  // boolean variables: nothing here depends on them
+          i = to_eol(i);
+          continue;
+        }
+        if (c == '@' && IsAssignment(rest)) {
+          const size_t e = to_eol(i);
+          if (auto r = Assign(text.substr(i, e - i), where(line)); !r) return r;
+          i = e;
+          continue;
+        }
+        if (c == '}') {
+          stmts_.push_back({Stmt::kClose, "}", where(line)});
+          ++i;
+          continue;
+        }
+      }
+      if (c == '#' && (cur.empty() || std::isspace(static_cast<unsigned char>(cur.back())))) {
+        i = to_eol(i);
+        continue;
+      }
+      if (c == '"') quote = true;
+      if (c == '(') ++paren;
+      if (c == ')' && paren > 0) --paren;
+      if (c == '{' && paren == 0) {
+        const std::string_view head = Trim(cur);
+        if (cur.empty() || std::isspace(static_cast<unsigned char>(cur.back())) ||
+            head.substr(0, 8) == "profile " || head.substr(0, 4) == "hat " ||
+            head.substr(0, 1) == "^") {
+          stmts_.push_back({Stmt::kOpen, std::string(head), where(cur_line)});
+          cur.clear();
+          brace = 0;
+          ++i;
+          continue;
+        }
+        ++brace;
+      }
+      if (c == '}' && paren == 0) {
+        if (brace == 0)
+          return ParseError(
+              fmt::format("{}: rule without a final ',' before '}}'", where(cur_line)));
+        --brace;
+      }
+      if (c == ',' && paren == 0 && brace == 0) {
+        AddRule(Trim(cur), where(cur_line));
+        cur.clear();
+        ++i;
+        continue;
+      }
+      cur += c;
+      ++i;
+    }
+    if (quote) return ParseError(fmt::format("{}: unterminated quoted string", where(cur_line)));
+    if (!Trim(cur).empty())
+      return ParseError(fmt::format("{}: rule without a final ','", where(cur_line)));
+    return {};
+  }
+
+  static bool IsAssignment(std::string_view rest) {
+    const size_t close = rest.find('}');
+    if (rest.substr(0, 2) != "@{" || close == std::string_view::npos) return false;
+    std::string_view after = Trim(rest.substr(close + 1, rest.find('\n') - close - 1));
+    return after.substr(0, 1) == "=" || after.substr(0, 2) == "+=";
+  }
+
+  Result<void> Assign(std::string_view line, const std::string& where) {
+    const size_t close = line.find('}');
+    const std::string name(line.substr(2, close - 2));
+    std::string_view rest = Trim(line.substr(close + 1));
+    const bool append = rest.substr(0, 2) == "+=";
+    rest = Trim(rest.substr(append ? 2 : 1));
+    if (const size_t hash = rest.find(" #"); hash != std::string_view::npos)
+      rest = Trim(rest.substr(0, hash));
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](unsigned char ch) {
+          return std::isalnum(ch) || ch == '_';
+        }))
+      return ParseError(fmt::format("{}: bad variable name '@{{{}}}'", where, name));
+    auto& values = variables_[name];
+    if (!append) values.clear();
+    for (auto& t : Tokens(rest)) values.push_back(Unquote(t));
+    return {};
+  }
+
+  Result<void> Include(std::string_view directive, const std::string& where, const std::string& dir,
+                       int depth) {
+    if (directive.front() == '#') directive.remove_prefix(1);
+    directive = Trim(directive.substr(7));  // "include"
+    bool if_exists = false;
+    if (StartsWithWord(directive, "if")) {
+      directive = Trim(directive.substr(2));
+      if (!StartsWithWord(directive, "exists"))
+        return ParseError(fmt::format("{}: expected 'include if exists'", where));
+      directive = Trim(directive.substr(6));
+      if_exists = true;
+    }
+    if (directive.size() < 3)
+      return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
+    const char open = directive.front(), close = directive.back();
+    if (!((open == '<' && close == '>') || (open == '"' && close == '"')))
+      return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
+    const std::string name(directive.substr(1, directive.size() - 2));
+    if (depth >= kMaxIncludeDepth)
+      return ParseError(fmt::format("{}: includes nest too deeply at {}", where, name));
+
+    std::vector<std::string> candidates;
+    if (!name.empty() && name[0] == '/') {
+      candidates.push_back(name);
+    } else {
+      if (open == '"') candidates.push_back(dir + "/" + name);
+      for (const auto& d : options_.include_dirs) candidates.push_back(d + "/" + name);
+    }
+    for (const auto& path : candidates) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) return IncludeDirectory(path, where, depth);
+      auto text = ReadWholeFile(path);
+      if (!text)
+        return ErrnoError(text.error().code, fmt::format("{}: {}", where, text.error().context));
+      return Lex(*text, path, DirName(path), depth + 1);
+    }
+    if (if_exists) return {};
+    return ErrnoError(ENOENT,
+                      fmt::format("{}: cannot find include {}{}{} (searched {})", where, open, name,
+                                  close, candidates.empty() ? "nothing" : candidates.back()));
+  }
+
+  Result<void> IncludeDirectory(const std::string& path, const std::string& where, int depth) {
+    DIR* d = ::opendir(path.c_str());
+    if (d == nullptr) return ErrnoError(fmt::format("{}: cannot list {}", where, path));
+    std::vector<std::string> names;
+    while (const dirent* e = ::readdir(d)) {
+      const std::string n = e->d_name;
+      if (n.empty() || n[0] == '.' || n.back() == '~' || n.find(".dpkg-") != std::string::npos)
+        continue;
+      names.push_back(n);
+    }
+    ::closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const auto& n : names) {
+      const std::string file = path + "/" + n;
+      struct stat st {};
+      if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      auto text = ReadWholeFile(file);
+      if (!text)
+        return ErrnoError(text.error().code, fmt::format("{}: {}", where, text.error().context));
+      if (auto r = Lex(*text, file, path, depth + 1); !r) return r;
+    }
+    return {};
+  }
+
+  void AddRule(std::string_view text, const std::string& where) {
+    if (text.empty() || StartsWithWord(text, "abi") || StartsWithWord(text, "alias")) return;
+    stmts_.push_back({Stmt::kRule, std::string(text), where});
+  }
+
+  Result<AaPolicy> Build(const std::string& source) {
+    AaPolicy policy;
+    policy.variables_ = variables_;
+    int depth = 0;
+    bool in_target = false, found = false;
+    std::vector<std::string> open_where;
+    for (const auto& st : stmts_) {
+      switch (st.kind) {
+        case Stmt::kOpen: {
+          if (StartsWithWord(st.text, "if") || StartsWithWord(st.text, "else"))
+            return ParseError(fmt::format("{}: conditional blocks are not supported", st.where));
+          ++depth;
+          open_where.push_back(st.where);
+          if (depth == 1 && !found) {
+            const auto tokens = Tokens(st.text);
+            std::string name;
+            if (!tokens.empty())
+              name = Unquote(tokens[0] == "profile" && tokens.size() > 1 ? tokens[1] : tokens[0]);
+            if (options_.profile.empty() || name == options_.profile) {
+              in_target = true;
+              found = true;
+              policy.profile_ = name;
+            }
+          }
+          break;
+        }
+        case Stmt::kClose:
+          if (depth == 0) return ParseError(fmt::format("{}: unbalanced '}}'", st.where));
+          if (depth == 1) in_target = false;
+          --depth;
+          open_where.pop_back();
+          break;
+        case Stmt::kRule:
+          if (in_target && depth == 1) {
+            if (auto r = AddFileRule(policy, st); !r) return r.error();
+          }
+          break;
+      }
+    }
+    if (depth != 0)
+      return ParseError(fmt::format("{}: block not closed (missing '}}')", open_where.back()));
+    if (!found) {
+      return ParseError(options_.profile.empty()
+                            ? fmt::format("{}: no profile in it", source)
+                            : fmt::format("{}: no profile named '{}'", source, options_.profile));
+    }
+    return policy;
+  }
+
+  Result<void> AddFileRule(AaPolicy& policy, const Stmt& st) {
+    const auto tokens = Tokens(st.text);
+    size_t i = 0;
+    bool deny = false, owner = false;
+    while (i < tokens.size()) {
+      const std::string& t = tokens[i];
+      if (t == "deny")
+        deny = true;
+      else if (t == "owner")
+        owner = true;
+      else if (t != "audit" && t != "allow" && t != "quiet" && t != "other" &&
+               t.rfind("priority=", 0) != 0)
+        break;
+      ++i;
+    }
+    if (i < tokens.size() && tokens[i] == "file") {
+      ++i;
+      if (i == tokens.size()) {
+        (deny ? policy.all_files_deny_ : policy.all_files_allow_) |= kAllPerms;
+        return {};
+      }
+    }
+    if (i >= tokens.size()) return {};
+    std::string path, modes;
+    if (IsPathToken(tokens[i])) {
+      if (i + 1 >= tokens.size())
+        return ParseError(fmt::format("{}: file rule '{}' has no modes", st.where, tokens[i]));
+      path = tokens[i];
+      modes = tokens[i + 1];
+    } else if (i + 1 < tokens.size() && LooksLikeModes(tokens[i]) && IsPathToken(tokens[i + 1])) {
+      modes = tokens[i];
+      path = tokens[i + 1];
+    } else {
+      return {};  // not a file rule
+    }
+    // Only an exec target may follow: anything else is another rule missing its ','.
+    const size_t rest = i + 2;
+    if (rest < tokens.size() && !(tokens[rest] == "->" && rest + 2 == tokens.size())) {
+      return ParseError(fmt::format("{}: unexpected '{}' after file rule '{} {}' (a missing ','?)",
+                                    st.where, tokens[rest], path, modes));
+    }
+    auto perms = ParseAaModes(modes);
+    if (!perms) return ParseError(fmt::format("{}: {}", st.where, perms.error().context));
+    const std::string text = Unquote(path);
+    auto glob = AaGlob::Compile(text, variables_);
+    if (!glob) return ParseError(fmt::format("{}: {}", st.where, glob.error().context));
+    policy.rules_.push_back({std::move(*glob), *perms, deny, owner, st.where, text});
+    return {};
+  }
+
+  const AaParseOptions& options_;
+  std::vector<Stmt> stmts_;
+  AaVariables variables_;
+};
+
+Result<AaPolicy> ParseAppArmorText(std::string_view text, const std::string& source,
+                                   const AaParseOptions& options) {
+  return AaProfileReader(options).Read(text, source);
+}
+
+Result<AaPolicy> ParseAppArmorFile(const std::string& path, const AaParseOptions& options) {
+  auto text = ReadWholeFile(path);
+  if (!text) return text.error();
+  return ParseAppArmorText(*text, path, options);
+}
+
+}  // namespace seclearn

@@ -1,0 +1,230 @@
+#include "seclearn/emitter/docker_flags.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "seclearn/emitter/path_glob.h"
+
+namespace seclearn {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string Escaped(std::string_view path) { return AaPathExpr().Literal(path).Token(); }
+
+constexpr uint32_t kWriteAccess =
+    kAccessWrite | kAccessAppend | kAccessCreate | kAccessDelete | kAccessLink;
+
+// Directories docker can give a container as tmpfs, in the order the flags list them.
+constexpr std::array<std::string_view, 3> kScratchDirs = {"/tmp", "/var/tmp", "/run"};
+
+// Mounted by docker itself in every container (and writable under --read-only).
+bool DockerMounted(std::string_view path) {
+  return path == "/dev" || StartsWith(path, "/dev/") || path == "/proc" ||
+         StartsWith(path, "/proc/") || path == "/sys" || StartsWith(path, "/sys/");
+}
+
+std::optional<std::string_view> ScratchDirOf(std::string_view path) {
+  for (auto d : kScratchDirs)
+    if (path == d || StartsWith(path, std::string(d) + "/")) return d;
+  if (StartsWith(path, "/var/run/")) return "/run";
+  return std::nullopt;
+}
+
+std::string ShellWord(std::string_view s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) || std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
+  });
+  if (plain) return std::string(s);
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
+  DockerFlags f;
+  f.options.push_back("--security-opt seccomp=" + ShellWord(in.seccomp_path));
+  f.reasons.push_back(
+      fmt::format("seccomp: the learned profile, expected at {}", Escaped(in.seccomp_path)));
+  f.options.push_back("--security-opt apparmor=" + ShellWord(in.apparmor_profile));
+  f.reasons.push_back(fmt::format("apparmor: profile {} (load it first: apparmor_parser -r FILE)",
+                                  in.apparmor_profile));
+
+  for (const auto& c : DockerCapabilityFlags(in.capabilities)) f.options.push_back(c);
+  const auto caps = CapabilityNames(in.capabilities);
+  f.reasons.push_back(
+      caps.empty() ? "capabilities: none exercised, all dropped"
+                   : fmt::format("capabilities: only the {} exercised", fmt::join(caps, ", ")));
+
+  if (in.privileged_executables.empty()) {
+    f.options.push_back("--security-opt no-new-privileges");
+    f.reasons.push_back(fmt::format(
+        "no-new-privileges: none of the {} executed binaries is setuid, setgid or has file "
+        "capabilities on this host (checked at export; the image's copies may differ)",
+        in.executables));
+  } else {
+    f.reasons.push_back(
+        fmt::format("no no-new-privileges: {}{}", in.privileged_executables[0],
+                    in.privileged_executables.size() > 1
+                        ? fmt::format(" (and {} more)", in.privileged_executables.size() - 1)
+                        : ""));
+  }
+
+  // Writes.
+  std::set<std::string_view> scratch_written;
+  std::vector<std::string> elsewhere;
+  std::vector<std::string> preexisting_reads;
+  for (const auto& r : in.files) {
+    if (DockerMounted(r.path)) continue;
+    const auto scratch = ScratchDirOf(r.path);
+    if (r.access & kWriteAccess) {
+      if (scratch)
+        scratch_written.insert(*scratch);
+      else
+        elsewhere.push_back(r.path);
+    } else if (scratch && !(r.access & kAccessExec) && r.path.back() != '/') {
+      preexisting_reads.push_back(r.path);
+    }
+  }
+  if (elsewhere.empty()) {
+    f.options.push_back("--read-only");
+    for (auto d : kScratchDirs)
+      if (scratch_written.count(d)) f.options.push_back(fmt::format("--tmpfs {}", d));
+    std::string reason = scratch_written.empty()
+                             ? "read-only: the workload wrote no file"
+                             : fmt::format("read-only: every write went to {} (tmpfs)",
+                                           fmt::join(scratch_written, ", "));
+    if (!preexisting_reads.empty() && !scratch_written.empty()) {
+      reason += fmt::format("; note it also read {} there, which a fresh tmpfs will not hold",
+                            Escaped(preexisting_reads[0]));
+    }
+    f.reasons.push_back(reason);
+  } else {
+    f.reasons.push_back(fmt::format(
+        "no --read-only: the workload wrote {}{} outside /tmp, /var/tmp and /run (mount a "
+        "volume there to use --read-only)",
+        Escaped(elsewhere[0]),
+        elsewhere.size() > 1 ? fmt::format(" and {} more", elsewhere.size() - 1) : ""));
+  }
+
+  // User.
+  std::optional<std::string> root_reason;
+  if (in.capabilities != 0) {
+    root_reason = fmt::format("it exercised {}", caps[0]);
+  } else if (in.needs_root) {
+    for (const auto& r : in.files) {
+      if ((root_reason = in.needs_root(r))) break;
+    }
+  }
+  if (!root_reason) {
+    f.options.push_back("--user 65534:65534");
+    f.reasons.push_back(
+        "user: nobody (65534): no capability exercised and every access is open to "
+        "other users by its mode on this host");
+  } else {
+    f.reasons.push_back("no --user: " + *root_reason);
+  }
+
+  // Network.
+  const NetworkFact* inet = nullptr;
+  for (const auto& n : in.network) {
+    if (n.family == AF_INET || n.family == AF_INET6) {
+      inet = &n;
+      break;
+    }
+  }
+  if (inet == nullptr) {
+    f.options.push_back("--network none");
+    f.reasons.push_back("network: none: the workload made no inet or inet6 socket");
+  } else {
+    std::string what = inet->op;
+    if (!inet->address.empty())
+      what += fmt::format(" {}{}", Escaped(inet->address),
+                          inet->port >= 0 ? fmt::format(":{}", inet->port) : "");
+    f.reasons.push_back("keeps the network: the workload used inet sockets (" + what + ")");
+  }
+  return f;
+}
+
+std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& e : exes) {
+    if (!seen.insert(e.path).second) continue;
+    struct stat st {};
+    if (::stat(e.path.c_str(), &st) != 0) continue;
+    if (st.st_mode & S_ISUID) {
+      out.push_back(
+          fmt::format("{} is setuid (owner uid {}) on this host", Escaped(e.path), st.st_uid));
+    } else if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) {
+      out.push_back(
+          fmt::format("{} is setgid (group gid {}) on this host", Escaped(e.path), st.st_gid));
+    } else if (::getxattr(e.path.c_str(), "security.capability", nullptr, 0) > 0) {
+      out.push_back(fmt::format("{} has file capabilities on this host", Escaped(e.path)));
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
+  std::string path = r.path;
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path == "/proc" || StartsWith(path, "/proc/") || StartsWith(path, "/sys/") ||
+      StartsWith(path, "/dev/pts/") || path.empty() || path[0] != '/')
+    return std::nullopt;
+  const auto other_lacks = [](const struct stat& st, mode_t bits) {
+    return (st.st_mode & bits) != bits;
+  };
+  // Directories on the way must be searchable by others; the deepest existing one is the
+  // parent that a create or delete changes.
+  std::string existing = path;
+  struct stat st {};
+  bool found = ::stat(existing.c_str(), &st) == 0;
+  while (!found && existing != "/") {
+    const size_t slash = existing.rfind('/');
+    existing = slash == 0 ? "/" : existing.substr(0, slash);
+    found = ::stat(existing.c_str(), &st) == 0;
+  }
+  if (!found) return std::nullopt;
+  for (size_t slash = existing.find('/', 1); slash != std::string::npos;
+       slash = existing.find('/', slash + 1)) {
+    const std::string dir = existing.substr(0, slash);
+    struct stat ds {};
+    if (::stat(dir.c_str(), &ds) == 0 && other_lacks(ds, S_IXOTH))
+      return fmt::format("{} is not searchable by other users", Escaped(dir));
+  }
+  const bool exists = existing == path;
+  const bool changes_parent = (r.access & (kAccessCreate | kAccessDelete)) || !exists;
+  if (exists) {
+    mode_t need = 0;
+    if (r.access & kAccessRead) need |= S_IROTH;
+    if (r.access & (kAccessWrite | kAccessAppend)) need |= S_IWOTH;
+    if (r.access & kAccessExec) need |= S_IXOTH;
+    if (S_ISDIR(st.st_mode) && (r.access & kAccessRead)) need |= S_IXOTH;
+    if (need != 0 && other_lacks(st, need) && st.st_uid != 65534)
+      return fmt::format("{} {} (mode {:o}, owner uid {}) is not open to other users",
+                         AaModes(r.access), Escaped(path), st.st_mode & 07777, st.st_uid);
+  }
+  if (changes_parent && (r.access & kWriteAccess)) {
+    std::string parent = exists ? path.substr(0, std::max<size_t>(path.rfind('/'), 1)) : existing;
+    struct stat ps {};
+    if (::stat(parent.c_str(), &ps) == 0 && other_lacks(ps, S_IWOTH | S_IXOTH) &&
+        ps.st_uid != 65534)
+      return fmt::format("creating or removing {} needs write access to {} (mode {:o})",
+                         Escaped(path), Escaped(parent), ps.st_mode & 07777);
+  }
+  return std::nullopt;
+}
+
+}  // namespace seclearn

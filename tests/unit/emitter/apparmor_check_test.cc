@@ -1,0 +1,175 @@
+// Reading AppArmor profiles back (seclearn check): Debian's own abstractions and tunables,
+// rule forms, deny and owner, errors with file:line. Where it matters, compared with the DFA
+// the real apparmor_parser builds from the same text.
+#include <unistd.h>
+
+#include <fstream>
+
+#include <catch2/catch.hpp>
+
+#include "aa_parser.h"
+#include "seclearn/core/facts.h"
+#include "seclearn/emitter/apparmor_check.h"
+
+namespace seclearn {
+namespace {
+
+using testing::AaDfa;
+
+Result<AaPolicy> Parse(const std::string& text, const std::string& profile = "") {
+  AaParseOptions o;
+  o.profile = profile;
+  return ParseAppArmorText(text, "t.profile", o);
+}
+
+}  // namespace
+
+TEST_CASE("check: Debian's abstractions/base and tunables parse and match like the kernel",
+          "[unit][emitter]") {
+  const std::string text =
+      "abi <abi/3.0>,\n"
+      "#include <tunables/global>\n"
+      "profile base-only flags=(attach_disconnected) {\n"
+      "  #include <abstractions/base>\n"
+      "  include <abstractions/nameservice>\n"
+      "}\n";
+  auto policy = Parse(text);
+  INFO((policy ? "" : policy.error().Message()));
+  REQUIRE(policy.has_value());
+  CHECK(policy->profile() == "base-only");
+  CHECK(policy->rules().size() > 50);
+  auto run = testing::RunAppArmorParser(text, {"-D", "dfa-states"});
+  REQUIRE(run.status == 0);
+  const AaDfa dfa = AaDfa::Parse(run.output);
+  const std::vector<std::string> probes = {
+      "/etc/ld.so.cache",
+      "/usr/lib/x86_64-linux-gnu/libc.so.6",
+      "/lib/x86_64-linux-gnu/libm.so.6",
+      "/etc/passwd",
+      "/etc/shadow",
+      "/proc/1/maps",
+      "/proc/12345/status",
+      "/proc/12345/environ",
+      "/dev/null",
+      "/dev/sda",
+      "/usr/share/zoneinfo/UTC",
+      "/usr/share/doc/x",
+      "/etc/nsswitch.conf",
+      "/run/systemd/resolve/stub-resolv.conf",
+      "/sys/devices/system/cpu/online",
+      "/sys/devices/system/cpu/",
+      "/tmp/x",
+      "/usr/lib/python3.11/os.py",
+  };
+  for (const auto& p : probes) {
+    INFO(p);
+    for (uint32_t perm : {kAaRead, kAaWrite, kAaMmap}) {
+      const uint32_t bit = perm == kAaRead    ? AaDfa::kRead
+                           : perm == kAaWrite ? AaDfa::kWrite
+                                              : AaDfa::kMmap;
+      CHECK(policy->Missing(p, perm) == ((dfa.Perms(p) & bit) ? 0u : perm));
+    }
+  }
+}
+
+TEST_CASE("check: rule forms, qualifiers and variables", "[unit][emitter]") {
+  auto policy = Parse(R"(
+# a comment, then a variable and an addition to it
+@{DATA}=/srv/data /srv/more
+@{DATA}+=/srv/extra  # trailing comment
+profile "quoted name" /usr/bin/app {
+  @{DATA}/** r,
+  r /opt/reverse,
+  audit owner /home/*/.app/** rw,
+  deny /srv/data/secret rw,
+  file /opt/filekw mr,
+  "/opt/with space" w,
+  /usr/bin/helper Px -> helper,
+  network inet stream,
+  capability chown,
+  dbus send
+       bus=system
+       member="{Hello,AddMatch}"
+       peer=(name="org.freedesktop.DBus"),
+  signal (send, receive) peer=@{profile_name},
+  profile helper {
+    /nested/only r,
+  }
+  ^hat {
+    /hat/only r,
+  }
+}
+profile other {
+  /other/only r,
+}
+)");
+  INFO((policy ? "" : policy.error().Message()));
+  REQUIRE(policy.has_value());
+  CHECK(policy->profile() == "quoted name");
+  CHECK(policy->Missing("/srv/data/a/b", kAaRead) == 0);
+  CHECK(policy->Missing("/srv/extra/x", kAaRead) == 0);
+  CHECK(policy->Missing("/srv/data/a", kAaWrite) == kAaWrite);
+  CHECK(policy->Missing("/srv/data/secret", kAaRead | kAaWrite) == (kAaRead | kAaWrite));
+  CHECK(policy->Missing("/opt/reverse", kAaRead) == 0);
+  CHECK(policy->Missing("/home/u/.app/db", kAaWrite | kAaAppend) == 0);
+  CHECK(policy->Missing("/opt/filekw", kAaMmap) == 0);
+  CHECK(policy->Missing("/opt/with space", kAaAppend) == 0);  // w grants a
+  CHECK(policy->Missing("/usr/bin/helper", kAaExec) == 0);
+  CHECK(policy->Missing("/nested/only", kAaRead) == kAaRead);
+  CHECK(policy->Missing("/hat/only", kAaRead) == kAaRead);
+  CHECK(policy->Missing("/other/only", kAaRead) == kAaRead);
+
+  auto other = Parse("profile a { /a r, }\nprofile b { /b r, }\n", "b");
+  REQUIRE(other.has_value());
+  CHECK(other->Missing("/b", kAaRead) == 0);
+  CHECK(other->Missing("/a", kAaRead) == kAaRead);
+
+  auto all = Parse("profile a { file, deny /etc/shadow r, }\n");
+  REQUIRE(all.has_value());
+  CHECK(all->Missing("/anything/at/all", kAaRead | kAaWrite | kAaExec) == 0);
+  CHECK(all->Missing("/etc/shadow", kAaRead) == kAaRead);
+}
+
+TEST_CASE("check: malformed profiles are errors naming file:line", "[unit][emitter]") {
+  struct Bad {
+    std::string text;
+    std::string where;
+  };
+  const std::vector<Bad> bad = {
+      {"profile a {\n  /a r\n}\n", "t.profile:2:"},  // missing comma
+      {"profile a {\n  /a r,\n", "t.profile:1:"},    // missing }
+      {"profile a {\n  /a/{b r,\n}\n", "t.profile:2:"},
+      {"profile a {\n\n  /a zz,\n}\n", "t.profile:3:"},
+      {"profile a {\n  @{nosuch}/x r,\n}\n", "t.profile:2:"},
+      {"#include <no/such/file>\nprofile a {\n}\n", "t.profile:1:"},
+      {"}\n", "t.profile:1:"},
+      {"profile a {\n  \"/unterminated r,\n}\n", "t.profile:2:"},
+      {"/a r,\n", "no profile"},
+      {"profile a {\n  /a r\n  /b w,\n}\n", "t.profile:2:"},  // two rules, one comma
+  };
+  for (const auto& b : bad) {
+    auto r = Parse(b.text);
+    INFO(b.text);
+    REQUIRE_FALSE(r.has_value());
+    INFO(r.error().Message());
+    CHECK(r.error().Message().find(b.where) != std::string::npos);
+  }
+  auto missing = ParseAppArmorFile("/nonexistent/profile", AaParseOptions{});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().Message().find("/nonexistent/profile") != std::string::npos);
+}
+
+TEST_CASE("check: required permissions per access", "[unit][emitter]") {
+  CHECK(RequiredAaPerms(kAccessRead) == kAaRead);
+  CHECK(RequiredAaPerms(kAccessStat) == kAaRead);
+  CHECK(RequiredAaPerms(kAccessChdir) == 0);
+  CHECK(RequiredAaPerms(kAccessCreate) == kAaAppend);
+  CHECK(RequiredAaPerms(kAccessDelete) == kAaWrite);
+  CHECK(RequiredAaPerms(kAccessExec | kAccessMmapExec) == (kAaExec | kAaMmap));
+  CHECK(AaPermString(kAaRead | kAaWrite | kAaAppend) == "rw");
+  CHECK(AaPermString(kAaAppend | kAaMmap) == "ma");
+  CHECK(ParseAaModes("Pix").value() == kAaExec);
+  CHECK_FALSE(ParseAaModes("rq").has_value());
+}
+
+}  // namespace seclearn
