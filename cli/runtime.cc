@@ -1,0 +1,270 @@
+// seclearn runtime: an OCI runtime shim that turns `create`/`run` into learning runs.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "commands.h"
+#include "seclearn/core/exec.h"
+#include "seclearn/core/fd.h"
+#include "seclearn/core/json.h"
+#include "seclearn/tracer/oci_agent.h"
+
+namespace seclearn::cli {
+namespace {
+
+constexpr const char* kRuntimeHelp =
+    R"(usage: seclearn runtime [--runtime-path PATH] [--agent-socket PATH] [--app NAME] [--]
+                        RUNTIME-ARGS...
+       seclearn-runtime RUNTIME-ARGS...      (the seclearn binary under that name)
+
+An OCI runtime shim. For `create` and `run` it rewrites the bundle's config.json so that
+linux.seccomp is a learning filter whose listener is `seclearn agent` (every syscall becomes a
+notification the agent records; for runc, write is allowed unseen and recorded as always
+needed), sets the annotation seclearn.app=NAME if an app is given (replacing the bundle's), then
+executes the real runtime with the original arguments. Every other command (start, state,
+kill, delete, ...) goes straight to the runtime. The agent must be running.
+
+Use it where a runtime path is configured:
+  dockerd --add-runtime seclearn=/usr/local/bin/seclearn-runtime   docker run --runtime=seclearn
+  podman --runtime /usr/local/bin/seclearn-runtime run ...
+  containerd: the runc shim's BinaryName
+Docker passes no environment to runtimes: give the settings in a config file next to the shim,
+<dir of the shim>/seclearn-runtime.json, e.g.
+  {"runtime_path": "/usr/sbin/runc", "agent_socket": "/run/seclearn/agent.sock", "app": "web"}
+or use a wrapper script: exec seclearn runtime --runtime-path /usr/sbin/runc -- "$@".
+
+options (first the option, then $SECLEARN_RUNTIME_PATH / $SECLEARN_AGENT_SOCKET /
+$SECLEARN_APP, then the config file):
+  --runtime-path PATH  the real runtime (default: runc on $PATH); runc or crun (by file name)
+  --agent-socket PATH  the agent's socket (default: /run/seclearn/agent.sock)
+  --app NAME           the app containers are learned as (default: the bundle's seclearn.app
+                       annotation, e.g. podman --annotation; else the agent uses the
+                       container id)
+
+exit status: the runtime's; 125 when the shim itself fails (bundle unreadable, no agent),
+126/127 when the runtime cannot be executed.
+)";
+
+struct ShimConfig {
+  std::string runtime_path;
+  std::string agent_socket;
+  std::string app;
+};
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoError(fmt::format("cannot read {}", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The config file next to the shim, if there is one: a missing file is no error, a broken
+// one is.
+Result<void> ReadConfigFile(const std::string& path, ShimConfig* config) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  auto text = ReadFile(path);
+  if (!text) return text.error();
+  auto doc = ParseJson(*text, path);
+  if (!doc) return doc.error();
+  if (!doc->is_object()) return ParseError(fmt::format("{}: expected a JSON object", path));
+  for (const auto& [key, value] : doc->AsObject()) {
+    std::string* field = key == "runtime_path"   ? &config->runtime_path
+                         : key == "agent_socket" ? &config->agent_socket
+                         : key == "app"          ? &config->app
+                                                 : nullptr;
+    if (field == nullptr) {
+      return ParseError(
+          fmt::format("{}:{}:{}: unknown key \"{}\" (known: runtime_path, "
+                      "agent_socket, app)",
+                      path, value.pos().line, value.pos().col, key));
+    }
+    if (!value.is_string()) {
+      return ParseError(fmt::format("{}:{}:{}: \"{}\" must be a string", path, value.pos().line,
+                                    value.pos().col, key));
+    }
+    if (field->empty()) *field = value.AsString();
+  }
+  return {};
+}
+
+// The runtime's command (create, run, ...) and the bundle directory it names; runc and crun
+// share these global options.
+struct RuntimeCall {
+  std::string command;
+  std::string bundle = ".";
+};
+
+RuntimeCall ParseRuntimeArgs(const std::vector<std::string>& args) {
+  static const std::set<std::string> kGlobalWithValue = {
+      "--root", "--log", "--log-format", "--criu", "--rootless", "--cgroup-manager"};
+  RuntimeCall call;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.empty() || a[0] != '-') break;
+    if (kGlobalWithValue.count(a)) ++i;
+  }
+  if (i >= args.size()) return call;
+  call.command = args[i];
+  for (++i; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if ((a == "--bundle" || a == "-b") && i + 1 < args.size()) {
+      call.bundle = args[++i];
+    } else if (a.starts_with("--bundle=")) {
+      call.bundle = a.substr(9);
+    } else if (a.starts_with("-b=")) {
+      call.bundle = a.substr(3);
+    }
+  }
+  return call;
+}
+
+Result<void> PrepareBundle(const ShimConfig& config, const std::string& bundle) {
+  auto kind = RuntimeKindFromName(config.runtime_path);
+  if (!kind) return kind.error();
+  struct stat st {};
+  if (::stat(config.agent_socket.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    return UsageError(fmt::format("no seclearn agent at {} (start `seclearn agent --socket {}`)",
+                                  config.agent_socket, config.agent_socket));
+  }
+  const std::string path = bundle + "/config.json";
+  auto text = ReadFile(path);
+  if (!text) return text.error();
+  LearningOptions o;
+  o.listener_path = config.agent_socket;
+  o.runtime = *kind;
+  auto rewritten = RewriteConfigForLearning(*text, path, o, config.app);
+  if (!rewritten) return rewritten.error();
+  // Rewritten in place, not through a temporary file and rename: ext4 flushes the data of a
+  // file renamed over another (auto_da_alloc), which would cost more than the rest of the
+  // shim; the runtime reads the file only after we exec it.
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(fmt::format("cannot write {}", path));
+  size_t done = 0;
+  while (done < rewritten->size()) {
+    const ssize_t n = ::pwrite(fd.get(), rewritten->data() + done, rewritten->size() - done,
+                               static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError(fmt::format("cannot write {}", path));
+    done += static_cast<size_t>(n);
+  }
+  if (::ftruncate(fd.get(), static_cast<off_t>(done)) != 0)
+    return ErrnoError(fmt::format("cannot write {}", path));
+  return {};
+}
+
+int Shim(ShimConfig config, const std::vector<std::string>& runtime_args) {
+  if (config.runtime_path.empty()) config.runtime_path = "runc";
+  if (config.agent_socket.empty()) config.agent_socket = DefaultAgentSocket();
+  if (!config.app.empty() && !ValidAppName(config.app)) {
+    PrintError(
+        fmt::format("runtime: invalid app name '{}': use 1-128 letters, digits, '.', '_' "
+                    "or '-'",
+                    config.app));
+    return kExitSeclearnFailure;
+  }
+  auto exe = FindExecutable(config.runtime_path);
+  if (!exe) return ReportExecFailure(config.runtime_path, exe.error());
+  config.runtime_path = *exe;
+  const RuntimeCall call = ParseRuntimeArgs(runtime_args);
+  if (call.command == "create" || call.command == "run") {
+    if (auto r = PrepareBundle(config, call.bundle); !r) {
+      PrintError(fmt::format("runtime: {}", r.error().Message()));
+      return kExitSeclearnFailure;
+    }
+  }
+  std::vector<std::string> argv = {config.runtime_path};
+  argv.insert(argv.end(), runtime_args.begin(), runtime_args.end());
+  CArgv cargv(argv);
+  ::execv(config.runtime_path.c_str(), cargv.data());
+  return ReportExecFailure(config.runtime_path, ErrnoError(config.runtime_path));
+}
+
+}  // namespace
+
+int CmdRuntime(std::span<char*> args) {
+  ShimConfig config;
+  size_t i = 0;
+  auto value = [&](std::string_view opt, std::string* out) -> bool {
+    const std::string a = args[i];
+    if (a == opt && i + 1 < args.size()) {
+      *out = args[++i];
+      return true;
+    }
+    if (a.starts_with(std::string(opt) + "=")) {
+      *out = a.substr(opt.size() + 1);
+      return true;
+    }
+    return false;
+  };
+  for (; i < args.size(); ++i) {
+    const std::string a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::fputs(kRuntimeHelp, stdout);
+      return 0;
+    }
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (!value("--runtime-path", &config.runtime_path) &&
+        !value("--agent-socket", &config.agent_socket) && !value("--app", &config.app)) {
+      break;  // the runtime's own arguments start here
+    }
+  }
+  if (config.runtime_path.empty()) config.runtime_path = Env("SECLEARN_RUNTIME_PATH");
+  if (config.agent_socket.empty()) config.agent_socket = Env("SECLEARN_AGENT_SOCKET");
+  if (config.app.empty()) config.app = Env("SECLEARN_APP");
+  std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  if (rest.empty()) {
+    PrintError("runtime: no runtime arguments (see seclearn runtime --help)");
+    return kExitSeclearnFailure;
+  }
+  return Shim(std::move(config), rest);
+}
+
+int CmdRuntimeShim(std::string_view argv0, std::span<char*> args) {
+  ShimConfig config;
+  config.runtime_path = Env("SECLEARN_RUNTIME_PATH");
+  config.agent_socket = Env("SECLEARN_AGENT_SOCKET");
+  config.app = Env("SECLEARN_APP");
+  // The config file sits next to the name the shim was started as (a symlink to seclearn).
+  std::string dir;
+  if (const size_t slash = argv0.rfind('/'); slash != std::string_view::npos) {
+    dir = std::string(argv0.substr(0, slash));
+  } else {
+    char self[4096];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    dir = n > 0 ? std::string(self, static_cast<size_t>(n)) : ".";
+    dir = dir.substr(0, dir.rfind('/'));
+  }
+  if (dir.empty()) dir = "/";
+  if (auto r = ReadConfigFile(dir + "/seclearn-runtime.json", &config); !r) {
+    PrintError(fmt::format("runtime: {}", r.error().Message()));
+    return kExitSeclearnFailure;
+  }
+  std::vector<std::string> rest(args.begin(), args.end());
+  if (rest.size() == 1 && (rest[0] == "--help" || rest[0] == "-h")) {
+    std::fputs(kRuntimeHelp, stdout);
+    return 0;
+  }
+  return Shim(std::move(config), rest);
+}
+
+}  // namespace seclearn::cli

@@ -1,0 +1,216 @@
+// Store methods for containers learned through the OCI agent and measured runtime base sets.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "seclearn/store/sqlite.h"
+#include "seclearn/store/store.h"
+#include "store_impl.h"
+
+namespace seclearn {
+namespace {
+
+using sqlite::Database;
+using sqlite::Statement;
+using sqlite::Transaction;
+
+// The only constraint these writes can break is the foreign key to runs.
+Error NoSuchRun(Error error, int64_t run_id) {
+  if (error.code == SQLITE_CONSTRAINT) return UsageError(fmt::format("no run {}", run_id));
+  return error;
+}
+
+template <typename Fn>
+Result<void> EachRow(Statement& stmt, Fn&& fn) {
+  while (true) {
+    auto row = stmt.Step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    fn(stmt);
+  }
+}
+
+}  // namespace
+
+Result<void> Store::AddContainer(const ContainerRecord& c) {
+  auto stmt = impl_->db.Prepare(R"sql(
+INSERT INTO run_containers (run_id, container_id, runtime, bundle, pid, boundary_ns)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindInt64(1, c.run_id)
+      .BindText(2, c.container_id)
+      .BindText(3, c.runtime)
+      .BindText(4, c.bundle)
+      .BindInt64(5, c.pid)
+      .BindOptionalInt64(6, c.boundary_ns);
+  if (auto r = stmt->Run(); !r) return NoSuchRun(r.error(), c.run_id);
+  return {};
+}
+
+Result<void> Store::SetContainerBoundary(int64_t run_id, int64_t boundary_ns) {
+  auto stmt = impl_->db.Prepare(
+      "UPDATE run_containers SET boundary_ns = ?2 WHERE run_id = ?1 AND boundary_ns IS NULL");
+  if (!stmt) return stmt.error();
+  stmt->BindInt64(1, run_id).BindInt64(2, boundary_ns);
+  return stmt->Run();
+}
+
+Result<void> Store::FlushRuntimeSyscalls(int64_t run_id, const std::vector<SyscallFact>& syscalls) {
+  if (syscalls.empty()) return {};
+  Database& db = impl_->db;
+  auto tx = Transaction::Begin(db);
+  if (!tx) return tx.error();
+  auto stmt = db.Prepare(R"sql(
+INSERT INTO run_runtime_syscalls (run_id, arch, nr, count, first_seen_ns)
+VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT (run_id, arch, nr) DO UPDATE SET
+  count = count + excluded.count,
+  first_seen_ns = min(first_seen_ns, excluded.first_seen_ns)
+)sql");
+  if (!stmt) return stmt.error();
+  for (const SyscallFact& f : syscalls) {
+    if (f.phase != SyscallPhase::kRuntime) continue;
+    stmt->Reset();
+    stmt->BindInt64(1, run_id)
+        .BindInt64(2, f.arch)
+        .BindInt64(3, f.nr)
+        .BindInt64(4, static_cast<int64_t>(f.count))
+        .BindInt64(5, f.first_seen_ns);
+    if (auto r = stmt->Run(); !r) return NoSuchRun(r.error(), run_id);
+  }
+  return tx->Commit();
+}
+
+Result<void> Store::EndContainerRun(int64_t run_id, int64_t end_ns,
+                                    std::optional<int> exit_status) {
+  Database& db = impl_->db;
+  auto stmt = db.Prepare("UPDATE runs SET end_ns = ?2, exit_status = ?3 WHERE id = ?1");
+  if (!stmt) return stmt.error();
+  std::optional<int64_t> status;
+  if (exit_status) status = *exit_status;
+  stmt->BindInt64(1, run_id).BindInt64(2, end_ns).BindOptionalInt64(3, status);
+  if (auto r = stmt->Run(); !r) return r.error();
+  if (db.Changes() == 0) return UsageError(fmt::format("no run {}", run_id));
+  return {};
+}
+
+Result<std::vector<SyscallFact>> Store::RuntimeSyscalls(std::string_view app,
+                                                        std::optional<int64_t> run_id) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT s.arch, s.nr, sum(s.count), min(s.first_seen_ns)
+FROM run_runtime_syscalls s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2)
+GROUP BY s.arch, s.nr
+ORDER BY s.arch, s.nr
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  std::vector<SyscallFact> facts;
+  auto r = EachRow(*stmt, [&](Statement& s) {
+    SyscallFact& f = facts.emplace_back();
+    f.arch = static_cast<uint32_t>(s.ColumnInt64(0));
+    f.nr = static_cast<int32_t>(s.ColumnInt64(1));
+    f.count = static_cast<uint64_t>(s.ColumnInt64(2));
+    f.first_seen_ns = s.ColumnInt64(3);
+    f.phase = SyscallPhase::kRuntime;
+  });
+  if (!r) return r.error();
+  return facts;
+}
+
+Result<std::vector<ContainerRecord>> Store::Containers(std::string_view app) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT c.run_id, c.container_id, c.runtime, c.bundle, c.pid, c.boundary_ns
+FROM run_containers c JOIN runs r ON r.id = c.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1
+ORDER BY c.run_id
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app);
+  std::vector<ContainerRecord> out;
+  auto r = EachRow(*stmt, [&](Statement& s) {
+    ContainerRecord& c = out.emplace_back();
+    c.run_id = s.ColumnInt64(0);
+    c.container_id = s.ColumnText(1);
+    c.runtime = s.ColumnText(2);
+    c.bundle = s.ColumnText(3);
+    c.pid = s.ColumnInt64(4);
+    c.boundary_ns = s.ColumnOptionalInt64(5);
+  });
+  if (!r) return r.error();
+  return out;
+}
+
+Result<int64_t> Store::AddRuntimeBase(const RuntimeBaseRecord& base) {
+  Database& db = impl_->db;
+  auto tx = Transaction::Begin(db);
+  if (!tx) return tx.error();
+  auto add = db.Prepare(R"sql(
+INSERT INTO runtime_bases (runtime, version, no_new_privs, kernel, measured_ns, runs)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+)sql");
+  if (!add) return add.error();
+  add->BindText(1, base.runtime)
+      .BindText(2, base.version)
+      .BindInt64(3, base.no_new_privs ? 1 : 0)
+      .BindText(4, base.kernel)
+      .BindInt64(5, base.measured_ns)
+      .BindInt64(6, base.runs);
+  if (auto r = add->Run(); !r) return r.error();
+  const int64_t id = db.LastInsertRowid();
+  auto add_nr = db.Prepare(R"sql(
+INSERT INTO runtime_base_syscalls (base_id, arch, nr, runs) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (base_id, arch, nr) DO UPDATE SET runs = runs + excluded.runs
+)sql");
+  if (!add_nr) return add_nr.error();
+  for (const SyscallFact& f : base.syscalls) {
+    add_nr->Reset();
+    add_nr->BindInt64(1, id).BindInt64(2, f.arch).BindInt64(3, f.nr).BindInt64(
+        4, static_cast<int64_t>(f.count));
+    if (auto r = add_nr->Run(); !r) return r.error();
+  }
+  if (auto r = tx->Commit(); !r) return r.error();
+  return id;
+}
+
+Result<std::optional<RuntimeBaseRecord>> Store::LatestRuntimeBase(std::string_view runtime,
+                                                                  bool no_new_privs) {
+  Database& db = impl_->db;
+  auto tx = Transaction::Begin(db, Transaction::Mode::kDeferred);
+  if (!tx) return tx.error();
+  auto head = db.Prepare(R"sql(
+SELECT id, runtime, version, no_new_privs, kernel, measured_ns, runs FROM runtime_bases
+WHERE runtime = ?1 AND no_new_privs = ?2
+ORDER BY measured_ns DESC, id DESC LIMIT 1
+)sql");
+  if (!head) return head.error();
+  head->BindText(1, runtime).BindInt64(2, no_new_privs ? 1 : 0);
+  auto row = head->Step();
+  if (!row) return row.error();
+  if (!*row) return std::optional<RuntimeBaseRecord>();
+  RuntimeBaseRecord base;
+  base.id = head->ColumnInt64(0);
+  base.runtime = head->ColumnText(1);
+  base.version = head->ColumnText(2);
+  base.no_new_privs = head->ColumnInt64(3) != 0;
+  base.kernel = head->ColumnText(4);
+  base.measured_ns = head->ColumnInt64(5);
+  base.runs = head->ColumnInt64(6);
+  auto names = db.Prepare(
+      "SELECT arch, nr, runs FROM runtime_base_syscalls WHERE base_id = ?1 ORDER BY arch, nr");
+  if (!names) return names.error();
+  names->BindInt64(1, base.id);
+  auto r = EachRow(*names, [&](Statement& s) {
+    SyscallFact& f = base.syscalls.emplace_back();
+    f.arch = static_cast<uint32_t>(s.ColumnInt64(0));
+    f.nr = static_cast<int32_t>(s.ColumnInt64(1));
+    f.count = static_cast<uint64_t>(s.ColumnInt64(2));
+    f.first_seen_ns = base.measured_ns;
+    f.phase = SyscallPhase::kRuntime;
+  });
+  if (!r) return r.error();
+  if (auto c = tx->Commit(); !c) return c.error();
+  return std::optional<RuntimeBaseRecord>(std::move(base));
+}
+
+}  // namespace seclearn

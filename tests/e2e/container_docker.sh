@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Docker (docker.io) with seclearn as a runtime: the test starts its own dockerd (data-root,
+# exec-root and socket under a temp dir, no bridge, no iptables, the vfs driver, runtime
+# seclearn = a seclearn-runtime symlink with its config file beside it), imports the busybox
+# rootfs, learns a container with `docker run --runtime=seclearn`, exports with --runtime
+# docker, and proves it: `docker run --security-opt seccomp=PROFILE` does the job and a
+# command outside what was learned is refused. The daemon is stopped by pid at the end.
+set -euo pipefail
+source "$(dirname "$0")/lib/lib.sh"
+source "$(dirname "$0")/lib/containers.sh"
+
+require_root
+require_notify
+command -v dockerd >/dev/null || skip "dockerd is not installed (apt docker.io)"
+command -v runc >/dev/null || skip "runc is not installed"
+require_busybox
+# Debian's client, matching its daemon (another docker on PATH may be newer than its API).
+DOCKER=/usr/bin/docker
+[[ -x $DOCKER ]] || DOCKER=$(command -v docker) || skip "no docker client"
+
+DB=$TMP/db
+SOCK=$TMP/agent.sock
+BUNDLE=$TMP/bundle
+D=$TMP/docker
+SCRIPT='echo hello; busybox ls / >/dev/null'
+VIOLATION='echo hello; mkdir /tmp/seclearn-denied'
+mkdir -p "$D"
+
+step "make the busybox rootfs and the shim (symlink + seclearn-runtime.json)"
+make_bundle "$BUNDLE" /bin/true
+ln -s "$SECLEARN" "$D/seclearn-runtime"
+printf '{"runtime_path": "%s", "agent_socket": "%s", "app": "bb-docker"}\n' \
+  "$(command -v runc)" "$SOCK" >"$D/seclearn-runtime.json"
+start_agent "$SOCK" "$DB"
+
+step "start a private dockerd"
+dockerd --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
+  --host "unix://$D/docker.sock" --bridge=none --iptables=false --ip-masq=false \
+  --storage-driver vfs --add-runtime "seclearn=$D/seclearn-runtime" \
+  </dev/null >"$D/dockerd.log" 2>&1 &
+DOCKERD_PID=$!
+on_exit "kill -TERM $DOCKERD_PID; for i in \$(seq 100); do kill -0 $DOCKERD_PID || break; sleep 0.1; done"
+export DOCKER_HOST=unix://$D/docker.sock
+for ((i = 0; i < 200; i++)); do
+  "$DOCKER" version >/dev/null 2>&1 && break
+  kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$D/dockerd.log" >&2; fail "dockerd exited"; }
+  sleep 0.1
+done
+"$DOCKER" version >/dev/null 2>&1 || { tail -20 "$D/dockerd.log" >&2; fail "dockerd did not answer in 20s"; }
+note "dockerd up after $((i / 10)).$((i % 10))s"
+tar -C "$BUNDLE/rootfs" -c . | "$DOCKER" import - seclearn-e2e-bb:latest >/dev/null
+
+step "learn: docker run --runtime=seclearn"
+expect_status 0 timeout 120 "$DOCKER" run --rm --runtime=seclearn --network=none \
+  seclearn-e2e-bb /bin/sh -c "$SCRIPT"
+expect_stdout_is hello
+for ((i = 0; i < 100; i++)); do
+  grep -q 'app bb-docker, run 1): ended: ' "$TMP/agent.log" && break
+  sleep 0.05
+done
+agent_log_matches 'app bb-docker, run 1\): ended: .* exit 0'
+stop_agent
+
+step "export for docker (runc's set, privileged path) and run under --security-opt seccomp"
+expect_status 0 "$SECLEARN" export --db "$DB" --app bb-docker --runtime docker -o "$TMP/bb.json"
+profile_lacks "$TMP/bb.json" mkdir mkdirat
+expect_status 0 timeout 120 "$DOCKER" run --rm --network=none --security-opt "seccomp=$TMP/bb.json" \
+  seclearn-e2e-bb /bin/sh -c "$SCRIPT"
+expect_stdout_is hello
+
+step "a command outside what was learned is refused"
+got=0
+timeout 120 "$DOCKER" run --rm --network=none --security-opt "seccomp=$TMP/bb.json" \
+  seclearn-e2e-bb /bin/sh -c "$VIOLATION" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
+show_output
+((got != 0)) || fail "the violating command succeeded under the profile"
+expect_stdout_is hello
+expect_stderr_matches 'Operation not permitted'
+
+step "stop dockerd"
+kill -TERM "$DOCKERD_PID"
+wait "$DOCKERD_PID" || true
+kill -0 "$DOCKERD_PID" 2>/dev/null && fail "dockerd still running"
+true

@@ -1,0 +1,93 @@
+# Helpers of the container tests (tests/e2e/container_*.sh): the seclearn agent, busybox
+# bundles, config.json edits. Sourced after lib.sh.
+#
+#   source "$(dirname "$0")/lib/containers.sh"
+#   require_notify                       # skips without seccomp user notification
+#   make_bundle "$TMP/bundle" /bin/sh -c 'echo hi'
+#   start_agent "$TMP/agent.sock" "$DB"  # AGENT_PID, log in $TMP/agent.log; killed at exit
+#   stop_agent                           # SIGTERM, waits for it
+
+MAKE_BUNDLE=$E2E_REPO/scripts/make-busybox-bundle.sh
+
+require_root() { ((EUID == 0)) || skip "containers need root"; }
+
+require_notify() {
+  grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null ||
+    skip "this kernel has no seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux 5.5+)"
+}
+
+require_busybox() {
+  [[ -x /bin/busybox ]] || skip "/bin/busybox (busybox-static) is not installed"
+  [[ -f $MAKE_BUNDLE ]] || fail "missing $MAKE_BUNDLE"
+}
+
+# make_bundle DIR ARGS...: a busybox rootfs bundle from scripts/make-busybox-bundle.sh.
+make_bundle() {
+  local dir=$1
+  shift
+  bash "$MAKE_BUNDLE" "$dir" "$@" >/dev/null
+  [[ -f $dir/config.json && -x $dir/rootfs/bin/sh ]] || fail "bundle $dir not created"
+}
+
+# configure_bundle DIR KEY=VALUE...: edits DIR/config.json. Keys: args (a JSON array),
+# nnp (true|false), seccomp (a profile file, or empty to remove linux.seccomp),
+# app (the seclearn.app annotation).
+configure_bundle() {
+  "$PY" - "$@" <<'EOF'
+import json, sys
+path = sys.argv[1] + "/config.json"
+with open(path) as f:
+    config = json.load(f)
+for kv in sys.argv[2:]:
+    key, _, value = kv.partition("=")
+    if key == "args":
+        config["process"]["args"] = json.loads(value)
+    elif key == "nnp":
+        config["process"]["noNewPrivileges"] = value == "true"
+    elif key == "seccomp":
+        if value:
+            with open(value) as p:
+                config["linux"]["seccomp"] = json.load(p)
+        else:
+            config["linux"].pop("seccomp", None)
+    elif key == "app":
+        config.setdefault("annotations", {})["seclearn.app"] = value
+    else:
+        raise SystemExit("configure_bundle: unknown key " + key)
+with open(path, "w") as f:
+    json.dump(config, f, indent=2)
+EOF
+}
+
+# start_agent SOCKET DB [ARGS...]: runs `seclearn agent` in the background until stop_agent or
+# the end of the test; waits until it listens.
+start_agent() {
+  local socket=$1 db=$2 i
+  shift 2
+  "$SECLEARN" agent --socket "$socket" --db "$db" "$@" </dev/null >>"$TMP/agent.log" 2>&1 &
+  AGENT_PID=$!
+  on_exit kill -KILL "$AGENT_PID"
+  for ((i = 0; i < 100; i++)); do
+    [[ -S $socket ]] && return 0
+    kill -0 "$AGENT_PID" 2>/dev/null || { cat "$TMP/agent.log" >&2; fail "the agent exited"; }
+    sleep 0.05
+  done
+  fail "the agent did not listen on $socket within 5s"
+}
+
+stop_agent() {
+  kill -TERM "$AGENT_PID"
+  local status=0
+  wait "$AGENT_PID" || status=$?
+  ((status == 0)) || { cat "$TMP/agent.log" >&2; fail "the agent exited $status on SIGTERM"; }
+}
+
+agent_log_matches() {
+  grep -Eq -- "$1" "$TMP/agent.log" || { cat "$TMP/agent.log" >&2; fail "agent log lacks /$1/"; }
+}
+
+# sql DB QUERY: one value from the database (the sqlite3 shell).
+sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# profile_has FILE NAME: true if FILE allows NAME in some rule.
+profile_has() { profile_names "$1" | grep -qx -- "$2"; }

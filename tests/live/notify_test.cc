@@ -1,0 +1,317 @@
+// Live tests of the notify pieces the OCI agent is made of, with real listeners: a "runtime"
+// child installs a SECCOMP_FILTER_FLAG_NEW_LISTENER filter, hands the fd to the agent's socket
+// with a state message (as runc does) and execs the testee workload.
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seclearn/core/arch.h"
+#include "seclearn/core/child_process.h"
+#include "seclearn/core/exec.h"
+#include "seclearn/tracer/notify_backend.h"
+#include "seclearn/tracer/oci_agent.h"
+#include "trace_helpers.h"
+
+extern char** environ;
+
+namespace seclearn {
+namespace {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char dir[] = "/tmp/seclearn-notify-test.XXXXXX";
+    REQUIRE(::mkdtemp(dir) != nullptr);
+    path = dir;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string Socket() const { return path + "/agent.sock"; }
+};
+
+// A fake OCI runtime: connects to `socket`, installs a notify-everything filter (but sendmsg
+// and close, which it needs to hand the fd over), sends `message` (with "%PID%" replaced by
+// its pid) and the listener, then execs argv. fd_kind "pipe" sends a pipe instead.
+ChildProcess FakeRuntime(const std::string& socket, std::string message,
+                         const std::vector<std::string>& argv, bool send_pipe = false) {
+  CArgv cargv(argv);
+  const uint32_t arch = NativeAuditArch();
+  std::vector<sock_filter> f = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendmsg, 1, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+  };
+  sock_fprog prog = {static_cast<unsigned short>(f.size()), f.data()};
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket.c_str(), sizeof addr.sun_path - 1);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Not the agent's listening socket: if this test died, a listener queued in it would keep
+    // this child waiting for an answer forever.
+    ::syscall(SYS_close_range, 3, ~0u, 0);
+    const std::string me = std::to_string(::getpid());
+    for (size_t at; (at = message.find("%PID%")) != std::string::npos;) message.replace(at, 5, me);
+    const int s = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    if (::connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) ::_exit(120);
+    int fd = -1;
+    if (send_pipe) {
+      int p[2];
+      if (::pipe(p) != 0) ::_exit(121);
+      fd = p[0];
+    }
+    ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    const int listener = static_cast<int>(
+        ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
+    if (listener < 0) ::_exit(122);
+    if (!send_pipe) fd = listener;
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov = {message.data(), message.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    if (::sendmsg(s, &msg, 0) < 0) ::_exit(123);
+    ::close(listener);
+    ::close(s);
+    ::execve(cargv.data()[0], cargv.data(), environ);
+    ::_exit(124);
+  }
+  return ChildProcess(pid);
+}
+
+std::string State(const std::string& id, const std::string& app) {
+  return R"({"ociVersion":"1.0.2","fds":["seccompFd"],"pid":%PID%,"metadata":"seclearn runtime=runc unnotified=write","state":{"ociVersion":"1.0.2","id":")" +
+         id +
+         R"(","status":"creating","pid":%PID%,"bundle":"/nonexistent","annotations":{"seclearn.app":")" +
+         app + R"("}}})";
+}
+
+struct Observer : ContainerObserver {
+  std::map<std::string, std::unique_ptr<Recording>> recs;
+  std::map<std::string, ContainerStart> starts;
+  std::map<std::string, ContainerEnd> ends;
+  std::vector<std::string> log;
+  size_t ended = 0;
+  EventSink* OnContainerStart(const ContainerStart& start) override {
+    starts[start.state.id] = start;
+    auto& r = recs[start.state.id];
+    r = std::make_unique<Recording>();
+    return r.get();
+  }
+  void OnContainerEnd(EventSink*, const ContainerStart& start, const ContainerEnd& end) override {
+    ends[start.state.id] = end;
+    ++ended;
+  }
+  void Log(std::string_view line) override { log.emplace_back(line); }
+  bool Logged(std::string_view part) const {
+    for (const auto& l : log)
+      if (l.find(part) != std::string::npos) return true;
+    return false;
+  }
+};
+
+// Serves until `containers` ended and every child exited (or 30 s).
+void ServeUntil(OciAgent& agent, Observer& obs, size_t containers,
+                std::vector<ChildProcess>& children, std::vector<int>* statuses) {
+  statuses->assign(children.size(), -1);
+  const int64_t deadline = RealtimeNs() + 30'000'000'000;
+  ServeOptions o;
+  o.tick_ms = 20;
+  o.handle_signals = false;
+  o.keep_going = [&] {
+    bool all_exited = true;
+    for (size_t i = 0; i < children.size(); ++i) {
+      if ((*statuses)[i] >= 0) continue;
+      int st = 0;
+      if (::waitpid(children[i].pid(), &st, WNOHANG) == children[i].pid()) {
+        children[i].Release();
+        (*statuses)[i] = ExitCodeForWaitStatus(st);
+      } else {
+        all_exited = false;
+      }
+    }
+    return RealtimeNs() < deadline && (obs.ended < containers || !all_exited);
+  };
+  REQUIRE(agent.Serve(obs, o).has_value());
+}
+
+}  // namespace
+
+TEST_CASE("a descriptor that is not a seccomp listener is refused", "[live][notify]") {
+  if (!NotifyAvailable()) {
+    WARN("skipped: no seccomp user notification in this kernel");
+    return;
+  }
+  int p[2];
+  REQUIRE(::pipe(p) == 0);
+  ::close(p[1]);
+  auto s = NotifySession::Adopt(Fd(p[0]), 0);
+  REQUIRE_FALSE(s.has_value());
+  CHECK(s.error().Message().find("not a seccomp listener") != std::string::npos);
+}
+
+TEST_CASE("the agent learns several containers at once, each apart", "[live][notify]") {
+  if (!NotifyAvailable()) {
+    WARN("skipped: no seccomp user notification in this kernel");
+    return;
+  }
+  const TempDir dir;
+  const std::string sock = dir.Socket();
+  auto agent = OciAgent::Listen(sock);
+  REQUIRE(agent.has_value());
+  Observer obs;
+  std::vector<ChildProcess> children;
+  children.push_back(FakeRuntime(sock, State("c-getppid", "a1"), Testee({"getppid-loop", "500"})));
+  children.push_back(FakeRuntime(sock, State("c-threads", "a2"), Testee({"threads", "4"})));
+  children.push_back(FakeRuntime(sock, State("c-exit", "a3"), Testee({"exit", "3"})));
+  children.push_back(FakeRuntime(sock, State("c-forkexec", "a4"), Testee({"fork-exec"})));
+  std::vector<int> statuses;
+  ServeUntil(*agent, obs, 4, children, &statuses);
+  CHECK(statuses == std::vector<int>{0, 0, 3, 0});
+  REQUIRE(obs.ended == 4);
+  CHECK(obs.recs["c-getppid"]->Count("getppid") == 500);
+  CHECK(obs.recs["c-threads"]->Count("getppid") == 0);
+  CHECK(obs.recs["c-threads"]->Count("gettid") == 4);
+  CHECK(obs.recs["c-forkexec"]->Count("uname") == 1);
+  CHECK(obs.recs["c-forkexec"]->agg.processes() == 2);
+  // The first exec of each container is its workload's (the boundary).
+  for (const auto& [id, rec] : obs.recs) {
+    CAPTURE(id);
+    REQUIRE_FALSE(rec->execs.empty());
+    CHECK(rec->execs[0].exe == std::filesystem::canonical(SECLEARN_TESTEE).string());
+  }
+  CHECK(obs.ends["c-exit"].exit_request == 3);
+  CHECK(obs.ends["c-getppid"].exit_request == 0);
+  CHECK(obs.starts["c-getppid"].state.Annotation("seclearn.app") == "a1");
+  CHECK(obs.starts["c-getppid"].learning.runtime == "runc");
+  CHECK(obs.starts["c-getppid"].learning.unnotified == std::vector<std::string>{"write"});
+}
+
+TEST_CASE("bad messages are skipped, their containers still run, the agent keeps serving",
+          "[live][notify]") {
+  if (!NotifyAvailable()) {
+    WARN("skipped: no seccomp user notification in this kernel");
+    return;
+  }
+  const TempDir dir;
+  const std::string sock = dir.Socket();
+  auto agent = OciAgent::Listen(sock);
+  REQUIRE(agent.has_value());
+  Observer obs;
+  std::vector<ChildProcess> children;
+  // A real listener with a malformed message: served unrecorded, or every call of the
+  // workload would fail with ENOSYS.
+  children.push_back(
+      FakeRuntime(sock, "{\"state\": {\"id\": 42}}", Testee({"getppid-loop", "50"})));
+  // A pipe instead of a listener: refused and closed; the workload's calls then fail, which
+  // is the runtime's problem, not the agent's.
+  children.push_back(FakeRuntime(sock, State("c-pipe", "p"), Testee({"noop"}), /*send_pipe=*/true));
+  children.push_back(FakeRuntime(sock, State("c-good", "g"), Testee({"getppid-loop", "7"})));
+  std::vector<int> statuses;
+  ServeUntil(*agent, obs, 1, children, &statuses);
+  CHECK(statuses[0] == 0);
+  CHECK(statuses[2] == 0);
+  CHECK(obs.Logged("malformed message"));
+  CHECK(obs.Logged("state.id must be a string"));
+  CHECK(obs.Logged("not a seccomp listener"));
+  CHECK(obs.starts.count("c-pipe") == 0);
+  REQUIRE(obs.recs.count("c-good"));
+  CHECK(obs.recs["c-good"]->Count("getppid") == 7);
+}
+
+TEST_CASE("container state messages parse as runc and crun send them", "[live][notify]") {
+  // runc 1.1 (Go's encoding/json) and crun 1.8 (pretty-printed, annotations in state).
+  const char* runc_msg =
+      R"({"ociVersion":"1.0.2-dev","fds":["seccompFd"],"pid":4242,"metadata":"seclearn runtime=runc unnotified=write","state":{"ociVersion":"1.0.2-dev","id":"web","status":"creating","pid":4242,"bundle":"/b","annotations":{"seclearn.app":"web-app"}}})";
+  auto s = ParseContainerProcessState(runc_msg, "runc");
+  REQUIRE(s.has_value());
+  CHECK(s->pid == 4242);
+  CHECK(s->id == "web");
+  CHECK(s->bundle == "/b");
+  CHECK(s->Annotation("seclearn.app") == "web-app");
+  const LearningMetadata m = ParseLearningMetadata(s->metadata);
+  CHECK(m.runtime == "runc");
+  CHECK(m.unnotified == std::vector<std::string>{"write"});
+  CHECK(ParseLearningMetadata("not ours unnotified=write").unnotified.empty());
+  CHECK(ParseLearningMetadata("seclearn unnotified=write,../x,read").unnotified ==
+        std::vector<std::string>{"write", "read"});
+  const char* crun_msg =
+      "{\n  \"ociVersion\": \"1.0.0\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n"
+      "  \"pid\": 17,\n  \"state\": {\n    \"ociVersion\": \"1.0.0\",\n"
+      "    \"id\": \"c\",\n    \"status\": \"creating\",\n    \"pid\": 17,\n"
+      "    \"bundle\": \"/x\"\n  }\n}";
+  auto c = ParseContainerProcessState(crun_msg, "crun");
+  REQUIRE(c.has_value());
+  CHECK(c->pid == 17);
+  CHECK(c->annotations.empty());
+  CHECK_FALSE(ParseContainerProcessState("{\"state\":{}}", "x").has_value());
+  CHECK_FALSE(ParseContainerProcessState("{\"pid\":-1,\"state\":{\"id\":\"a\"}}", "x").has_value());
+}
+
+TEST_CASE("the learning filter for runc lists every name but write; crun's notifies by default",
+          "[live][notify]") {
+  LearningOptions o;
+  o.listener_path = "/run/a.sock";
+  LearningMetadata meta;
+  const Json runc = LearningSeccomp(o, &meta);
+  CHECK(runc.Find("defaultAction")->AsString() == "SCMP_ACT_ALLOW");
+  const auto& names = runc.Find("syscalls")->AsArray()[0].Find("names")->AsArray();
+  std::set<std::string> set;
+  for (const Json& n : names) set.insert(n.AsString());
+  CHECK(set.count("openat"));
+  CHECK(set.count("execve"));
+  CHECK(set.count("socketcall"));  // i386-only names are there for the compat architecture
+  CHECK_FALSE(set.count("write"));
+  CHECK(meta.unnotified == std::vector<std::string>{"write"});
+  CHECK(runc.Find("listenerPath")->AsString() == "/run/a.sock");
+  o.runtime = RuntimeKind::kCrun;
+  const Json crun = LearningSeccomp(o);
+  CHECK(crun.Find("defaultAction")->AsString() == "SCMP_ACT_NOTIFY");
+  CHECK(crun.Find("syscalls") == nullptr);
+
+  // The shim's rewrite keeps the config, replaces linux.seccomp and sets the app annotation.
+  auto out = RewriteConfigForLearning(
+      R"({"process":{"args":["sh"]},"annotations":{"seclearn.app":"old"},"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"]}}})",
+      "config.json", o, "new");
+  REQUIRE(out.has_value());
+  auto doc = ParseJson(*out, "out");
+  REQUIRE(doc.has_value());
+  CHECK(doc->Find("annotations")->Find("seclearn.app")->AsString() == "new");
+  const Json* seccomp = doc->Find("linux")->Find("seccomp");
+  CHECK(seccomp->Find("defaultAction")->AsString() == "SCMP_ACT_NOTIFY");
+  CHECK(seccomp->Find("architectures")->AsArray().size() == 1);
+  CHECK_FALSE(RewriteConfigForLearning("[1]", "config.json", o, "").has_value());
+}
+
+}  // namespace seclearn

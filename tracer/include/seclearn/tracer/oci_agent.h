@@ -1,0 +1,159 @@
+// Learning containers through the OCI seccomp listener (runtime-spec linux.seccomp.listenerPath).
+//
+// A runtime (runc 1.1+, crun 0.19+) that installs a filter with SCMP_ACT_NOTIFY actions
+// connects to listenerPath, sends the container's state as JSON (runtime-spec
+// ContainerProcessState: ociVersion, fds ["seccompFd"], pid, metadata, state{id, status, pid,
+// bundle, annotations}) in one message with the listener fd as SCM_RIGHTS, and closes. The
+// agent serves every container's listener in one poll loop, as a NotifySession each, until its
+// last task is gone (POLLHUP).
+//
+//   auto agent = OciAgent::Listen("/run/seclearn/agent.sock");
+//   if (!agent) return agent.error();
+//   MyObserver observer;                        // makes one EventSink per container
+//   Result<void> r = agent->Serve(observer, {});  // until SIGINT/SIGTERM
+//
+// The learning filter: LearningSeccomp() builds the linux.seccomp object that makes every
+// syscall a notification for a given runtime. runc refuses SCMP_ACT_NOTIFY as the default
+// action and on write(2) (it writes the listener fd number to its parent after installing
+// the filter), so for runc every syscall name libseccomp knows is listed with
+// SCMP_ACT_NOTIFY except write, which is allowed unseen; listenerMetadata says so
+// ("unnotified=write") and the learner records write as always needed. crun accepts NOTIFY as
+// the default action: nothing is listed and nothing is unseen.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "seclearn/core/fd.h"
+#include "seclearn/core/json.h"
+#include "seclearn/core/result.h"
+#include "seclearn/core/syscall_event.h"
+
+namespace seclearn {
+
+// runtime-spec ContainerProcessState, as runc and crun send it. Strings are untrusted.
+struct ContainerProcessState {
+  std::string oci_version;
+  std::vector<std::string> fds;  // names of the SCM_RIGHTS descriptors, in order
+  pid_t pid = 0;                 // the filtered process, as the runtime sees it
+  std::string metadata;          // linux.seccomp.listenerMetadata
+  std::string id;
+  std::string status;
+  pid_t state_pid = 0;
+  std::string bundle;
+  std::vector<std::pair<std::string, std::string>> annotations;
+
+  // The annotation's value, or empty.
+  std::string Annotation(std::string_view key) const;
+};
+
+// Parses the message; kParse errors say what is wrong ("state.id must be a string").
+Result<ContainerProcessState> ParseContainerProcessState(std::string_view json,
+                                                         std::string_view source);
+
+// What the seclearn runtime shim (or `seclearn agent --print-profile`) puts in
+// listenerMetadata: "seclearn runtime=NAME unnotified=NAME,NAME". Unknown words are ignored.
+struct LearningMetadata {
+  std::string runtime;                  // "runc", "crun", or empty
+  std::vector<std::string> unnotified;  // syscall names allowed without a notification
+};
+std::string FormatLearningMetadata(const LearningMetadata& m);
+LearningMetadata ParseLearningMetadata(std::string_view metadata);
+
+enum class RuntimeKind { kRunc, kCrun };
+// "runc", "crun", or a path whose file name starts with one of them; kUsage error otherwise.
+Result<RuntimeKind> RuntimeKindFromName(std::string_view name);
+std::string_view RuntimeKindName(RuntimeKind kind);
+
+struct LearningOptions {
+  std::string listener_path;
+  RuntimeKind runtime = RuntimeKind::kRunc;
+  // The architectures to filter, as SCMP_ARCH_* names; empty: the native one and its compat
+  // ones (x86_64: x86, and x32 where the kernel runs x32 calls). x32 is dropped where it
+  // does not (it would only make runc's filter twice as long).
+  std::vector<std::string> architectures;
+};
+
+// The linux.seccomp object of the learning filter, and the names it leaves unnotified.
+Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata = nullptr);
+
+// config.json text -> the same with linux.seccomp replaced by the learning filter and, if
+// `app` is not empty, the annotation seclearn.app set to it (replacing one there). The
+// architectures of an existing linux.seccomp are kept. kParse error if the text is not a
+// JSON object.
+Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::string_view source,
+                                             const LearningOptions& options, std::string_view app);
+
+// One container served by the agent.
+struct ContainerStart {
+  ContainerProcessState state;
+  LearningMetadata learning;      // parsed from state.metadata
+  std::vector<std::string> args;  // process.args of <bundle>/config.json, if readable
+  int64_t time_ns = 0;
+};
+
+struct ContainerEnd {
+  uint64_t notifications = 0;
+  uint64_t processes = 0;
+  int exit_request = -1;  // the exit_group status its first process asked for; -1 unknown
+  int64_t time_ns = 0;
+};
+
+class ContainerObserver {
+ public:
+  virtual ~ContainerObserver() = default;
+  // A container's listener arrived. Returns the sink for its events, or nullptr to let it run
+  // without recording it (the agent keeps answering its notifications either way, or every
+  // call of the container would fail with ENOSYS).
+  virtual EventSink* OnContainerStart(const ContainerStart& start) = 0;
+  // Its last task is gone. `sink` is what OnContainerStart returned.
+  virtual void OnContainerEnd(EventSink* sink, const ContainerStart& start,
+                              const ContainerEnd& end) = 0;
+  // One line for the log (no newline), about a connection or a container.
+  virtual void Log(std::string_view line) = 0;
+};
+
+struct ServeOptions {
+  // Checked after every event and at least every `tick_ms`: Serve returns when it is false
+  // and no container is being served (or at once with `force`).
+  std::function<bool()> keep_going;
+  int tick_ms = 1000;
+  // A connection that has not delivered a complete message and a listener by then is dropped.
+  int connection_timeout_ms = 10'000;
+  // Return at SIGINT/SIGTERM/SIGHUP: the first one stops accepting connections and waits for
+  // the containers being served to end; a second one returns at once.
+  bool handle_signals = true;
+};
+
+class OciAgent {
+ public:
+  // Binds a SOCK_STREAM unix socket at `path` (mode 0600) and listens. A stale socket file
+  // (nobody accepting) is replaced; a live one is an error, as is any other file there.
+  static Result<OciAgent> Listen(const std::string& path);
+
+  OciAgent(OciAgent&&) noexcept;
+  OciAgent& operator=(OciAgent&&) noexcept;
+  ~OciAgent();  // removes the socket file
+
+  const std::string& path() const;
+  // Serves connections and containers until asked to stop (see ServeOptions). Every sink
+  // gets OnTick at least once a second. Errors: kErrno for the agent's own failures only;
+  // bad peers are logged and skipped.
+  Result<void> Serve(ContainerObserver& observer, const ServeOptions& options);
+  // Containers being served right now.
+  size_t active_containers() const;
+
+ private:
+  struct State;
+  explicit OciAgent(std::unique_ptr<State> state);
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace seclearn

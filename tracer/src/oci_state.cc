@@ -1,0 +1,247 @@
+// The OCI data the agent and the runtime shim exchange: the runtime's ContainerProcessState
+// message, listenerMetadata, and the learning filter in config.json.
+#include <fmt/format.h>
+#include <linux/audit.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <set>
+
+#include "seclearn/core/arch.h"
+#include "seclearn/tracer/oci_agent.h"
+
+namespace seclearn {
+namespace {
+
+constexpr std::string_view kMetadataTag = "seclearn";
+constexpr std::string_view kAppAnnotation = "seclearn.app";
+// Highest syscall number looked up when listing names (x86_64 and i386 end below 470; the
+// generic table of aarch64/riscv64 below 470 too).
+constexpr int32_t kMaxNr = 1024;
+
+Error Bad(std::string_view source, const Json& at, std::string_view what) {
+  return ParseError(fmt::format("{}:{}:{}: {}", source, at.pos().line, at.pos().col, what));
+}
+
+Result<std::string> OptString(const Json& obj, std::string_view key, std::string_view source,
+                              std::string_view where) {
+  const Json* v = obj.Find(key);
+  if (v == nullptr || v->is_null()) return std::string();
+  if (!v->is_string()) return Bad(source, *v, fmt::format("{}{} must be a string", where, key));
+  return v->AsString();
+}
+
+Result<pid_t> OptPid(const Json& obj, std::string_view key, std::string_view source,
+                     std::string_view where) {
+  const Json* v = obj.Find(key);
+  if (v == nullptr || v->is_null()) return pid_t{0};
+  const auto n = v->AsInt64();
+  if (!v->is_number() || !n || *n < 0 || *n > (1ll << 30)) {
+    return Bad(source, *v, fmt::format("{}{} must be a process id", where, key));
+  }
+  return static_cast<pid_t>(*n);
+}
+
+// Most distribution kernels are built without CONFIG_X86_X32_ABI: an x32 call then fails
+// with ENOSYS whatever the filter says, and filtering x32 would only double the filter that
+// runc compiles at every container start.
+bool KernelRunsX32() {
+#if defined(__x86_64__)
+  return ::syscall(static_cast<long>(kX32SyscallBit) | SYS_getpid) >= 0 || errno != ENOSYS;
+#else
+  return false;
+#endif
+}
+
+std::vector<uint32_t> DefaultArches() {
+  const uint32_t native = NativeAuditArch();
+  if (native == AUDIT_ARCH_X86_64) {
+    if (KernelRunsX32()) return {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, kAuditArchX32};
+    return {AUDIT_ARCH_X86_64, AUDIT_ARCH_I386};
+  }
+  if (native == AUDIT_ARCH_AARCH64) return {AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM};
+  return {native};
+}
+
+}  // namespace
+
+std::string ContainerProcessState::Annotation(std::string_view key) const {
+  for (const auto& [k, v] : annotations)
+    if (k == key) return v;
+  return {};
+}
+
+Result<ContainerProcessState> ParseContainerProcessState(std::string_view json,
+                                                         std::string_view source) {
+  auto doc = ParseJson(json, source);
+  if (!doc) return doc.error();
+  if (!doc->is_object()) return Bad(source, *doc, "the message must be a JSON object");
+  ContainerProcessState s;
+  auto str = [&](const Json& obj, std::string_view key, std::string_view where,
+                 std::string* out) -> Result<void> {
+    auto v = OptString(obj, key, source, where);
+    if (!v) return v.error();
+    *out = std::move(*v);
+    return {};
+  };
+  if (auto r = str(*doc, "ociVersion", "", &s.oci_version); !r) return r.error();
+  if (auto r = str(*doc, "metadata", "", &s.metadata); !r) return r.error();
+  auto pid = OptPid(*doc, "pid", source, "");
+  if (!pid) return pid.error();
+  s.pid = *pid;
+  if (const Json* fds = doc->Find("fds"); fds != nullptr && !fds->is_null()) {
+    if (!fds->is_array()) return Bad(source, *fds, "fds must be an array of strings");
+    for (const Json& f : fds->AsArray()) {
+      if (!f.is_string()) return Bad(source, f, "fds must be an array of strings");
+      s.fds.push_back(f.AsString());
+    }
+  }
+  const Json* state = doc->Find("state");
+  if (state == nullptr || !state->is_object()) {
+    return Bad(source, state ? *state : *doc, "state must be an object");
+  }
+  if (auto r = str(*state, "id", "state.", &s.id); !r) return r.error();
+  if (s.id.empty()) return Bad(source, *state, "state.id is missing");
+  if (auto r = str(*state, "status", "state.", &s.status); !r) return r.error();
+  if (auto r = str(*state, "bundle", "state.", &s.bundle); !r) return r.error();
+  auto state_pid = OptPid(*state, "pid", source, "state.");
+  if (!state_pid) return state_pid.error();
+  s.state_pid = *state_pid;
+  if (s.pid == 0) s.pid = s.state_pid;
+  if (const Json* ann = state->Find("annotations"); ann != nullptr && !ann->is_null()) {
+    if (!ann->is_object()) return Bad(source, *ann, "state.annotations must be an object");
+    for (const auto& [k, v] : ann->AsObject()) {
+      if (!v.is_string()) return Bad(source, v, "state.annotations values must be strings");
+      s.annotations.emplace_back(k, v.AsString());
+    }
+  }
+  return s;
+}
+
+std::string FormatLearningMetadata(const LearningMetadata& m) {
+  std::string out(kMetadataTag);
+  if (!m.runtime.empty()) out += fmt::format(" runtime={}", m.runtime);
+  if (!m.unnotified.empty()) out += fmt::format(" unnotified={}", fmt::join(m.unnotified, ","));
+  return out;
+}
+
+LearningMetadata ParseLearningMetadata(std::string_view metadata) {
+  LearningMetadata m;
+  auto is_name = [](std::string_view s) {
+    return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
+  };
+  bool tagged = false;
+  size_t pos = 0;
+  while (pos < metadata.size()) {
+    size_t end = metadata.find(' ', pos);
+    if (end == std::string_view::npos) end = metadata.size();
+    const std::string_view word = metadata.substr(pos, end - pos);
+    pos = end + 1;
+    if (word == kMetadataTag) {
+      tagged = true;
+    } else if (tagged && word.starts_with("runtime=") && is_name(word.substr(8))) {
+      m.runtime = std::string(word.substr(8));
+    } else if (tagged && word.starts_with("unnotified=")) {
+      std::string_view list = word.substr(11);
+      while (!list.empty()) {
+        const size_t comma = std::min(list.find(','), list.size());
+        if (is_name(list.substr(0, comma))) m.unnotified.emplace_back(list.substr(0, comma));
+        list.remove_prefix(std::min(comma + 1, list.size()));
+      }
+    }
+  }
+  return m;
+}
+
+Result<RuntimeKind> RuntimeKindFromName(std::string_view name) {
+  std::string_view base = name.substr(name.rfind('/') + 1);
+  if (base.starts_with("runc")) return RuntimeKind::kRunc;
+  if (base.starts_with("crun")) return RuntimeKind::kCrun;
+  return UsageError(fmt::format("unknown runtime '{}' (known: runc, crun)", name));
+}
+
+std::string_view RuntimeKindName(RuntimeKind kind) {
+  return kind == RuntimeKind::kCrun ? "crun" : "runc";
+}
+
+Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata) {
+  std::vector<uint32_t> arches;
+  for (const auto& a : options.architectures) {
+    auto info = ArchByName(a);
+    if (!info || (info->audit_arch == kAuditArchX32 && !KernelRunsX32())) continue;
+    arches.push_back(info->audit_arch);
+  }
+  if (arches.empty()) arches = DefaultArches();
+
+  LearningMetadata meta;
+  meta.runtime = std::string(RuntimeKindName(options.runtime));
+  Json seccomp = Json::Object();
+  Json arch_list = Json::Array();
+  for (uint32_t a : arches)
+    if (auto info = ArchByAudit(a)) arch_list.Push(Json::String(std::string(info->scmp_name)));
+
+  if (options.runtime == RuntimeKind::kCrun) {
+    seccomp.Set("defaultAction", Json::String("SCMP_ACT_NOTIFY"));
+    seccomp.Set("architectures", std::move(arch_list));
+  } else {
+    // Every name libseccomp knows on one of the architectures: runc resolves each per
+    // architecture and skips those an architecture lacks.
+    std::set<std::string> names;
+    for (uint32_t a : arches) {
+      const uint32_t base = a == kAuditArchX32 ? kX32SyscallBit : 0;
+      for (int32_t nr = 0; nr < kMaxNr; ++nr) {
+        std::string name = SyscallName(a, static_cast<int32_t>(base) + nr);
+        if (!name.starts_with("syscall_")) names.insert(std::move(name));
+      }
+    }
+    meta.unnotified = {"write"};
+    Json notify = Json::Array();
+    for (const auto& n : names)
+      if (n != "write") notify.Push(Json::String(n));
+    seccomp.Set("defaultAction", Json::String("SCMP_ACT_ALLOW"));
+    seccomp.Set("architectures", std::move(arch_list));
+    seccomp.Set("syscalls",
+                Json::Array().Push(Json::Object()
+                                       .Set("names", std::move(notify))
+                                       .Set("action", Json::String("SCMP_ACT_NOTIFY"))));
+  }
+  seccomp.Set("listenerPath", Json::String(options.listener_path));
+  seccomp.Set("listenerMetadata", Json::String(FormatLearningMetadata(meta)));
+  if (metadata != nullptr) *metadata = std::move(meta);
+  return seccomp;
+}
+
+Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::string_view source,
+                                             const LearningOptions& options, std::string_view app) {
+  auto doc = ParseJson(config_json, source);
+  if (!doc) return doc.error();
+  if (!doc->is_object()) return Bad(source, *doc, "config.json must be a JSON object");
+  LearningOptions opts = options;
+  Json* linux_obj = doc->Find("linux");
+  if (linux_obj == nullptr || !linux_obj->is_object()) {
+    doc->Set("linux", Json::Object());
+    linux_obj = doc->Find("linux");
+  }
+  if (const Json* old = linux_obj->Find("seccomp");
+      old && old->is_object() && opts.architectures.empty()) {
+    if (const Json* a = old->Find("architectures"); a && a->is_array())
+      for (const Json& n : a->AsArray())
+        if (n.is_string()) opts.architectures.push_back(n.AsString());
+  }
+  linux_obj->Set("seccomp", LearningSeccomp(opts));
+  if (!app.empty()) {
+    Json* ann = doc->Find("annotations");
+    if (ann == nullptr || !ann->is_object()) {
+      doc->Set("annotations", Json::Object());
+      ann = doc->Find("annotations");
+    }
+    ann->Set(std::string(kAppAnnotation), Json::String(std::string(app)));
+  }
+  return WriteJson(*doc, 2);
+}
+
+}  // namespace seclearn
