@@ -11,22 +11,30 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
+#include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kLearnHelp = R"(usage: seclearn learn [--db PATH] --app NAME [--backend ptrace] [--quiet] -- CMD [ARGS...]
+constexpr const char* kLearnHelp = R"(usage: seclearn learn [--db PATH] --app NAME [--backend ptrace|notify] [--quiet] -- CMD [ARGS...]
 
 Runs CMD under the tracer and records every syscall (per architecture), process and
-executable into the database, as one run of app NAME. Every run of an app adds to what
-`seclearn export` emits.
+executable into the database, as one run of app NAME, with the files it accessed (absolute
+paths, access asked for, result), its network use (socket, bind, connect, listen, accept,
+sendto: family, address, port) and the capabilities it exercised or wanted (see `seclearn
+show`). Every run of an app adds to what `seclearn export` emits.
 
 options:
   --db PATH         database (default: $SECLEARN_DB, else ./seclearn.db); created if missing
   --app NAME        the application this run belongs to (required)
-  --backend NAME    ptrace (default)
+  --backend NAME    ptrace (default) or notify: seccomp user notification, no ptrace (Linux
+                    5.5+); it does not see syscall results, and infers forks, execs and
+                    exits of other processes from their calls (see tracer/.../notify_backend.h)
   --quiet           no live status line and no summary
+  --stacks MODE     first (default): the call stack of the first call of each syscall and
+                    path access per executable, for `seclearn explain` (ptrace backend);
+                    none: no unwinding at all
   --no-new-privs    set no_new_privs on the workload even as root (always set as non-root:
                     the kernel requires it to install the tracing filter without
                     CAP_SYS_ADMIN, so setuid binaries do not gain privileges under it)
@@ -39,15 +47,28 @@ exit status: the workload's (128+N if killed by signal N); 125 seclearn failed;
 126 CMD not executable; 127 CMD not found.
 )";
 
+// Read once per run: the workload starts in seclearn's network namespace.
+AccessOptions ReadAccessOptions() {
+  AccessOptions options;
+  if (FILE* f = std::fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re")) {
+    int port = 0;
+    if (std::fscanf(f, "%d", &port) == 1 && port >= 0) options.unprivileged_port_start = port;
+    std::fclose(f);
+  }
+  return options;
+}
+
 // Feeds the aggregator and flushes it into the store at most once a second. The run is
 // created only once the workload has exec'd, so a command that fails to start leaves nothing.
 class LearnSink : public EventSink {
  public:
-  LearnSink(Store& store, RunInfo info, bool live_status)
-      : store_(store), info_(std::move(info)), live_status_(live_status) {}
+  LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access)
+      : store_(store), info_(std::move(info)), live_status_(live_status), agg_(access) {}
 
+  SyscallNeeds Needs(const SyscallEvent& e) override { return agg_.Needs(e); }
   void OnSyscall(const SyscallEvent& e) override { agg_.OnSyscall(e); }
   void OnTask(const TaskEvent& e) override { agg_.OnTask(e); }
+  void OnStack(const StackFact& s) override { stacks_.push_back(s); }
   void OnExec(const ExecEvent& e) override {
     started_ = true;
     agg_.OnExec(e);
@@ -76,6 +97,7 @@ class LearnSink : public EventSink {
     // TakeDelta consumes what it returns: a delta that failed to save is kept and sent again
     // with the next one.
     FactsDelta d = agg_.TakeDelta();
+    d.stacks = std::exchange(stacks_, {});
     Merge(pending_, std::move(d));
     if (pending_.empty()) return {};
     if (auto r = store_.Flush(run_id_, pending_); !r) return Report(r.error());
@@ -101,6 +123,11 @@ class LearnSink : public EventSink {
     // Store::Flush adds counts, so appending entries for the same key is still correct.
     for (auto& s : d.syscalls) into.syscalls.push_back(s);
     for (auto& e : d.executables) into.executables.push_back(std::move(e));
+    for (auto& a : d.args) into.args.push_back(a);
+    for (auto& f : d.files) into.files.push_back(std::move(f));
+    for (auto& n : d.network) into.network.push_back(std::move(n));
+    for (auto& c : d.capabilities) into.capabilities.push_back(std::move(c));
+    for (auto& s : d.stacks) into.stacks.push_back(std::move(s));
     into.new_processes += d.new_processes;
   }
   Result<void> Report(const Error& e) {
@@ -117,6 +144,7 @@ class LearnSink : public EventSink {
   bool live_status_;
   Aggregator agg_;
   FactsDelta pending_;
+  std::vector<StackFact> stacks_;  // since the last flush
   bool started_ = false;
   bool status_shown_ = false;
   bool warned_ = false;
@@ -129,6 +157,7 @@ class LearnSink : public EventSink {
 int CmdLearn(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--backend"};
+  spec.with_value.insert("--stacks");
   spec.flags = {"--quiet", "--no-new-privs"};
   spec.command_tail = true;
   auto parsed = ParseArgs(args, spec);
@@ -150,8 +179,14 @@ int CmdLearn(std::span<char*> args) {
     return kExitSeclearnFailure;
   }
   const std::string backend = parsed->Get("--backend").value_or("ptrace");
-  if (backend != "ptrace") {
-    PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace)", backend));
+  if (backend != "ptrace" && backend != "notify") {
+    PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace, notify)", backend));
+    return kExitSeclearnFailure;
+  }
+  const auto stacks = ParseStackMode(parsed->Get("--stacks").value_or("first"));
+  if (!stacks) {
+    PrintError(fmt::format("learn: unknown --stacks mode '{}' (first or none)",
+                           *parsed->Get("--stacks")));
     return kExitSeclearnFailure;
   }
   if (parsed->command.empty()) {
@@ -179,14 +214,16 @@ int CmdLearn(std::span<char*> args) {
   info.start_ns = RealtimeNs();
 
   const bool quiet = parsed->Has("--quiet");
-  LearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO));
+  LearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions());
   TraceOptions opts;
+  opts.learn_access = true;
   opts.argv = parsed->command;
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
+  opts.stacks = *stacks;
 
-  PtraceBackend tracer;
-  auto result = tracer.Run(opts, sink);
+  Result<TraceResult> result = backend == "notify" ? NotifyBackend().Run(opts, sink)
+                                                    : PtraceBackend().Run(opts, sink);
   sink.ClearStatus();
   if (!result) {
     if (result.error().domain == ErrorDomain::kExec)

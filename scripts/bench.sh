@@ -5,15 +5,23 @@
 #
 #   scripts/bench.sh                 # REPEAT=5 LOOP=1000000 LONG=10000000
 #   REPEAT=3 LONG=0 scripts/bench.sh # quicker, without the memory run
+#   CONTAINERS=0 scripts/bench.sh    # without the container rows (they need root and runc)
+#   BENCH_BUILD=build-x scripts/bench.sh  # an existing build directory, used as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEAT=${REPEAT:-5}
 LOOP=${LOOP:-1000000}
 LONG=${LONG:-10000000}
 
-bash scripts/build.sh >/dev/null
-seclearn=$PWD/build/cli/seclearn
-testee=$PWD/build/tests/testee
+CONTAINERS=${CONTAINERS:-1}
+if [[ -n ${BENCH_BUILD:-} ]]; then
+  build=$(cd "$BENCH_BUILD" && pwd)
+else
+  bash scripts/build.sh >/dev/null
+  build=$PWD/build
+fi
+seclearn=$build/cli/seclearn
+testee=$build/tests/testee
 command -v strace >/dev/null || { echo "bench: strace not installed (scripts/install-deps.sh)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -68,3 +76,113 @@ if ((LONG > 0)); then
     -- "$testee" getppid-loop "$LONG" >/dev/null
   awk -v n="$LONG" '{ printf "peak memory, learn of %d getppid calls: %.1f MB (max RSS of seclearn and its children; target < 30 MB)\n", n, $1/1024 }' "$work/rss"
 fi
+
+# --- The notify backend beside ptrace -------------------------------------------------------
+echo
+echo "backends on getppid x${LOOP}, median of $REPEAT interleaved runs"
+printf '%-10s %10s %18s %10s\n' backend ms "added per syscall" "vs ptrace"
+: >"$work/n"; : >"$work/p"; : >"$work/q"
+for ((i = 0; i < REPEAT; i++)); do
+  seconds "$testee" getppid-loop "$LOOP" >>"$work/n"
+  seconds "$seclearn" learn --quiet --db "$db" --app bench-ptrace -- "$testee" getppid-loop "$LOOP" >>"$work/p"
+  seconds "$seclearn" learn --quiet --db "$db" --app bench-notify --backend notify -- \
+    "$testee" getppid-loop "$LOOP" >>"$work/q"
+done
+n=$(median <"$work/n"); p=$(median <"$work/p"); q=$(median <"$work/q")
+awk -v n="$n" -v p="$p" -v q="$q" -v c="$LOOP" 'BEGIN {
+  printf "%-10s %10.1f %18s %10s\n", "native", n/1000, "-", "-"
+  printf "%-10s %10.1f %15.2f us %10s\n", "ptrace", p/1000, (p-n)/c, "1.00"
+  printf "%-10s %10.1f %15.2f us %10.2f\n", "notify", q/1000, (q-n)/c, (p > n) ? (q-n)/(p-n) : 0 }'
+echo "(vs ptrace = notify's added time per syscall / ptrace's; target <= 1)"
+
+# --- Call stacks: learn --stacks=first (the default) against --stacks=none ---------------------
+echo
+echo "call stacks (learn --stacks=first vs --stacks=none), median of $REPEAT interleaved runs"
+printf '%-28s %10s %10s %10s %8s\n' workload none_ms first_ms added ratio
+for w in "getppid x${LOOP}|$testee getppid-loop $LOOP" \
+  "python3 startup + imports|/usr/bin/python3 -c 'import json, sqlite3, hashlib, email.parser'"; do
+  name=${w%%|*}
+  cmd=${w#*|}
+  : >"$work/sn"; : >"$work/sf"
+  for ((i = 0; i < REPEAT; i++)); do
+    seconds "$seclearn" learn --quiet --stacks=none --db "$db" --app bench-stacks -- sh -c "$cmd" >>"$work/sn"
+    seconds "$seclearn" learn --quiet --stacks=first --db "$db" --app bench-stacks -- sh -c "$cmd" >>"$work/sf"
+  done
+  n=$(median <"$work/sn"); f=$(median <"$work/sf")
+  awk -v name="$name" -v n="$n" -v f="$f" 'BEGIN {
+    printf "%-28s %10.1f %10.1f %9.1f%% %8.2f\n", name, n/1000, f/1000, (f-n)*100/n, f/n }'
+done
+echo "(added = --stacks=first's added wall time over --stacks=none; target on getppid < 2%)"
+
+# --- Containers: runc without and with learning (seclearn runtime + agent) --------------------
+((CONTAINERS != 0)) || exit 0
+if ((EUID != 0)) || ! command -v runc >/dev/null || [[ ! -x /bin/busybox ]] ||
+  ! grep -qw user_notif /proc/sys/kernel/seccomp/actions_avail 2>/dev/null; then
+  echo
+  echo "containers: skipped (needs root, runc, busybox-static and seccomp user notification)"
+  exit 0
+fi
+CREPEAT=${CREPEAT:-$((REPEAT * 2 + 1))}
+READS=${READS:-100000}
+default_profile=/usr/share/containers/seccomp.json  # Docker's default profile, as packaged
+"$seclearn" agent --socket "$work/agent.sock" --db "$work/containers.db" \
+  </dev/null >/dev/null 2>"$work/agent.log" &
+agent=$!
+trap 'kill "$agent" 2>/dev/null; wait "$agent" 2>/dev/null; rm -rf "$work"' EXIT
+for ((i = 0; i < 100; i++)); do
+  [[ -S $work/agent.sock ]] && break
+  sleep 0.05
+done
+# bundle NAME ARGS...: a busybox bundle; NAME c-default runs under the default profile.
+bundle() {
+  local name=$1
+  shift
+  bash scripts/make-busybox-bundle.sh "$work/$name" "$@" >/dev/null
+  if [[ $name == c-default && -f $default_profile ]]; then
+    # As Docker and Podman do: archMap becomes the architectures of this machine.
+    /usr/bin/python3 -c 'import json, platform, sys
+c = json.load(open(sys.argv[1]))
+p = json.load(open(sys.argv[2]))
+native = {"x86_64": "SCMP_ARCH_X86_64", "aarch64": "SCMP_ARCH_AARCH64"}.get(platform.machine())
+for m in p.pop("archMap", None) or []:
+    if m["architecture"] == native:
+        p["architectures"] = [native] + (m.get("subArchitectures") or [])
+c["linux"]["seccomp"] = p
+json.dump(c, open(sys.argv[1], "w"))' "$work/$name/config.json" "$default_profile"
+  fi
+}
+seq_id=0
+run_plain() {
+  seq_id=$((seq_id + 1))
+  runc run --bundle "$work/$1" "bench-$$-$seq_id" </dev/null
+}
+run_learn() {
+  seq_id=$((seq_id + 1))
+  "$seclearn" runtime --runtime-path runc --agent-socket "$work/agent.sock" --app "bench-$1" -- \
+    run --bundle "$work/$1" "bench-$$-$seq_id" </dev/null
+}
+echo
+echo "containers (runc $(runc --version | sed -n 's/^runc version //p'), busybox), median of $CREPEAT interleaved runs"
+printf '%-28s %12s %12s %12s %10s %10s\n' workload "no seccomp" "default prof" learning "x default" "x none"
+for w in "start: /bin/true|/bin/true" "$READS reads: dd bs=1|/bin/dd if=/dev/zero of=/dev/null bs=1 count=$READS"; do
+  name=${w%%|*}
+  read -r -a cmd <<<"${w#*|}"
+  bundle c-none "${cmd[@]}"
+  bundle c-default "${cmd[@]}"
+  bundle c-learn "${cmd[@]}"
+  : >"$work/a"; : >"$work/b"; : >"$work/c"
+  for ((i = 0; i < CREPEAT; i++)); do
+    seconds run_plain c-none >>"$work/a"
+    seconds run_plain c-default >>"$work/b"
+    seconds run_learn c-learn >>"$work/c"
+  done
+  a=$(median <"$work/a"); b=$(median <"$work/b"); c=$(median <"$work/c")
+  awk -v name="$name" -v a="$a" -v b="$b" -v c="$c" 'BEGIN {
+    printf "%-28s %9.1f ms %9.1f ms %9.1f ms %10.2f %10.2f\n", name, a/1000, b/1000, c/1000, c/b, c/a }'
+  if [[ $name == *reads* ]]; then
+    calls=$(sed -n 's/.*app bench-c-learn.*ended: .* \([0-9][0-9]*\) calls, exit .*/\1/p' "$work/agent.log" | tail -n 1)
+    awk -v b="$b" -v c="$c" -v n="${calls:-0}" 'BEGIN { if (n > 0)
+      printf "%-28s added per notified syscall: %.2f us (%d notifications a run)\n", "", (c-b)/n, n }'
+  fi
+done
+echo "(x default = learning / the same container under the default profile; target <= 1.5)"

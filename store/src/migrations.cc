@@ -9,6 +9,9 @@ std::span<const std::string_view> Migrations() {
       kSchemaV1Runs,  // v1
       kSchemaArgs,    // v2
       kSchemaVersions,  // v3
+      kSchemaContainers,  // v4
+      kSchemaStacks,      // v5
+      kSchemaAccess,      // v6
   };
   return kMigrations;
 }

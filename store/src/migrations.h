@@ -11,6 +11,9 @@ namespace seclearn {
 extern const std::string_view kSchemaV1Runs;  // schema_v1_runs.cc
 extern const std::string_view kSchemaArgs;    // schema_args.cc
 extern const std::string_view kSchemaVersions;  // schema_versions.cc
+extern const std::string_view kSchemaContainers;  // schema_containers.cc
+extern const std::string_view kSchemaStacks;      // schema_stacks.cc
+extern const std::string_view kSchemaAccess;      // schema_access.cc
 
 std::span<const std::string_view> Migrations();
 

@@ -287,6 +287,8 @@ Result<void> Store::Flush(int64_t run_id, const FactsDelta& delta) {
     if (auto r = s.upsert_executable.Run(); !r) return NoSuchRunIfConstraint(r.error(), run_id);
   }
   if (auto r = FlushArgs(s, run_id, delta.args); !r) return NoSuchRunIfConstraint(r.error(), run_id);
+  if (auto r = FlushStacks(s, run_id, delta.stacks); !r) return NoSuchRunIfConstraint(r.error(), run_id);
+  if (auto r = FlushAccess(s, run_id, delta); !r) return NoSuchRunIfConstraint(r.error(), run_id);
   if (delta.new_processes != 0) {
     s.add_processes.Reset();
     s.add_processes.BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(delta.new_processes));

@@ -16,9 +16,16 @@ struct Store::Impl {
   Statement upsert_executable;
   Statement add_processes;
   Statement upsert_arg;  // prepared on first use
+  // store_stacks.cc, prepared on first use:
+  Statement insert_stack, upsert_stack_frame, insert_stack_entry;
+  Statement insert_syscall_stack, insert_path_stack;
+  // store_access.cc, prepared on first use:
+  Statement upsert_file, upsert_network, upsert_capability;
 };
 
 // Per-feature parts of Store::Flush, each in its own file, called inside Flush's transaction.
 Result<void> FlushArgs(Store::Impl& s, int64_t run_id, const std::vector<ArgFact>& args);
+Result<void> FlushStacks(Store::Impl& s, int64_t run_id, const std::vector<StackFact>& stacks);
+Result<void> FlushAccess(Store::Impl& s, int64_t run_id, const FactsDelta& delta);
 
 }  // namespace seclearn

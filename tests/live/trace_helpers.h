@@ -16,6 +16,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
+#include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 
 namespace seclearn {
@@ -55,9 +56,16 @@ struct Recording : EventSink {
 };
 
 // The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
-enum class Backend { kPtrace };
+enum class Backend { kPtrace, kNotify };
 // Use as: const Backend backend = GENERATE(from_range(AllBackends()));
-inline std::vector<Backend> AllBackends() { return {Backend::kPtrace}; }
+// kNotify only where the kernel has seccomp user notification with CONTINUE (5.5+).
+inline std::vector<Backend> AllBackends() {
+  if (!NotifyAvailable()) return {Backend::kPtrace};
+  return {Backend::kPtrace, Backend::kNotify};
+}
+inline const char* BackendName(Backend b) { return b == Backend::kNotify ? "notify" : "ptrace"; }
+// The notify backend stops before the call runs: it never sees results (has_result).
+inline bool SeesResults(Backend b) { return b == Backend::kPtrace; }
 
 struct Traced {
   Result<TraceResult> result;
@@ -74,6 +82,11 @@ inline Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kP
   switch (backend) {
     case Backend::kPtrace: {
       PtraceBackend b;
+      auto r = b.Run(opts, *rec);
+      return {std::move(r), std::move(rec)};
+    }
+    case Backend::kNotify: {
+      NotifyBackend b;
       auto r = b.Run(opts, *rec);
       return {std::move(r), std::move(rec)};
     }

@@ -23,10 +23,19 @@
 // names that startup already makes (openat, read, close, mmap, mprotect, munmap, rseq,
 // set_robust_list, prlimit64, ...) do not appear in them.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -39,6 +48,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <set>
 #include <span>
@@ -361,6 +371,223 @@ int SyscallsByName(Args args) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Files, network and credentials (tests/live/access_test.cc). Paths are built before any raw
+// fork: the child makes raw syscalls only.
+
+std::string In(const char* dir, const char* name) { return std::string(dir) + "/" + name; }
+
+void RawClose(long fd) {
+  if (fd >= 0) ::syscall(SYS_close, fd);
+}
+
+int CreateAt(long dirfd, const char* path, int flags) {
+  const long fd = ::syscall(SYS_openat, dirfd, path, flags | O_CLOEXEC, 0600);
+  RawClose(fd);
+  return fd >= 0 ? kOk : kFailed;
+}
+
+// DIR: by-dirfd through a descriptor of DIR, then by-cwd after chdir(DIR), ./by-dirfd read
+// relative to the cwd, and DIR/missing (ENOENT) through the descriptor.
+int OpenRelative(Args args) {
+  const long dirfd = ::syscall(SYS_openat, AT_FDCWD, args[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return kFailed;
+  if (CreateAt(dirfd, "by-dirfd", O_WRONLY | O_CREAT) != kOk) return kFailed;
+  struct stat st {};
+  ::syscall(SYS_newfstatat, dirfd, "missing", &st, 0);
+  if (::syscall(SYS_chdir, args[0]) != 0) return kFailed;
+  if (CreateAt(AT_FDCWD, "by-cwd", O_WRONLY | O_CREAT) != kOk) return kFailed;
+  if (CreateAt(AT_FDCWD, "./by-dirfd", O_RDONLY) != kOk) return kFailed;
+  RawClose(dirfd);
+  return kOk;
+}
+
+// In DIR: create f, append to it, mkdir d, symlink d/link -> ../f, link f to hard, rename hard
+// to renamed, chmod and truncate f, unlink renamed, unlink missing (ENOENT), unlink d/link,
+// rmdir d.
+int FileOps(Args args) {
+  const std::string f = In(args[0], "f"), d = In(args[0], "d"), link = In(args[0], "d/link"),
+                    hard = In(args[0], "hard"), renamed = In(args[0], "renamed"),
+                    missing = In(args[0], "missing");
+  long fd = ::syscall(SYS_openat, AT_FDCWD, f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || !RawWriteAll(static_cast<int>(fd), "x")) return kFailed;
+  RawClose(fd);
+  fd = ::syscall(SYS_openat, AT_FDCWD, f.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 || !RawWriteAll(static_cast<int>(fd), "y")) return kFailed;
+  RawClose(fd);
+  if (::syscall(SYS_mkdir, d.c_str(), 0755) != 0) return kFailed;
+  if (::syscall(SYS_symlink, "../f", link.c_str()) != 0) return kFailed;
+  if (::syscall(SYS_link, f.c_str(), hard.c_str()) != 0) return kFailed;
+  if (::syscall(SYS_rename, hard.c_str(), renamed.c_str()) != 0) return kFailed;
+  if (::syscall(SYS_chmod, f.c_str(), 0600) != 0) return kFailed;
+  if (::syscall(SYS_truncate, f.c_str(), 0) != 0) return kFailed;
+  if (::syscall(SYS_unlink, renamed.c_str()) != 0) return kFailed;
+  if (::syscall(SYS_unlink, missing.c_str()) == 0) return kFailed;
+  if (::syscall(SYS_unlink, link.c_str()) != 0) return kFailed;
+  return ::syscall(SYS_rmdir, d.c_str()) == 0 ? kOk : kFailed;
+}
+
+// A child execs PATH; its failure (ENOENT, EACCES) is part of what tests look at.
+int Exec(Args args) {
+  char* const argv[] = {args[0], nullptr};
+  char* const envp[] = {nullptr};
+  const long pid = ::syscall(SYS_fork);
+  if (pid < 0) return kFailed;
+  if (pid == 0) {
+    ::syscall(SYS_execve, args[0], argv, envp);
+    RawExit(127);
+  }
+  RawWait(static_cast<pid_t>(pid));
+  return kOk;
+}
+
+// PATH mapped PROT_EXEC by mmap, then by mprotect; then flock'ed shared.
+int MmapExec(Args args) {
+  const long fd = ::syscall(SYS_openat, AT_FDCWD, args[0], O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return kFailed;
+  void* p = reinterpret_cast<void*>(
+      ::syscall(SYS_mmap, nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0));
+  if (p == MAP_FAILED) return kFailed;
+  ::syscall(SYS_munmap, p, 4096);
+  p = reinterpret_cast<void*>(::syscall(SYS_mmap, nullptr, 4096, PROT_READ, MAP_PRIVATE, fd, 0));
+  if (p == MAP_FAILED) return kFailed;
+  if (::syscall(SYS_mprotect, p, 4096, PROT_READ | PROT_EXEC) != 0) return kFailed;
+  ::syscall(SYS_munmap, p, 4096);
+  if (::syscall(SYS_flock, fd, LOCK_SH) != 0) return kFailed;
+  RawClose(fd);
+  return kOk;
+}
+
+sockaddr_in Inet4(long port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+// Listens on ADDR:PORT, connects to it and accepts the connection.
+template <typename Addr>
+int TcpRoundTrip(int family, const Addr& addr) {
+  const long s = ::syscall(SYS_socket, family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return kFailed;
+  const int one = 1;
+  ::syscall(SYS_setsockopt, s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::syscall(SYS_bind, s, &addr, sizeof addr) != 0) return kFailed;
+  if (::syscall(SYS_listen, s, 1) != 0) return kFailed;
+  const long c = ::syscall(SYS_socket, family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c < 0 || ::syscall(SYS_connect, c, &addr, sizeof addr) != 0) return kFailed;
+  const long a = ::syscall(SYS_accept4, s, nullptr, nullptr, SOCK_CLOEXEC);
+  if (a < 0) return kFailed;
+  RawClose(a);
+  RawClose(c);
+  RawClose(s);
+  return kOk;
+}
+
+// TCP over 127.0.0.1:PORT and [::1]:PORT, then one UDP datagram to 127.0.0.1:PORT.
+int NetInet(Args args) {
+  const long port = *ParseNumber(args[0]);
+  if (TcpRoundTrip(AF_INET, Inet4(port)) != kOk) return kFailed;
+  sockaddr_in6 a6{};
+  a6.sin6_family = AF_INET6;
+  a6.sin6_port = htons(static_cast<uint16_t>(port));
+  a6.sin6_addr = in6addr_loopback;
+  if (TcpRoundTrip(AF_INET6, a6) != kOk) return kFailed;
+  const long u = ::syscall(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  const sockaddr_in to = Inet4(port);
+  if (u < 0 || ::syscall(SYS_sendto, u, "x", 1, 0, &to, sizeof to) != 1) return kFailed;
+  RawClose(u);
+  return kOk;
+}
+
+// DIR/sock: bind, listen, connect, accept; "@seclearn-<last part of DIR>": abstract bind;
+// rel.sock: bind after chdir(DIR).
+int NetUnix(Args args) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  const std::string path = In(args[0], "sock");
+  if (path.size() >= sizeof a.sun_path) return kFailed;
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  const long s = ::syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0 || ::syscall(SYS_bind, s, &a, sizeof a) != 0) return kFailed;
+  if (::syscall(SYS_listen, s, 1) != 0) return kFailed;
+  const long c = ::syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (c < 0 || ::syscall(SYS_connect, c, &a, sizeof a) != 0) return kFailed;
+  const long acc = ::syscall(SYS_accept4, s, nullptr, nullptr, SOCK_CLOEXEC);
+  if (acc < 0) return kFailed;
+
+  const std::string_view dir = args[0];
+  const std::string name = "seclearn-" + std::string(dir.substr(dir.rfind('/') + 1));
+  sockaddr_un abstract{};
+  abstract.sun_family = AF_UNIX;
+  std::memcpy(abstract.sun_path + 1, name.data(), std::min(name.size(), sizeof abstract.sun_path - 1));
+  const socklen_t abstract_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  const long d = ::syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (d < 0 || ::syscall(SYS_bind, d, &abstract, abstract_len) != 0) return kFailed;
+
+  if (::syscall(SYS_chdir, args[0]) != 0) return kFailed;
+  sockaddr_un rel{};
+  rel.sun_family = AF_UNIX;
+  std::memcpy(rel.sun_path, "rel.sock", sizeof "rel.sock");
+  const long r = ::syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (r < 0 || ::syscall(SYS_bind, r, &rel, sizeof rel) != 0) return kFailed;
+  for (long fd : {s, c, acc, d, r}) RawClose(fd);
+  return kOk;
+}
+
+// A NETLINK_ROUTE socket bound to the RTMGRP_LINK multicast group.
+int NetNetlink(Args) {
+  const long s = ::syscall(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return kFailed;
+  sockaddr_nl a{};
+  a.nl_family = AF_NETLINK;
+  a.nl_groups = RTMGRP_LINK;
+  if (::syscall(SYS_bind, s, &a, sizeof a) != 0) return kFailed;
+  RawClose(s);
+  return kOk;
+}
+
+// bind to 127.0.0.1:80: CAP_NET_BIND_SERVICE below ip_unprivileged_port_start.
+int BindPort80(Args) {
+  const long s = ::syscall(SYS_socket, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return kFailed;
+  const sockaddr_in a = Inet4(80);
+  const long rc = ::syscall(SYS_bind, s, &a, sizeof a);
+  RawClose(s);
+  return rc == 0 ? kOk : kFailed;
+}
+
+int ChownNobody(Args args) {
+  return ::syscall(SYS_chown, args[0], 65534, 65534) == 0 ? kOk : kFailed;
+}
+
+int CreateFile(Args args) { return CreateAt(AT_FDCWD, args[0], O_WRONLY | O_CREAT | O_TRUNC); }
+
+int OpenRdwr(Args args) { return CreateAt(AT_FDCWD, args[0], O_RDWR); }
+
+// A child calls setuid(N); its EPERM (as non-root) is part of what tests look at.
+int Setuid(Args args) {
+  const long uid = *ParseNumber(args[0]);
+  const long pid = ::syscall(SYS_fork);
+  if (pid < 0) return kFailed;
+  if (pid == 0) RawExit(::syscall(SYS_setuid, uid) == 0 ? 0 : 1);
+  RawWait(static_cast<pid_t>(pid));
+  return kOk;
+}
+
+// N times: open PATH for reading, close it, stat it.
+int OpenLoop(Args args) {
+  const long n = *ParseNumber(args[0]);
+  for (long i = 0; i < n; ++i) {
+    const long fd = ::syscall(SYS_openat, AT_FDCWD, args[1], O_RDONLY | O_CLOEXEC);
+    RawClose(fd);
+    struct stat st {};
+    ::syscall(SYS_newfstatat, AT_FDCWD, args[1], &st, 0);
+  }
+  return kOk;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table
 
 enum class ArgKind {
@@ -370,6 +597,7 @@ enum class ArgKind {
   kText,    // one string
   kSignal,  // a signal name or number
   kNames,   // one or more names from kHarmlessSyscalls
+  kCountText,  // N >= 1, then one string
 };
 
 struct Subcommand {
@@ -382,19 +610,32 @@ struct Subcommand {
 
 // Sorted by name. `syscalls-by-name` declares its arguments.
 constexpr std::array kSubcommands = {
+    Subcommand{"bind-port-80", ArgKind::kNone, "bind socket", "", BindPort80},
+    Subcommand{"chown-nobody", ArgKind::kText, "chown", "", ChownNobody},
     Subcommand{"clone3", ArgKind::kNone, "clone3 uname wait4", "", Clone3},
+    Subcommand{"create-file", ArgKind::kText, "", "", CreateFile},
+    Subcommand{"exec", ArgKind::kText, "fork wait4", "", Exec},
     Subcommand{"exec-from-thread", ArgKind::kNone,
                "clone3 getpid pause rt_sigaction rt_sigprocmask uname", "", ExecFromThread},
     Subcommand{"exit", ArgKind::kNumber, "", "", Exit},
+    Subcommand{"file-ops", ArgKind::kText, "chmod link mkdir rename rmdir symlink truncate unlink write", "", FileOps},
     Subcommand{"fork", ArgKind::kNone, "fork getppid wait4", "", Fork},
     Subcommand{"fork-exec", ArgKind::kNone, "fork uname wait4", "", ForkExec},
     Subcommand{"getppid-loop", ArgKind::kCount, "getppid", "", GetppidLoop},
     Subcommand{"kill-self", ArgKind::kSignal, "getpid kill", "", KillSelf},
     Subcommand{"marker-uname", ArgKind::kNone, "uname", "", MarkerUname},
+    Subcommand{"mmap-exec", ArgKind::kText, "flock", "", MmapExec},
+    Subcommand{"net-inet", ArgKind::kNumber, "accept4 bind connect listen sendto setsockopt socket", "", NetInet},
+    Subcommand{"net-netlink", ArgKind::kNone, "bind socket", "", NetNetlink},
+    Subcommand{"net-unix", ArgKind::kText, "accept4 bind chdir connect listen socket", "", NetUnix},
     Subcommand{"noop", ArgKind::kNone, "", "", Noop},
+    Subcommand{"open-loop", ArgKind::kCountText, "", "", OpenLoop},
+    Subcommand{"open-rdwr", ArgKind::kText, "", "", OpenRdwr},
+    Subcommand{"open-relative", ArgKind::kText, "chdir", "", OpenRelative},
     Subcommand{"openat", ArgKind::kText, "", "", Openat},
     Subcommand{"read-stdin", ArgKind::kNone, "write", "", ReadStdin},
     Subcommand{"segfault", ArgKind::kNone, "", "", Segfault},
+    Subcommand{"setuid", ArgKind::kNumber, "fork setuid wait4", "", Setuid},
     Subcommand{"signal-self", ArgKind::kNone, "getpid gettid rt_sigaction rt_sigreturn tgkill", "",
                SignalSelf},
     Subcommand{"sleep", ArgKind::kNumber, "clock_nanosleep", "", Sleep},
@@ -441,6 +682,8 @@ std::string_view ArgSynopsis(ArgKind kind) {
       return " SIG";
     case ArgKind::kNames:
       return " NAME...";
+    case ArgKind::kCountText:
+      return " N TEXT";
   }
   return "";
 }
@@ -461,7 +704,7 @@ int Usage(std::string_view problem) {
 
 // Empty when `args` suit `kind`, else what is wrong.
 std::string CheckArgs(ArgKind kind, Args args) {
-  const size_t wanted = kind == ArgKind::kNone ? 0 : 1;
+  const size_t wanted = kind == ArgKind::kNone ? 0 : (kind == ArgKind::kCountText ? 2 : 1);
   if (kind == ArgKind::kNames) {
     if (args.empty()) return "expected at least one syscall name";
     for (const char* name : args) {
@@ -472,6 +715,7 @@ std::string CheckArgs(ArgKind kind, Args args) {
   if (args.size() != wanted) return "expected " + std::to_string(wanted) + " argument(s)";
   switch (kind) {
     case ArgKind::kCount:
+    case ArgKind::kCountText:
       if (const auto n = ParseNumber(args[0]); !n || *n < 1) return "expected a count >= 1";
       break;
     case ArgKind::kNumber:

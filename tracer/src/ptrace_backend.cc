@@ -22,6 +22,8 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/syscall_table.h"
+#include "remote.h"
+#include "seclearn/tracer/stacks.h"
 
 extern char** environ;
 
@@ -118,7 +120,9 @@ std::string ReadExeLink(pid_t pid) {
 
 class Tracer {
  public:
-  Tracer(const TraceOptions& opts, EventSink& sink) : opts_(opts), sink_(sink) {}
+  Tracer(const TraceOptions& opts, EventSink& sink) : opts_(opts), sink_(sink) {
+    if (opts.stacks == StackMode::kFirst) stacks_ = std::make_unique<StackRecorder>();
+  }
 
   Result<TraceResult> Run();
 
@@ -133,8 +137,12 @@ class Tracer {
   void Restart(int request, pid_t tid, int sig);
   void Tick();
 
+  void DeliverPending(Task& task, bool exec_succeeded);
+
   const TraceOptions& opts_;
   EventSink& sink_;
+  Resolver resolver_;
+  std::unique_ptr<StackRecorder> stacks_;  // null unless TraceOptions::stacks
   std::unordered_map<pid_t, Task> tasks_;
   pid_t root_ = -1;
   bool root_exec_seen_ = false;
@@ -223,14 +231,23 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
   ev.has_result = false;
   ev.result = 0;
 
+  ev.resolved = false;
+  if (opts_.learn_access) resolver_.Observe(ev);
+
   bool wait_result = false;
   if (const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr)) {
     if (si->path_args.first >= 0) ReadTraceeString(tid, ev.args[si->path_args.first], &ev.path);
     if (si->path_args.second >= 0)
       ReadTraceeString(tid, ev.args[si->path_args.second], &ev.path2);
-    // exec results arrive as PTRACE_EVENT_EXEC (on success the tid may even change).
     wait_result = opts_.want_path_results && (si->classes & kFile) && !(si->classes & kProcess);
+    if (opts_.learn_access) {
+      resolver_.Resolve(*si, ev);
+      const SyscallNeeds needs = resolver_.Complete(*si, sink_.Needs(ev), ev);
+      // A successful exec reports PTRACE_EVENT_EXEC instead of its exit stop (HandleExec).
+      wait_result = wait_result || needs.result;
+    }
   }
+  if (stacks_) stacks_->OnSeccompStop(ev, sink_);
   if (wait_result) {
     task.awaiting_exit = true;
     Restart(PTRACE_SYSCALL, tid, 0);
@@ -271,10 +288,28 @@ void Tracer::HandleNewTask(pid_t parent, int event) {
   Restart(PTRACE_CONT, parent, 0);
 }
 
+void Tracer::DeliverPending(Task& task, bool exec_succeeded) {
+  if (!task.awaiting_exit) return;
+  task.awaiting_exit = false;
+  if (exec_succeeded) {
+    task.pending.has_result = true;
+    task.pending.result = 0;
+  }
+  sink_.OnSyscall(task.pending);
+}
+
 void Tracer::HandleExec(pid_t tid) {
   unsigned long former = 0;
   ::ptrace(PTRACE_GETEVENTMSG, tid, 0, &former);
   const pid_t former_tid = former ? static_cast<pid_t>(former) : tid;
+  // The exec we waited on succeeded: its exit stop never comes (we continue with PTRACE_CONT).
+  // A leader killed by another thread's exec was waiting on some other call: no result.
+  if (auto it = tasks_.find(former_tid); it != tasks_.end()) DeliverPending(it->second, true);
+  if (former_tid != tid) {
+    if (auto it = tasks_.find(tid); it != tasks_.end()) DeliverPending(it->second, false);
+  }
+  resolver_.OnExec(tid, former_tid);
+  if (stacks_) stacks_->OnExec(tid, former_tid);
   if (former_tid != tid) {
     // exec from a non-leader thread: the kernel gave the caller the leader's tid; the old tid
     // vanishes without an exit notification.
@@ -387,6 +422,8 @@ Result<TraceResult> Tracer::Run() {
         sink_.OnSyscall(it->second.pending);
       }
       ExitEvent ev{it != tasks_.end() ? it->second.tgid : tid, tid, status, RealtimeNs()};
+      resolver_.OnExit(tid, ev.pid);
+      if (stacks_) stacks_->OnExit(tid, ev.pid);
       sink_.OnExit(ev);
       tasks_.erase(tid);
       if (tid == root_) {
@@ -402,6 +439,7 @@ Result<TraceResult> Tracer::Run() {
     // Should not happen: waitpid reported ECHILD before the workload's exit.
     result_.wait_status = W_EXITCODE(kExitSeclearnFailure, 0);
   }
+  if (stacks_) stacks_->Finish(sink_);
   result_.duration_ns = RealtimeNs() - start;
   sink_.OnTick(RealtimeNs());
 

@@ -37,7 +37,7 @@ struct ProfileVersion {
 struct ContainerRecord {
   int64_t run_id = 0;
   std::string container_id;  // from the runtime: untrusted text
-  std::string runtime;       // "runc", "crun", or "" when the filter did not say
+  std::string runtime;       // what the learning filter was made for: "runc", "crun", or ""
   std::string bundle;
   int64_t pid = 0;                    // the container's first process, host pid
   std::optional<int64_t> boundary_ns;  // the workload's first execve; unset until seen

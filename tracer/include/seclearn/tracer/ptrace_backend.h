@@ -3,8 +3,8 @@
 // One stop per syscall: the child installs a seccomp filter returning SECCOMP_RET_TRACE just
 // before exec, the tracer attaches with PTRACE_SEIZE and PTRACE_O_TRACESECCOMP, and reads
 // each call with PTRACE_GET_SYSCALL_INFO (arch, nr, args, ip, sp). A syscall-exit stop is
-// requested only for calls whose result the learner needs (path syscalls). strace -f pays two
-// stops per call.
+// requested only for calls whose result the sink asks for (EventSink::Needs: a file access
+// not seen before, a call that may need a capability). strace -f pays two stops per call.
 //
 //   PtraceBackend backend;
 //   TraceOptions opts{.argv = {"sh", "-c", "ls"}, .exe = "/usr/bin/sh"};
@@ -26,6 +26,7 @@
 
 #include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
+#include "seclearn/tracer/stacks.h"
 
 namespace seclearn {
 
@@ -38,6 +39,14 @@ struct TraceOptions {
   // Wait for the result of path-taking syscalls (one extra stop for those calls only). Off
   // until a consumer needs it: file-access learning turns it on.
   bool want_path_results = false;
+  // File, network and capability learning: for every syscall in core/syscall_table.h, resolve
+  // what the learner needs (absolute paths, sockaddrs, sockets, credentials: see
+  // SyscallEvent::resolved), ask the sink what more it needs (EventSink::Needs) and wait for
+  // the result only when it says so. Off: events carry raw arguments and paths only.
+  bool learn_access = false;
+  // Call stacks of first-seen syscalls and path accesses, delivered as EventSink::OnStack
+  // (tracer/stacks.h). The notify backend ignores it: its supervisor is not a tracer.
+  StackMode stacks = StackMode::kNone;
 };
 
 struct TraceResult {

@@ -1,0 +1,430 @@
+// seclearn explain: why an app needs a syscall or a path, as the call stacks that first made it.
+#include <fmt/format.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include "args.h"
+#include "commands.h"
+#include "seclearn/core/arch.h"
+#include "seclearn/core/exec.h"
+#include "seclearn/core/json.h"
+#include "seclearn/store/store.h"
+
+namespace seclearn::cli {
+namespace {
+
+constexpr const char* kExplainHelp =
+    R"(usage: seclearn explain [--db PATH] --app NAME [--json] SYSCALL
+       seclearn explain [--db PATH] --app NAME [--json] --path PATH
+
+Why does app NAME need SYSCALL, or access to PATH? For each executable that made the call,
+the call stack of the first call over all runs, innermost frame first, with the run, time,
+pid and tid:
+
+  keyctl ← syscall (libc.so.6) ← do_keyctl_probe (src/probe.c:17) ← main (src/main.c:40)
+
+A frame shows function (file:line) with debug info, function (module) with symbols only,
+and module+0xADDR [build-id] without (ADDR is the module's ELF address, for
+eu-addr2line -e FILE ADDR once a debug file is found). --path takes the path as recorded:
+absolute when the tracer resolved it, else as the workload named it; each access asked for
+it (read, write, create, ...) has its own first stack.
+
+Stacks are recorded by `seclearn learn` with the ptrace backend (--stacks=first, the
+default), once per (executable, syscall) and (executable, path, access) in each run. Runs
+learned with the notify backend or --stacks=none have none: explain names such runs.
+
+options:
+  --db PATH    database (default: $SECLEARN_DB, else ./seclearn.db)
+  --app NAME   the application (required)
+  --path PATH  explain a path instead of a syscall
+  --json       machine-readable output
+
+exit status: 0 stacks shown; 1 nothing to show (the app never made that call, or no run
+recorded a stack for it: the message says which); 125 error (unknown app or syscall name,
+bad option, unreadable database).
+)";
+
+constexpr int kExitNothing = 1;
+
+std::string FormatTime(int64_t ns) {
+  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
+  struct tm tm {};
+  ::gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>((ns / 1'000'000) % 1000));
+}
+
+std::string ArchName(uint32_t arch) {
+  auto a = ArchByAudit(arch);
+  return a ? std::string(a->short_name) : fmt::format("{:#x}", arch);
+}
+
+std::string Basename(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::vector<std::string> AccessNames(uint32_t access) {
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {kAccessRead, "read"},          {kAccessWrite, "write"},   {kAccessAppend, "append"},
+      {kAccessCreate, "create"},      {kAccessDelete, "delete"}, {kAccessExec, "exec"},
+      {kAccessMmapExec, "mmap-exec"}, {kAccessLink, "link"},     {kAccessLock, "lock"},
+      {kAccessStat, "stat"},          {kAccessChdir, "chdir"},   {kAccessMount, "mount"},
+  };
+  std::vector<std::string> out;
+  for (const auto& [bit, name] : kNames)
+    if (access & bit) out.emplace_back(name);
+  if (out.empty()) out.emplace_back("none");
+  return out;
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
+  return out;
+}
+
+// Names from the workload (paths, modules, symbols, source files) on a terminal: control
+// characters (C0, DEL and C1, which terminals take as escapes), backslashes and bytes that are
+// not UTF-8 are written \xNN, so that text can neither move the cursor nor pose as a frame.
+// Length of the UTF-8 sequence of a printable character at s[i]; 0 for a control character
+// (C0, DEL, C1) or a byte that does not start a valid sequence.
+size_t PrintableLength(std::string_view s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return c < 0x20 || c == 0x7f ? 0 : 1;
+  size_t n = 0;
+  uint32_t cp = 0;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    cp = c & 0x1fu;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    cp = c & 0x0fu;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    cp = c & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    const auto d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (d & 0x3fu);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+      (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+    return 0;
+  return n;
+}
+
+// Names from the workload (paths, modules, symbols, source files) on a terminal: control
+// characters, backslashes and bytes that are not UTF-8 are written \xNN (\n for newline), so
+// that a name can neither move the cursor nor pose as another line or frame.
+std::string Safe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = PrintableLength(s, i);
+    if (n == 0 || s[i] == '\\') {
+      out += s[i] == '\n' ? std::string("\\n")
+                          : fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i]));
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
+std::string FrameText(const StackFrame& f) {
+  if (!f.function.empty()) {
+    if (!f.file.empty()) return fmt::format("{} ({}:{})", Safe(f.function), Safe(f.file), f.line);
+    if (!f.module.empty())
+      return fmt::format("{} ({})", Safe(f.function), Safe(Basename(f.module)));
+    return Safe(f.function);
+  }
+  if (f.module.empty()) return fmt::format("?? {:#x}", f.offset);
+  std::string out = fmt::format("{}+{:#x}", Safe(Basename(f.module)), f.offset);
+  if (!f.build_id.empty()) out += fmt::format(" [build-id {}]", Safe(f.build_id));
+  return out;
+}
+
+std::string Chain(const std::string& call, const StackFact& st) {
+  std::string out = call;
+  for (const StackFrame& f : st.frames) out += " \u2190 " + FrameText(f);
+  if (st.truncated) out += " \u2190 ...";
+  return out;
+}
+
+Json FrameJson(const StackFrame& f) {
+  Json j = Json::Object();
+  j.Set("function", f.function.empty() ? Json::Null() : Json::String(f.function));
+  j.Set("file", f.file.empty() ? Json::Null() : Json::String(f.file));
+  j.Set("line", f.line > 0 ? Json::Int(f.line) : Json::Null());
+  j.Set("module", Json::String(f.module));
+  j.Set("build_id", f.build_id.empty() ? Json::Null() : Json::String(f.build_id));
+  j.Set("offset", Json::String(fmt::format("{:#x}", f.offset)));
+  return j;
+}
+
+// The first stack of each key (executable and arch; for paths, executable and access) over all
+// runs, and in how many runs that key has one. `stacks` is sorted by key, then time.
+struct FirstStack {
+  const StackFact* stack;
+  size_t runs;
+};
+std::vector<FirstStack> FirstPerKey(const std::vector<StackFact>& stacks) {
+  std::vector<FirstStack> out;
+  for (size_t i = 0; i < stacks.size();) {
+    size_t j = i;
+    std::set<int64_t> runs;
+    while (j < stacks.size() && stacks[j].executable == stacks[i].executable &&
+           stacks[j].access == stacks[i].access && stacks[j].arch == stacks[i].arch) {
+      runs.insert(stacks[j].run_id);
+      ++j;
+    }
+    out.push_back({&stacks[i], runs.size()});
+    i = j;
+  }
+  return out;
+}
+
+// Runs that learned the call without a stack, and why.
+struct Missing {
+  int64_t run_id;
+  std::string backend;
+  std::string reason;
+};
+
+std::string MissingText(const std::vector<Missing>& missing) {
+  std::string out;
+  for (const auto& m : missing)
+    out += fmt::format("{}run {}: {}", out.empty() ? "" : "; ", m.run_id, m.reason);
+  return out;
+}
+
+}  // namespace
+
+int CmdExplain(std::span<char*> args) {
+  ArgSpec spec;
+  spec.with_value = {"--db", "--app", "--path"};
+  spec.flags = {"--json"};
+  spec.max_positionals = 1;
+  auto parsed = ParseArgs(args, spec);
+  if (!parsed) {
+    PrintError(fmt::format("explain: {}", parsed.error().Message()));
+    return kExitSeclearnFailure;
+  }
+  if (parsed->help) {
+    std::fputs(kExplainHelp, stdout);
+    return 0;
+  }
+  const auto app = parsed->Get("--app");
+  if (!app || app->empty()) {
+    PrintError("explain: --app NAME is required (see seclearn explain --help)");
+    return kExitSeclearnFailure;
+  }
+  const auto path = parsed->Get("--path");
+  if (path.has_value() == !parsed->positionals.empty()) {
+    PrintError("explain: give either a SYSCALL name or --path PATH (see seclearn explain --help)");
+    return kExitSeclearnFailure;
+  }
+  const bool json = parsed->Has("--json");
+  const std::string name = path ? std::string() : parsed->positionals[0];
+
+  // Which (arch, nr) the name stands for on any architecture, before touching the database.
+  if (!path) {
+    bool known = false;
+    for (const ArchInfo& a : KnownArches())
+      if (SyscallNumber(a.audit_arch, name)) known = true;
+    if (!known) {
+      PrintError(
+          fmt::format("explain: unknown syscall '{}' (a name as libseccomp spells it, "
+                      "e.g. openat)",
+                      name));
+      return kExitSeclearnFailure;
+    }
+  }
+
+  const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
+  auto store = Store::OpenExisting(db_path);
+  if (!store) {
+    PrintError(store.error());
+    return kExitSeclearnFailure;
+  }
+  auto has_app = store->HasApp(*app);
+  if (!has_app) {
+    PrintError(has_app.error());
+    return kExitSeclearnFailure;
+  }
+  if (!*has_app) {
+    PrintError(fmt::format("explain: no app '{}' in {} (seclearn show lists them)", *app, db_path));
+    return kExitSeclearnFailure;
+  }
+  auto runs = store->Runs(*app);
+  auto counts = store->StackCounts(*app);
+  if (!runs || !counts) {
+    PrintError(!runs ? runs.error() : counts.error());
+    return kExitSeclearnFailure;
+  }
+  std::map<int64_t, uint64_t> stacks_in_run(counts->begin(), counts->end());
+
+  // The stacks, and the runs that learned the call but recorded no stack for it.
+  std::vector<StackFact> stacks;
+  std::vector<Missing> missing;
+  auto why = [&](const RunSummary& r) {
+    if (r.backend == "notify")
+      return std::string(
+          "notify backend, which records no stacks (its supervisor is not a "
+          "tracer: it cannot stop the caller to unwind it)");
+    if (!stacks_in_run.count(r.run_id)) return std::string("learned with --stacks=none");
+    return std::string(
+        "no stack recorded for it (made before the workload's exec, or the task "
+        "could not be unwound)");
+  };
+  if (!path) {
+    auto syscalls = store->Syscalls(*app);
+    if (!syscalls) {
+      PrintError(syscalls.error());
+      return kExitSeclearnFailure;
+    }
+    std::vector<std::pair<uint32_t, int32_t>> matches;
+    for (const SyscallFact& f : *syscalls)
+      if (SyscallName(f.arch, f.nr) == name) matches.emplace_back(f.arch, f.nr);
+    if (matches.empty()) {
+      PrintError(fmt::format("explain: app '{}' never made {} in its {} run{}", *app, name,
+                             runs->size(), runs->size() == 1 ? "" : "s"));
+      return kExitNothing;
+    }
+    for (const auto& [arch, nr] : matches) {
+      auto got = store->SyscallStacks(*app, arch, nr);
+      if (!got) {
+        PrintError(got.error());
+        return kExitSeclearnFailure;
+      }
+      std::set<int64_t> with_stack;
+      for (const auto& st : *got) with_stack.insert(st.run_id);
+      for (const RunSummary& r : *runs) {
+        if (with_stack.count(r.run_id)) continue;
+        auto in_run = store->Syscalls(*app, r.run_id);
+        if (!in_run) {
+          PrintError(in_run.error());
+          return kExitSeclearnFailure;
+        }
+        const bool made = std::any_of(in_run->begin(), in_run->end(), [&](const SyscallFact& f) {
+          return f.arch == arch && f.nr == nr;
+        });
+        if (made) missing.push_back({r.run_id, r.backend, why(r)});
+      }
+      for (auto& st : *got) stacks.push_back(std::move(st));
+    }
+  } else {
+    auto got = store->PathStacks(*app, *path);
+    if (!got) {
+      PrintError(got.error());
+      return kExitSeclearnFailure;
+    }
+    stacks = std::move(*got);
+    std::set<int64_t> with_stack;
+    for (const auto& st : stacks) with_stack.insert(st.run_id);
+    bool accessed = !stacks.empty();
+    for (const RunSummary& r : *runs) {
+      auto files = store->Files(*app, r.run_id);
+      if (!files) {
+        PrintError(files.error());
+        return kExitSeclearnFailure;
+      }
+      const bool made = std::any_of(files->begin(), files->end(),
+                                    [&](const FileFact& f) { return f.path == *path; });
+      accessed = accessed || made;
+      if (made && !with_stack.count(r.run_id)) missing.push_back({r.run_id, r.backend, why(r)});
+    }
+    if (!accessed) {
+      PrintError(
+          fmt::format("explain: app '{}' never accessed {} in its {} run{} (paths are "
+                      "matched exactly, as seclearn show lists them)",
+                      *app, *path, runs->size(), runs->size() == 1 ? "" : "s"));
+      return kExitNothing;
+    }
+  }
+  std::stable_sort(stacks.begin(), stacks.end(), [](const StackFact& a, const StackFact& b) {
+    if (a.executable != b.executable) return a.executable < b.executable;
+    if (a.access != b.access) return a.access < b.access;
+    if (a.arch != b.arch) return a.arch < b.arch;
+    return a.time_ns < b.time_ns;
+  });
+  const std::vector<FirstStack> firsts = FirstPerKey(stacks);
+  const std::string subject = path ? *path : name;
+
+  if (json) {
+    Json list = Json::Array();
+    for (const FirstStack& fs : firsts) {
+      const StackFact& st = *fs.stack;
+      Json j = Json::Object();
+      j.Set("executable", Json::String(st.executable));
+      if (path) {
+        Json acc = Json::Array();
+        for (const auto& a : AccessNames(st.access)) acc.Push(Json::String(a));
+        j.Set("access", std::move(acc));
+      }
+      j.Set("syscall", Json::String(SyscallName(st.arch, st.nr)));
+      j.Set("arch", Json::String(ArchName(st.arch)));
+      j.Set("run", Json::Int(st.run_id)).Set("runs", Json::Uint(fs.runs));
+      j.Set("time", Json::String(FormatTime(st.time_ns))).Set("time_ns", Json::Int(st.time_ns));
+      j.Set("pid", Json::Int(st.pid)).Set("tid", Json::Int(st.tid));
+      j.Set("truncated", Json::Bool(st.truncated));
+      Json frames = Json::Array();
+      for (const StackFrame& f : st.frames) frames.Push(FrameJson(f));
+      j.Set("frames", std::move(frames));
+      list.Push(std::move(j));
+    }
+    Json without = Json::Array();
+    for (const Missing& m : missing) {
+      without.Push(Json::Object()
+                       .Set("run", Json::Int(m.run_id))
+                       .Set("backend", Json::String(m.backend))
+                       .Set("reason", Json::String(m.reason)));
+    }
+    Json doc = Json::Object();
+    doc.Set("app", Json::String(*app));
+    doc.Set(path ? "path" : "syscall", Json::String(subject));
+    doc.Set("stacks", std::move(list)).Set("without_stack", std::move(without));
+    std::fputs(WriteJson(doc).c_str(), stdout);
+    return firsts.empty() ? kExitNothing : 0;
+  }
+
+  if (firsts.empty()) {
+    PrintError(fmt::format("explain: app '{}' {} {} but no stack was recorded ({})", *app,
+                           path ? "accessed" : "made", subject, MissingText(missing)));
+    return kExitNothing;
+  }
+  std::set<std::string> exes;
+  for (const FirstStack& fs : firsts) exes.insert(fs.stack->executable);
+  std::printf("%s: needed by %zu executable%s of app %s\n", Safe(subject).c_str(), exes.size(),
+              exes.size() == 1 ? "" : "s", Safe(*app).c_str());
+  for (const FirstStack& fs : firsts) {
+    const StackFact& st = *fs.stack;
+    const std::string call = SyscallName(st.arch, st.nr);
+    std::string head = Safe(st.executable);
+    if (path) head += fmt::format(" ({} via {})", JoinNames(AccessNames(st.access)), call);
+    head += fmt::format(": run {}, {}, pid {} tid {}", st.run_id, FormatTime(st.time_ns), st.pid,
+                        st.tid);
+    if (st.arch != NativeAuditArch()) head += fmt::format(", {}", ArchName(st.arch));
+    if (fs.runs > 1) head += fmt::format(" (first of {} runs)", fs.runs);
+    std::printf("%s\n  %s\n", head.c_str(), Chain(call, st).c_str());
+  }
+  for (const Missing& m : missing)
+    std::printf("learned without a stack: run %lld: %s\n", static_cast<long long>(m.run_id),
+                m.reason.c_str());
+  return 0;
+}
+
+}  // namespace seclearn::cli

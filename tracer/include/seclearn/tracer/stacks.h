@@ -1,0 +1,98 @@
+// Provenance: the user call stack of the first call of each (executable, arch, syscall) and of
+// each (executable, path, access), so that a reviewer can ask *why* a profile allows keyctl or
+// a write to /etc and get the code path that made the call.
+//
+// At the seccomp stop (the tracee is in a ptrace-stop, its registers are those of the call) the
+// stack is unwound with libunwind-ptrace (_UPT_create, unw_init_remote; at most kMaxFrames),
+// and each pc is resolved through /proc/PID/maps to a mapped file and offset, and that file
+// opened, while the process and its maps still exist (an exec replaces them; a short-lived
+// process is gone a moment later). Symbolisation with elfutils libdw (function, source
+// file:line, build-id) needs only the opened file, so it runs on a worker thread: a library's
+// DWARF read for the first time (libc's detached debug info: 150 ms) never stalls the traced
+// tasks. Each file is opened once per run (keyed by inode and name, one Dwfl each) and each
+// (file, address) symbolised once. Later occurrences of a key cost one bit test or hash
+// lookup; StackMode::kNone costs nothing (no recorder at all).
+//
+//   StackRecorder stacks;                        // one per traced workload (PtraceBackend)
+//   stacks.OnSeccompStop(ev, sink);              // at each seccomp stop: unwinds if new
+//   stacks.OnExec(tgid, former_tid);             // after PTRACE_EVENT_EXEC
+//   stacks.OnExit(tid, tgid);                    // when a task is gone
+//   stacks.Finish(sink);                         // when the run ends: the last stacks
+//
+// sink.OnStack is called from the tracer's thread only: at a later seccomp stop once the
+// worker has symbolised a stack, and in Finish for the rest.
+//
+// What is recorded:
+//   - Nothing before the workload's first exec: those calls are seclearn's own child code.
+//   - Native (x86_64) calls: the unwound stack. Compat calls (i386, int 0x80): the calling
+//     instruction only (the unwinder follows the tracer's ABI, not the tracee's).
+//   - A frame without symbols keeps its module, build-id and ELF address, so it can be
+//     symbolised later against a debug file (eu-addr2line -e FILE ADDR).
+//   - Path keys use SyscallEvent::abs_path when the backend resolved it (TraceOptions::
+//     learn_access), else the path as the call named it; the access is the one asked for at
+//     the stop (RequestedAccess), whatever the outcome.
+//
+// The seccomp-notify backend records no stacks: its supervisor is not a tracer (no ptrace
+// stop, no access to the caller's registers, and the task may run on once the notification is
+// answered), so there is nothing consistent to unwind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/core/syscall_event.h"
+
+namespace seclearn {
+
+enum class StackMode {
+  kNone,   // no unwinding at all
+  kFirst,  // the first call of each (executable, arch, syscall) and (executable, path, access)
+};
+
+// "first" or "none".
+std::optional<StackMode> ParseStackMode(std::string_view text);
+
+inline constexpr size_t kMaxFrames = 32;
+
+// The FileAccess bits (facts.h) a call asks for on its path argument `which` (0 or 1), from
+// core/syscall_table.h and, for opens, its O_* flags, computed as the access learner does so
+// that a path stack carries the (path, access) of the FileFact it explains. 0 if the call
+// takes no such path.
+uint32_t RequestedAccess(const SyscallEvent& ev, int which);
+
+class StackRecorder {
+ public:
+  StackRecorder();
+  ~StackRecorder();
+  StackRecorder(const StackRecorder&) = delete;
+  StackRecorder& operator=(const StackRecorder&) = delete;
+
+  // `ev` must describe the call `ev.tid` is stopped in (seccomp stop or syscall-exit stop).
+  // Unwinds that task once per new key; delivers the stacks symbolised since the last call.
+  void OnSeccompStop(const SyscallEvent& ev, EventSink& sink);
+  void OnExec(pid_t tgid, pid_t former_tid);
+  void OnExit(pid_t tid, pid_t tgid);
+  // Waits for the worker and delivers every stack not yet delivered.
+  void Finish(EventSink& sink);
+
+  // Stacks delivered so far (for tests).
+  uint64_t captured() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Unwinds and symbolises the stack of task `tid` (of process `tgid`), which must be in a
+// ptrace-stop of this tracer. At most kMaxFrames frames, innermost first; empty if the task
+// is gone. For tests: StackRecorder does the same with caches that live for the run.
+std::vector<StackFrame> CaptureStack(pid_t tgid, pid_t tid, bool* truncated = nullptr);
+
+}  // namespace seclearn

@@ -1,0 +1,847 @@
+#include "seclearn/tracer/stacks.h"
+
+#include <cxxabi.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <gelf.h>
+#include <libunwind-ptrace.h>
+#include <linux/audit.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bitset>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "seclearn/core/fd.h"
+#include "seclearn/core/syscall_table.h"
+
+namespace seclearn {
+namespace {
+
+// One line of /proc/PID/maps that can hold code.
+struct Mapping {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t pgoff = 0;
+  uint64_t inode = 0;
+  std::string path;  // "" for anonymous memory
+};
+
+// Hex or decimal digits at `p`, advancing it.
+uint64_t ParseNumber(const char*& p, const char* end, int base) {
+  uint64_t v = 0;
+  for (; p < end; ++p) {
+    const char c = *p;
+    int d;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else
+      break;
+    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
+// The executable mappings of `tid`, sorted (as the kernel lists them). Parsed by hand: this runs
+// at every capture, and a Python process has hundreds of lines.
+std::vector<Mapping> ReadMaps(pid_t tid) {
+  std::vector<Mapping> maps;
+  char name[64];
+  std::snprintf(name, sizeof name, "/proc/%d/maps", tid);
+  Fd fd(::open(name, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return maps;
+  std::string text;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (eol == nullptr) eol = end;
+    // start-end perms offset dev inode [path]
+    Mapping m;
+    m.start = ParseNumber(p, eol, 16);
+    if (p < eol && *p == '-') ++p;
+    m.end = ParseNumber(p, eol, 16);
+    const bool exec = eol - p > 4 && p[3] == 'x';
+    p += std::min<ptrdiff_t>(6, eol - p);  // " rwxp "
+    m.pgoff = ParseNumber(p, eol, 16);
+    while (p < eol && *p == ' ') ++p;
+    while (p < eol && *p != ' ') ++p;  // dev
+    while (p < eol && *p == ' ') ++p;
+    m.inode = ParseNumber(p, eol, 10);
+    while (p < eol && *p == ' ') ++p;
+    if (exec) {
+      m.path.assign(p, eol);
+      maps.push_back(std::move(m));
+    }
+    p = eol + 1;
+  }
+  return maps;
+}
+
+const Mapping* FindMapping(const std::vector<Mapping>& maps, uint64_t pc) {
+  auto it = std::upper_bound(maps.begin(), maps.end(), pc,
+                             [](uint64_t a, const Mapping& m) { return a < m.start; });
+  if (it == maps.begin()) return nullptr;
+  --it;
+  return pc < it->end ? &*it : nullptr;
+}
+
+std::string Demangle(const char* name) {
+  if (name == nullptr) return {};
+  if (name[0] == '_' && name[1] == 'Z') {
+    int status = 0;
+    char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+    if (d != nullptr) {
+      std::string out(d);
+      std::free(d);
+      return out;
+    }
+  }
+  return name;
+}
+
+struct Symbol {
+  std::string function;
+  std::string file;
+  int32_t line = 0;
+};
+
+// Detached debug files by build-id only (/usr/lib/debug/.build-id/): the standard callbacks
+// would also ask a debuginfod server when DEBUGINFOD_URLS is set, a download in the middle of
+// a trace.
+int FindDebuginfo(Dwfl_Module* mod, void** userdata, const char* modname, Dwarf_Addr base,
+                  const char* file_name, const char* debuglink_file, GElf_Word debuglink_crc,
+                  char** debuginfo_file_name) {
+  return dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                      debuglink_crc, debuginfo_file_name);
+}
+int NoElf(Dwfl_Module*, void**, const char*, Dwarf_Addr, char**, Elf**) { return -1; }
+
+// One ELF file, opened once per run. Addresses are ELF virtual addresses: the module is
+// reported at base 0 with add_p_vaddr, so libdw's bias is 0 for ET_EXEC and ET_DYN alike.
+// Function names come from the file's symbol table, or a detached debug file's. Source lines
+// come only from DWARF in the file itself (a -g build): a distribution's detached DWARF
+// (libc6-dbg's compressed sections) costs 150 ms of decompression per library per run, more
+// than tracing a short program, for lines inside libc that rarely answer "why".
+class Module {
+ public:
+  Module(const std::string& maps_path, Fd fd) : path_(maps_path) {
+    static const Dwfl_Callbacks kCallbacks = {
+        .find_elf = NoElf,  // every module is reported with its descriptor
+        .find_debuginfo = FindDebuginfo,
+        .section_address = dwfl_offline_section_address,
+        .debuginfo_path = nullptr,
+    };
+    dwfl_ = dwfl_begin(&kCallbacks);
+    if (dwfl_ == nullptr) return;
+    // dwfl_report_elf owns the descriptor once it succeeds.
+    const int raw = fd.get();
+    mod_ = dwfl_report_elf(dwfl_, path_.c_str(), path_.c_str(), raw, 0, true);
+    if (mod_ != nullptr) fd.release();
+    dwfl_report_end(dwfl_, nullptr, nullptr);
+    if (mod_ == nullptr) return;
+    GElf_Addr bias = 0;
+    Elf* elf = dwfl_module_getelf(mod_, &bias);
+    if (elf == nullptr || bias != 0) {
+      mod_ = nullptr;
+      return;
+    }
+    size_t phnum = 0;
+    if (elf_getphdrnum(elf, &phnum) != 0) phnum = 0;
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, static_cast<int>(i), &ph) != nullptr && ph.p_type == PT_LOAD)
+        loads_.push_back({ph.p_offset, ph.p_filesz, ph.p_vaddr});
+    }
+    size_t shstrndx = 0;
+    if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+      for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type == SHT_NOBITS) continue;
+        const char* name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (name != nullptr &&
+            (std::strcmp(name, ".debug_line") == 0 || std::strcmp(name, ".zdebug_line") == 0))
+          own_lines_ = true;
+      }
+    }
+    const unsigned char* bits = nullptr;
+    GElf_Addr note_vaddr = 0;
+    const int len = dwfl_module_build_id(mod_, &bits, &note_vaddr);
+    for (int i = 0; i < len; ++i) build_id_ += fmt::format("{:02x}", bits[i]);
+  }
+  ~Module() {
+    if (dwfl_ != nullptr) dwfl_end(dwfl_);
+  }
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  bool ok() const { return mod_ != nullptr; }
+  const std::string& build_id() const { return build_id_; }
+
+  // The ELF address of file offset `off`; the offset itself if no segment holds it.
+  uint64_t VaddrOfFileOffset(uint64_t off) const {
+    for (const Load& l : loads_)
+      if (off >= l.offset && off < l.offset + l.filesz) return l.vaddr + (off - l.offset);
+    return off;
+  }
+
+  const Symbol& Symbolize(uint64_t vaddr) {
+    auto [it, inserted] = symbols_.try_emplace(vaddr);
+    if (!inserted || mod_ == nullptr) return it->second;
+    Symbol& s = it->second;
+    s.function = FunctionAt(vaddr);
+    if (!own_lines_) return s;
+    if (Dwfl_Line* line = dwfl_module_getsrc(mod_, vaddr)) {
+      int lineno = 0;
+      if (const char* src = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+        s.file = src;
+        s.line = lineno;
+      }
+    }
+    return s;
+  }
+
+ private:
+  struct Load {
+    uint64_t offset, filesz, vaddr;
+  };
+  struct Function {
+    uint64_t end;
+    std::string name;
+  };
+
+  // dwfl_module_addrinfo scans the whole symbol table: each function found is kept as a range,
+  // so the many return addresses inside one function (an interpreter's loop) cost one scan.
+  std::string FunctionAt(uint64_t vaddr) {
+    auto it = functions_.upper_bound(vaddr);
+    if (it != functions_.begin() && vaddr < std::prev(it)->second.end)
+      return std::prev(it)->second.name;
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
+    if (name == nullptr) return {};
+    // "__libc_start_main@@GLIBC_2.34": the version is the symbol's, not the function's name.
+    std::string_view bare(name);
+    if (const size_t at = bare.find('@'); at != std::string_view::npos && at > 0)
+      bare.remove_suffix(bare.size() - at);
+    const std::string out = Demangle(std::string(bare).c_str());
+    if (sym.st_size > 0 && off < sym.st_size)
+      functions_[vaddr - off] = {vaddr - off + sym.st_size, out};
+    return out;
+  }
+
+  std::string path_;
+  Dwfl* dwfl_ = nullptr;
+  Dwfl_Module* mod_ = nullptr;  // owned by dwfl_
+  std::vector<Load> loads_;
+  bool own_lines_ = false;  // the file itself has DWARF line info (built with -g)
+  std::string build_id_;
+  std::unordered_map<uint64_t, Symbol> symbols_;
+  std::map<uint64_t, Function> functions_;  // by start address
+};
+
+// A pc as the tracer saw it, before symbolisation: everything that needs the live process
+// (its maps, the mapped file) is settled here, the rest needs only the file.
+struct RawFrame {
+  int module = -1;      // FrameResolver id of the mapped file; -1 anonymous, [vdso] or no mapping
+  std::string name;     // the mapping's name in /proc/PID/maps, "" if none
+  uint64_t offset = 0;  // module: file offset; otherwise offset in the mapping, or the pc
+};
+
+// A mapped file, opened while the process that mapped it still exists.
+struct NewModule {
+  int id;
+  std::string path;
+  Fd fd;  // invalid when the file could not be opened
+};
+
+// Turns raw frames into symbolised ones. Owns every Module; one thread at a time.
+class FrameResolver {
+ public:
+  void Add(NewModule m) {
+    if (static_cast<size_t>(m.id) >= modules_.size())
+      modules_.resize(static_cast<size_t>(m.id) + 1);
+    if (m.fd.valid())
+      modules_[static_cast<size_t>(m.id)] = std::make_unique<Module>(m.path, std::move(m.fd));
+  }
+
+  StackFrame Resolve(const RawFrame& r) {
+    StackFrame f;
+    f.module = r.name;
+    f.offset = r.offset;
+    if (r.module < 0 || static_cast<size_t>(r.module) >= modules_.size()) return f;
+    Module* mod = modules_[static_cast<size_t>(r.module)].get();
+    if (mod == nullptr || !mod->ok()) return f;  // no ELF: the file offset stays
+    f.build_id = mod->build_id();
+    f.offset = mod->VaddrOfFileOffset(r.offset);
+    const Symbol& s = mod->Symbolize(f.offset);
+    f.function = s.function;
+    f.file = s.file;
+    f.line = s.line;
+    return f;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Module>> modules_;
+};
+
+// Symbolises on a thread of its own: reading a library's DWARF for the first time (libc's
+// detached, compressed debug info takes 150 ms) would otherwise stall every traced task. The
+// tracer only unwinds, reads the maps and opens new files, all of which need the stopped task.
+class SymbolWorker {
+ public:
+  struct Job {
+    std::vector<NewModule> modules;
+    std::vector<RawFrame> frames;
+    std::vector<StackFact> facts;  // frames are filled in
+  };
+
+  ~SymbolWorker() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (started_) ::pthread_join(thread_, nullptr);
+  }
+
+  // Resolves synchronously when no thread can be started.
+  void Submit(Job job) {
+    if (!started_ && !failed_) Start();
+    if (failed_) {
+      std::vector<StackFact> out = Run(resolver_, std::move(job));
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& f : out) done_.push_back(std::move(f));
+      ready_.store(true, std::memory_order_release);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      todo_.push_back(std::move(job));
+    }
+    cv_.notify_all();
+  }
+
+  // Cheap enough for every stop.
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+
+  std::vector<StackFact> TakeDone() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ready_.store(false, std::memory_order_relaxed);
+    return std::exchange(done_, {});
+  }
+
+  // Waits until every submitted job is done.
+  std::vector<StackFact> Drain() {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_cv_.wait(lock, [&] { return todo_.empty() && !busy_; });
+    ready_.store(false, std::memory_order_relaxed);
+    return std::exchange(done_, {});
+  }
+
+ private:
+  static std::vector<StackFact> Run(FrameResolver& resolver, Job job) {
+    for (NewModule& m : job.modules) resolver.Add(std::move(m));
+    std::vector<StackFrame> frames;
+    frames.reserve(job.frames.size());
+    for (const RawFrame& r : job.frames) frames.push_back(resolver.Resolve(r));
+    for (StackFact& f : job.facts) f.frames = frames;
+    return std::move(job.facts);
+  }
+
+  void Start() {
+    // The tracer's SIGALRM tick and forwarded signals must keep interrupting its waitpid:
+    // the worker blocks every signal.
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    failed_ = ::pthread_create(&thread_, nullptr, &SymbolWorker::Main, this) != 0;
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    started_ = !failed_;
+  }
+
+  static void* Main(void* self) {
+    static_cast<SymbolWorker*>(self)->Loop();
+    return nullptr;
+  }
+
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || !todo_.empty(); });
+      if (stop_) return;
+      Job job = std::move(todo_.front());
+      todo_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      std::vector<StackFact> out = Run(resolver_, std::move(job));
+      lock.lock();
+      busy_ = false;
+      for (auto& f : out) done_.push_back(std::move(f));
+      ready_.store(true, std::memory_order_release);
+      if (todo_.empty()) idle_cv_.notify_all();
+    }
+  }
+
+  FrameResolver resolver_;  // the worker's alone once started
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  std::deque<Job> todo_;
+  std::vector<StackFact> done_;
+  std::atomic<bool> ready_{false};
+  bool busy_ = false;
+  bool stop_ = false;
+  bool started_ = false;
+  bool failed_ = false;
+  pthread_t thread_{};
+};
+
+struct Pc {
+  uint64_t pc;
+  bool exact;  // interrupted by a signal: pc is the next instruction to run, not a return
+};
+
+// What libunwind reads of a stopped task, through accessors that wrap _UPT's: memory by the
+// page with process_vm_readv and the registers with one PTRACE_GETREGS, where _UPT makes one
+// ptrace call per word and per register. Valid for one unwind (the task runs on after it).
+// _UPT_find_proc_info calls the address space's accessors again with its own argument, so the
+// accessors find the unwind in progress through g_unwind (one at a time, on the tracer thread)
+// rather than through their argument.
+struct UnwindContext {
+  void* upt = nullptr;
+  pid_t tid = 0;
+  bool regs_read = false;
+  bool regs_ok = false;
+  struct user_regs_struct regs {};
+  struct Page {
+    uint64_t base;
+    bool ok;
+    std::array<unsigned char, 4096> bytes;
+  };
+  std::vector<std::unique_ptr<Page>> pages;
+
+  const Page* PageAt(uint64_t base) {
+    for (const auto& p : pages)
+      if (p->base == base) return p.get();
+    auto& p = pages.emplace_back(std::make_unique<Page>());
+    p->base = base;
+    struct iovec local = {p->bytes.data(), p->bytes.size()};
+    struct iovec remote = {reinterpret_cast<void*>(base), p->bytes.size()};
+    p->ok =
+        ::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(p->bytes.size());
+    return p.get();
+  }
+};
+
+UnwindContext* g_unwind = nullptr;
+
+int AccessMem(unw_addr_space_t as, unw_word_t addr, unw_word_t* val, int write, void*) {
+  UnwindContext* ctx = g_unwind;
+  const uint64_t base = addr & ~uint64_t{4095};
+  if (!write && (addr - base) + sizeof *val <= 4096) {
+    if (const auto* p = ctx->PageAt(base); p->ok) {
+      std::memcpy(val, p->bytes.data() + (addr - base), sizeof *val);
+      return 0;
+    }
+  }
+  return _UPT_access_mem(as, addr, val, write, ctx->upt);
+}
+
+// libunwind's x86_64 register numbers, in order: the user_regs_struct field of each.
+constexpr unsigned long long user_regs_struct::*kRegs[] = {
+    &user_regs_struct::rax, &user_regs_struct::rdx, &user_regs_struct::rcx, &user_regs_struct::rbx,
+    &user_regs_struct::rsi, &user_regs_struct::rdi, &user_regs_struct::rbp, &user_regs_struct::rsp,
+    &user_regs_struct::r8,  &user_regs_struct::r9,  &user_regs_struct::r10, &user_regs_struct::r11,
+    &user_regs_struct::r12, &user_regs_struct::r13, &user_regs_struct::r14, &user_regs_struct::r15,
+    &user_regs_struct::rip,
+};
+static_assert(UNW_X86_64_RIP == 16 && UNW_X86_64_RSP == 7 && UNW_X86_64_R15 == 15);
+
+int AccessReg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t* val, int write, void*) {
+  UnwindContext* ctx = g_unwind;
+  if (!write && reg >= 0 && reg <= UNW_X86_64_RIP) {
+    if (!ctx->regs_read) {
+      ctx->regs_read = true;
+      ctx->regs_ok = ::ptrace(PTRACE_GETREGS, ctx->tid, nullptr, &ctx->regs) == 0;
+    }
+    if (ctx->regs_ok) {
+      *val = ctx->regs.*kRegs[reg];
+      return 0;
+    }
+  }
+  return _UPT_access_reg(as, reg, val, write, ctx->upt);
+}
+
+int FindProcInfo(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need, void*) {
+  return _UPT_find_proc_info(as, ip, pi, need, g_unwind->upt);
+}
+void PutUnwindInfo(unw_addr_space_t as, unw_proc_info_t* pi, void*) {
+  _UPT_put_unwind_info(as, pi, g_unwind->upt);
+}
+int GetDynInfoListAddr(unw_addr_space_t as, unw_word_t* addr, void*) {
+  return _UPT_get_dyn_info_list_addr(as, addr, g_unwind->upt);
+}
+int AccessFpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t* val, int write, void*) {
+  return _UPT_access_fpreg(as, reg, val, write, g_unwind->upt);
+}
+int Resume(unw_addr_space_t as, unw_cursor_t* c, void*) {
+  return _UPT_resume(as, c, g_unwind->upt);
+}
+int GetProcName(unw_addr_space_t as, unw_word_t ip, char* buf, size_t len, unw_word_t* off, void*) {
+  return _UPT_get_proc_name(as, ip, buf, len, off, g_unwind->upt);
+}
+
+unw_accessors_t kAccessors = {
+    .find_proc_info = FindProcInfo,
+    .put_unwind_info = PutUnwindInfo,
+    .get_dyn_info_list_addr = GetDynInfoListAddr,
+    .access_mem = AccessMem,
+    .access_reg = AccessReg,
+    .access_fpreg = AccessFpreg,
+    .resume = Resume,
+    .get_proc_name = GetProcName,
+};
+
+// The pcs of the stopped task `tid`, innermost first.
+std::vector<Pc> Unwind(unw_addr_space_t as, pid_t tid, bool* truncated) {
+  std::vector<Pc> pcs;
+  *truncated = false;
+  UnwindContext ctx;
+  ctx.tid = tid;
+  ctx.upt = _UPT_create(tid);
+  void* upt = ctx.upt;
+  if (upt == nullptr) return pcs;
+  g_unwind = &ctx;
+  unw_cursor_t cursor;
+  if (unw_init_remote(&cursor, as, upt) == 0) {
+    bool exact = false;
+    while (true) {
+      unw_word_t ip = 0;
+      if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+      if (pcs.size() == kMaxFrames) {
+        *truncated = true;
+        break;
+      }
+      pcs.push_back({ip, exact});
+      exact = unw_is_signal_frame(&cursor) > 0;
+      if (unw_step(&cursor) <= 0) break;
+    }
+  }
+  g_unwind = nullptr;
+  _UPT_destroy(upt);
+  return pcs;
+}
+
+// Files by identity (inode and name in the maps) for the whole run: a library every process
+// maps is opened once and gets one id.
+class ModuleTable {
+ public:
+  // Raw frames for `pcs` of process `tgid`; files not seen before are opened and appended to
+  // `opened`. Empty if the process is gone.
+  std::vector<RawFrame> Frames(pid_t tgid, pid_t tid, const std::vector<Pc>& pcs,
+                               std::vector<NewModule>* opened) {
+    std::vector<RawFrame> out;
+    if (pcs.empty()) return out;
+    const std::vector<Mapping> maps = ReadMaps(tid);
+    if (maps.empty()) return out;
+    out.reserve(pcs.size());
+    for (const Pc& pc : pcs) {
+      // A return address (and the innermost pc, just after the syscall instruction) belongs to
+      // the instruction before it.
+      const uint64_t lookup = pc.pc > 0 && !pc.exact ? pc.pc - 1 : pc.pc;
+      RawFrame& r = out.emplace_back();
+      const Mapping* m = FindMapping(maps, lookup);
+      if (m == nullptr) {
+        r.offset = lookup;
+        continue;
+      }
+      r.name = m->path;
+      if (m->path.empty() || m->path[0] != '/' || m->inode == 0) {
+        r.offset = lookup - m->start;  // [vdso], anonymous code
+        continue;
+      }
+      r.offset = lookup - m->start + m->pgoff;
+      r.module = IdOf(tgid, *m, opened);
+    }
+    return out;
+  }
+
+ private:
+  int IdOf(pid_t tgid, const Mapping& m, std::vector<NewModule>* opened) {
+    auto [it, inserted] = ids_.try_emplace(std::make_pair(m.inode, m.path), next_id_);
+    if (!inserted) return it->second;
+    ++next_id_;
+    // Through the process's root, so that a chrooted or containerised workload's files are
+    // the ones opened; map_files when the file was replaced or deleted since it was mapped.
+    Fd fd(::open(fmt::format("/proc/{}/root{}", tgid, m.path).c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_ino != m.inode) {
+      fd = Fd(::open(fmt::format("/proc/{}/map_files/{:x}-{:x}", tgid, m.start, m.end).c_str(),
+                     O_RDONLY | O_CLOEXEC));
+    }
+    opened->push_back({it->second, m.path, std::move(fd)});
+    return it->second;
+  }
+
+  std::map<std::pair<uint64_t, std::string>, int> ids_;
+  int next_id_ = 0;
+};
+
+struct AddrSpace {
+  unw_addr_space_t as = nullptr;
+  AddrSpace() {
+    as = unw_create_addr_space(&kAccessors, 0);
+    // Unwind rules cached per address for the life of the process image: the stacks of one
+    // process share most of their callers.
+    if (as != nullptr) unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
+  }
+  ~AddrSpace() {
+    if (as != nullptr) unw_destroy_addr_space(as);
+  }
+  AddrSpace(const AddrSpace&) = delete;
+  AddrSpace& operator=(const AddrSpace&) = delete;
+};
+
+uint64_t SyscallKey(uint32_t arch, int32_t nr) {
+  return (uint64_t{arch} << 32) | static_cast<uint32_t>(nr);
+}
+
+}  // namespace
+
+std::optional<StackMode> ParseStackMode(std::string_view text) {
+  if (text == "first") return StackMode::kFirst;
+  if (text == "none") return StackMode::kNone;
+  return std::nullopt;
+}
+
+namespace {
+
+// As the access learner computes it (learner/src/capability_rules.cc, OpenFlagsAccess), so that
+// a path stack has the key of the file fact it explains.
+uint32_t OpenAccess(uint64_t flags) {
+  if (flags & O_PATH) return kAccessStat;
+  const uint64_t mode = flags & O_ACCMODE;
+  uint32_t access = 0;
+  if (mode == O_RDONLY || mode == O_RDWR) access |= kAccessRead;
+  if (mode == O_WRONLY || mode == O_RDWR)
+    access |= ((flags & O_APPEND) && !(flags & O_TRUNC)) ? kAccessAppend : kAccessWrite;
+  if (flags & O_TRUNC) access |= kAccessWrite;
+  if (flags & O_CREAT) access |= kAccessCreate;
+  if (flags & 020000000) access |= kAccessCreate | kAccessWrite;  // O_TMPFILE without O_DIRECTORY
+  return access;
+}
+
+}  // namespace
+
+uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
+  const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr);
+  if (si == nullptr) return 0;
+  const int8_t arg = which == 0 ? si->path_args.first : si->path_args.second;
+  if (arg < 0) return 0;
+  uint32_t access = which == 0 ? si->access.first : si->access.second;
+  if (which == 0 && (si->classes & kOpen)) {
+    if (si->name == "openat2") {
+      if (ev.resolved) access = OpenAccess(ev.openat2_flags);  // how->flags
+    } else if (si->flags_arg >= 0) {
+      access = OpenAccess(ev.args[si->flags_arg]);
+    }
+  }
+  constexpr uint64_t kRenameExchange = 1u << 1;  // RENAME_EXCHANGE
+  if (si->name == "renameat2" && (ev.args[4] & kRenameExchange))
+    access = kAccessDelete | kAccessCreate;
+  return access;
+}
+
+std::vector<StackFrame> CaptureStack(pid_t tgid, pid_t tid, bool* truncated) {
+  bool trunc = false;
+  AddrSpace as;
+  if (as.as == nullptr) return {};
+  ModuleTable table;
+  FrameResolver resolver;
+  std::vector<NewModule> opened;
+  const std::vector<RawFrame> raw = table.Frames(tgid, tid, Unwind(as.as, tid, &trunc), &opened);
+  for (NewModule& m : opened) resolver.Add(std::move(m));
+  std::vector<StackFrame> frames;
+  for (const RawFrame& r : raw) frames.push_back(resolver.Resolve(r));
+  if (truncated != nullptr) *truncated = trunc;
+  return frames;
+}
+
+struct StackRecorder::Impl {
+  struct Exe {
+    std::string path;
+    std::bitset<1024> native_seen;  // x86_64 numbers: the hot path is one bit test
+    std::unordered_set<uint64_t> other_seen;
+    std::unordered_set<std::string> paths_seen;  // "<access>:<path>"
+  };
+  struct Proc {
+    int exe = -1;
+    std::unique_ptr<AddrSpace> as;  // created on the first capture
+  };
+
+  Proc& ProcOf(pid_t tgid) {
+    if (last_proc != nullptr && last_pid == tgid) return *last_proc;
+    Proc& p = procs[tgid];
+    if (p.exe < 0) p.exe = ExeId(tgid);
+    last_pid = tgid;
+    last_proc = &p;
+    return p;
+  }
+  int ExeId(pid_t tgid) {
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/%d/exe", tgid);
+    char buf[4096];
+    const ssize_t n = ::readlink(link, buf, sizeof buf);
+    std::string path = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+    auto [it, inserted] = exe_ids.try_emplace(path, static_cast<int>(exes.size()));
+    if (inserted) exes.emplace_back().path = std::move(path);
+    return it->second;
+  }
+  void Forget(pid_t tgid) {
+    procs.erase(tgid);
+    last_proc = nullptr;
+  }
+
+  // Unwinds `ev.tid` now, while it is stopped; symbolisation follows on the worker.
+  bool Capture(Proc& p, const SyscallEvent& ev, SymbolWorker::Job* job, bool* truncated) {
+    if (!p.as) p.as = std::make_unique<AddrSpace>();
+    std::vector<Pc> pcs;
+    if (ev.arch == AUDIT_ARCH_X86_64 && p.as->as != nullptr) {
+      pcs = Unwind(p.as->as, ev.tid, truncated);
+    } else {
+      // A compat call: the unwinder follows the tracer's ABI; only the caller's pc is sure.
+      pcs.push_back({ev.ip, false});
+      *truncated = true;
+    }
+    job->frames = modules.Frames(ev.pid, ev.tid, pcs, &job->modules);
+    return !job->frames.empty();
+  }
+
+  void Deliver(EventSink& sink, std::vector<StackFact> done) {
+    for (const StackFact& st : done) sink.OnStack(st);
+  }
+
+  bool started = false;
+  std::unordered_map<pid_t, Proc> procs;
+  pid_t last_pid = 0;
+  Proc* last_proc = nullptr;
+  std::vector<Exe> exes;
+  std::unordered_map<std::string, int> exe_ids;
+  ModuleTable modules;
+  SymbolWorker worker;
+  uint64_t submitted = 0;
+  uint64_t delivered = 0;
+};
+
+StackRecorder::StackRecorder() : impl_(std::make_unique<Impl>()) {}
+StackRecorder::~StackRecorder() = default;
+
+uint64_t StackRecorder::captured() const { return impl_->delivered; }
+
+void StackRecorder::OnSeccompStop(const SyscallEvent& ev, EventSink& sink) {
+  Impl& s = *impl_;
+  if (s.submitted != s.delivered && s.worker.ready()) {
+    std::vector<StackFact> done = s.worker.TakeDone();
+    s.delivered += done.size();
+    s.Deliver(sink, std::move(done));
+  }
+  if (!s.started) return;
+  Impl::Proc& p = s.ProcOf(ev.pid);
+  Impl::Exe& exe = s.exes[static_cast<size_t>(p.exe)];
+
+  const bool dense = ev.arch == AUDIT_ARCH_X86_64 && ev.nr >= 0 && ev.nr < 1024;
+  const bool new_syscall = dense ? !exe.native_seen.test(static_cast<size_t>(ev.nr))
+                                 : !exe.other_seen.count(SyscallKey(ev.arch, ev.nr));
+  // Path keys: only calls that name a path (not those on a descriptor).
+  std::string path_keys[2];
+  bool any_path = false;
+  for (int which = 0; which < 2; ++which) {
+    const std::string& raw = which == 0 ? ev.path : ev.path2;
+    if (raw.empty()) continue;
+    const std::string& abs = which == 0 ? ev.abs_path : ev.abs_path2;
+    std::string key = fmt::format("{}:{}", RequestedAccess(ev, which), abs.empty() ? raw : abs);
+    if (exe.paths_seen.count(key)) continue;
+    path_keys[which] = std::move(key);
+    any_path = true;
+  }
+  if (!new_syscall && !any_path) return;
+
+  SymbolWorker::Job job;
+  bool truncated = false;
+  // A task that cannot be unwound now (gone) leaves its keys unseen for its next call.
+  if (!s.Capture(p, ev, &job, &truncated)) return;
+  StackFact st;
+  st.executable = exe.path;
+  st.arch = ev.arch;
+  st.nr = ev.nr;
+  st.pid = ev.pid;
+  st.tid = ev.tid;
+  st.time_ns = ev.time_ns;
+  st.truncated = truncated;
+  if (new_syscall) {
+    if (dense)
+      exe.native_seen.set(static_cast<size_t>(ev.nr));
+    else
+      exe.other_seen.insert(SyscallKey(ev.arch, ev.nr));
+    job.facts.push_back(st);
+  }
+  for (int which = 0; which < 2; ++which) {
+    if (path_keys[which].empty()) continue;
+    const std::string& abs = which == 0 ? ev.abs_path : ev.abs_path2;
+    const std::string& raw = which == 0 ? ev.path : ev.path2;
+    StackFact& ps = job.facts.emplace_back(st);
+    ps.kind = StackKind::kPath;
+    ps.path = abs.empty() ? raw : abs;
+    ps.access = RequestedAccess(ev, which);
+    exe.paths_seen.insert(std::move(path_keys[which]));
+  }
+  s.submitted += job.facts.size();
+  s.worker.Submit(std::move(job));
+}
+
+void StackRecorder::OnExec(pid_t tgid, pid_t former_tid) {
+  Impl& s = *impl_;
+  s.started = true;
+  // The image is new: cached unwind rules and the executable no longer apply.
+  s.Forget(tgid);
+  if (former_tid != tgid) s.Forget(former_tid);
+}
+
+void StackRecorder::OnExit(pid_t tid, pid_t tgid) {
+  // The leader's exit is reported last (after its threads'), so the process is gone.
+  if (tid == tgid) impl_->Forget(tgid);
+}
+
+void StackRecorder::Finish(EventSink& sink) {
+  Impl& s = *impl_;
+  if (s.submitted == s.delivered) return;
+  std::vector<StackFact> done = s.worker.Drain();
+  s.delivered += done.size();
+  s.Deliver(sink, std::move(done));
+}
+
+}  // namespace seclearn
