@@ -270,8 +270,7 @@ TEST_CASE("64 threads in 8 processes of two executables: each first call, its ow
   REQUIRE(ExitCodeForWaitStatus(t.result->wait_status) == 0);
   const StackRecording& rec = *t.rec;
 
-  // The thread group of each task, as the tracer read it at each stop. (Not from TaskEvent: a
-  // clone event reported after its thread has exited carries no tgid.)
+  // The thread group of each task, as the tracer read it at each stop.
   std::map<pid_t, pid_t> tgid_of;
   std::set<pid_t> pids;
   for (const auto& e : rec.syscalls) {

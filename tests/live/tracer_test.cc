@@ -116,6 +116,29 @@ TEST_CASE("fork, vfork and clone3 children are followed and counted", "[live][tr
   }
 }
 
+TEST_CASE("short-lived threads count as threads, in whatever order waitpid reports them",
+          "[live][tracer]") {
+  // A thread may exit, and its exit be reported, before its creator's clone event: the late
+  // event must not bring it back as a new process.
+  const Backend backend = GENERATE(from_range(AllBackends()));
+  CAPTURE(BackendName(backend));
+  for (int round = 0; round < 5; ++round) {
+    CAPTURE(round);
+    auto t = Trace(Testee({"threads", "64"}), backend);
+    REQUIRE(t.result.has_value());
+    CHECK(ExitCode(t) == 0);
+    CHECK(t.result->processes == 1);
+    CHECK(t.result->threads == 65);
+    CHECK(t.rec->agg.processes() == 1);
+    // 8 processes of 8 threads each, which exit at once (seen: 10 or 11 processes counted).
+    auto f = Trace({SECLEARN_PROVENANCE, "fanout", "8", "8", SECLEARN_PROVENANCE_TWIN}, backend);
+    REQUIRE(f.result.has_value());
+    CHECK(ExitCode(f) == 0);
+    CHECK(f.result->processes == 9);
+    CHECK(f.rec->agg.processes() == 9);
+  }
+}
+
 TEST_CASE("exit statuses and signals pass through", "[live][tracer]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));

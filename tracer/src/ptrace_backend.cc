@@ -92,6 +92,7 @@ struct Task {
   pid_t tgid = 0;
   bool running = false;      // has been continued at least once since it appeared
   bool awaiting_exit = false;
+  bool announced = false;    // its parent's fork/vfork/clone event was seen
   SyscallEvent pending;      // the call whose syscall-exit stop we asked for
 };
 
@@ -144,6 +145,10 @@ class Tracer {
   Resolver resolver_;
   std::unique_ptr<StackRecorder> stacks_;  // null unless TraceOptions::stacks
   std::unordered_map<pid_t, Task> tasks_;
+  // Tasks that exited before their parent's clone event was reported (waitpid orders events
+  // of different tasks arbitrarily): tid -> tgid, so that the late event neither re-creates
+  // the task nor counts a thread as a process.
+  std::unordered_map<pid_t, pid_t> departed_;
   pid_t root_ = -1;
   bool root_exec_seen_ = false;
   TraceResult result_;
@@ -273,14 +278,21 @@ void Tracer::HandleNewTask(pid_t parent, int event) {
   unsigned long msg = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, parent, 0, &msg) == 0 && msg != 0) {
     const pid_t child = static_cast<pid_t>(msg);
-    bool created = false;
-    Task& t = EnsureTask(child, &created);
-    const Task* p = tasks_.count(parent) ? &tasks_[parent] : nullptr;
+    pid_t tgid;
+    if (auto d = departed_.find(child); d != departed_.end()) {
+      tgid = d->second;
+      departed_.erase(d);
+    } else {
+      Task& t = EnsureTask(child, nullptr);
+      t.announced = true;
+      tgid = t.tgid;
+    }
+    const auto p = tasks_.find(parent);
     TaskEvent te;
     te.tid = child;
-    te.pid = t.tgid;
+    te.pid = tgid;
     te.parent_tid = parent;
-    te.is_thread = event == PTRACE_EVENT_CLONE && p != nullptr && p->tgid == t.tgid;
+    te.is_thread = event == PTRACE_EVENT_CLONE && p != tasks_.end() && p->second.tgid == tgid;
     te.time_ns = RealtimeNs();
     if (!te.is_thread) ++result_.processes;
     sink_.OnTask(te);
@@ -425,7 +437,13 @@ Result<TraceResult> Tracer::Run() {
       resolver_.OnExit(tid, ev.pid);
       if (stacks_) stacks_->OnExit(tid, ev.pid);
       sink_.OnExit(ev);
-      tasks_.erase(tid);
+      if (it != tasks_.end()) {
+        if (!it->second.announced && tid != root_) {
+          if (departed_.size() >= 4096) departed_.clear();  // events lost with a killed parent
+          departed_[tid] = it->second.tgid;
+        }
+        tasks_.erase(it);
+      }
       if (tid == root_) {
         root_done = true;
         result_.wait_status = status;
@@ -439,7 +457,6 @@ Result<TraceResult> Tracer::Run() {
     // Should not happen: waitpid reported ECHILD before the workload's exit.
     result_.wait_status = W_EXITCODE(kExitSeclearnFailure, 0);
   }
-  if (stacks_) stacks_->Finish(sink_);
   result_.duration_ns = RealtimeNs() - start;
   sink_.OnTick(RealtimeNs());
 
