@@ -1,8 +1,9 @@
 // Store methods for call stacks (schema_stacks.cc).
 #include <fmt/format.h>
 
-#include <map>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "seclearn/store/store.h"
 #include "store_impl.h"
@@ -96,8 +97,21 @@ WHERE excluded.time_ns < run_path_stacks.time_ns
 )sql");
 }
 
+// Frame ids already looked up in this flush: stacks share most of their frames, and each
+// lookup is an upsert.
+using FrameIds = std::unordered_map<std::string, int64_t>;
+
+std::string FrameKey(const StackFrame& f) {
+  std::string key;
+  for (const std::string* part : {&f.module, &f.build_id, &f.function, &f.file}) {
+    key += *part;
+    key += '\0';
+  }
+  return key + fmt::format("{}:{}", f.offset, f.line);
+}
+
 // Stores the stack's frames unless a stack with the same hash is already there.
-Result<int64_t> PutStack(Store::Impl& s, const StackFact& st) {
+Result<int64_t> PutStack(Store::Impl& s, const StackFact& st, FrameIds& ids) {
   const int64_t hash = StackHash(st);
   s.insert_stack.Reset();
   s.insert_stack.BindInt64(1, hash)
@@ -107,6 +121,15 @@ Result<int64_t> PutStack(Store::Impl& s, const StackFact& st) {
   if (s.db.Changes() == 0) return hash;
   for (size_t i = 0; i < st.frames.size(); ++i) {
     const StackFrame& f = st.frames[i];
+    auto [known, inserted] = ids.try_emplace(FrameKey(f), 0);
+    if (!inserted) {
+      s.insert_stack_entry.Reset();
+      s.insert_stack_entry.BindInt64(1, hash)
+          .BindInt64(2, static_cast<int64_t>(i))
+          .BindInt64(3, known->second);
+      if (auto r = s.insert_stack_entry.Run(); !r) return r.error();
+      continue;
+    }
     s.upsert_stack_frame.Reset();
     s.upsert_stack_frame.BindText(1, f.module)
         .BindText(2, f.build_id)
@@ -118,6 +141,7 @@ Result<int64_t> PutStack(Store::Impl& s, const StackFact& st) {
     if (!row) return row.error();
     if (!*row) return Error{ErrorDomain::kSqlite, 1, "stack_frames: upsert returned no id"};
     const int64_t frame_id = s.upsert_stack_frame.ColumnInt64(0);
+    known->second = frame_id;
     s.upsert_stack_frame.Reset();
     s.insert_stack_entry.Reset();
     s.insert_stack_entry.BindInt64(1, hash)
@@ -191,8 +215,9 @@ Result<std::vector<StackFact>> ReadStacks(Store::Impl& s, Statement& stmt, Stack
 Result<void> FlushStacks(Store::Impl& s, int64_t run_id, const std::vector<StackFact>& stacks) {
   if (stacks.empty()) return {};
   if (auto r = PrepareAll(s); !r) return r;
+  FrameIds ids;
   for (const StackFact& st : stacks) {
-    auto hash = PutStack(s, st);
+    auto hash = PutStack(s, st, ids);
     if (!hash) return hash.error();
     Statement& stmt = st.kind == StackKind::kPath ? s.insert_path_stack : s.insert_syscall_stack;
     stmt.Reset();

@@ -1,7 +1,5 @@
 #include "remote.h"
 
-#include "seclearn/core/arch.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -20,6 +18,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "seclearn/core/arch.h"
 
 namespace seclearn {
 namespace {
@@ -174,7 +174,8 @@ bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st)
         (ev.abs_path.starts_with(special) && ev.abs_path[special.size()] == '/'))
       return false;
   }
-  if (!st.known) return st.err == ENOENT || st.err == ENOTDIR || st.err == EACCES || st.err == ELOOP;
+  if (!st.known)
+    return st.err == ENOENT || st.err == ENOTDIR || st.err == EACCES || st.err == ELOOP;
   if (path_only) return !(flags & O_DIRECTORY) || S_ISDIR(st.mode);
   if (!S_ISREG(st.mode) && !S_ISDIR(st.mode)) return false;  // symlink under O_NOFOLLOW too
   if ((flags & O_DIRECTORY) && !S_ISDIR(st.mode)) return false;
@@ -191,6 +192,20 @@ bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st)
   return (bits & 4) != 0;
 }
 
+// Whether a listed call may change what a stat of some path says: it creates, removes,
+// renames, links, mounts, or changes a mode, an owner or times.
+bool MayChangeStat(const SyscallInfo& si, const SyscallEvent& ev) {
+  constexpr uint32_t kChanges =
+      kAccessWrite | kAccessCreate | kAccessDelete | kAccessLink | kAccessMount;
+  if ((si.access.first | si.access.second) & kChanges) return true;
+  if (si.classes & kOpen) {
+    const uint64_t flags =
+        si.name == "openat2" ? ev.openat2_flags : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
+    return (flags & (O_CREAT | 020000000 /* __O_TMPFILE */)) != 0;
+  }
+  return (si.classes & kNetwork) != 0;  // bind creates a unix socket file
+}
+
 }  // namespace
 
 bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
@@ -202,7 +217,8 @@ bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
 
 std::string NormalizePath(std::string_view path) {
   if (path.empty() || path[0] != '/') return std::string(path);
-  std::vector<std::string_view> parts;
+  std::string out;
+  out.reserve(path.size());
   size_t pos = 0;
   while (pos < path.size()) {
     const size_t next = std::min(path.find('/', pos), path.size());
@@ -210,18 +226,13 @@ std::string NormalizePath(std::string_view path) {
     pos = next + 1;
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
+      out.resize(out.empty() ? 0 : out.rfind('/'));
       continue;
     }
-    parts.push_back(part);
-  }
-  if (parts.empty()) return "/";
-  std::string out;
-  out.reserve(path.size());
-  for (const auto& part : parts) {
     out += '/';
     out += part;
   }
+  if (out.empty()) out = "/";
   return out;
 }
 
@@ -317,7 +328,8 @@ std::string Resolver::Absolute(pid_t tgid, pid_t tid, int dirfd, std::string_vie
 
 const TaskCreds& Resolver::Creds(pid_t tid) {
   auto it = creds_.find(tid);
-  if (it == creds_.end() || !it->second.known) it = creds_.insert_or_assign(tid, ReadTaskCreds(tid)).first;
+  if (it == creds_.end() || !it->second.known)
+    it = creds_.insert_or_assign(tid, ReadTaskCreds(tid)).first;
   return it->second;
 }
 
@@ -395,8 +407,8 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
       const int addr_arg = is_sendto ? 4 : (local ? -1 : 1);
       if (addr_arg >= 0) {
         const uint64_t addr = ev.args[addr_arg];
-        const size_t len = std::min<size_t>(static_cast<uint32_t>(ev.args[addr_arg + 1]),
-                                            kMaxSockaddr);
+        const size_t len =
+            std::min<size_t>(static_cast<uint32_t>(ev.args[addr_arg + 1]), kMaxSockaddr);
         if (addr != 0 && len >= sizeof(sa_family_t)) {
           char buf[kMaxSockaddr];
           // A short read (the tail of the buffer unmapped) still holds what the kernel will
@@ -422,11 +434,13 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
     } else if (si.name.starts_with("mmap")) {
       const uint64_t prot = ev.args[2];
       const uint64_t mflags = ev.args[3];
-      if ((prot & PROT_EXEC) && !(mflags & MAP_ANONYMOUS) && fd >= 0) ev.abs_path = FdPath(tgid, tid, fd);
+      if ((prot & PROT_EXEC) && !(mflags & MAP_ANONYMOUS) && fd >= 0)
+        ev.abs_path = FdPath(tgid, tid, fd);
     } else if (si.name.starts_with("fcntl")) {
       if (IsLockCommand(ev.args[1])) ev.abs_path = FdPath(tgid, tid, fd);
     } else if (si.name == "flock") {
-      if ((ev.args[1] & ~static_cast<uint64_t>(LOCK_NB)) != LOCK_UN) ev.abs_path = FdPath(tgid, tid, fd);
+      if ((ev.args[1] & ~static_cast<uint64_t>(LOCK_NB)) != LOCK_UN)
+        ev.abs_path = FdPath(tgid, tid, fd);
     } else if (si.name == "fchdir") {
       ev.abs_path = FdPath(tgid, tid, fd);
     }
@@ -435,6 +449,7 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
   }
 
   ev.creds = Creds(tid);
+  if (MayChangeStat(si, ev)) ++generation_;
   // The change happens when the call runs: the next call of this task reads them again.
   if (si.classes & kChangesFs) {
     Proc& p = ProcOf(tgid);
@@ -449,9 +464,11 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
 // "/proc/1234/exe"), but stat'ing them here must look at the task's /proc entries, not ours.
 std::string ForStat(const SyscallEvent& ev, const std::string& path) {
   if (!path.starts_with("/proc/")) return path;
-  auto replace = [&](std::string_view prefix, const std::string& with) -> std::optional<std::string> {
+  auto replace = [&](std::string_view prefix,
+                     const std::string& with) -> std::optional<std::string> {
     if (path == prefix) return with;
-    if (path.starts_with(prefix) && path[prefix.size()] == '/') return with + path.substr(prefix.size());
+    if (path.starts_with(prefix) && path[prefix.size()] == '/')
+      return with + path.substr(prefix.size());
     return std::nullopt;
   };
   if (auto p = replace("/proc/self", fmt::format("/proc/{}", ev.pid))) return *p;
@@ -483,21 +500,27 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
     const bool open = si.classes & kOpen;
     const uint64_t flags =
         si.name == "openat2" ? ev.openat2_flags : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
-    const bool nofollow = si.name.starts_with("lstat") ||
-                          (open ? (flags & O_NOFOLLOW) != 0
-                                : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));
+    const bool nofollow =
+        si.name.starts_with("lstat") ||
+        (open ? (flags & O_NOFOLLOW) != 0 : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));
     const std::string path = ForStat(ev, ev.abs_path);
-    struct stat st {};
-    const int rc = nofollow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
     FileStat& out = ev.stat1;
-    out = {};
-    if (rc == 0) {
-      out.known = true;
-      out.mode = st.st_mode;
-      out.uid = st.st_uid;
-      out.gid = st.st_gid;
+    if (last_stat_.generation == generation_ && last_stat_.nofollow == nofollow &&
+        ev.time_ns - last_stat_.time_ns < kLastStatTtlNs && last_stat_.path == path) {
+      out = last_stat_.st;
     } else {
-      out.err = errno;
+      struct stat st {};
+      const int rc = nofollow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
+      out = {};
+      if (rc == 0) {
+        out.known = true;
+        out.mode = st.st_mode;
+        out.uid = st.st_uid;
+        out.gid = st.st_gid;
+      } else {
+        out.err = errno;
+      }
+      last_stat_ = LastStat{path, nofollow, generation_, ev.time_ns, out};
     }
     stat1_done = true;
     out.predicts = (open ? OpenPredictable(ev, flags, out) : true) && SameView(ev);
@@ -527,6 +550,8 @@ void Resolver::OnExec(pid_t tgid, pid_t former_tid) {
 }
 
 const Resolver::DescriptorCalls& Resolver::CallsOf(uint32_t arch) {
+  if (!descriptor_calls_.empty() && descriptor_calls_.back().arch == arch)
+    return descriptor_calls_.back();
   for (const auto& d : descriptor_calls_)
     if (d.arch == arch) return d;
   DescriptorCalls& d = descriptor_calls_.emplace_back();
@@ -539,6 +564,8 @@ const Resolver::DescriptorCalls& Resolver::CallsOf(uint32_t arch) {
   for (std::string_view name : {"rename", "renameat", "renameat2", "rmdir", "mount", "umount2",
                                 "umount", "pivot_root", "move_mount"})
     if (const int32_t n = nr(name); n >= 0) d.moves.push_back(n);
+  for (std::string_view name : {"fchmod", "fchown", "fchown32"})
+    if (const int32_t n = nr(name); n >= 0) d.metadata.push_back(n);
   return d;
 }
 
@@ -555,6 +582,8 @@ void Resolver::Observe(const SyscallEvent& ev) {
     // A directory may have moved (or gone) under an open descriptor: its name is no longer
     // the one we read.
     for (auto& [tgid, p] : procs_) p.fd_paths.clear();
+  } else if (std::find(d.metadata.begin(), d.metadata.end(), ev.nr) != d.metadata.end()) {
+    ++generation_;
   }
 }
 

@@ -90,6 +90,7 @@ class Resolver {
     uint32_t arch = 0;
     int32_t close = -1, close_range = -1, dup2 = -1, dup3 = -1;
     std::vector<int32_t> moves;
+    std::vector<int32_t> metadata;  // fchmod, fchown: change a file not named by a path
   };
   const DescriptorCalls& CallsOf(uint32_t arch);
   // Whether a stat made here gives what the task's own stat would.
@@ -106,6 +107,20 @@ class Resolver {
   std::unordered_map<pid_t, Proc> procs_;
   std::unordered_map<pid_t, TaskCreds> creds_;
   std::vector<DescriptorCalls> descriptor_calls_;
+  // Bumped by every call that may change what a stat says (create, delete, rename, chmod,
+  // chown, mount...): the last outcome stat is reused for the same path until then (tar stats
+  // each file, then opens it), and for at most kLastStatTtlNs: a process seclearn does not
+  // trace may change the file too (a workload polling for a file another one creates).
+  uint64_t generation_ = 0;
+  static constexpr int64_t kLastStatTtlNs = 1'000'000;
+  struct LastStat {
+    std::string path;
+    bool nofollow = false;
+    uint64_t generation = 0;
+    int64_t time_ns = 0;
+    FileStat st;
+  };
+  LastStat last_stat_;
   TaskCreds self_;  // seclearn's own, read on first use
   std::string self_mnt_;
 };

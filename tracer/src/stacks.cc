@@ -7,8 +7,6 @@
 #include <gelf.h>
 #include <libunwind-ptrace.h>
 #include <linux/audit.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -17,15 +15,12 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <bitset>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -229,28 +224,64 @@ class Module {
     uint64_t offset, filesz, vaddr;
   };
   struct Function {
-    uint64_t end;
+    uint64_t start, end;
     std::string name;
   };
 
-  // dwfl_module_addrinfo scans the whole symbol table: each function found is kept as a range,
-  // so the many return addresses inside one function (an interpreter's loop) cost one scan.
+  // dwfl_module_addrinfo scans the whole symbol table on every call: the table is read once
+  // into sorted function ranges instead (Python's has ten thousand symbols, and a stack of it
+  // a dozen new addresses). Aliases at one address: a global name before a weak or local one.
+  void LoadFunctions() {
+    loaded_ = true;
+    const int n = dwfl_module_getsymtab(mod_);
+    struct Entry {
+      uint64_t start, end;
+      int rank;  // 0 global, 1 weak, 2 local
+      const char* name;
+    };
+    std::vector<Entry> entries;
+    for (int i = 1; i < n; ++i) {
+      GElf_Sym sym;
+      GElf_Addr addr = 0;
+      const char* name = dwfl_module_getsym_info(mod_, i, &sym, &addr, nullptr, nullptr, nullptr);
+      const int type = GELF_ST_TYPE(sym.st_info);
+      if (name == nullptr || *name == '\0' || sym.st_size == 0 || sym.st_shndx == SHN_UNDEF ||
+          (type != STT_FUNC && type != STT_GNU_IFUNC))
+        continue;
+      const int bind = GELF_ST_BIND(sym.st_info);
+      entries.push_back({addr, addr + sym.st_size,
+                         bind == STB_GLOBAL ? 0
+                         : bind == STB_WEAK ? 1
+                                            : 2,
+                         name});
+    }
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      return a.start != b.start ? a.start < b.start : a.rank < b.rank;
+    });
+    for (const Entry& e : entries) {
+      if (!functions_.empty() && functions_.back().start == e.start) continue;  // an alias
+      // "__libc_start_main@@GLIBC_2.34": the version is the symbol's, not the function's name.
+      std::string_view bare(e.name);
+      if (const size_t at = bare.find('@'); at != std::string_view::npos && at > 0)
+        bare.remove_suffix(bare.size() - at);
+      functions_.push_back({e.start, e.end, Demangle(std::string(bare).c_str())});
+    }
+  }
+
   std::string FunctionAt(uint64_t vaddr) {
-    auto it = functions_.upper_bound(vaddr);
-    if (it != functions_.begin() && vaddr < std::prev(it)->second.end)
-      return std::prev(it)->second.name;
+    if (!loaded_) LoadFunctions();
+    auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
+                               [](uint64_t a, const Function& f) { return a < f.start; });
+    if (it != functions_.begin() && vaddr < std::prev(it)->end) return std::prev(it)->name;
+    // Not inside a sized function (hand-written assembly such as _start): the symbol before it.
     GElf_Off off = 0;
     GElf_Sym sym;
     const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
     if (name == nullptr) return {};
-    // "__libc_start_main@@GLIBC_2.34": the version is the symbol's, not the function's name.
     std::string_view bare(name);
     if (const size_t at = bare.find('@'); at != std::string_view::npos && at > 0)
       bare.remove_suffix(bare.size() - at);
-    const std::string out = Demangle(std::string(bare).c_str());
-    if (sym.st_size > 0 && off < sym.st_size)
-      functions_[vaddr - off] = {vaddr - off + sym.st_size, out};
-    return out;
+    return Demangle(std::string(bare).c_str());
   }
 
   std::string path_;
@@ -260,7 +291,8 @@ class Module {
   bool own_lines_ = false;  // the file itself has DWARF line info (built with -g)
   std::string build_id_;
   std::unordered_map<uint64_t, Symbol> symbols_;
-  std::map<uint64_t, Function> functions_;  // by start address
+  bool loaded_ = false;
+  std::vector<Function> functions_;  // sorted by start, not overlapping at their starts
 };
 
 // A pc as the tracer saw it, before symbolisation: everything that needs the live process
@@ -306,118 +338,6 @@ class FrameResolver {
 
  private:
   std::vector<std::unique_ptr<Module>> modules_;
-};
-
-// Symbolises on a thread of its own: reading a library's DWARF for the first time (libc's
-// detached, compressed debug info takes 150 ms) would otherwise stall every traced task. The
-// tracer only unwinds, reads the maps and opens new files, all of which need the stopped task.
-class SymbolWorker {
- public:
-  struct Job {
-    std::vector<NewModule> modules;
-    std::vector<RawFrame> frames;
-    std::vector<StackFact> facts;  // frames are filled in
-  };
-
-  ~SymbolWorker() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (started_) ::pthread_join(thread_, nullptr);
-  }
-
-  // Resolves synchronously when no thread can be started.
-  void Submit(Job job) {
-    if (!started_ && !failed_) Start();
-    if (failed_) {
-      std::vector<StackFact> out = Run(resolver_, std::move(job));
-      std::lock_guard<std::mutex> lock(mu_);
-      for (auto& f : out) done_.push_back(std::move(f));
-      ready_.store(true, std::memory_order_release);
-      return;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      todo_.push_back(std::move(job));
-    }
-    cv_.notify_all();
-  }
-
-  // Cheap enough for every stop.
-  bool ready() const { return ready_.load(std::memory_order_acquire); }
-
-  std::vector<StackFact> TakeDone() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ready_.store(false, std::memory_order_relaxed);
-    return std::exchange(done_, {});
-  }
-
-  // Waits until every submitted job is done.
-  std::vector<StackFact> Drain() {
-    std::unique_lock<std::mutex> lock(mu_);
-    idle_cv_.wait(lock, [&] { return todo_.empty() && !busy_; });
-    ready_.store(false, std::memory_order_relaxed);
-    return std::exchange(done_, {});
-  }
-
- private:
-  static std::vector<StackFact> Run(FrameResolver& resolver, Job job) {
-    for (NewModule& m : job.modules) resolver.Add(std::move(m));
-    std::vector<StackFrame> frames;
-    frames.reserve(job.frames.size());
-    for (const RawFrame& r : job.frames) frames.push_back(resolver.Resolve(r));
-    for (StackFact& f : job.facts) f.frames = frames;
-    return std::move(job.facts);
-  }
-
-  void Start() {
-    // The tracer's SIGALRM tick and forwarded signals must keep interrupting its waitpid:
-    // the worker blocks every signal.
-    sigset_t all, old;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    failed_ = ::pthread_create(&thread_, nullptr, &SymbolWorker::Main, this) != 0;
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    started_ = !failed_;
-  }
-
-  static void* Main(void* self) {
-    static_cast<SymbolWorker*>(self)->Loop();
-    return nullptr;
-  }
-
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (true) {
-      cv_.wait(lock, [&] { return stop_ || !todo_.empty(); });
-      if (stop_) return;
-      Job job = std::move(todo_.front());
-      todo_.pop_front();
-      busy_ = true;
-      lock.unlock();
-      std::vector<StackFact> out = Run(resolver_, std::move(job));
-      lock.lock();
-      busy_ = false;
-      for (auto& f : out) done_.push_back(std::move(f));
-      ready_.store(true, std::memory_order_release);
-      if (todo_.empty()) idle_cv_.notify_all();
-    }
-  }
-
-  FrameResolver resolver_;  // the worker's alone once started
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::condition_variable idle_cv_;
-  std::deque<Job> todo_;
-  std::vector<StackFact> done_;
-  std::atomic<bool> ready_{false};
-  bool busy_ = false;
-  bool stop_ = false;
-  bool started_ = false;
-  bool failed_ = false;
-  pthread_t thread_{};
 };
 
 struct Pc {
@@ -626,6 +546,8 @@ struct AddrSpace {
   AddrSpace& operator=(const AddrSpace&) = delete;
 };
 
+static_assert(AUDIT_ARCH_X86_64 == 0xc000003e);
+
 uint64_t SyscallKey(uint32_t arch, int32_t nr) {
   return (uint64_t{arch} << 32) | static_cast<uint32_t>(nr);
 }
@@ -676,27 +598,12 @@ uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
   return access;
 }
 
-std::vector<StackFrame> CaptureStack(pid_t tgid, pid_t tid, bool* truncated) {
-  bool trunc = false;
-  AddrSpace as;
-  if (as.as == nullptr) return {};
-  ModuleTable table;
-  FrameResolver resolver;
-  std::vector<NewModule> opened;
-  const std::vector<RawFrame> raw = table.Frames(tgid, tid, Unwind(as.as, tid, &trunc), &opened);
-  for (NewModule& m : opened) resolver.Add(std::move(m));
-  std::vector<StackFrame> frames;
-  for (const RawFrame& r : raw) frames.push_back(resolver.Resolve(r));
-  if (truncated != nullptr) *truncated = trunc;
-  return frames;
-}
-
 struct StackRecorder::Impl {
   struct Exe {
     std::string path;
-    std::bitset<1024> native_seen;  // x86_64 numbers: the hot path is one bit test
+    std::bitset<kDenseNr> native_seen;  // x86_64 numbers: the hot path is one bit test
     std::unordered_set<uint64_t> other_seen;
-    std::unordered_set<std::string> paths_seen;  // "<access>:<path>"
+    std::unordered_map<std::string, std::vector<uint32_t>> paths_seen;  // accesses per path
   };
   struct Proc {
     int exe = -1;
@@ -726,8 +633,9 @@ struct StackRecorder::Impl {
     last_proc = nullptr;
   }
 
-  // Unwinds `ev.tid` now, while it is stopped; symbolisation follows on the worker.
-  bool Capture(Proc& p, const SyscallEvent& ev, SymbolWorker::Job* job, bool* truncated) {
+  // Unwinds `ev.tid` and resolves its frames now, while it is stopped and its maps are those
+  // of the call. Empty if the task is gone.
+  std::vector<StackFrame> Capture(Proc& p, const SyscallEvent& ev, bool* truncated) {
     if (!p.as) p.as = std::make_unique<AddrSpace>();
     std::vector<Pc> pcs;
     if (ev.arch == AUDIT_ARCH_X86_64 && p.as->as != nullptr) {
@@ -737,111 +645,104 @@ struct StackRecorder::Impl {
       pcs.push_back({ev.ip, false});
       *truncated = true;
     }
-    job->frames = modules.Frames(ev.pid, ev.tid, pcs, &job->modules);
-    return !job->frames.empty();
+    std::vector<NewModule> opened;
+    const std::vector<RawFrame> raw = modules.Frames(ev.pid, ev.tid, pcs, &opened);
+    for (NewModule& m : opened) resolver.Add(std::move(m));
+    std::vector<StackFrame> frames;
+    frames.reserve(raw.size());
+    for (const RawFrame& r : raw) frames.push_back(resolver.Resolve(r));
+    return frames;
   }
 
-  void Deliver(EventSink& sink, std::vector<StackFact> done) {
-    for (const StackFact& st : done) sink.OnStack(st);
-  }
-
-  bool started = false;
   std::unordered_map<pid_t, Proc> procs;
   pid_t last_pid = 0;
   Proc* last_proc = nullptr;
-  std::vector<Exe> exes;
+  std::deque<Exe> exes;  // stable addresses: StackRecorder::last_seen_ points into one
   std::unordered_map<std::string, int> exe_ids;
   ModuleTable modules;
-  SymbolWorker worker;
-  uint64_t submitted = 0;
-  uint64_t delivered = 0;
+  FrameResolver resolver;
 };
 
 StackRecorder::StackRecorder() : impl_(std::make_unique<Impl>()) {}
 StackRecorder::~StackRecorder() = default;
 
-uint64_t StackRecorder::captured() const { return impl_->delivered; }
-
-void StackRecorder::OnSeccompStop(const SyscallEvent& ev, EventSink& sink) {
+void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   Impl& s = *impl_;
-  if (s.submitted != s.delivered && s.worker.ready()) {
-    std::vector<StackFact> done = s.worker.TakeDone();
-    s.delivered += done.size();
-    s.Deliver(sink, std::move(done));
-  }
-  if (!s.started) return;
   Impl::Proc& p = s.ProcOf(ev.pid);
   Impl::Exe& exe = s.exes[static_cast<size_t>(p.exe)];
+  last_pid_ = ev.pid;
+  last_seen_ = &exe.native_seen;
 
-  const bool dense = ev.arch == AUDIT_ARCH_X86_64 && ev.nr >= 0 && ev.nr < 1024;
+  const bool dense = ev.arch == kNative && ev.nr >= 0 && ev.nr < kDenseNr;
   const bool new_syscall = dense ? !exe.native_seen.test(static_cast<size_t>(ev.nr))
                                  : !exe.other_seen.count(SyscallKey(ev.arch, ev.nr));
   // Path keys: only calls that name a path (not those on a descriptor).
-  std::string path_keys[2];
+  const std::string* paths[2] = {nullptr, nullptr};
+  uint32_t accesses[2] = {0, 0};
   bool any_path = false;
   for (int which = 0; which < 2; ++which) {
     const std::string& raw = which == 0 ? ev.path : ev.path2;
     if (raw.empty()) continue;
     const std::string& abs = which == 0 ? ev.abs_path : ev.abs_path2;
-    std::string key = fmt::format("{}:{}", RequestedAccess(ev, which), abs.empty() ? raw : abs);
-    if (exe.paths_seen.count(key)) continue;
-    path_keys[which] = std::move(key);
+    const std::string& path = abs.empty() ? raw : abs;
+    const uint32_t access = RequestedAccess(ev, which);
+    auto it = exe.paths_seen.find(path);
+    if (it != exe.paths_seen.end() &&
+        std::find(it->second.begin(), it->second.end(), access) != it->second.end())
+      continue;
+    paths[which] = &path;
+    accesses[which] = access;
     any_path = true;
   }
   if (!new_syscall && !any_path) return;
 
-  SymbolWorker::Job job;
-  bool truncated = false;
-  // A task that cannot be unwound now (gone) leaves its keys unseen for its next call.
-  if (!s.Capture(p, ev, &job, &truncated)) return;
   StackFact st;
+  st.frames = s.Capture(p, ev, &st.truncated);
+  // A task that cannot be unwound now (gone) leaves its keys unseen for its next call.
+  if (st.frames.empty()) return;
   st.executable = exe.path;
   st.arch = ev.arch;
   st.nr = ev.nr;
   st.pid = ev.pid;
   st.tid = ev.tid;
   st.time_ns = ev.time_ns;
-  st.truncated = truncated;
   if (new_syscall) {
-    if (dense)
+    if (dense) {
       exe.native_seen.set(static_cast<size_t>(ev.nr));
-    else
+    } else {
       exe.other_seen.insert(SyscallKey(ev.arch, ev.nr));
-    job.facts.push_back(st);
+    }
+    sink.OnStack(st);
   }
   for (int which = 0; which < 2; ++which) {
-    if (path_keys[which].empty()) continue;
-    const std::string& abs = which == 0 ? ev.abs_path : ev.abs_path2;
-    const std::string& raw = which == 0 ? ev.path : ev.path2;
-    StackFact& ps = job.facts.emplace_back(st);
-    ps.kind = StackKind::kPath;
-    ps.path = abs.empty() ? raw : abs;
-    ps.access = RequestedAccess(ev, which);
-    exe.paths_seen.insert(std::move(path_keys[which]));
+    if (paths[which] == nullptr) continue;
+    st.kind = StackKind::kPath;
+    st.path = *paths[which];
+    st.access = accesses[which];
+    exe.paths_seen[st.path].push_back(st.access);
+    sink.OnStack(st);
   }
-  s.submitted += job.facts.size();
-  s.worker.Submit(std::move(job));
 }
 
 void StackRecorder::OnExec(pid_t tgid, pid_t former_tid) {
   Impl& s = *impl_;
-  s.started = true;
+  started_ = true;
   // The image is new: cached unwind rules and the executable no longer apply.
   s.Forget(tgid);
   if (former_tid != tgid) s.Forget(former_tid);
+  last_pid_ = 0;
+  last_seen_ = nullptr;
 }
 
 void StackRecorder::OnExit(pid_t tid, pid_t tgid) {
-  // The leader's exit is reported last (after its threads'), so the process is gone.
-  if (tid == tgid) impl_->Forget(tgid);
-}
-
-void StackRecorder::Finish(EventSink& sink) {
-  Impl& s = *impl_;
-  if (s.submitted == s.delivered) return;
-  std::vector<StackFact> done = s.worker.Drain();
-  s.delivered += done.size();
-  s.Deliver(sink, std::move(done));
+  // The leader's exit is reported last (after its threads'), so the process is gone and its
+  // pid may come back as another program.
+  if (tid != tgid) return;
+  impl_->Forget(tgid);
+  if (tgid == last_pid_) {
+    last_pid_ = 0;
+    last_seen_ = nullptr;
+  }
 }
 
 }  // namespace seclearn

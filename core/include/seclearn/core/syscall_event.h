@@ -32,8 +32,8 @@ struct FileStat {
   uint32_t mode = 0;  // st_mode: type and permission bits
   uint32_t uid = 0;
   uint32_t gid = 0;
-  int32_t err = 0;         // the stat's errno when !known
-  bool predicts = false;   // SyscallNeeds::kStatOutcome: known/err is the call's own outcome
+  int32_t err = 0;        // the stat's errno when !known
+  bool predicts = false;  // SyscallNeeds::kStatOutcome: known/err is the call's own outcome
 };
 
 // The socket a descriptor argument refers to (SO_DOMAIN, SO_TYPE, SO_PROTOCOL).
@@ -86,9 +86,9 @@ struct SyscallEvent {
 // its stop. A backend that cannot provide something (seccomp-notify never sees results)
 // leaves it unset; sinks must cope.
 struct SyscallNeeds {
-  static constexpr uint8_t kStatPath = 1u << 0;  // stat1
-  static constexpr uint8_t kStatParent = 1u << 1;  // parent1
-  static constexpr uint8_t kStatPath2 = 1u << 2;  // stat2
+  static constexpr uint8_t kStatPath = 1u << 0;     // stat1
+  static constexpr uint8_t kStatParent = 1u << 1;   // parent1
+  static constexpr uint8_t kStatPath2 = 1u << 2;    // stat2
   static constexpr uint8_t kStatParent2 = 1u << 3;  // parent2
   // For a stat-family call: make the same stat at the stop (lstat for AT_SYMLINK_NOFOLLOW)
   // into stat1 and, where seclearn sees files as the task does (same fsuid, fsgid, groups,
@@ -135,8 +135,7 @@ class EventSink {
   virtual void OnExec(const ExecEvent& /*event*/) {}
   virtual void OnExit(const ExitEvent& /*event*/) {}
   // With TraceOptions::stacks (ptrace backend only): the stack of a first-seen syscall or path
-  // access (tracer/stacks.h), delivered once symbolised: after that call's OnSyscall, at the
-  // latest before the backend's Run returns.
+  // access (tracer/stacks.h), delivered at that call's stop, before its OnSyscall.
   virtual void OnStack(const StackFact& /*stack*/) {}
   // Called by the backend at least once a second while the workload runs, and never
   // concurrently with the other callbacks: the place to flush.

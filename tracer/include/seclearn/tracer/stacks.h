@@ -3,24 +3,23 @@
 // a write to /etc and get the code path that made the call.
 //
 // At the seccomp stop (the tracee is in a ptrace-stop, its registers are those of the call) the
-// stack is unwound with libunwind-ptrace (_UPT_create, unw_init_remote; at most kMaxFrames),
-// and each pc is resolved through /proc/PID/maps to a mapped file and offset, and that file
-// opened, while the process and its maps still exist (an exec replaces them; a short-lived
-// process is gone a moment later). Symbolisation with elfutils libdw (function, source
-// file:line, build-id) needs only the opened file, so it runs on a worker thread: a library's
-// DWARF read for the first time (libc's detached debug info: 150 ms) never stalls the traced
-// tasks. Each file is opened once per run (keyed by inode and name, one Dwfl each) and each
+// stack is unwound with libunwind-ptrace (_UPT_create, unw_init_remote; at most kMaxFrames;
+// memory read by the page with process_vm_readv, registers with one PTRACE_GETREGS) and
+// symbolised at once, while the process and its maps still exist (an exec replaces them; a
+// short-lived process is gone a moment later): each pc is resolved through /proc/PID/maps to a
+// mapped file and ELF address, and elfutils libdw gives the function, source file:line and
+// build-id. Each file is opened once per run (keyed by inode and name, one Dwfl each) and each
 // (file, address) symbolised once. Later occurrences of a key cost one bit test or hash
 // lookup; StackMode::kNone costs nothing (no recorder at all).
 //
+// Symbolisation runs on the tracer's thread on purpose: a second thread would make glibc take
+// its multi-threaded paths (cancellation points, locks) on every later stop, for the whole run,
+// to save a few tens of milliseconds once.
+//
 //   StackRecorder stacks;                        // one per traced workload (PtraceBackend)
-//   stacks.OnSeccompStop(ev, sink);              // at each seccomp stop: unwinds if new
+//   stacks.OnSeccompStop(ev, sink);              // at each seccomp stop: sink.OnStack if new
 //   stacks.OnExec(tgid, former_tid);             // after PTRACE_EVENT_EXEC
 //   stacks.OnExit(tid, tgid);                    // when a task is gone
-//   stacks.Finish(sink);                         // when the run ends: the last stacks
-//
-// sink.OnStack is called from the tracer's thread only: at a later seccomp stop once the
-// worker has symbolised a stack, and in Finish for the rest.
 //
 // What is recorded:
 //   - Nothing before the workload's first exec: those calls are seclearn's own child code.
@@ -39,6 +38,7 @@
 
 #include <sys/types.h>
 
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -75,24 +75,29 @@ class StackRecorder {
   StackRecorder& operator=(const StackRecorder&) = delete;
 
   // `ev` must describe the call `ev.tid` is stopped in (seccomp stop or syscall-exit stop).
-  // Unwinds that task once per new key; delivers the stacks symbolised since the last call.
-  void OnSeccompStop(const SyscallEvent& ev, EventSink& sink);
+  // For each key the call makes new, calls sink.OnStack with the stack read from that task.
+  void OnSeccompStop(const SyscallEvent& ev, EventSink& sink) {
+    // Inline, touching two cache lines: the common case (a native call without a path, already
+    // seen in the same process as the previous stop) runs at every stop of the workload.
+    if (!started_) return;
+    if (ev.pid == last_pid_ && last_seen_ != nullptr && ev.path.empty() && ev.arch == kNative &&
+        ev.nr >= 0 && ev.nr < kDenseNr && last_seen_->test(static_cast<size_t>(ev.nr)))
+      return;
+    Record(ev, sink);
+  }
   void OnExec(pid_t tgid, pid_t former_tid);
   void OnExit(pid_t tid, pid_t tgid);
-  // Waits for the worker and delivers every stack not yet delivered.
-  void Finish(EventSink& sink);
-
-  // Stacks delivered so far (for tests).
-  uint64_t captured() const;
 
  private:
+  static constexpr uint32_t kNative = 0xc000003e;  // AUDIT_ARCH_X86_64
+  static constexpr int32_t kDenseNr = 1024;
+  void Record(const SyscallEvent& ev, EventSink& sink);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  bool started_ = false;                              // the workload's first exec was seen
+  pid_t last_pid_ = 0;                                // the process of the previous Record
+  const std::bitset<kDenseNr>* last_seen_ = nullptr;  // its executable's native calls seen
 };
-
-// Unwinds and symbolises the stack of task `tid` (of process `tgid`), which must be in a
-// ptrace-stop of this tracer. At most kMaxFrames frames, innermost first; empty if the task
-// is gone. For tests: StackRecorder does the same with caches that live for the run.
-std::vector<StackFrame> CaptureStack(pid_t tgid, pid_t tid, bool* truncated = nullptr);
 
 }  // namespace seclearn
