@@ -38,7 +38,8 @@ constexpr std::array kSyscallInfo = {
     SyscallInfo{"clock_settime", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"clone", kP, {-1, -1}, {-1, -1}, 0, -1, {0, 0}},
     SyscallInfo{"connect", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
-    SyscallInfo{"creat", kF | kD | kOpen, {0, -1}, {-1, -1}, -1, -1, {kAccessCreate | kAccessWrite, 0}},
+    SyscallInfo{
+        "creat", kF | kD | kOpen, {0, -1}, {-1, -1}, -1, -1, {kAccessCreate | kAccessWrite, 0}},
     SyscallInfo{"delete_module", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"execve", kF | kP, {0, -1}, {-1, -1}, -1, -1, {kAccessExec, 0}},
     SyscallInfo{"execveat", kF | kP, {1, -1}, {0, -1}, 4, -1, {kAccessExec, 0}},

@@ -94,10 +94,9 @@ bool MutatesPath(uint32_t access, uint32_t classes) {
   return (access & kAccessWrite) && !(classes & kOpen);
 }
 
-std::string OutcomeKey(const SyscallEvent& ev, std::string_view name, const std::string_view path[2],
-                       const uint32_t access[2]) {
-  std::string key;
-  key.reserve(path[0].size() + path[1].size() + ev.sockaddr.size() + 64);
+// Appends to `key` (cleared by the caller, its capacity reused from call to call).
+void OutcomeKey(const SyscallEvent& ev, std::string_view name, const std::string_view path[2],
+                const uint32_t access[2], std::string& key) {
   key.append(path[0]);
   key += '\0';
   AppendU32(key, access[0]);
@@ -120,11 +119,10 @@ std::string OutcomeKey(const SyscallEvent& ev, std::string_view name, const std:
   key.append(ev.sockaddr);
   // Credentials decide set*id and kill: every id matters there.
   if (ev.creds.known && KeyArgs(name).size() >= 2) {
-    for (uint32_t id : {ev.creds.ruid, ev.creds.euid, ev.creds.suid, ev.creds.rgid,
-                        ev.creds.egid, ev.creds.sgid})
+    for (uint32_t id :
+         {ev.creds.ruid, ev.creds.euid, ev.creds.suid, ev.creds.rgid, ev.creds.egid, ev.creds.sgid})
       AppendU32(key, id);
   }
-  return key;
 }
 
 }  // namespace
@@ -219,11 +217,10 @@ void AccessLearner::Analyze(const SyscallEvent& ev, Analysis& a) {
     if (rule.check(ctx, nullptr) != Verdict::kNotNeeded) a.rules[a.nrules++] = &rule;
   }
   if (!a.empty()) {
-    a.key = OutcomeKey(ev, si->name, a.path, a.access);
+    OutcomeKey(ev, si->name, a.path, a.access, a.key);
     a.keyed_by_path = !a.path[0].empty() && a.path[1].empty();
   }
 }
-
 
 const AccessLearner::Outcome* AccessLearner::CachedOutcome(const Analysis& a) const {
   if (a.keyed_by_path) {
@@ -274,8 +271,8 @@ SyscallNeeds AccessLearner::Needs(const SyscallEvent& event) {
   // A stat's outcome is what stat'ing the same path says: the backend can tell without a
   // second stop (unless ".." after a symlink would make our lexical path another file).
   // So is a read-only open's, in the cases the backend can model (remote.cc).
-  const bool read_only_open = (a.call->si->classes & kOpen) &&
-                              (a.access[0] == kAccessRead || a.access[0] == kAccessStat);
+  const bool read_only_open =
+      (a.call->si->classes & kOpen) && (a.access[0] == kAccessRead || a.access[0] == kAccessStat);
   if ((a.call->stat_family || read_only_open) && !a.path[0].empty() &&
       event.path.find("..") == std::string::npos)
     needs.stat |= SyscallNeeds::kStatOutcome;
@@ -335,11 +332,12 @@ void AccessLearner::OnSyscall(const SyscallEvent& event) {
 
   for (int i = 0; i < 2; ++i) {
     if (a.path[i].empty()) continue;
-    std::string key(a.path[i]);
+    std::string& key = key_buffer_;
+    key.assign(a.path[i]);
     key += '\0';
     AppendU32(key, a.access[i]);
     AppendU32(key, static_cast<uint32_t>(err));
-    auto [it, inserted] = files_.try_emplace(std::move(key));
+    auto [it, inserted] = files_.try_emplace(key);
     if (inserted) {
       it->second.fact = FileFact{std::string(a.path[i]), a.access[i], err, 0, 0, std::string(name)};
     }
@@ -364,8 +362,7 @@ void AccessLearner::OnSyscall(const SyscallEvent& event) {
   const RuleContext ctx{event, si, a.access[0], a.access[1], options_};
   for (uint8_t i = 0; i < a.nrules; ++i) {
     const CapabilityRule* rule = a.rules[i];
-    std::string evidence;
-    const Verdict v = rule->check(ctx, &evidence);
+    const Verdict v = rule->check(ctx, nullptr);
     if (v == Verdict::kNotNeeded) continue;
     const bool holds = !event.creds.known || HoldsCapability(event.creds, rule->capability);
     bool granted;
@@ -382,6 +379,9 @@ void AccessLearner::OnSyscall(const SyscallEvent& event) {
     key += granted ? '+' : '-';
     auto [it, inserted] = capabilities_.try_emplace(std::move(key));
     if (inserted) {
+      // Described only for the first call: formatting costs more than the check.
+      std::string evidence;
+      rule->check(ctx, &evidence);
       it->second.fact = CapabilityFact{cap, granted, std::string(name), std::move(evidence), 0, 0};
     }
     count(it->second.c);

@@ -99,7 +99,8 @@ std::vector<SyscallFact> Aggregator::Syscalls() const {
   std::vector<SyscallFact> out;
   for (const auto& ac : arches_) {
     for (int32_t nr = 0; nr < kDense; ++nr)
-      if (ac.dense[nr].count) out.push_back({ac.arch, nr, ac.dense[nr].count, ac.dense[nr].first_seen_ns});
+      if (ac.dense[nr].count)
+        out.push_back({ac.arch, nr, ac.dense[nr].count, ac.dense[nr].first_seen_ns});
     for (const auto& [nr, c] : ac.sparse)
       if (c.count) out.push_back({ac.arch, nr, c.count, c.first_seen_ns});
   }

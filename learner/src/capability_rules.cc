@@ -68,8 +68,8 @@ OpenDac CheckOpen(const RuleContext& ctx, bool describe) {
     r.denied = mask != 0 && !DacAllows(ctx.ev.stat1, c, mask);
     if (describe)
       r.what = fmt::format("open {} for {} ({})", ctx.ev.abs_path,
-                         mask == 4 ? "read" : (mask == 2 ? "write" : "read-write"),
-                         Owner(ctx.ev.stat1));
+                           mask == 4 ? "read" : (mask == 2 ? "write" : "read-write"),
+                           Owner(ctx.ev.stat1));
   } else if ((acc & kAccessCreate) && ctx.ev.parent1.known) {
     r.known = true;
     r.read_only = false;
@@ -118,12 +118,14 @@ Verdict DirectoryOverride(const RuleContext& ctx, std::string* evidence) {
     if (!(acc[i] & (kAccessCreate | kAccessDelete)) || path[i]->empty()) continue;
     const char* what = (acc[i] & kAccessDelete) ? "remove" : "create";
     if (!parent[i]->known || !ctx.ev.creds.known) {
-      if (evidence && verdict == Verdict::kNotNeeded) *evidence = fmt::format("{} {}", what, *path[i]);
+      if (evidence && verdict == Verdict::kNotNeeded)
+        *evidence = fmt::format("{} {}", what, *path[i]);
       verdict = Verdict::kUnknown;
       continue;
     }
     if (!DacAllows(*parent[i], ctx.ev.creds, 3)) {
-      if (evidence) *evidence = fmt::format("{} {} (directory {})", what, *path[i], Owner(*parent[i]));
+      if (evidence)
+        *evidence = fmt::format("{} {} (directory {})", what, *path[i], Owner(*parent[i]));
       return Verdict::kNeeded;
     }
   }
@@ -152,8 +154,9 @@ Verdict ChownCheck(const RuleContext& ctx, std::string* evidence) {
   const int32_t uid = Arg32(ctx, at ? 2 : 1);
   const int32_t gid = Arg32(ctx, at ? 3 : 2);
   if (evidence) {
-    *evidence = fmt::format("chown {} to {}:{}", ctx.ev.abs_path, uid == -1 ? "-" : std::to_string(uid),
-                            gid == -1 ? "-" : std::to_string(gid));
+    *evidence =
+        fmt::format("chown {} to {}:{}", ctx.ev.abs_path, uid == -1 ? "-" : std::to_string(uid),
+                    gid == -1 ? "-" : std::to_string(gid));
   }
   const TaskCreds& c = ctx.ev.creds;
   const FileStat& st = ctx.ev.stat1;
@@ -164,7 +167,7 @@ Verdict ChownCheck(const RuleContext& ctx, std::string* evidence) {
   if (uid != -1 && !(c.fsuid == st.uid && static_cast<uint32_t>(uid) == st.uid))
     return Verdict::kNeeded;
   if (gid != -1 && !(c.fsuid == st.uid && (static_cast<uint32_t>(gid) == st.gid ||
-                                            InGroups(c, static_cast<uint32_t>(gid)))))
+                                           InGroups(c, static_cast<uint32_t>(gid)))))
     return Verdict::kNeeded;
   return Verdict::kNotNeeded;
 }
@@ -208,8 +211,8 @@ Verdict UtimeFowner(const RuleContext& ctx, std::string* evidence) {
 Verdict MknodDevice(const RuleContext& ctx, std::string* evidence) {
   const uint32_t mode = static_cast<uint32_t>(ctx.ev.args[ctx.si.name == "mknod" ? 1 : 2]);
   if (evidence) {
-    *evidence = fmt::format("mknod {} {} device", ctx.ev.abs_path,
-                            S_ISBLK(mode) ? "block" : "character");
+    *evidence =
+        fmt::format("mknod {} {} device", ctx.ev.abs_path, S_ISBLK(mode) ? "block" : "character");
   }
   return S_ISCHR(mode) || S_ISBLK(mode) ? Verdict::kNeeded : Verdict::kNotNeeded;
 }
@@ -238,8 +241,8 @@ Verdict SetIds(const RuleContext& ctx, std::string* evidence, bool uids) {
   }
   if (!c.known) return Verdict::kUnknown;
   auto in = [](int32_t id, std::initializer_list<uint32_t> allowed) {
-    return id == -1 || std::find(allowed.begin(), allowed.end(), static_cast<uint32_t>(id)) !=
-                           allowed.end();
+    return id == -1 ||
+           std::find(allowed.begin(), allowed.end(), static_cast<uint32_t>(id)) != allowed.end();
   };
   bool ok = true;
   if (n == "setuid" || n == "setgid") {
@@ -254,8 +257,12 @@ Verdict SetIds(const RuleContext& ctx, std::string* evidence, bool uids) {
   return ok ? Verdict::kNotNeeded : Verdict::kNeeded;
 }
 
-Verdict SetUids(const RuleContext& ctx, std::string* evidence) { return SetIds(ctx, evidence, true); }
-Verdict SetGids(const RuleContext& ctx, std::string* evidence) { return SetIds(ctx, evidence, false); }
+Verdict SetUids(const RuleContext& ctx, std::string* evidence) {
+  return SetIds(ctx, evidence, true);
+}
+Verdict SetGids(const RuleContext& ctx, std::string* evidence) {
+  return SetIds(ctx, evidence, false);
+}
 
 Verdict Setgroups(const RuleContext& ctx, std::string* evidence) {
   if (evidence) *evidence = fmt::format("setgroups of {} groups", Arg32(ctx, 0));
@@ -268,8 +275,9 @@ Verdict Kill(const RuleContext& ctx, std::string* evidence) {
   const int32_t sig = Arg32(ctx, tgkill ? 2 : 1);
   const TaskCreds& t = ctx.ev.target_creds;
   if (evidence) {
-    *evidence = t.known ? fmt::format("{} {} (uid {}) with signal {}", ctx.si.name, pid, t.ruid, sig)
-                        : fmt::format("{} {} with signal {}", ctx.si.name, pid, sig);
+    *evidence = t.known
+                    ? fmt::format("{} {} (uid {}) with signal {}", ctx.si.name, pid, t.ruid, sig)
+                    : fmt::format("{} {} with signal {}", ctx.si.name, pid, sig);
   }
   if (pid <= 0) return Verdict::kUnknown;  // a process group: members not known
   const TaskCreds& c = ctx.ev.creds;
@@ -279,12 +287,13 @@ Verdict Kill(const RuleContext& ctx, std::string* evidence) {
   return ok ? Verdict::kNotNeeded : Verdict::kNeeded;
 }
 
-constexpr uint64_t kNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID |
-                                     CLONE_NEWNET | CLONE_NEWCGROUP;
+constexpr uint64_t kNamespaceFlags =
+    CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
 
 Verdict NewNamespaces(const RuleContext& ctx, std::string* evidence) {
   const uint64_t flags = ctx.ev.args[0];
-  if (evidence) *evidence = fmt::format("{} with flags {:#x}", ctx.si.name, flags & ~uint64_t{0xff});
+  if (evidence)
+    *evidence = fmt::format("{} with flags {:#x}", ctx.si.name, flags & ~uint64_t{0xff});
   // A new user namespace comes first and owns the others: no capability needed outside it.
   if (flags & CLONE_NEWUSER) return Verdict::kNotNeeded;
   return (flags & kNamespaceFlags) ? Verdict::kNeeded : Verdict::kNotNeeded;
@@ -318,17 +327,19 @@ Verdict BindPrivilegedPort(const RuleContext& ctx, std::string* evidence) {
                                    : fmt::format("bind {}:{}", addr, port);
   }
   return port != 0 && port < ctx.options.unprivileged_port_start ? Verdict::kNeeded
-                                                                  : Verdict::kNotNeeded;
+                                                                 : Verdict::kNotNeeded;
 }
 
 Verdict RawSocket(const RuleContext& ctx, std::string* evidence) {
   const int32_t family = Arg32(ctx, 0);
   const int32_t type = Arg32(ctx, 1) & 0xf;  // without SOCK_NONBLOCK/SOCK_CLOEXEC
   if (evidence) {
-    *evidence = fmt::format("socket({}, {}, {})", family == AF_PACKET ? "AF_PACKET" :
-                            family == AF_INET6 ? "AF_INET6" : family == AF_INET ? "AF_INET" :
-                            std::to_string(family), type == SOCK_RAW ? "SOCK_RAW" :
-                            std::to_string(type), Arg32(ctx, 2));
+    *evidence = fmt::format("socket({}, {}, {})",
+                            family == AF_PACKET  ? "AF_PACKET"
+                            : family == AF_INET6 ? "AF_INET6"
+                            : family == AF_INET  ? "AF_INET"
+                                                 : std::to_string(family),
+                            type == SOCK_RAW ? "SOCK_RAW" : std::to_string(type), Arg32(ctx, 2));
   }
   if (family == AF_PACKET) return Verdict::kNeeded;
   if ((family == AF_INET || family == AF_INET6) && type == SOCK_RAW) return Verdict::kNeeded;
@@ -352,7 +363,9 @@ Verdict OnFailure(const RuleContext& ctx, std::string* evidence) {
 }
 
 Verdict SetLimit(const RuleContext& ctx, std::string* evidence) {
-  if (evidence) *evidence = fmt::format("{} of resource {}", ctx.si.name, Arg32(ctx, ctx.si.name == "prlimit64" ? 1 : 0));
+  if (evidence)
+    *evidence = fmt::format("{} of resource {}", ctx.si.name,
+                            Arg32(ctx, ctx.si.name == "prlimit64" ? 1 : 0));
   // prlimit64 with no new limit only reads.
   if (ctx.si.name == "prlimit64" && ctx.ev.args[2] == 0) return Verdict::kNotNeeded;
   return Verdict::kUnknown;
@@ -375,7 +388,8 @@ Verdict AlarmClock(const RuleContext& ctx, std::string* evidence) {
 // ---------------------------------------------------------------------------------------------
 // The table
 
-constexpr std::string_view kManChown = "CAP_CHOWN: Make arbitrary changes to file UIDs and GIDs (see chown(2)).";
+constexpr std::string_view kManChown =
+    "CAP_CHOWN: Make arbitrary changes to file UIDs and GIDs (see chown(2)).";
 constexpr std::string_view kManDacOverride =
     "CAP_DAC_OVERRIDE: Bypass file read, write, and execute permission checks.";
 constexpr std::string_view kManDacReadSearch =
@@ -389,7 +403,8 @@ constexpr std::string_view kManSticky = "CAP_FOWNER: ignore sticky bit on file d
 constexpr std::string_view kManFsetid =
     "CAP_FSETID: set the set-group-ID bit for a file whose GID does not match the filesystem or "
     "any of the supplementary GIDs of the calling process.";
-constexpr std::string_view kManKill = "CAP_KILL: Bypass permission checks for sending signals (see kill(2)).";
+constexpr std::string_view kManKill =
+    "CAP_KILL: Bypass permission checks for sending signals (see kill(2)).";
 constexpr std::string_view kManSetgid =
     "CAP_SETGID: Make arbitrary manipulations of process GIDs and supplementary GID list;";
 constexpr std::string_view kManSetuid =
@@ -402,12 +417,15 @@ constexpr std::string_view kManBindService =
     "CAP_NET_BIND_SERVICE: Bind a socket to Internet domain privileged ports (port numbers less "
     "than 1024).";
 constexpr std::string_view kManNetRaw = "CAP_NET_RAW: Use RAW and PACKET sockets;";
-constexpr std::string_view kManIpcLock = "CAP_IPC_LOCK: Lock memory (mlock(2), mlockall(2), mmap(2), shmctl(2));";
+constexpr std::string_view kManIpcLock =
+    "CAP_IPC_LOCK: Lock memory (mlock(2), mlockall(2), mmap(2), shmctl(2));";
 constexpr std::string_view kManModule =
     "CAP_SYS_MODULE: Load and unload kernel modules (see init_module(2) and delete_module(2));";
-constexpr std::string_view kManRawio = "CAP_SYS_RAWIO: Perform I/O port operations (iopl(2) and ioperm(2));";
+constexpr std::string_view kManRawio =
+    "CAP_SYS_RAWIO: Perform I/O port operations (iopl(2) and ioperm(2));";
 constexpr std::string_view kManChroot = "CAP_SYS_CHROOT: Use chroot(2);";
-constexpr std::string_view kManPtrace = "CAP_SYS_PTRACE: Trace arbitrary processes using ptrace(2);";
+constexpr std::string_view kManPtrace =
+    "CAP_SYS_PTRACE: Trace arbitrary processes using ptrace(2);";
 constexpr std::string_view kManPacct = "CAP_SYS_PACCT: Use acct(2).";
 constexpr std::string_view kManAdmin =
     "CAP_SYS_ADMIN: Perform a range of system administration operations including: quotactl(2), "
@@ -439,7 +457,8 @@ constexpr std::string_view kManWakeAlarm =
 constexpr std::string_view kManPerfmon =
     "CAP_PERFMON: Employ various performance-monitoring mechanisms, including: call "
     "perf_event_open(2);";
-constexpr std::string_view kManBpf = "CAP_BPF: Employ privileged BPF operations; see bpf(2) and bpf-helpers(7).";
+constexpr std::string_view kManBpf =
+    "CAP_BPF: Employ privileged BPF operations; see bpf(2) and bpf-helpers(7).";
 
 struct R {
   static constexpr CapabilityRule Make(std::string_view syscall, int cap,
@@ -568,6 +587,51 @@ constexpr std::array kRules = {
     R::Make("vhangup", CAP_SYS_TTY_CONFIG, Always, kManTty),
 };
 
+constexpr std::array<std::string_view, 41> kCapabilityNames = {
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+};
+static_assert(CAP_CHECKPOINT_RESTORE == 40 && CAP_BPF == 39 && CAP_SYS_ADMIN == 21);
+
 constexpr bool RuleLess(const CapabilityRule& a, const CapabilityRule& b) {
   return a.syscall != b.syscall ? a.syscall < b.syscall : a.capability < b.capability;
 }
@@ -576,37 +640,25 @@ constexpr bool RulesValid() {
   for (size_t i = 0; i < kRules.size(); ++i) {
     const CapabilityRule& r = kRules[i];
     if (i > 0 && !RuleLess(kRules[i - 1], r)) return false;
-    if (r.capability < 0 || r.capability > CAP_LAST_CAP || r.check == nullptr) return false;
-    if (!r.man.starts_with("CAP_")) return false;
+    if (r.capability < 0 || static_cast<size_t>(r.capability) >= kCapabilityNames.size() ||
+        r.check == nullptr)
+      return false;
+    // The citation is the capabilities(7) entry of the rule's own capability.
+    const std::string_view name = kCapabilityNames[static_cast<size_t>(r.capability)];
+    if (!r.man.starts_with(name) || r.man.substr(name.size(), 2) != ": ") return false;
     if (r.failure_errno != EPERM && r.failure_errno != EACCES) return false;
   }
   return true;
 }
 static_assert(RulesValid(),
-              "kRules: sorted by (syscall, capability), one capabilities(7) citation each, "
-              "failing with EPERM or EACCES");
-
-constexpr std::array<std::string_view, 41> kCapabilityNames = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-static_assert(CAP_CHECKPOINT_RESTORE == 40 && CAP_BPF == 39 && CAP_SYS_ADMIN == 21);
+              "kRules: sorted by (syscall, capability), each citing the capabilities(7) entry of "
+              "its capability, failing with EPERM or EACCES");
 
 }  // namespace
 
 std::span<const CapabilityRule> RulesFor(std::string_view syscall) {
-  auto [lo, hi] = std::equal_range(
-      kRules.begin(), kRules.end(), syscall,
-      [](const auto& a, const auto& b) {
+  auto [lo, hi] =
+      std::equal_range(kRules.begin(), kRules.end(), syscall, [](const auto& a, const auto& b) {
         if constexpr (std::is_same_v<std::decay_t<decltype(a)>, CapabilityRule>) {
           return a.syscall < std::string_view(b);
         } else {

@@ -40,10 +40,10 @@ struct CapabilityRule {
   int capability;  // CAP_* of linux/capability.h
   // Writes a one-line description of the call into *evidence when it is not null.
   Verdict (*check)(const RuleContext& ctx, std::string* evidence);
-  bool uses_stat;       // looks at stat1/parent1/stat2/parent2 (asked for only when the caller
-                        // holds capabilities: without, a failure says enough)
-  int8_t target_arg;    // argument holding the pid whose credentials it compares, -1 if none
-  int failure_errno;    // what the call fails with when the capability is missing
+  bool uses_stat;        // looks at stat1/parent1/stat2/parent2 (asked for only when the caller
+                         // holds capabilities: without, a failure says enough)
+  int8_t target_arg;     // argument holding the pid whose credentials it compares, -1 if none
+  int failure_errno;     // what the call fails with when the capability is missing
   std::string_view man;  // the capabilities(7) text the rule implements
 };
 

@@ -41,15 +41,15 @@ template <>
 struct StringMaker<seclearn::NetworkFact> {
   static std::string convert(const seclearn::NetworkFact& n) {
     return "{" + n.op + " fam " + std::to_string(n.family) + " type " + std::to_string(n.type) +
-           " proto " + std::to_string(n.protocol) + " " + n.address + ":" +
-           std::to_string(n.port) + " err " + std::to_string(n.err) + "}";
+           " proto " + std::to_string(n.protocol) + " " + n.address + ":" + std::to_string(n.port) +
+           " err " + std::to_string(n.err) + "}";
   }
 };
 template <>
 struct StringMaker<seclearn::CapabilityFact> {
   static std::string convert(const seclearn::CapabilityFact& c) {
-    return "{" + c.capability + (c.granted ? " exercised" : " wanted") + " by " + c.syscall +
-           ": " + c.evidence + "}";
+    return "{" + c.capability + (c.granted ? " exercised" : " wanted") + " by " + c.syscall + ": " +
+           c.evidence + "}";
   }
 };
 }  // namespace Catch
@@ -98,8 +98,8 @@ struct Learned {
 // Runs argv under `backend` with file/network/capability learning, as `seclearn learn` does.
 Learned Learn(std::vector<std::string> argv, Backend backend) {
   Learned l;
-  l.agg = std::make_unique<Aggregator>(AccessOptions{.unprivileged_port_start =
-                                                         UnprivilegedPortStart()});
+  l.agg = std::make_unique<Aggregator>(
+      AccessOptions{.unprivileged_port_start = UnprivilegedPortStart()});
   TraceOptions opts;
   opts.learn_access = true;
   opts.exe = argv[0];
@@ -134,8 +134,8 @@ const FileFact* FindFile(const std::vector<FileFact>& files, const std::string& 
   return nullptr;
 }
 
-const NetworkFact* FindNet(const std::vector<NetworkFact>& net, const std::string& op,
-                           int family, const std::string& address, int port = -1) {
+const NetworkFact* FindNet(const std::vector<NetworkFact>& net, const std::string& op, int family,
+                           const std::string& address, int port = -1) {
   for (const auto& n : net)
     if (n.op == op && n.family == family && n.address == address && n.port == port) return &n;
   return nullptr;
@@ -175,8 +175,9 @@ TEST_CASE("access subcommands make exactly their declared syscalls", "[live][acc
   TempDir dir;
   ::close(::open((dir / "x").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
   const std::vector<std::vector<std::string>> subs = {
-      {"open-relative", dir.path()}, {"exec", "/bin/true"},    {"mmap-exec", SECLEARN_TESTEE},
-      {"net-netlink"},               {"chown-nobody", dir / "x"}, {"open-loop", "3", "/etc/hostname"},
+      {"open-relative", dir.path()},  {"exec", "/bin/true"},
+      {"mmap-exec", SECLEARN_TESTEE}, {"net-netlink"},
+      {"chown-nobody", dir / "x"},    {"open-loop", "3", "/etc/hostname"},
   };
   auto names = [](const Learned& l) {
     NameSet out;
@@ -231,8 +232,7 @@ TEST_CASE("paths are made absolute through the dirfd and the cwd", "[live][acces
   for (const auto& f : l.files) CHECK(f.path.starts_with("/"));
 }
 
-TEST_CASE("file operations ask for the right access and get the right result",
-          "[live][access]") {
+TEST_CASE("file operations ask for the right access and get the right result", "[live][access]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
@@ -253,10 +253,10 @@ TEST_CASE("file operations ask for the right access and get the right result",
       {"d", kAccessDelete, 0, "rmdir", 1},
       {"d/link", kAccessCreate | kAccessLink, 0, "symlink", 1},
       {"d/link", kAccessDelete, 0, "unlink", 1},
-      {"f", kAccessRead, 0, "link", 1},                                 // the link's source
-      {"f", kAccessWrite, 0, "chmod", 2},                               // chmod, truncate
-      {"f", kAccessAppend, 0, "openat", 1},                             // O_WRONLY|O_APPEND
-      {"f", kAccessWrite | kAccessCreate, 0, "openat", 1},              // O_CREAT|O_TRUNC
+      {"f", kAccessRead, 0, "link", 1},                     // the link's source
+      {"f", kAccessWrite, 0, "chmod", 2},                   // chmod, truncate
+      {"f", kAccessAppend, 0, "openat", 1},                 // O_WRONLY|O_APPEND
+      {"f", kAccessWrite | kAccessCreate, 0, "openat", 1},  // O_CREAT|O_TRUNC
       {"hard", kAccessCreate | kAccessLink, 0, "link", 1},
       {"hard", kAccessDelete, 0, "rename", 1},
       {"missing", kAccessDelete, Err(backend, ENOENT), "unlink", 1},
@@ -438,9 +438,11 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
     CHECK(l.caps[0].evidence == "setuid(65534) with uids 0/0/0");
   }
   SECTION("a workload that needs none learns none") {
-    for (std::vector<std::string> sub :
-         {std::vector<std::string>{"noop"}, {"openat", "/etc/hostname"}, {"fork-exec"},
-          {"create-file", dir / "plain"}, {"net-netlink"}}) {
+    for (std::vector<std::string> sub : {std::vector<std::string>{"noop"},
+                                         {"openat", "/etc/hostname"},
+                                         {"fork-exec"},
+                                         {"create-file", dir / "plain"},
+                                         {"net-netlink"}}) {
       CAPTURE(sub);
       auto l = Learn(Testee(sub), backend);
       REQUIRE(l.result.has_value());
@@ -484,12 +486,17 @@ TEST_CASE("hostile file names round-trip exactly through the store", "[live][acc
   CAPTURE(BackendName(backend));
   TempDir dir;
   const std::vector<std::string> names = {
-      "new\nline", "quo\"te's", std::string("bad\xff\xfe utf8"), "{a,b}*?[x] ^$",
-      "deny ** rwx,", "tab\there\x01\x7f", "ok\xc3\xa9"};
+      "new\nline",     "quo\"te's",    std::string("bad\xff\xfe utf8"),
+      "{a,b}*?[x] ^$", "deny ** rwx,", "tab\there\x01\x7f",
+      "ok\xc3\xa9"};
   auto store = Store::Open(":memory:");
   REQUIRE(store.has_value());
-  RunInfo info{.app = "hostile", .argv = {"testee"}, .backend = BackendName(backend),
-               .kernel = "k", .host = "h", .start_ns = 1};
+  RunInfo info{.app = "hostile",
+               .argv = {"testee"},
+               .backend = BackendName(backend),
+               .kernel = "k",
+               .host = "h",
+               .start_ns = 1};
   auto run = store->BeginRun(info);
   REQUIRE(run.has_value());
   for (const auto& name : names) {
@@ -507,8 +514,7 @@ TEST_CASE("hostile file names round-trip exactly through the store", "[live][acc
   CHECK(Under(*files, dir.path()).size() == names.size());
 }
 
-TEST_CASE("many accesses to a few paths are a few facts and few result stops",
-          "[live][access]") {
+TEST_CASE("many accesses to a few paths are a few facts and few result stops", "[live][access]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   constexpr int kLoops = 20000;

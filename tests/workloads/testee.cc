@@ -408,7 +408,8 @@ int FileOps(Args args) {
   const std::string f = In(args[0], "f"), d = In(args[0], "d"), link = In(args[0], "d/link"),
                     hard = In(args[0], "hard"), renamed = In(args[0], "renamed"),
                     missing = In(args[0], "missing");
-  long fd = ::syscall(SYS_openat, AT_FDCWD, f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  long fd =
+      ::syscall(SYS_openat, AT_FDCWD, f.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0 || !RawWriteAll(static_cast<int>(fd), "x")) return kFailed;
   RawClose(fd);
   fd = ::syscall(SYS_openat, AT_FDCWD, f.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -520,8 +521,10 @@ int NetUnix(Args args) {
   const std::string name = "seclearn-" + std::string(dir.substr(dir.rfind('/') + 1));
   sockaddr_un abstract{};
   abstract.sun_family = AF_UNIX;
-  std::memcpy(abstract.sun_path + 1, name.data(), std::min(name.size(), sizeof abstract.sun_path - 1));
-  const socklen_t abstract_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  std::memcpy(abstract.sun_path + 1, name.data(),
+              std::min(name.size(), sizeof abstract.sun_path - 1));
+  const socklen_t abstract_len =
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
   const long d = ::syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (d < 0 || ::syscall(SYS_bind, d, &abstract, abstract_len) != 0) return kFailed;
 
@@ -597,6 +600,7 @@ enum class ArgKind {
   kText,    // one string
   kSignal,  // a signal name or number
   kNames,   // one or more names from kHarmlessSyscalls
+
   kCountText,  // N >= 1, then one string
 };
 
@@ -618,14 +622,16 @@ constexpr std::array kSubcommands = {
     Subcommand{"exec-from-thread", ArgKind::kNone,
                "clone3 getpid pause rt_sigaction rt_sigprocmask uname", "", ExecFromThread},
     Subcommand{"exit", ArgKind::kNumber, "", "", Exit},
-    Subcommand{"file-ops", ArgKind::kText, "chmod link mkdir rename rmdir symlink truncate unlink write", "", FileOps},
+    Subcommand{"file-ops", ArgKind::kText,
+               "chmod link mkdir rename rmdir symlink truncate unlink write", "", FileOps},
     Subcommand{"fork", ArgKind::kNone, "fork getppid wait4", "", Fork},
     Subcommand{"fork-exec", ArgKind::kNone, "fork uname wait4", "", ForkExec},
     Subcommand{"getppid-loop", ArgKind::kCount, "getppid", "", GetppidLoop},
     Subcommand{"kill-self", ArgKind::kSignal, "getpid kill", "", KillSelf},
     Subcommand{"marker-uname", ArgKind::kNone, "uname", "", MarkerUname},
     Subcommand{"mmap-exec", ArgKind::kText, "flock", "", MmapExec},
-    Subcommand{"net-inet", ArgKind::kNumber, "accept4 bind connect listen sendto setsockopt socket", "", NetInet},
+    Subcommand{"net-inet", ArgKind::kNumber, "accept4 bind connect listen sendto setsockopt socket",
+               "", NetInet},
     Subcommand{"net-netlink", ArgKind::kNone, "bind socket", "", NetNetlink},
     Subcommand{"net-unix", ArgKind::kText, "accept4 bind chdir connect listen socket", "", NetUnix},
     Subcommand{"noop", ArgKind::kNone, "", "", Noop},

@@ -27,10 +27,10 @@ enum SyscallClass : uint32_t {
   kMount = 1u << 5,
   kMemory = 1u << 6,
   kSignal = 1u << 7,
-  kSetId = 1u << 8,     // changes the caller's credentials (setuid, capset, ...)
-  kChangesFs = 1u << 9, // changes the caller's cwd or root (chdir, fchdir, chroot)
-  kOpen = 1u << 10,     // the access asked for comes from O_* flags (open, openat, ...)
-  kAdmin = 1u << 11,    // system administration: clocks, modules, reboot, hostname, ...
+  kSetId = 1u << 8,      // changes the caller's credentials (setuid, capset, ...)
+  kChangesFs = 1u << 9,  // changes the caller's cwd or root (chdir, fchdir, chroot)
+  kOpen = 1u << 10,      // the access asked for comes from O_* flags (open, openat, ...)
+  kAdmin = 1u << 11,     // system administration: clocks, modules, reboot, hostname, ...
 };
 
 // Argument indexes that hold a NUL-terminated path; -1 when none.

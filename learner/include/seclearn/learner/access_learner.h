@@ -22,6 +22,8 @@
 // what a path gives (create, delete, rename, chmod, mount...) drops the cached outcomes of
 // that path and of everything below it. The cache is bounded (kMaxCachedOutcomes, then
 // cleared), and so are the facts: memory grows with distinct facts, never with events.
+// Stat-family calls and plain read-only opens ask for SyscallNeeds::kStatOutcome too: the
+// backend's own stat of the path at the stop may stand for the result (FileStat::predicts).
 #pragma once
 
 #include <array>
@@ -109,9 +111,7 @@ class AccessLearner {
     uint8_t nrules = 0;
     std::string key;             // of the outcome cache
     bool keyed_by_path = false;  // key starts with path[0]: in file_outcomes_
-    bool empty() const {
-      return path[0].empty() && path[1].empty() && !network && nrules == 0;
-    }
+    bool empty() const { return path[0].empty() && path[1].empty() && !network && nrules == 0; }
   };
 
   const CallInfo& InfoFor(uint32_t arch, int32_t nr);
@@ -138,6 +138,7 @@ class AccessLearner {
   int32_t last_nr_ = 0;
   int64_t last_time_ns_ = 0;
   Analysis scratch_;
+  std::string key_buffer_;  // fact keys are built here, copied only when new
 };
 
 }  // namespace seclearn
