@@ -63,9 +63,12 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
     }
     out += '\'';
     for (char c : a) {
-      if (c == '\'') out += "'\\''";
-      else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-      else out += c;
+      if (c == '\'')
+        out += "'\\''";
+      else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        out += fmt::format("\\x{:02x}", c);
+      else
+        out += c;
     }
     out += '\'';
   }
@@ -115,22 +118,27 @@ bool IsUtf8(std::string_view s) {
 }
 
 // A name from the workload, safe on a terminal and unambiguous: control characters, quotes,
-// backslashes and bytes that are not UTF-8 escaped; quoted when it has spaces.
-std::string DisplayName(std::string_view s) {
+// backslashes and bytes that are not UTF-8 escaped; quoted when it has spaces (or is empty)
+// and `quote` is set.
+std::string DisplayName(std::string_view s, bool quote_spaces = true) {
   std::string out;
-  bool quote = s.empty();
+  bool quote = quote_spaces && s.empty();
   for (size_t i = 0; i < s.size();) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     const size_t n = Utf8Length(s, i);
     if (n == 0 || c < 0x20 || c == 0x7f || c == '\\' || c == '"') {
-      if (c == '\n') out += "\\n";
-      else if (c == '\\') out += "\\\\";
-      else if (c == '"') out += "\\\"";
-      else out += fmt::format("\\x{:02x}", c);
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\\')
+        out += "\\\\";
+      else if (c == '"')
+        out += "\\\"";
+      else
+        out += fmt::format("\\x{:02x}", c);
       ++i;
       continue;
     }
-    if (c == ' ') quote = true;
+    if (c == ' ') quote = quote_spaces;
     out.append(s.substr(i, n));
     i += n;
   }
@@ -145,9 +153,9 @@ std::string Hex(std::string_view s) {
 
 std::string AccessLetters(uint32_t access) {
   static constexpr std::pair<uint32_t, char> kLetters[] = {
-      {kAccessRead, 'r'},  {kAccessWrite, 'w'},     {kAccessAppend, 'a'}, {kAccessCreate, 'c'},
-      {kAccessDelete, 'd'}, {kAccessExec, 'x'},     {kAccessMmapExec, 'm'}, {kAccessLink, 'l'},
-      {kAccessLock, 'k'},  {kAccessStat, 's'},      {kAccessChdir, 'C'},  {kAccessMount, 'M'},
+      {kAccessRead, 'r'},   {kAccessWrite, 'w'}, {kAccessAppend, 'a'},   {kAccessCreate, 'c'},
+      {kAccessDelete, 'd'}, {kAccessExec, 'x'},  {kAccessMmapExec, 'm'}, {kAccessLink, 'l'},
+      {kAccessLock, 'k'},   {kAccessStat, 's'},  {kAccessChdir, 'C'},    {kAccessMount, 'M'},
   };
   std::string out;
   for (const auto& [bit, letter] : kLetters) out += (access & bit) ? letter : '-';
@@ -162,46 +170,71 @@ std::string ResultName(int32_t err) {
 
 std::string FamilyName(int32_t family) {
   switch (family) {
-    case AF_UNIX: return "AF_UNIX";
-    case AF_INET: return "AF_INET";
-    case AF_INET6: return "AF_INET6";
-    case AF_NETLINK: return "AF_NETLINK";
-    case AF_PACKET: return "AF_PACKET";
-    case AF_UNSPEC: return "AF_UNSPEC";
-    default: return fmt::format("AF_{}", family);
+    case AF_UNIX:
+      return "AF_UNIX";
+    case AF_INET:
+      return "AF_INET";
+    case AF_INET6:
+      return "AF_INET6";
+    case AF_NETLINK:
+      return "AF_NETLINK";
+    case AF_PACKET:
+      return "AF_PACKET";
+    case AF_UNSPEC:
+      return "AF_UNSPEC";
+    default:
+      return fmt::format("AF_{}", family);
   }
 }
 
 std::string TypeName(int32_t type) {
   switch (type) {
-    case 0: return "-";
-    case SOCK_STREAM: return "SOCK_STREAM";
-    case SOCK_DGRAM: return "SOCK_DGRAM";
-    case SOCK_RAW: return "SOCK_RAW";
-    case SOCK_SEQPACKET: return "SOCK_SEQPACKET";
-    default: return fmt::format("SOCK_{}", type);
+    case 0:
+      return "-";
+    case SOCK_STREAM:
+      return "SOCK_STREAM";
+    case SOCK_DGRAM:
+      return "SOCK_DGRAM";
+    case SOCK_RAW:
+      return "SOCK_RAW";
+    case SOCK_SEQPACKET:
+      return "SOCK_SEQPACKET";
+    default:
+      return fmt::format("SOCK_{}", type);
   }
 }
 
 std::string ProtocolName(int32_t family, int32_t protocol) {
   if (family == AF_NETLINK) {
     switch (protocol) {
-      case NETLINK_ROUTE: return "NETLINK_ROUTE";
-      case NETLINK_AUDIT: return "NETLINK_AUDIT";
-      case NETLINK_KOBJECT_UEVENT: return "NETLINK_KOBJECT_UEVENT";
-      case NETLINK_GENERIC: return "NETLINK_GENERIC";
-      case NETLINK_SOCK_DIAG: return "NETLINK_SOCK_DIAG";
-      default: return fmt::format("NETLINK_{}", protocol);
+      case NETLINK_ROUTE:
+        return "NETLINK_ROUTE";
+      case NETLINK_AUDIT:
+        return "NETLINK_AUDIT";
+      case NETLINK_KOBJECT_UEVENT:
+        return "NETLINK_KOBJECT_UEVENT";
+      case NETLINK_GENERIC:
+        return "NETLINK_GENERIC";
+      case NETLINK_SOCK_DIAG:
+        return "NETLINK_SOCK_DIAG";
+      default:
+        return fmt::format("NETLINK_{}", protocol);
     }
   }
   if (family == AF_INET || family == AF_INET6) {
     switch (protocol) {
-      case 0: return "0";
-      case IPPROTO_TCP: return "tcp";
-      case IPPROTO_UDP: return "udp";
-      case IPPROTO_ICMP: return "icmp";
-      case IPPROTO_ICMPV6: return "icmpv6";
-      default: break;
+      case 0:
+        return "0";
+      case IPPROTO_TCP:
+        return "tcp";
+      case IPPROTO_UDP:
+        return "udp";
+      case IPPROTO_ICMP:
+        return "icmp";
+      case IPPROTO_ICMPV6:
+        return "icmpv6";
+      default:
+        break;
     }
   }
   return std::to_string(protocol);
@@ -318,9 +351,11 @@ int CmdShow(std::span<char*> args) {
     for (const auto& f : *files) {
       Json jf = Json::Object();
       name(jf, "path", f.path);
-      jf.Set("access", Json::String(AccessLetters(f.access))).Set("access_bits", Json::Uint(f.access));
+      jf.Set("access", Json::String(AccessLetters(f.access)))
+          .Set("access_bits", Json::Uint(f.access));
       jf.Set("result", Json::String(ResultName(f.err))).Set("errno", Json::Int(f.err));
-      jf.Set("count", Json::Uint(f.count)).Set("first_seen", Json::String(FormatTime(f.first_seen_ns)));
+      jf.Set("count", Json::Uint(f.count))
+          .Set("first_seen", Json::String(FormatTime(f.first_seen_ns)));
       jf.Set("syscall", Json::String(f.syscall));
       jfiles.Push(std::move(jf));
     }
@@ -333,7 +368,8 @@ int CmdShow(std::span<char*> args) {
       name(jn, "address", n.address);
       jn.Set("port", n.port >= 0 ? Json::Int(n.port) : Json::Null());
       jn.Set("result", Json::String(ResultName(n.err))).Set("errno", Json::Int(n.err));
-      jn.Set("count", Json::Uint(n.count)).Set("first_seen", Json::String(FormatTime(n.first_seen_ns)));
+      jn.Set("count", Json::Uint(n.count))
+          .Set("first_seen", Json::String(FormatTime(n.first_seen_ns)));
       jnet.Push(std::move(jn));
     }
     Json jcaps = Json::Array();
@@ -342,7 +378,8 @@ int CmdShow(std::span<char*> args) {
       jc.Set("capability", Json::String(c.capability)).Set("granted", Json::Bool(c.granted));
       jc.Set("syscall", Json::String(c.syscall));
       name(jc, "evidence", c.evidence);
-      jc.Set("count", Json::Uint(c.count)).Set("first_seen", Json::String(FormatTime(c.first_seen_ns)));
+      jc.Set("count", Json::Uint(c.count))
+          .Set("first_seen", Json::String(FormatTime(c.first_seen_ns)));
       jcaps.Push(std::move(jc));
     }
     Json doc = Json::Object();
@@ -391,11 +428,12 @@ int CmdShow(std::span<char*> args) {
                 ProtocolName(n.family, n.protocol).c_str(), Endpoint(n).c_str(),
                 ResultName(n.err).c_str(), static_cast<unsigned long long>(n.count));
   }
-  std::printf("\ncapabilities: %s\n", caps->empty() ? "none" : "");
+  std::printf("\ncapabilities: %s\n",
+              caps->empty() ? "none" : std::to_string(caps->size()).c_str());
   for (const auto& c : *caps) {
     std::printf("  %-22s %-9s %6llu  %s: %s\n", c.capability.c_str(),
                 c.granted ? "exercised" : "wanted", static_cast<unsigned long long>(c.count),
-                c.syscall.c_str(), DisplayName(c.evidence).c_str());
+                c.syscall.c_str(), DisplayName(c.evidence, false).c_str());
   }
   return 0;
 }
