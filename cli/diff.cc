@@ -15,6 +15,7 @@
 #include "seclearn/core/fd.h"
 #include "seclearn/emitter/diff.h"
 #include "seclearn/store/store.h"
+#include "text.h"
 
 namespace seclearn::cli {
 namespace {
@@ -103,25 +104,49 @@ Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& ol
   return d;
 }
 
-// For each added or widened syscall: the first run of the app that made it, and its command.
+// For each added or widened syscall: the first run of the app that made it, its command and,
+// when that run recorded one, the stack that first made it (a few frames, innermost first).
 Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d) {
+  constexpr size_t kProvenanceFrames = 4;
   auto runs = store.Runs(app);
   if (!runs) return runs.error();
-  std::map<std::string, std::string> first;
+  struct First {
+    int64_t run;
+    std::string command;
+    uint32_t arch;
+    int32_t nr;
+  };
+  std::map<std::string, First> first;
   for (const auto& run : *runs) {
     auto sys = store.Syscalls(app, run.run_id);
     if (!sys) return sys.error();
     for (const auto& s : *sys) {
-      const std::string name = SyscallName(s.arch, s.nr);
-      if (!first.count(name)) {
-        first[name] = fmt::format("first needed in run {}: {}", run.run_id,
-                                  run.argv.empty() ? "?" : run.argv.front());
-      }
+      first.try_emplace(SyscallName(s.arch, s.nr),
+                        First{run.run_id, run.argv.empty() ? "?" : run.argv.front(), s.arch, s.nr});
     }
   }
   for (Change& c : d.changes) {
     if (c.category != "syscall" || !c.widens() || c.from_runtime) continue;
-    if (auto it = first.find(c.subject); it != first.end()) c.provenance = OneLine(it->second);
+    auto it = first.find(c.subject);
+    if (it == first.end()) continue;
+    const First& f = it->second;
+    std::string text = fmt::format("first needed in run {}: {}", f.run, f.command);
+    auto stacks = store.SyscallStacks(app, f.arch, f.nr);
+    if (!stacks) return stacks.error();
+    const StackFact* earliest = nullptr;
+    for (const StackFact& st : *stacks)
+      if (earliest == nullptr || st.time_ns < earliest->time_ns) earliest = &st;
+    if (earliest != nullptr) {
+      StackFact shown = *earliest;
+      if (shown.frames.size() > kProvenanceFrames) {
+        shown.frames.resize(kProvenanceFrames);
+        shown.truncated = true;
+      }
+      text += earliest->run_id == f.run
+                  ? fmt::format(" ({})", StackChain(c.subject, shown))
+                  : fmt::format(" ({}, in run {})", StackChain(c.subject, shown), earliest->run_id);
+    }
+    c.provenance = OneLine(text);
   }
   return {};
 }

@@ -14,6 +14,7 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
 #include "seclearn/store/store.h"
+#include "text.h"
 
 namespace seclearn::cli {
 namespace {
@@ -51,25 +52,6 @@ bad option, unreadable database).
 
 constexpr int kExitNothing = 1;
 
-std::string FormatTime(int64_t ns) {
-  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm {};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>((ns / 1'000'000) % 1000));
-}
-
-std::string ArchName(uint32_t arch) {
-  auto a = ArchByAudit(arch);
-  return a ? std::string(a->short_name) : fmt::format("{:#x}", arch);
-}
-
-std::string Basename(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 std::vector<std::string> AccessNames(uint32_t access) {
   static constexpr std::pair<uint32_t, const char*> kNames[] = {
       {kAccessRead, "read"},          {kAccessWrite, "write"},   {kAccessAppend, "append"},
@@ -87,80 +69,6 @@ std::vector<std::string> AccessNames(uint32_t access) {
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ",") + n;
-  return out;
-}
-
-// Names from the workload (paths, modules, symbols, source files) on a terminal: control
-// characters (C0, DEL and C1, which terminals take as escapes), backslashes and bytes that are
-// not UTF-8 are written \xNN, so that text can neither move the cursor nor pose as a frame.
-// Length of the UTF-8 sequence of a printable character at s[i]; 0 for a control character
-// (C0, DEL, C1) or a byte that does not start a valid sequence.
-size_t PrintableLength(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return c < 0x20 || c == 0x7f ? 0 : 1;
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    cp = c & 0x1fu;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    cp = c & 0x0fu;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const auto d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3fu);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-    return 0;
-  return n;
-}
-
-// Names from the workload (paths, modules, symbols, source files) on a terminal: control
-// characters, backslashes and bytes that are not UTF-8 are written \xNN (\n for newline), so
-// that a name can neither move the cursor nor pose as another line or frame.
-std::string Safe(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = PrintableLength(s, i);
-    if (n == 0 || s[i] == '\\') {
-      out += s[i] == '\n' ? std::string("\\n")
-                          : fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i]));
-      ++i;
-      continue;
-    }
-    out.append(s.substr(i, n));
-    i += n;
-  }
-  return out;
-}
-
-std::string FrameText(const StackFrame& f) {
-  if (!f.function.empty()) {
-    if (!f.file.empty()) return fmt::format("{} ({}:{})", Safe(f.function), Safe(f.file), f.line);
-    if (!f.module.empty())
-      return fmt::format("{} ({})", Safe(f.function), Safe(Basename(f.module)));
-    return Safe(f.function);
-  }
-  if (f.module.empty()) return fmt::format("?? {:#x}", f.offset);
-  std::string out = fmt::format("{}+{:#x}", Safe(Basename(f.module)), f.offset);
-  if (!f.build_id.empty()) out += fmt::format(" [build-id {}]", Safe(f.build_id));
-  return out;
-}
-
-std::string Chain(const std::string& call, const StackFact& st) {
-  std::string out = call;
-  for (const StackFrame& f : st.frames) out += " \u2190 " + FrameText(f);
-  if (st.truncated) out += " \u2190 ...";
   return out;
 }
 
@@ -408,18 +316,18 @@ int CmdExplain(std::span<char*> args) {
   }
   std::set<std::string> exes;
   for (const FirstStack& fs : firsts) exes.insert(fs.stack->executable);
-  std::printf("%s: needed by %zu executable%s of app %s\n", Safe(subject).c_str(), exes.size(),
-              exes.size() == 1 ? "" : "s", Safe(*app).c_str());
+  std::printf("%s: needed by %zu executable%s of app %s\n", DisplayName(subject, false).c_str(), exes.size(),
+              exes.size() == 1 ? "" : "s", DisplayName(*app, false).c_str());
   for (const FirstStack& fs : firsts) {
     const StackFact& st = *fs.stack;
     const std::string call = SyscallName(st.arch, st.nr);
-    std::string head = Safe(st.executable);
+    std::string head = DisplayName(st.executable, false);
     if (path) head += fmt::format(" ({} via {})", JoinNames(AccessNames(st.access)), call);
     head += fmt::format(": run {}, {}, pid {} tid {}", st.run_id, FormatTime(st.time_ns), st.pid,
                         st.tid);
     if (st.arch != NativeAuditArch()) head += fmt::format(", {}", ArchName(st.arch));
     if (fs.runs > 1) head += fmt::format(" (first of {} runs)", fs.runs);
-    std::printf("%s\n  %s\n", head.c_str(), Chain(call, st).c_str());
+    std::printf("%s\n  %s\n", head.c_str(), StackChain(call, st).c_str());
   }
   for (const Missing& m : missing)
     std::printf("learned without a stack: run %lld: %s\n", static_cast<long long>(m.run_id),

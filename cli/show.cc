@@ -18,6 +18,7 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
 #include "seclearn/store/store.h"
+#include "text.h"
 
 namespace seclearn::cli {
 namespace {
@@ -36,18 +37,11 @@ that are not UTF-8 escaped (\xNN); --json gives "path" (such bytes as \u00NN) an
 those names only, "path_hex" with the exact bytes.
 capabilities: "exercised" if a call succeeded only thanks to it, "wanted" if a call failed
 with EPERM/EACCES for the lack of it; with the first call and its argument as evidence.
+A '*' before a syscall or file (--json: "stack": true) marks a fact with a recorded call
+stack: `seclearn explain --app NAME SYSCALL` or `--path PATH` shows it.
 
 exit status: 0; 125 error (unknown app, unreadable database).
 )";
-
-std::string FormatTime(int64_t ns) {
-  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm {};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>((ns / 1'000'000) % 1000));
-}
 
 std::string ShellQuote(const std::vector<std::string>& argv) {
   std::string out;
@@ -73,76 +67,6 @@ std::string ShellQuote(const std::vector<std::string>& argv) {
     out += '\'';
   }
   return out;
-}
-
-// Length of the valid UTF-8 sequence at s[i] (no overlongs, surrogates or > U+10FFFF), 0 if
-// none.
-size_t Utf8Length(std::string_view s, size_t i) {
-  const unsigned char c = static_cast<unsigned char>(s[i]);
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const unsigned char d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3F);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  // C1 controls (U+0080-U+009F) are terminal escapes too.
-  if (cp >= 0x80 && cp <= 0x9F) return 0;
-  return n;
-}
-
-bool IsUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8Length(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-// A name from the workload, safe on a terminal and unambiguous: control characters, quotes,
-// backslashes and bytes that are not UTF-8 escaped; quoted when it has spaces (or is empty)
-// and `quote` is set.
-std::string DisplayName(std::string_view s, bool quote_spaces = true) {
-  std::string out;
-  bool quote = quote_spaces && s.empty();
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    const size_t n = Utf8Length(s, i);
-    if (n == 0 || c < 0x20 || c == 0x7f || c == '\\' || c == '"') {
-      if (c == '\n')
-        out += "\\n";
-      else if (c == '\\')
-        out += "\\\\";
-      else if (c == '"')
-        out += "\\\"";
-      else
-        out += fmt::format("\\x{:02x}", c);
-      ++i;
-      continue;
-    }
-    if (c == ' ') quote = quote_spaces;
-    out.append(s.substr(i, n));
-    i += n;
-  }
-  return quote ? "\"" + out + "\"" : out;
 }
 
 std::string Hex(std::string_view s) {
@@ -246,11 +170,6 @@ std::string Endpoint(const NetworkFact& n) {
   return n.address.empty() ? "-" : DisplayName(n.address);
 }
 
-std::string ArchName(uint32_t arch) {
-  auto a = ArchByAudit(arch);
-  return a ? std::string(a->short_name) : fmt::format("{:#x}", arch);
-}
-
 }  // namespace
 
 int CmdShow(std::span<char*> args) {
@@ -310,6 +229,18 @@ int CmdShow(std::span<char*> args) {
     PrintError(!files ? files.error() : !net ? net.error() : caps.error());
     return kExitSeclearnFailure;
   }
+  auto sys_stacks = store->SyscallsWithStacks(*app);
+  auto path_stacks = store->PathsWithStacks(*app);
+  if (!sys_stacks || !path_stacks) {
+    PrintError(!sys_stacks ? sys_stacks.error() : path_stacks.error());
+    return kExitSeclearnFailure;
+  }
+  auto has_stack = [&](const SyscallFact& s) {
+    return std::binary_search(sys_stacks->begin(), sys_stacks->end(), std::pair{s.arch, s.nr});
+  };
+  auto path_has_stack = [&](const FileFact& f) {
+    return std::binary_search(path_stacks->begin(), path_stacks->end(), f.path);
+  };
 
   if (json) {
     Json jruns = Json::Array();
@@ -332,6 +263,7 @@ int CmdShow(std::span<char*> args) {
       js.Set("arch", Json::String(ArchName(s.arch))).Set("nr", Json::Int(s.nr));
       js.Set("name", Json::String(SyscallName(s.arch, s.nr))).Set("count", Json::Uint(s.count));
       js.Set("first_seen", Json::String(FormatTime(s.first_seen_ns)));
+      js.Set("stack", Json::Bool(has_stack(s)));
       jsys.Push(std::move(js));
     }
     Json jexe = Json::Array();
@@ -357,6 +289,7 @@ int CmdShow(std::span<char*> args) {
       jf.Set("count", Json::Uint(f.count))
           .Set("first_seen", Json::String(FormatTime(f.first_seen_ns)));
       jf.Set("syscall", Json::String(f.syscall));
+      jf.Set("stack", Json::Bool(path_has_stack(f)));
       jfiles.Push(std::move(jf));
     }
     Json jnet = Json::Array();
@@ -406,8 +339,9 @@ int CmdShow(std::span<char*> args) {
   }
   std::printf("\nsyscalls:\n");
   for (const auto& s : *sys) {
-    std::printf("  %-7s %-24s %12llu  first %s\n", ArchName(s.arch).c_str(),
-                SyscallName(s.arch, s.nr).c_str(), static_cast<unsigned long long>(s.count),
+    std::printf(" %c%-7s %-24s %12llu  first %s\n", has_stack(s) ? '*' : ' ',
+                ArchName(s.arch).c_str(), SyscallName(s.arch, s.nr).c_str(),
+                static_cast<unsigned long long>(s.count),
                 FormatTime(s.first_seen_ns).c_str());
   }
   std::printf("\nexecutables:\n");
@@ -417,7 +351,8 @@ int CmdShow(std::span<char*> args) {
   }
   std::printf("\nfiles: %zu\n", files->size());
   for (const auto& f : *files) {
-    std::printf("  %s %-8s %8llu  %s  (%s)\n", AccessLetters(f.access).c_str(),
+    std::printf(" %c%s %-8s %8llu  %s  (%s)\n", path_has_stack(f) ? '*' : ' ',
+                AccessLetters(f.access).c_str(),
                 ResultName(f.err).c_str(), static_cast<unsigned long long>(f.count),
                 DisplayName(f.path).c_str(), f.syscall.c_str());
   }

@@ -297,6 +297,25 @@ ORDER BY s.arch, s.nr
   return out;
 }
 
+Result<std::vector<std::string>> Store::PathsWithStacks(std::string_view app) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT DISTINCT s.path
+FROM run_path_stacks s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1
+ORDER BY s.path
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app);
+  std::vector<std::string> out;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out.push_back(stmt->ColumnText(0));
+  }
+  return out;
+}
+
 Result<std::vector<std::pair<int64_t, uint64_t>>> Store::StackCounts(std::string_view app) {
   auto stmt = impl_->db.Prepare(R"sql(
 SELECT run_id, sum(n) FROM (

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <sstream>
+#include <regex>
 #include <memory>
 #include <set>
 #include <string>
@@ -219,6 +221,48 @@ TEST_CASE("seclearn explain shows the stack that first made a call, as text and 
     }
   }
   CHECK(found);
+
+  // show marks the facts that have a stack: keyctl and the marker file.
+  auto show = Seclearn({"show", "--db", db, "--app", "p"});
+  INFO(show.out);
+  REQUIRE(show.status == 0);
+  CHECK(std::regex_search(show.out, std::regex("\n \\*x86_64 +keyctl ")));
+  const size_t at = show.out.find("  " + marker + "  (openat)");
+  REQUIRE(at != std::string::npos);
+  CHECK(show.out.compare(show.out.rfind('\n', at) + 1, 2, " *") == 0);
+  auto sj = Seclearn({"show", "--db", db, "--app", "p", "--json"});
+  REQUIRE(sj.status == 0);
+  auto sdoc = ParseJson(sj.out, "show --json");
+  REQUIRE(sdoc.has_value());
+  for (const Json& sc : sdoc->Find("syscalls")->AsArray())
+    if (sc.Find("name")->AsString() == "keyctl") CHECK(sc.Find("stack")->AsBool());
+  for (const Json& f : sdoc->Find("files")->AsArray())
+    if (f.Find("path")->AsString() == marker) CHECK(f.Find("stack")->AsBool());
+}
+
+TEST_CASE("diff --app names the stack that first needed an added syscall", "[live][stacks]") {
+  TempDir dir;
+  const std::string db = dir.path + "/s.db";
+  const std::string out = dir.path + "/p.json";
+  REQUIRE(Seclearn({"learn", "--quiet", "--db", db, "--app", "p", "--", SECLEARN_PROVENANCE,
+                    "marker", dir.path + "/m"})
+              .status == 0);
+  REQUIRE(Seclearn({"export", "--db", db, "--app", "p", "-o", out}).status == 0);
+  REQUIRE(Seclearn({"learn", "--quiet", "--db", db, "--app", "p", "--", SECLEARN_PROVENANCE,
+                    "keyctl"})
+              .status == 0);
+  REQUIRE(Seclearn({"export", "--db", db, "--app", "p", "-o", out}).status == 0);
+  auto d = Seclearn({"diff", "--db", db, "--app", "p", "--color", "never"});
+  INFO(d.out << d.err);
+  CHECK(d.status == 1);
+  std::string keyctl_line;
+  std::istringstream lines(d.out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(" keyctl ") != std::string::npos) keyctl_line = line;
+  CHECK(keyctl_line.find("first needed in run 2") != std::string::npos);
+  CHECK(keyctl_line.find("do_keyctl_probe (") != std::string::npos);
+  CHECK(keyctl_line.find("provenance.c:" + std::to_string(SourceLine("keyctl"))) !=
+        std::string::npos);
 }
 
 TEST_CASE("a stripped binary gives module, build-id and the same address, without failing",
@@ -366,6 +410,10 @@ TEST_CASE("learning with --stacks=none unwinds nothing and explain names such ru
   auto ex = Seclearn({"explain", "--db", db, "--app", "p", "keyctl"});
   CHECK(ex.status == 1);
   CHECK(ex.out.empty());
+  auto show = Seclearn({"show", "--db", db, "--app", "p"});
+  REQUIRE(show.status == 0);
+  CHECK(show.out.find("keyctl") != std::string::npos);
+  CHECK(show.out.find("\n *") == std::string::npos);  // no stack, no marker
   CHECK(ex.err ==
         "seclearn: explain: app 'p' made keyctl but no stack was recorded (run 1: "
         "learned with --stacks=none)\n");

@@ -156,6 +156,8 @@ class Store {
   // The app's (arch, nr) that have a stack in some run (or in `run_id`), sorted.
   Result<std::vector<std::pair<uint32_t, int32_t>>> SyscallsWithStacks(
       std::string_view app, std::optional<int64_t> run_id = std::nullopt);
+  // The app's paths that have a stack for some access (in some run), sorted.
+  Result<std::vector<std::string>> PathsWithStacks(std::string_view app);
   // How many first-seen stacks (syscall and path) each of the app's runs recorded; runs
   // without any are absent (learned with --stacks=none or by the notify backend).
   Result<std::vector<std::pair<int64_t, uint64_t>>> StackCounts(std::string_view app);

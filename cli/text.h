@@ -1,0 +1,35 @@
+// Text for the terminal from names the workload chose (paths, modules, symbols, evidence):
+// never able to move the cursor, pose as another line or frame, or hide a byte.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "seclearn/core/facts.h"
+
+namespace seclearn::cli {
+
+// Length of the valid, printable UTF-8 sequence at s[i] (ASCII: 1, control characters too);
+// 0 for a byte that starts none, an overlong form, a surrogate, > U+10FFFF or a C1 control.
+size_t Utf8Length(std::string_view s, size_t i);
+bool IsUtf8(std::string_view s);
+
+// Control characters, backslashes, double quotes and bytes that are not UTF-8 escaped (\n,
+// \\, \", \xNN); with `quote_spaces`, wrapped in double quotes when it has a space or is
+// empty, so that a name is one unambiguous word.
+std::string DisplayName(std::string_view s, bool quote_spaces = true);
+
+// "2026-11-25T04:43:06.714Z" (UTC, milliseconds).
+std::string FormatTime(int64_t ns);
+// "x86_64", "i386", ... or the AUDIT_ARCH value in hex.
+std::string ArchName(uint32_t arch);
+std::string Basename(std::string_view path);
+
+// One frame: "function (file:line)", "function (module)" or "module+0xADDR [build-id ID]".
+std::string FrameText(const StackFrame& frame);
+// "call ← frame ← frame ...", innermost first; "← ..." when the unwinder stopped early.
+std::string StackChain(std::string_view call, const StackFact& stack);
+
+}  // namespace seclearn::cli
