@@ -34,6 +34,7 @@
 #include "seclearn/store/store.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
+#include "text.h"
 
 namespace seclearn::cli {
 namespace {
@@ -230,15 +231,6 @@ class BaseObserver : public ContainerObserver, public EventSink {
   std::set<std::pair<uint32_t, int32_t>> calls;
 };
 
-std::string DateOf(int64_t ns) {
-  const time_t t = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm {};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 // "runc version 1.1.5+ds1" -> "1.1.5+ds1".
 std::string VersionOf(const std::string& version_line) {
   const size_t at = version_line.find(" version ");
@@ -259,9 +251,9 @@ Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime,
         runtime == measured_as ? measured_as : fmt::format("{} (with {})", runtime, measured_as);
     base.versions = VersionOf(m.version);
     base.provenance = fmt::format("measured by seclearn base on {}, {} containers, kernel {}",
-                                  DateOf(m.measured_ns), m.runs, m.kernel);
-    base.source =
-        fmt::format("measured by seclearn base {}, {} containers", DateOf(m.measured_ns), m.runs);
+                                  FormatUtc(m.measured_ns, "%Y-%m-%d"), m.runs, m.kernel);
+    base.source = fmt::format("measured by seclearn base {}, {} containers",
+                              FormatUtc(m.measured_ns, "%Y-%m-%d"), m.runs);
     base.no_new_privileges = nnp;
     for (const auto& f : m.syscalls) {
       std::string name = SyscallName(f.arch, f.nr);

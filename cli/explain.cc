@@ -316,8 +316,8 @@ int CmdExplain(std::span<char*> args) {
   }
   std::set<std::string> exes;
   for (const FirstStack& fs : firsts) exes.insert(fs.stack->executable);
-  std::printf("%s: needed by %zu executable%s of app %s\n", DisplayName(subject, false).c_str(), exes.size(),
-              exes.size() == 1 ? "" : "s", DisplayName(*app, false).c_str());
+  std::printf("%s: needed by %zu executable%s of app %s\n", DisplayName(subject, false).c_str(),
+              exes.size(), exes.size() == 1 ? "" : "s", DisplayName(*app, false).c_str());
   for (const FirstStack& fs : firsts) {
     const StackFact& st = *fs.stack;
     const std::string call = SyscallName(st.arch, st.nr);

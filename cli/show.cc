@@ -1,4 +1,5 @@
 // seclearn show: what the database knows about an app.
+#include <fmt/format.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,8 +10,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "args.h"
 #include "commands.h"
@@ -341,8 +340,7 @@ int CmdShow(std::span<char*> args) {
   for (const auto& s : *sys) {
     std::printf(" %c%-7s %-24s %12llu  first %s\n", has_stack(s) ? '*' : ' ',
                 ArchName(s.arch).c_str(), SyscallName(s.arch, s.nr).c_str(),
-                static_cast<unsigned long long>(s.count),
-                FormatTime(s.first_seen_ns).c_str());
+                static_cast<unsigned long long>(s.count), FormatTime(s.first_seen_ns).c_str());
   }
   std::printf("\nexecutables:\n");
   for (const auto& e : *exes) {
@@ -352,9 +350,9 @@ int CmdShow(std::span<char*> args) {
   std::printf("\nfiles: %zu\n", files->size());
   for (const auto& f : *files) {
     std::printf(" %c%s %-8s %8llu  %s  (%s)\n", path_has_stack(f) ? '*' : ' ',
-                AccessLetters(f.access).c_str(),
-                ResultName(f.err).c_str(), static_cast<unsigned long long>(f.count),
-                DisplayName(f.path).c_str(), f.syscall.c_str());
+                AccessLetters(f.access).c_str(), ResultName(f.err).c_str(),
+                static_cast<unsigned long long>(f.count), DisplayName(f.path).c_str(),
+                f.syscall.c_str());
   }
   std::printf("\nnetwork: %zu\n", net->size());
   for (const auto& n : *net) {

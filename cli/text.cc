@@ -1,10 +1,9 @@
 #include "text.h"
 
+#include <fmt/format.h>
 #include <time.h>
 
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "seclearn/core/arch.h"
 
@@ -76,13 +75,18 @@ std::string DisplayName(std::string_view s, bool quote_spaces) {
   return quote ? "\"" + out + "\"" : out;
 }
 
-std::string FormatTime(int64_t ns) {
+std::string FormatUtc(int64_t ns, const char* strftime_format) {
   const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
   struct tm tm {};
   ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>((ns / 1'000'000) % 1000));
+  char buf[128];
+  const size_t n = std::strftime(buf, sizeof buf, strftime_format, &tm);
+  return std::string(buf, n);
+}
+
+std::string FormatTime(int64_t ns) {
+  return fmt::format("{}.{:03d}Z", FormatUtc(ns, "%Y-%m-%dT%H:%M:%S"),
+                     static_cast<int>((ns / 1'000'000) % 1000));
 }
 
 std::string ArchName(uint32_t arch) {

@@ -21,6 +21,8 @@ bool IsUtf8(std::string_view s);
 // empty, so that a name is one unambiguous word.
 std::string DisplayName(std::string_view s, bool quote_spaces = true);
 
+// A Unix time in nanoseconds, in UTC, by a strftime(3) format.
+std::string FormatUtc(int64_t ns, const char* strftime_format);
 // "2026-11-25T04:43:06.714Z" (UTC, milliseconds).
 std::string FormatTime(int64_t ns);
 // "x86_64", "i386", ... or the AUDIT_ARCH value in hex.

@@ -1,19 +1,21 @@
 // seclearn versions: the profiles `export` stored for an app.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "args.h"
 #include "commands.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
 #include "seclearn/store/store.h"
+#include "text.h"
 
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kVersionsHelp = R"(usage: seclearn versions [--db PATH] --app NAME [--format FORMAT] [--json]
+constexpr const char* kVersionsHelp =
+    R"(usage: seclearn versions [--db PATH] --app NAME [--format FORMAT] [--json]
 
 Lists the profile versions `seclearn export` stored for app NAME, oldest first: format,
 version number, time, sha256, the runs it was learned from and the options that shaped it.
@@ -22,15 +24,6 @@ version number, time, sha256, the runs it was learned from and the options that 
 
 exit status: 0; 125 error (unknown app, unreadable database).
 )";
-
-std::string Iso(int64_t ns) {
-  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
-  struct tm tm {};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string RunList(const std::vector<int64_t>& runs) {
   std::string out;
@@ -83,16 +76,16 @@ int CmdVersions(std::span<char*> args) {
       list.Push(Json::Object()
                     .Set("format", Json::String(v.format))
                     .Set("version", Json::Int(v.version))
-                    .Set("created", Json::String(Iso(v.created_ns)))
+                    .Set("created", Json::String(FormatUtc(v.created_ns, "%Y-%m-%dT%H:%M:%SZ")))
                     .Set("sha256", Json::String(v.sha256))
                     .Set("runs", std::move(runs))
                     .Set("options", Json::String(v.options))
                     .Set("seclearn_version", Json::String(v.seclearn_version)));
     }
-    std::fputs(WriteJson(Json::Object().Set("app", Json::String(*app)).Set("versions",
-                                                                           std::move(list)))
-                   .c_str(),
-               stdout);
+    std::fputs(
+        WriteJson(Json::Object().Set("app", Json::String(*app)).Set("versions", std::move(list)))
+            .c_str(),
+        stdout);
     return 0;
   }
   if (versions->empty()) {
@@ -100,11 +93,12 @@ int CmdVersions(std::span<char*> args) {
                 app->c_str());
     return 0;
   }
-  std::printf("%-12s %4s  %-20s  %-12s  %-12s  %s\n", "format", "ver", "created", "sha256",
-              "runs", "options");
+  std::printf("%-12s %4s  %-20s  %-12s  %-12s  %s\n", "format", "ver", "created", "sha256", "runs",
+              "options");
   for (const auto& v : *versions) {
     std::printf("%-12s %4lld  %-20s  %-12s  %-12s  %s\n", v.format.c_str(),
-                static_cast<long long>(v.version), Iso(v.created_ns).c_str(),
+                static_cast<long long>(v.version),
+                FormatUtc(v.created_ns, "%Y-%m-%dT%H:%M:%SZ").c_str(),
                 v.sha256.substr(0, 12).c_str(), RunList(v.runs).c_str(), v.options.c_str());
   }
   return 0;
