@@ -70,17 +70,9 @@ int CmdCheck(std::span<char*> args) {
   }
 
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = Store::OpenExisting(db_path);
+  auto store = OpenAppStore(db_path, *app, "check");
   if (!store) {
     PrintError(store.error());
-    return kExitSeclearnFailure;
-  }
-  auto has = store->HasApp(*app);
-  if (!has || !*has) {
-    if (!has)
-      PrintError(has.error());
-    else
-      PrintError(fmt::format("check: no app '{}' in {}", *app, db_path));
     return kExitSeclearnFailure;
   }
   auto runs = store->Runs(*app);

@@ -53,6 +53,8 @@ namespace seclearn::cli {
 bool ValidAppName(std::string_view name);
 }  // namespace seclearn::cli
 
+#include <vector>
+
 #include "seclearn/emitter/runtime_base.h"
 #include "seclearn/store/store.h"
 
@@ -62,4 +64,11 @@ namespace seclearn::cli {
 // runtime made while the app's containers were learned (base.cc).
 Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime, bool nnp,
                                          std::string_view app);
+
+// The database at `db_path`, which must exist and have recorded `app`. Otherwise the error
+// (kUsage) is "VERB: no app 'APP' in DB (known: a, b)".
+Result<Store> OpenAppStore(const std::string& db_path, std::string_view app,
+                           std::string_view verb);
+Error UnknownApp(std::string_view verb, std::string_view app, std::string_view db_path,
+                 const std::vector<std::string>& known);
 }  // namespace seclearn::cli

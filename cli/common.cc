@@ -122,4 +122,25 @@ Result<void> WriteOutputFile(const std::string& path, std::string_view content) 
   return {};
 }
 
+Error UnknownApp(std::string_view verb, std::string_view app, std::string_view db_path,
+                 const std::vector<std::string>& known) {
+  std::string list;
+  for (const auto& a : known) list += (list.empty() ? "" : ", ") + a;
+  return UsageError(fmt::format("{}: no app '{}' in {} (known: {})", verb, app, db_path,
+                                list.empty() ? "none" : list));
+}
+
+Result<Store> OpenAppStore(const std::string& db_path, std::string_view app,
+                           std::string_view verb) {
+  auto store = Store::OpenExisting(db_path);
+  if (!store) return store.error();
+  auto has = store->HasApp(app);
+  if (!has) return has.error();
+  if (!*has) {
+    auto apps = store->Apps();
+    return UnknownApp(verb, app, db_path, apps ? *apps : std::vector<std::string>{});
+  }
+  return store;
+}
+
 }  // namespace seclearn::cli

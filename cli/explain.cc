@@ -163,18 +163,9 @@ int CmdExplain(std::span<char*> args) {
   }
 
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = Store::OpenExisting(db_path);
+  auto store = OpenAppStore(db_path, *app, "explain");
   if (!store) {
     PrintError(store.error());
-    return kExitSeclearnFailure;
-  }
-  auto has_app = store->HasApp(*app);
-  if (!has_app) {
-    PrintError(has_app.error());
-    return kExitSeclearnFailure;
-  }
-  if (!*has_app) {
-    PrintError(fmt::format("explain: no app '{}' in {} (seclearn show lists them)", *app, db_path));
     return kExitSeclearnFailure;
   }
   auto runs = store->Runs(*app);

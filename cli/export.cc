@@ -312,23 +312,9 @@ int CmdExport(std::span<char*> args) {
       parsed->Get("-o").value_or(parsed->Get("--output").value_or("-"));
 
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = Store::OpenExisting(db_path);
+  auto store = OpenAppStore(db_path, *app, "export");
   if (!store) {
     PrintError(store.error());
-    return kExitSeclearnFailure;
-  }
-  auto has = store->HasApp(*app);
-  if (!has) {
-    PrintError(has.error());
-    return kExitSeclearnFailure;
-  }
-  if (!*has) {
-    auto apps = store->Apps();
-    std::string known;
-    if (apps)
-      for (const auto& a : *apps) known += (known.empty() ? "" : ", ") + a;
-    PrintError(fmt::format("export: no app '{}' in {} (known: {})", *app, db_path,
-                           known.empty() ? "none" : known));
     return kExitSeclearnFailure;
   }
 

@@ -208,10 +208,7 @@ int CmdShow(std::span<char*> args) {
     return 0;
   }
   if (std::find(apps->begin(), apps->end(), *app) == apps->end()) {
-    std::string known;
-    for (const auto& a : *apps) known += (known.empty() ? "" : ", ") + a;
-    PrintError(fmt::format("show: no app '{}' in {} (known: {})", *app, db_path,
-                           known.empty() ? "none" : known));
+    PrintError(UnknownApp("show", *app, db_path, *apps));
     return kExitSeclearnFailure;
   }
   auto runs = store->Runs(*app);

@@ -52,15 +52,9 @@ int CmdVersions(std::span<char*> args) {
     return kExitSeclearnFailure;
   }
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = Store::OpenExisting(db_path);
+  auto store = OpenAppStore(db_path, *app, "versions");
   if (!store) {
     PrintError(store.error());
-    return kExitSeclearnFailure;
-  }
-  auto has = store->HasApp(*app);
-  if (!has || !*has) {
-    PrintError(has ? fmt::format("versions: no app '{}' in {}", *app, db_path)
-                   : has.error().Message());
     return kExitSeclearnFailure;
   }
   auto versions = store->ProfileVersions(*app, parsed->Get("--format").value_or(""));
