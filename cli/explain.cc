@@ -14,6 +14,7 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
 #include "seclearn/store/store.h"
+#include "seclearn/tracer/stacks.h"
 #include "text.h"
 
 namespace seclearn::cli {
@@ -185,6 +186,11 @@ int CmdExplain(std::span<char*> args) {
           "notify backend, which records no stacks (its supervisor is not a "
           "tracer: it cannot stop the caller to unwind it)");
     if (!stacks_in_run.count(r.run_id)) return std::string("learned with --stacks=none");
+    if (path)
+      return fmt::format(
+          "no stack recorded for it (a run records the first {} paths of each access per "
+          "executable; or made before the workload's exec, or the task could not be unwound)",
+          kMaxPathStacksPerAccess);
     return std::string(
         "no stack recorded for it (made before the workload's exec, or the task "
         "could not be unwound)");

@@ -265,6 +265,37 @@ TEST_CASE("diff --app names the stack that first needed an added syscall", "[liv
         std::string::npos);
 }
 
+TEST_CASE("a tree walk records the first paths of each access, and explain says so for the rest",
+          "[live][stacks]") {
+  TempDir dir;
+  const std::string db = dir.path + "/s.db";
+  std::vector<std::string> argv = {"/bin/cat"};
+  const size_t n = kMaxPathStacksPerAccess + 16;
+  for (size_t i = 0; i < n; ++i) {
+    argv.push_back(fmt::format("{}/f{:03}", dir.path, i));
+    std::ofstream(argv.back()) << i;
+  }
+  std::vector<std::string> learn = {"learn", "--quiet", "--db", db, "--app", "c", "--"};
+  learn.insert(learn.end(), argv.begin(), argv.end());
+  REQUIRE(Seclearn(learn).status == 0);
+  auto first = Seclearn({"explain", "--db", db, "--app", "c", "--path", argv[1]});
+  INFO(first.out << first.err);
+  CHECK(first.status == 0);
+  CHECK(first.out.find("(read via openat)") != std::string::npos);
+  auto last = Seclearn({"explain", "--db", db, "--app", "c", "--path", argv[n]});
+  INFO(last.out << last.err);
+  CHECK(last.status == 1);
+  CHECK(last.err.find(fmt::format("the first {} paths of each access", kMaxPathStacksPerAccess)) !=
+        std::string::npos);
+  size_t with_stack = 0;
+  for (size_t i = 1; i <= n; ++i)
+    with_stack +=
+        Seclearn({"explain", "--db", db, "--app", "c", "--path", argv[i]}).status == 0 ? 1 : 0;
+  // The loader's and locale's reads come first and share the budget of reads.
+  CHECK(with_stack > kMaxPathStacksPerAccess / 4);
+  CHECK(with_stack < kMaxPathStacksPerAccess);
+}
+
 TEST_CASE("a stripped binary gives module, build-id and the same address, without failing",
           "[live][stacks]") {
   auto full = TraceStacks({SECLEARN_PROVENANCE, "keyctl"});

@@ -7,7 +7,9 @@
 #include <gelf.h>
 #include <libunwind-ptrace.h>
 #include <linux/audit.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -482,11 +484,15 @@ class ModuleTable {
  public:
   // Raw frames for `pcs` of process `tgid`; files not seen before are opened and appended to
   // `opened`. Empty if the process is gone.
+  // `maps` is the process's cached list of executable mappings: read when empty, and again
+  // when a pc falls outside it (a library mapped since). The caller empties it when mappings
+  // may have been replaced (exec, munmap, mremap, mmap MAP_FIXED).
   std::vector<RawFrame> Frames(pid_t tgid, pid_t tid, const std::vector<Pc>& pcs,
-                               std::vector<NewModule>* opened) {
+                               std::vector<Mapping>& maps, std::vector<NewModule>* opened) {
     std::vector<RawFrame> out;
     if (pcs.empty()) return out;
-    const std::vector<Mapping> maps = ReadMaps(tid);
+    bool fresh = maps.empty();
+    if (fresh) maps = ReadMaps(tid);
     if (maps.empty()) return out;
     out.reserve(pcs.size());
     for (const Pc& pc : pcs) {
@@ -495,6 +501,11 @@ class ModuleTable {
       const uint64_t lookup = pc.pc > 0 && !pc.exact ? pc.pc - 1 : pc.pc;
       RawFrame& r = out.emplace_back();
       const Mapping* m = FindMapping(maps, lookup);
+      if (m == nullptr && !fresh) {
+        fresh = true;
+        maps = ReadMaps(tid);
+        m = FindMapping(maps, lookup);
+      }
       if (m == nullptr) {
         r.offset = lookup;
         continue;
@@ -547,6 +558,7 @@ struct AddrSpace {
 };
 
 static_assert(AUDIT_ARCH_X86_64 == 0xc000003e);
+static_assert(__NR_munmap == 11 && __NR_mremap == 25 && __NR_mmap == 9 && MAP_FIXED == 0x10);
 
 uint64_t SyscallKey(uint32_t arch, int32_t nr) {
   return (uint64_t{arch} << 32) | static_cast<uint32_t>(nr);
@@ -604,10 +616,12 @@ struct StackRecorder::Impl {
     std::bitset<kDenseNr> native_seen;  // x86_64 numbers: the hot path is one bit test
     std::unordered_set<uint64_t> other_seen;
     std::unordered_map<std::string, std::vector<uint32_t>> paths_seen;  // accesses per path
+    std::unordered_map<uint32_t, size_t> path_stacks;  // per access: stacks captured
   };
   struct Proc {
     int exe = -1;
     std::unique_ptr<AddrSpace> as;  // created on the first capture
+    std::vector<Mapping> maps;      // executable mappings, cached between captures
   };
 
   Proc& ProcOf(pid_t tgid) {
@@ -646,7 +660,7 @@ struct StackRecorder::Impl {
       *truncated = true;
     }
     std::vector<NewModule> opened;
-    const std::vector<RawFrame> raw = modules.Frames(ev.pid, ev.tid, pcs, &opened);
+    const std::vector<RawFrame> raw = modules.Frames(ev.pid, ev.tid, pcs, p.maps, &opened);
     for (NewModule& m : opened) resolver.Add(std::move(m));
     std::vector<StackFrame> frames;
     frames.reserve(raw.size());
@@ -672,6 +686,7 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   Impl::Exe& exe = s.exes[static_cast<size_t>(p.exe)];
   last_pid_ = ev.pid;
   last_seen_ = &exe.native_seen;
+  if (ev.arch == kNative && ReplacesMappings(ev)) p.maps.clear();
 
   const bool dense = ev.arch == kNative && ev.nr >= 0 && ev.nr < kDenseNr;
   const bool new_syscall = dense ? !exe.native_seen.test(static_cast<size_t>(ev.nr))
@@ -686,6 +701,7 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
     const std::string& abs = which == 0 ? ev.abs_path : ev.abs_path2;
     const std::string& path = abs.empty() ? raw : abs;
     const uint32_t access = RequestedAccess(ev, which);
+    if (exe.path_stacks[access] >= kMaxPathStacksPerAccess) continue;
     auto it = exe.paths_seen.find(path);
     if (it != exe.paths_seen.end() &&
         std::find(it->second.begin(), it->second.end(), access) != it->second.end())
@@ -720,6 +736,7 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
     st.path = *paths[which];
     st.access = accesses[which];
     exe.paths_seen[st.path].push_back(st.access);
+    ++exe.path_stacks[st.access];
     sink.OnStack(st);
   }
 }

@@ -30,6 +30,11 @@
 //   - Path keys use SyscallEvent::abs_path when the backend resolved it (TraceOptions::
 //     learn_access), else the path as the call named it; the access is the one asked for at
 //     the stop (RequestedAccess), whatever the outcome.
+//   - At most kMaxPathStacksPerAccess paths per (executable, access) in a run: a workload that
+//     walks a tree (tar, find, a package manager) touches thousands of paths from one call
+//     site, and an unwind costs about a quarter of a millisecond. Syscalls have no budget.
+//   - Each process's executable mappings are read once and again only when a pc falls
+//     outside them or a call may have replaced one (munmap, mremap, mmap MAP_FIXED, exec).
 //
 // The seccomp-notify backend records no stacks: its supervisor is not a tracer (no ptrace
 // stop, no access to the caller's registers, and the task may run on once the notification is
@@ -60,6 +65,7 @@ enum class StackMode {
 std::optional<StackMode> ParseStackMode(std::string_view text);
 
 inline constexpr size_t kMaxFrames = 32;
+inline constexpr size_t kMaxPathStacksPerAccess = 64;
 
 // The FileAccess bits (facts.h) a call asks for on its path argument `which` (0 or 1), from
 // core/syscall_table.h and, for opens, its O_* flags, computed as the access learner does so
@@ -81,7 +87,8 @@ class StackRecorder {
     // seen in the same process as the previous stop) runs at every stop of the workload.
     if (!started_) return;
     if (ev.pid == last_pid_ && last_seen_ != nullptr && ev.path.empty() && ev.arch == kNative &&
-        ev.nr >= 0 && ev.nr < kDenseNr && last_seen_->test(static_cast<size_t>(ev.nr)))
+        ev.nr >= 0 && ev.nr < kDenseNr && last_seen_->test(static_cast<size_t>(ev.nr)) &&
+        !ReplacesMappings(ev))
       return;
     Record(ev, sink);
   }
@@ -91,6 +98,11 @@ class StackRecorder {
  private:
   static constexpr uint32_t kNative = 0xc000003e;  // AUDIT_ARCH_X86_64
   static constexpr int32_t kDenseNr = 1024;
+  // munmap, mremap, or mmap with MAP_FIXED (x86_64 numbers): a mapping may be replaced.
+  static bool ReplacesMappings(const SyscallEvent& ev) {
+    constexpr uint64_t kMapFixed = 0x10;
+    return ev.nr == 11 || ev.nr == 25 || (ev.nr == 9 && (ev.args[3] & kMapFixed));
+  }
   void Record(const SyscallEvent& ev, EventSink& sink);
 
   struct Impl;
