@@ -190,7 +190,9 @@ uint32_t AaPolicy::Missing(std::string_view path, uint32_t required) const {
 
 class AaProfileReader {
  public:
-  explicit AaProfileReader(const AaParseOptions& options) : options_(options) {}
+  explicit AaProfileReader(const AaParseOptions& options) : options_(options) {
+    if (!options_.follow_includes) variables_ = BuiltinAaVariables();
+  }
 
   Result<AaPolicy> Read(std::string_view text, const std::string& source) {
     if (auto r = Lex(text, source, DirName(source), 0); !r) return r.error();
@@ -199,7 +201,7 @@ class AaProfileReader {
 
  private:
   struct Stmt {
-    enum Kind { kRule, kOpen, kClose } kind;
+    enum Kind { kRule, kOpen, kClose, kInclude } kind;
     std::string text;
     std::string where;
   };
@@ -357,6 +359,10 @@ class AaProfileReader {
     if (!((open == '<' && close == '>') || (open == '"' && close == '"')))
       return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
     const std::string name(directive.substr(1, directive.size() - 2));
+    if (!options_.follow_includes) {
+      stmts_.push_back({Stmt::kInclude, name, where});
+      return {};
+    }
     if (depth >= kMaxIncludeDepth)
       return ParseError(fmt::format("{}: includes nest too deeply at {}", where, name));
 
@@ -433,6 +439,10 @@ class AaProfileReader {
               in_target = true;
               found = true;
               policy.profile_ = name;
+              for (const auto& t : tokens) {
+                if (t.rfind("flags=(", 0) == 0 && t.back() == ')')
+                  policy.flags_ = t.substr(7, t.size() - 8);
+              }
             }
           }
           break;
@@ -442,6 +452,9 @@ class AaProfileReader {
           if (depth == 1) in_target = false;
           --depth;
           open_where.pop_back();
+          break;
+        case Stmt::kInclude:
+          if (in_target && depth == 1) policy.includes_.push_back(st.text);
           break;
         case Stmt::kRule:
           if (in_target && depth == 1) {
@@ -482,7 +495,10 @@ class AaProfileReader {
         return {};
       }
     }
-    if (i >= tokens.size()) return {};
+    if (i >= tokens.size()) {
+      policy.other_rules_.push_back({st.text, st.where});
+      return {};
+    }
     std::string path, modes;
     if (IsPathToken(tokens[i])) {
       if (i + 1 >= tokens.size())
@@ -493,7 +509,8 @@ class AaProfileReader {
       modes = tokens[i];
       path = tokens[i + 1];
     } else {
-      return {};  // not a file rule
+      policy.other_rules_.push_back({st.text, st.where});  // not a file rule
+      return {};
     }
     // Only an exec target may follow: anything else is another rule missing its ','.
     const size_t rest = i + 2;
@@ -506,7 +523,7 @@ class AaProfileReader {
     const std::string text = Unquote(path);
     auto glob = AaGlob::Compile(text, variables_);
     if (!glob) return ParseError(fmt::format("{}: {}", st.where, glob.error().context));
-    policy.rules_.push_back({std::move(*glob), *perms, deny, owner, st.where, text});
+    policy.rules_.push_back({std::move(*glob), *perms, deny, owner, st.where, text, modes});
     return {};
   }
 
