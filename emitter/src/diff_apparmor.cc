@@ -31,6 +31,7 @@ constexpr std::string_view kRuleKinds[] = {
 struct FileEntry {
   const AaGlob* glob = nullptr;
   uint32_t perms = 0;
+  std::string modes;  // as written ("ix", "Px"), for additions and removals
 };
 
 struct Model {
@@ -56,6 +57,13 @@ std::string Printable(std::string_view s) {
     else out += static_cast<char>(c);
   }
   return out;
+}
+
+// A path as the profile would write it: quoted when a space, ',' or '#' in it would
+// otherwise read as the end of the path.
+std::string PathSubject(std::string_view text) {
+  const std::string p = Printable(text);
+  return p.find_first_of(" \t,#") == std::string::npos ? p : "\"" + p + "\"";
 }
 
 std::string Lower(std::string s) {
@@ -123,12 +131,14 @@ Result<void> AddOtherRule(Model& m, const AaOtherRule& r) {
 Result<Model> BuildModel(const AaPolicy& p) {
   Model m;
   for (const AaFileRuleRef& r : p.rules()) {
-    FileEntry& e = (r.deny ? m.deny_files : m.files)[Printable(r.text)];
+    FileEntry& e = (r.deny ? m.deny_files : m.files)[PathSubject(r.text)];
     e.glob = &r.glob;
     e.perms |= DiffPerms(r);
+    e.modes += (e.modes.empty() ? "" : " ") + r.modes;
   }
-  if (p.all_files_allow() != 0) m.files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll};
-  if (p.all_files_deny() != 0) m.deny_files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll};
+  if (p.all_files_allow() != 0) m.files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll, "file"};
+  if (p.all_files_deny() != 0)
+    m.deny_files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll, "file"};
   for (const AaOtherRule& r : p.other_rules())
     if (auto ok = AddOtherRule(m, r); !ok) return ok.error();
   m.includes.insert(p.includes().begin(), p.includes().end());
@@ -282,14 +292,14 @@ void DiffUnpairedFiles(const Model& o, const Model& n, std::vector<Change>& out)
     if (paired.count(npath)) continue;
     const uint32_t added = ne->perms & ~CoveredPerms(o.files, *ne->glob);
     if (added == 0) continue;  // the old rules granted it already
-    Change c = Make("file", npath, ChangeKind::kAdded, PermText(ne->perms));
+    Change c = Make("file", npath, ChangeKind::kAdded, ne->modes);
     SetRisk(c, FileRiskReason(*ne->glob, added));
     out.push_back(std::move(c));
   }
   for (const auto& [opath, oe] : old_only) {
     if (paired.count(opath)) continue;
     if ((oe->perms & ~CoveredPerms(n.files, *oe->glob)) == 0) continue;
-    out.push_back(Make("file", opath, ChangeKind::kRemoved, PermText(oe->perms)));
+    out.push_back(Make("file", opath, ChangeKind::kRemoved, oe->modes));
   }
 }
 
