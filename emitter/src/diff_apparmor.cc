@@ -131,7 +131,10 @@ Result<void> AddOtherRule(Model& m, const AaOtherRule& r) {
 Result<Model> BuildModel(const AaPolicy& p) {
   Model m;
   for (const AaFileRuleRef& r : p.rules()) {
-    FileEntry& e = (r.deny ? m.deny_files : m.files)[PathSubject(r.text)];
+    // An owner rule grants less than the same rule without it: a different subject, which
+    // the unqualified rule then includes (a widening).
+    const std::string subject = (r.owner ? "owner " : "") + PathSubject(r.text);
+    FileEntry& e = (r.deny ? m.deny_files : m.files)[subject];
     e.glob = &r.glob;
     e.perms |= DiffPerms(r);
     e.modes += (e.modes.empty() ? "" : " ") + r.modes;

@@ -237,6 +237,25 @@ TEST_CASE("diff apparmor: redundant rules and reordering are no difference", "[u
   CHECK(d.changes.empty());
 }
 
+TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  owner /tmp/x rw,\n  /usr/bin/tool ix,\n",
+                         "  /tmp/x rw,\n  /usr/bin/tool ux,\n");
+  REQUIRE(d.changes.size() == 2);
+  CHECK(d.changes[0].detail == "owner /tmp/x -> /tmp/x (rw)");
+  CHECK(d.changes[0].kind == ChangeKind::kWidened);
+  CHECK(d.changes[1].subject == "/usr/bin/tool");
+  CHECK(d.changes[1].high_risk);  // ux: no profile at all
+
+  const std::string enforce = AaProfile("  /etc/a r,\n");
+  std::string complain = enforce;
+  complain.replace(complain.find("flags=("), 7, "flags=(complain,");
+  auto m = DiffAppArmor(enforce, "old", complain, "new");
+  REQUIRE(m.has_value());
+  REQUIRE(m->changes.size() == 1);
+  CHECK(m->changes[0].category == "profile");
+  CHECK(m->changes[0].high_risk);
+}
+
 TEST_CASE("diff apparmor: malformed input names file, line and problem", "[unit][emitter]") {
   const std::string good = AaProfile("  /etc/a r,\n");
   auto check = [&](const std::string& bad, const std::string& message) {
