@@ -170,7 +170,7 @@ else: rules.append("  deny network raw,")
 if net["allowedProtocols"]["allowTcp"]: rules.append("  network tcp,")
 if net["allowedProtocols"]["allowUdp"]: rules.append("  network udp,")
 rules += [f"  capability {c}," for c in a.get("capability", {}).get("allowedCapabilities", [])]
-print("#include <tunables/global>\nprofile svc flags=(attach_disconnected,mediate_deleted) {\n"
+print("#include <tunables/global>\nprofile svc flags=(enforce,attach_disconnected,mediate_deleted) {\n"
       "  #include <abstractions/base>\n" + "\n".join(rules) + "\n}")
 PYEOF
 "$PARSER" -Q -K spo.apparmor >parser.out 2>&1 || { cat parser.out; cat spo.apparmor; fail "the profile SPO would write does not compile"; }
