@@ -93,6 +93,12 @@ const char* KindName(Kind k) {
 
 Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& old_name,
                               const std::string& new_text, const std::string& new_name) {
+  for (const auto* t : {&old_text, &new_text}) {
+    if (t->rfind("apiVersion:", 0) == 0 || t->find("\napiVersion:") != std::string::npos)
+      return ParseError(fmt::format("{} is a Kubernetes resource: diff the seccomp or apparmor "
+                                    "format it was made from",
+                                    t == &old_text ? old_name : new_name));
+  }
   const Kind kind = Detect(old_text);
   if (Detect(new_text) != kind)
     return ParseError(fmt::format("{} is {} but {} is {}: not the same kind of profile",

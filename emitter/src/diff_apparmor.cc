@@ -1,12 +1,12 @@
 // Semantic diff of two AppArmor profiles (diff.h), on top of the profile reader of
 // `seclearn check` (apparmor_check.h) and its glob semantics (path_glob.h).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "risk_table.h"
 #include "seclearn/emitter/apparmor_check.h"
@@ -24,9 +24,8 @@ constexpr std::string_view kAllOfKind = "(all)";
 
 // Rule keywords besides file rules, and the category a change to them is shown under.
 constexpr std::string_view kRuleKinds[] = {
-    "capability", "change_profile", "dbus",  "io_uring", "link",     "mount",
-    "mqueue",     "network",        "pivot_root", "ptrace", "remount", "set",
-    "signal",     "umount",         "unix",  "userns"};
+    "capability", "change_profile", "dbus",    "io_uring", "link",   "mount",  "mqueue", "network",
+    "pivot_root", "ptrace",         "remount", "set",      "signal", "umount", "unix",   "userns"};
 
 struct FileEntry {
   const AaGlob* glob = nullptr;
@@ -35,8 +34,8 @@ struct FileEntry {
 };
 
 struct Model {
-  std::map<std::string, FileEntry> files;       // allow rules by path as written
-  std::map<std::string, FileEntry> deny_files;  // deny rules by path as written
+  std::map<std::string, FileEntry> files;                   // allow rules by path as written
+  std::map<std::string, FileEntry> deny_files;              // deny rules by path as written
   std::map<std::string, std::set<std::string>> rules;       // category -> subjects
   std::map<std::string, std::set<std::string>> deny_rules;  // category -> subjects
   std::set<std::string> includes;
@@ -53,8 +52,10 @@ const AaGlob& AllFilesGlob() {
 std::string Printable(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) out += fmt::format("\\{:03o}", c);
-    else out += static_cast<char>(c);
+    if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\{:03o}", c);
+    else
+      out += static_cast<char>(c);
   }
   return out;
 }
@@ -106,9 +107,10 @@ Result<void> AddOtherRule(Model& m, const AaOtherRule& r) {
   if (k == words.size()) return ParseError(fmt::format("{}: a rule with only qualifiers", r.where));
   std::string kind = words[k];
   if (std::find(std::begin(kRuleKinds), std::end(kRuleKinds), kind) == std::end(kRuleKinds)) {
-    return ParseError(fmt::format("{}: unknown rule '{}' (a file rule needs a path starting "
-                                  "with / or @{{ and modes)",
-                                  r.where, Printable(kind)));
+    return ParseError(
+        fmt::format("{}: unknown rule '{}' (a file rule needs a path starting "
+                    "with / or @{{ and modes)",
+                    r.where, Printable(kind)));
   }
   if (kind == "set") kind = "rlimit";
   auto& subjects = (deny ? m.deny_rules : m.rules)[kind];
@@ -355,7 +357,8 @@ void DiffDenies(const Model& o, const Model& n, std::vector<Change>& out) {
       out.push_back(std::move(c));
     }
     for (const auto& s : now)
-      if (!was.count(s)) out.push_back(Make("deny", kind + " " + s, ChangeKind::kNarrowed, "now denied"));
+      if (!was.count(s))
+        out.push_back(Make("deny", kind + " " + s, ChangeKind::kNarrowed, "now denied"));
   }
 }
 
@@ -392,9 +395,9 @@ void DiffMode(const Model& o, const Model& n, std::vector<Change>& out) {
   };
   const std::string was = lax(o), now = lax(n);
   if (was == now) return;
-  Change c = Make("profile", "mode", now.empty() ? ChangeKind::kNarrowed : ChangeKind::kWidened,
-                  fmt::format("{} (was {})", now.empty() ? "enforce" : now,
-                              was.empty() ? "enforce" : was));
+  Change c = Make(
+      "profile", "mode", now.empty() ? ChangeKind::kNarrowed : ChangeKind::kWidened,
+      fmt::format("{} (was {})", now.empty() ? "enforce" : now, was.empty() ? "enforce" : was));
   SetRisk(c, RiskEntry("apparmor_rules", "complain"));
   out.push_back(std::move(c));
 }

@@ -29,7 +29,8 @@ size_t EscapeLength(std::string_view t, size_t i) {
   };
   if (i + 1 >= t.size()) return 1;
   const char c = t[i + 1];
-  if (c >= '0' && c <= '7') return 1 + count(i + 1, 3, [](unsigned char d) { return d >= '0' && d <= '7'; });
+  if (c >= '0' && c <= '7')
+    return 1 + count(i + 1, 3, [](unsigned char d) { return d >= '0' && d <= '7'; });
   if (c == 'x') return 2 + count(i + 2, 2, [](unsigned char d) { return std::isxdigit(d) != 0; });
   if (c == 'd') return 2 + count(i + 2, 3, [](unsigned char d) { return std::isdigit(d) != 0; });
   return 2;
@@ -58,7 +59,10 @@ std::vector<std::string> SplitAlternatives(std::string_view t) {
     if (t[j] == '\\') j += EscapeLength(t, j) - 1;
     else if (t[j] == '{') ++depth;
     else if (t[j] == '}') --depth;
-    else if (t[j] == ',' && depth == 0) out.emplace_back(t.substr(start, j - start)), start = j + 1;
+    else if (t[j] == ',' && depth == 0) {
+      out.emplace_back(t.substr(start, j - start));
+      start = j + 1;
+    }
   }
   out.emplace_back(t.substr(start));
   return out;
@@ -112,7 +116,8 @@ void ResolveSpoDenials(SpoLists& l, std::vector<std::string>* notes) {
     }
     return &it->second;
   };
-  auto clashes = [&](const std::string& p, std::initializer_list<const std::set<std::string>*> sets) {
+  auto clashes = [&](const std::string& p,
+                     std::initializer_list<const std::set<std::string>*> sets) {
     const AaGlob* g = glob(p);
     for (const auto* set : sets)
       for (const auto& q : *set) {

@@ -137,6 +137,8 @@ expect_stderr_matches "k8s-apparmor version 1:"
 expect_stderr_matches 'written as .*/h/new\?line\?r'
 expect_status 0 "$SECLEARN" versions --db "$DB" --app svc
 grep -Eq '^k8s-apparmor +1 ' "$TMP/out" || fail "versions does not list k8s-apparmor 1"
+expect_status 2 "$SECLEARN" diff svc.yaml svc.yaml
+expect_one_error_line 'svc\.yaml is a Kubernetes resource'
 "$PY" - svc.yaml >spo.apparmor <<'PYEOF' || fail "k8s-apparmor is wrong"
 import re, sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
@@ -170,6 +172,13 @@ else: rules.append("  deny network raw,")
 if net["allowedProtocols"]["allowTcp"]: rules.append("  network tcp,")
 if net["allowedProtocols"]["allowUdp"]: rules.append("  network udp,")
 rules += [f"  capability {c}," for c in a.get("capability", {}).get("allowedCapabilities", [])]
+# and the template's fixed denials (known information leak and escape paths)
+rules += ["  deny @{PROC}/* w,",
+          "  deny @{PROC}/{[^1-9],[^1-9][^0-9],[^1-9s][^0-9y][^0-9s],[^1-9][^0-9][^0-9][^0-9]*}/** w,",
+          "  deny @{PROC}/sys/[^k]** w,", "  deny @{PROC}/sys/kernel/{?,??,[^s][^h][^m]**} w,",
+          "  deny @{PROC}/sysrq-trigger rwklx,", "  deny @{PROC}/mem rwklx,",
+          "  deny @{PROC}/kmem rwklx,", "  deny @{PROC}/kcore rwklx,",
+          "  deny /sys/firmware/efi/efivars/** rwklx,"]
 print("#include <tunables/global>\nprofile svc flags=(enforce,attach_disconnected,mediate_deleted) {\n"
       "  #include <abstractions/base>\n" + "\n".join(rules) + "\n}")
 PYEOF

@@ -1,10 +1,9 @@
 // k8s-apparmor: paths rewritten to what the Security Profiles Operator accepts, and the
 // AppArmorProfile built from an AppArmor export.
+#include <catch2/catch.hpp>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/path_glob.h"
@@ -35,9 +34,9 @@ TEST_CASE("k8s-apparmor: paths SPO accepts, never wider than a character per byt
 TEST_CASE("k8s-apparmor: modes to SPO's lists, clashing denials made read-write",
           "[unit][emitter]") {
   AppArmorExport exp;
-  exp.file_rules = {{"/usr/bin/app", "ix", 1},   {"/usr/lib/libx.so", "mr", 1},
-                    {"/etc/app/conf", "r", 1},   {"/var/log/app.log", "a", 1},
-                    {"/srv/{,**}", "r", 2},      {"/srv/db", "rw", 1}};
+  exp.file_rules = {{"/usr/bin/app", "ix", 1}, {"/usr/lib/libx.so", "mr", 1},
+                    {"/etc/app/conf", "r", 1}, {"/var/log/app.log", "a", 1},
+                    {"/srv/{,**}", "r", 2},    {"/srv/db", "rw", 1}};
   exp.network = {{"inet", "stream"}, {"unix", "stream"}};
   exp.capabilities = {"net_bind_service"};
   std::vector<std::string> notes;
