@@ -253,16 +253,18 @@ std::string ModesChange(uint32_t from, uint32_t to) {
   return from == to ? PermText(to) : fmt::format("{} -> {}", PermText(from), PermText(to));
 }
 
-// Paths in only one of the two: a new glob that matches old paths widens them ("widened:
-// /etc/app/conf.json -> /etc/app/** (r)"), a new path an old glob matched narrows it; a
-// rule whose permissions the other side grants anyway through other rules is no change.
-void DiffUnpairedFiles(const Model& o, const Model& n, std::vector<Change>& out) {
-  std::map<std::string, const FileEntry*> old_only, new_only;
-  for (const auto& [path, e] : o.files)
-    if (!n.files.count(path)) old_only[path] = &e;
-  for (const auto& [path, e] : n.files)
-    if (!o.files.count(path)) new_only[path] = &e;
-  std::set<std::string> paired;
+using Unpaired = std::map<std::string, const FileEntry*>;
+
+std::string JoinPaths(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const auto& p : paths) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+// A new glob that matches old paths widens them: "widened: /etc/app/conf.json ->
+// /etc/app/** (r)".
+void PairWidenings(const Unpaired& old_only, const Unpaired& new_only,
+                   std::set<std::string>& paired, std::vector<Change>& out) {
   for (const auto& [npath, ne] : new_only) {
     std::vector<std::string> narrower;
     uint32_t was = 0;
@@ -272,27 +274,54 @@ void DiffUnpairedFiles(const Model& o, const Model& n, std::vector<Change>& out)
       was |= oe->perms;
     }
     if (narrower.empty()) continue;
-    for (const auto& p : narrower) paired.insert(p);
+    paired.insert(narrower.begin(), narrower.end());
     paired.insert(npath);
-    std::string from;
-    for (const auto& p : narrower) from += (from.empty() ? "" : ", ") + p;
-    Change c = Make("file", npath, ChangeKind::kWidened,
-                    fmt::format("{} -> {} ({})", from, npath, ModesChange(was, ne->perms)));
+    Change c =
+        Make("file", npath, ChangeKind::kWidened,
+             fmt::format("{} -> {} ({})", JoinPaths(narrower), npath, ModesChange(was, ne->perms)));
     SetRisk(c, FileRiskReason(*ne->glob, ne->perms));
     out.push_back(std::move(c));
   }
+}
+
+// New paths an old glob matched narrow it, unless they gain permissions on the way.
+void PairNarrowings(const Unpaired& old_only, const Unpaired& new_only,
+                    std::set<std::string>& paired, std::vector<Change>& out) {
   for (const auto& [opath, oe] : old_only) {
     if (paired.count(opath)) continue;
     std::vector<std::string> narrower;
-    for (const auto& [npath, ne] : new_only)
-      if (!paired.count(npath) && oe->glob->Includes(*ne->glob)) narrower.push_back(npath);
+    uint32_t now = 0;
+    const AaGlob* gained_on = nullptr;
+    for (const auto& [npath, ne] : new_only) {
+      if (paired.count(npath) || !oe->glob->Includes(*ne->glob)) continue;
+      narrower.push_back(npath);
+      now |= ne->perms;
+      if (ne->perms & ~oe->perms) gained_on = ne->glob;
+    }
     if (narrower.empty()) continue;
-    std::string to;
-    for (const auto& p : narrower) to += (to.empty() ? "" : ", ") + p, paired.insert(p);
+    paired.insert(narrower.begin(), narrower.end());
     paired.insert(opath);
-    out.push_back(Make("file", opath, ChangeKind::kNarrowed,
-                       fmt::format("{} -> {} ({})", opath, to, PermText(oe->perms))));
+    const uint32_t gained = now & ~oe->perms;
+    Change c =
+        Make("file", opath, gained ? ChangeKind::kWidened : ChangeKind::kNarrowed,
+             fmt::format("{} -> {} ({})", opath, JoinPaths(narrower), ModesChange(oe->perms, now)));
+    if (gained) SetRisk(c, FileRiskReason(*gained_on, gained));
+    out.push_back(std::move(c));
   }
+}
+
+// Paths in only one of the two: paired with a glob of the other side that matches them, or
+// added or removed; a rule whose permissions the other side grants anyway through other
+// rules is no change.
+void DiffUnpairedFiles(const Model& o, const Model& n, std::vector<Change>& out) {
+  Unpaired old_only, new_only;
+  for (const auto& [path, e] : o.files)
+    if (!n.files.count(path)) old_only[path] = &e;
+  for (const auto& [path, e] : n.files)
+    if (!o.files.count(path)) new_only[path] = &e;
+  std::set<std::string> paired;
+  PairWidenings(old_only, new_only, paired, out);
+  PairNarrowings(old_only, new_only, paired, out);
   for (const auto& [npath, ne] : new_only) {
     if (paired.count(npath)) continue;
     const uint32_t added = ne->perms & ~CoveredPerms(o.files, *ne->glob);

@@ -230,6 +230,15 @@ TEST_CASE("diff apparmor: high-risk capability, network, mount, ptrace and a lif
   CheckDiffGolden("diff_aa_high_risk", d);
 }
 
+TEST_CASE("diff apparmor: a glob narrowed to a path that gains write is a widening",
+          "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  /etc/app/** r,\n", "  /etc/app/conf.json rw,\n");
+  REQUIRE(d.changes.size() == 1);
+  CHECK(d.changes[0].kind == ChangeKind::kWidened);
+  CHECK(d.changes[0].detail == "/etc/app/** -> /etc/app/conf.json (r -> rw)");
+  CHECK(d.changes[0].high_risk);  // write under /etc
+}
+
 TEST_CASE("diff apparmor: redundant rules and reordering are no difference", "[unit][emitter]") {
   ProfileDiff d = AaDiff("  /etc/** r,\n  network inet stream,\n  capability chown,\n",
                          "  capability chown,\n  /etc/** r,\n  /etc/hosts r,\n"
