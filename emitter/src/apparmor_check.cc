@@ -359,9 +359,15 @@ class AaProfileReader {
     if (!((open == '<' && close == '>') || (open == '"' && close == '"')))
       return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
     const std::string name(directive.substr(1, directive.size() - 2));
+    // For a diff: includes inside a profile are listed, not read; those outside one
+    // (tunables) are read when this host has them, for their variables.
+    bool optional = if_exists;
     if (!options_.follow_includes) {
-      stmts_.push_back({Stmt::kInclude, name, where});
-      return {};
+      if (OpenBlocks() > 0) {
+        stmts_.push_back({Stmt::kInclude, name, where});
+        return {};
+      }
+      optional = true;
     }
     if (depth >= kMaxIncludeDepth)
       return ParseError(fmt::format("{}: includes nest too deeply at {}", where, name));
@@ -382,10 +388,19 @@ class AaProfileReader {
         return ErrnoError(text.error().code, fmt::format("{}: {}", where, text.error().context));
       return Lex(*text, path, DirName(path), depth + 1);
     }
-    if (if_exists) return {};
+    if (optional) return {};
     return ErrnoError(ENOENT,
                       fmt::format("{}: cannot find include {}{}{} (searched {})", where, open, name,
                                   close, candidates.empty() ? "nothing" : candidates.back()));
+  }
+
+  int OpenBlocks() const {
+    int open = 0;
+    for (const auto& st : stmts_) {
+      if (st.kind == Stmt::kOpen) ++open;
+      if (st.kind == Stmt::kClose) --open;
+    }
+    return open;
   }
 
   Result<void> IncludeDirectory(const std::string& path, const std::string& where, int depth) {

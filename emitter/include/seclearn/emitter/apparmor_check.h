@@ -14,8 +14,9 @@
 // skipped; every other rule kind (network, capability, signal, dbus, unix, mount, ...) is read
 // over and ignored. `owner` rules count as matching (the owner of a recorded file is unknown).
 // Globs follow AppArmor's semantics (path_glob.h).
-// For a diff (follow_includes = false) includes are listed, not read, the variables are
-// BuiltinAaVariables() plus the file's own, and the other rules are kept as written.
+// For a diff (follow_includes = false) includes inside the profile are listed, not read;
+// those before it (tunables) are read if this host has them; the variables start from
+// BuiltinAaVariables(); the other rules are kept as written.
 #pragma once
 
 #include <cstdint>
