@@ -164,8 +164,8 @@ std::string RiskEntry(std::string_view section, std::string_view key) {
   return e && e->is_string() ? e->AsString() : std::string();
 }
 
-// The first apparmor_files entry whose glob shares a path with `glob` and whose modes share
-// one of `perms`.
+// The reason of an apparmor_files entry whose glob shares a path with `glob` and whose modes
+// share one of `perms`; empty if none does.
 std::string FileRiskReason(const AaGlob& glob, uint32_t perms) {
   struct Risky {
     AaGlob glob;
@@ -186,6 +186,9 @@ std::string FileRiskReason(const AaGlob& glob, uint32_t perms) {
     return out;
   }();
   if (perms & kAaUnconfined) return RiskEntry("apparmor_rules", "unconfined exec");
+  // The entry that names these paths best: one holding all of them, else one sharing some.
+  for (const Risky& r : table)
+    if ((r.perms & perms) != 0 && r.glob.Includes(glob)) return r.reason;
   for (const Risky& r : table)
     if ((r.perms & perms) != 0 && r.glob.Overlaps(glob)) return r.reason;
   return {};

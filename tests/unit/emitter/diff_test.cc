@@ -265,6 +265,23 @@ TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "
   CHECK(m->changes[0].high_risk);
 }
 
+TEST_CASE("diff apparmor: every file entry of the risk table grades its own rule high",
+          "[unit][emitter]") {
+  const std::string table = ReadGolden("../../data/risk/high.json");
+  auto doc = ParseJson(table, "high.json");
+  REQUIRE(doc.has_value());
+  const Json* files = doc->Find("apparmor_files");
+  REQUIRE(files != nullptr);
+  REQUIRE(files->AsObject().size() >= 10);
+  for (const auto& [key, reason] : files->AsObject()) {
+    INFO(key);
+    ProfileDiff d = AaDiff("", "  " + key + ",\n");
+    REQUIRE(d.changes.size() == 1);
+    CHECK(d.changes[0].high_risk);
+    CHECK(d.changes[0].reason == reason.AsString());
+  }
+}
+
 TEST_CASE("diff apparmor: malformed input names file, line and problem", "[unit][emitter]") {
   const std::string good = AaProfile("  /etc/a r,\n");
   auto check = [&](const std::string& bad, const std::string& message) {
