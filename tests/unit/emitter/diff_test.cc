@@ -282,6 +282,21 @@ TEST_CASE("diff apparmor: every file entry of the risk table grades its own rule
   }
 }
 
+TEST_CASE("diff apparmor: each kind of rule the risk table names is graded high",
+          "[unit][emitter]") {
+  // userns needs AppArmor 4's parser; complain mode and ux are tested above.
+  for (const char* rule : {"mount", "remount", "umount", "pivot_root", "ptrace (trace)",
+                           "network", "network raw", "network inet6 raw", "network packet",
+                           "capability", "capability sys_ptrace", "change_profile"}) {
+    INFO(rule);
+    ProfileDiff d = AaDiff("", std::string("  ") + rule + ",\n");
+    REQUIRE(d.changes.size() == 1);
+    CHECK(d.changes[0].high_risk);
+  }
+  ProfileDiff own = AaDiff("", "  ptrace (read,trace) peer=@{profile_name},\n  signal,\n");
+  CHECK(own.high_risk() == 0);
+}
+
 TEST_CASE("diff apparmor: malformed input names file, line and problem", "[unit][emitter]") {
   const std::string good = AaProfile("  /etc/a r,\n");
   auto check = [&](const std::string& bad, const std::string& message) {
