@@ -25,20 +25,26 @@ constexpr int kDiffDiffer = 1;
 constexpr int kDiffTrouble = 2;
 
 constexpr const char* kDiffHelp = R"(usage: seclearn diff [options] OLD NEW
-       seclearn diff [options] [--db PATH] --app NAME [--format seccomp] [--from N] [--to M]
+       seclearn diff [options] [--db PATH] --app NAME [--format seccomp|apparmor|capabilities]
+                     [--from N] [--to M]
 
 Semantic diff of two profiles: syscalls added and removed (per architecture list), argument
 conditions widened or narrowed, capabilities, and which changes come from the runtime base
-rule rather than the workload. Each widening that opens known escape or kernel-attack
-surface (mount, bpf, ptrace, keyctl, CAP_SYS_ADMIN, ...: data/risk/high.json) is flagged
-HIGH RISK with the reason.
+rule rather than the workload. For AppArmor profiles: file rules per path with their modes
+widened or narrowed, a path replaced by a glob that matches it (widened:
+/etc/app/conf.json -> /etc/app/** (r)), network, capability, ptrace, signal, mount, ...
+rules, deny rules (one removed widens), abstractions included and complain mode. Each
+widening that opens known escape or kernel-attack surface (mount, bpf, ptrace, keyctl,
+CAP_SYS_ADMIN, writes under /etc or /proc/sys, raw sockets, ...: data/risk/high.json) is
+flagged HIGH RISK with the reason.
 
 inputs:
-  OLD NEW           two files: Docker/OCI seccomp JSON, or capability lists (docker
+  OLD NEW           two files of the same kind: Docker/OCI seccomp JSON, AppArmor profiles
+                    (includes are compared by name, not read), or capability lists (docker
                     --cap-add flags, OCI process.capabilities JSON, or names)
-  --app NAME        two stored versions of the app's exported profile (seclearn versions);
-                    --from/--to default to the latest two. With --app, each added syscall
-                    says which run first needed it.
+  --app NAME        two stored versions of the app's exported profile (seclearn versions)
+                    in --format (default seccomp); --from/--to default to the latest two.
+                    With --app, each added syscall says which run first needed it.
 
 options:
   --json            machine-readable output
@@ -69,24 +75,41 @@ Result<std::string> ReadWhole(const std::string& path) {
   return out;
 }
 
-enum class Kind { kSeccomp, kCapabilities };
+enum class Kind { kSeccomp, kAppArmor, kCapabilities };
 
 Kind Detect(std::string_view text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{' &&
       text.find("\"defaultAction\"") != std::string_view::npos)
     return Kind::kSeccomp;
+  if (LooksLikeAppArmor(text)) return Kind::kAppArmor;
   return Kind::kCapabilities;
+}
+
+const char* KindName(Kind k) {
+  return k == Kind::kSeccomp ? "a seccomp profile"
+         : k == Kind::kAppArmor ? "an AppArmor profile"
+                                : "a capability list";
 }
 
 Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& old_name,
                               const std::string& new_text, const std::string& new_name) {
+  for (const auto* t : {&old_text, &new_text}) {
+    if (t->rfind("apiVersion:", 0) == 0 || t->find("\napiVersion:") != std::string::npos)
+      return ParseError(fmt::format("{} is a Kubernetes resource: diff the seccomp or apparmor "
+                                    "format it was made from",
+                                    t == &old_text ? old_name : new_name));
+  }
   const Kind kind = Detect(old_text);
   if (Detect(new_text) != kind)
-    return ParseError(fmt::format("{} and {} are not the same kind of profile", old_name,
-                                  new_name));
+    return ParseError(fmt::format("{} is {} but {} is {}: not the same kind of profile",
+                                  old_name, KindName(kind), new_name, KindName(Detect(new_text))));
   ProfileDiff d;
-  if (kind == Kind::kSeccomp) {
+  if (kind == Kind::kAppArmor) {
+    auto diff = DiffAppArmor(old_text, old_name, new_text, new_name);
+    if (!diff) return diff.error();
+    d = std::move(*diff);
+  } else if (kind == Kind::kSeccomp) {
     auto o = ParseSeccompProfile(old_text, old_name);
     if (!o) return o.error();
     auto n = ParseSeccompProfile(new_text, new_name);

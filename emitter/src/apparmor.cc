@@ -354,7 +354,8 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
       break;
     }
   }
-  if (!nameservice_reason.empty() && inet) out.abstractions.push_back("abstractions/nameservice");
+  if (!nameservice_reason.empty() && inet && !options.base_abstraction_only)
+    out.abstractions.push_back("abstractions/nameservice");
 
   // Accesses that need a rule of their own.
   std::vector<const FileAccessRecord*> todo;
@@ -472,12 +473,15 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
       std::string lower;
       for (char c : std::string_view(name).substr(4)) lower += static_cast<char>(std::tolower(c));
       t += fmt::format("  capability {},\n", lower);
+      out.capabilities.push_back(lower);
     }
   }
   if (!sockets.empty()) {
     t += "\n  # sockets the workload created\n";
-    for (const auto& [family, type] : sockets)
+    for (const auto& [family, type] : sockets) {
       t += fmt::format("  network {} {},\n", AaNetworkFamily(family), AaSocketType(type));
+      out.network.emplace_back(AaNetworkFamily(family), AaSocketType(type));
+    }
   }
   t += "\n  # signals and ptrace only among this profile's processes (and docker stop)\n";
   t += "  signal (send,receive) peer=@{profile_name},\n";

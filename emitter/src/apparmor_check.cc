@@ -190,7 +190,9 @@ uint32_t AaPolicy::Missing(std::string_view path, uint32_t required) const {
 
 class AaProfileReader {
  public:
-  explicit AaProfileReader(const AaParseOptions& options) : options_(options) {}
+  explicit AaProfileReader(const AaParseOptions& options) : options_(options) {
+    if (!options_.follow_includes) variables_ = BuiltinAaVariables();
+  }
 
   Result<AaPolicy> Read(std::string_view text, const std::string& source) {
     if (auto r = Lex(text, source, DirName(source), 0); !r) return r.error();
@@ -199,7 +201,7 @@ class AaProfileReader {
 
  private:
   struct Stmt {
-    enum Kind { kRule, kOpen, kClose } kind;
+    enum Kind { kRule, kOpen, kClose, kInclude } kind;
     std::string text;
     std::string where;
   };
@@ -357,6 +359,16 @@ class AaProfileReader {
     if (!((open == '<' && close == '>') || (open == '"' && close == '"')))
       return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
     const std::string name(directive.substr(1, directive.size() - 2));
+    // For a diff: includes inside a profile are listed, not read; those outside one
+    // (tunables) are read when this host has them, for their variables.
+    bool optional = if_exists;
+    if (!options_.follow_includes) {
+      if (OpenBlocks() > 0) {
+        stmts_.push_back({Stmt::kInclude, name, where});
+        return {};
+      }
+      optional = true;
+    }
     if (depth >= kMaxIncludeDepth)
       return ParseError(fmt::format("{}: includes nest too deeply at {}", where, name));
 
@@ -376,10 +388,19 @@ class AaProfileReader {
         return ErrnoError(text.error().code, fmt::format("{}: {}", where, text.error().context));
       return Lex(*text, path, DirName(path), depth + 1);
     }
-    if (if_exists) return {};
+    if (optional) return {};
     return ErrnoError(ENOENT,
                       fmt::format("{}: cannot find include {}{}{} (searched {})", where, open, name,
                                   close, candidates.empty() ? "nothing" : candidates.back()));
+  }
+
+  int OpenBlocks() const {
+    int open = 0;
+    for (const auto& st : stmts_) {
+      if (st.kind == Stmt::kOpen) ++open;
+      if (st.kind == Stmt::kClose) --open;
+    }
+    return open;
   }
 
   Result<void> IncludeDirectory(const std::string& path, const std::string& where, int depth) {
@@ -433,6 +454,10 @@ class AaProfileReader {
               in_target = true;
               found = true;
               policy.profile_ = name;
+              for (const auto& t : tokens) {
+                if (t.rfind("flags=(", 0) == 0 && t.back() == ')')
+                  policy.flags_ = t.substr(7, t.size() - 8);
+              }
             }
           }
           break;
@@ -442,6 +467,9 @@ class AaProfileReader {
           if (depth == 1) in_target = false;
           --depth;
           open_where.pop_back();
+          break;
+        case Stmt::kInclude:
+          if (in_target && depth == 1) policy.includes_.push_back(st.text);
           break;
         case Stmt::kRule:
           if (in_target && depth == 1) {
@@ -482,7 +510,10 @@ class AaProfileReader {
         return {};
       }
     }
-    if (i >= tokens.size()) return {};
+    if (i >= tokens.size()) {
+      policy.other_rules_.push_back({st.text, st.where});
+      return {};
+    }
     std::string path, modes;
     if (IsPathToken(tokens[i])) {
       if (i + 1 >= tokens.size())
@@ -493,7 +524,8 @@ class AaProfileReader {
       modes = tokens[i];
       path = tokens[i + 1];
     } else {
-      return {};  // not a file rule
+      policy.other_rules_.push_back({st.text, st.where});  // not a file rule
+      return {};
     }
     // Only an exec target may follow: anything else is another rule missing its ','.
     const size_t rest = i + 2;
@@ -506,7 +538,7 @@ class AaProfileReader {
     const std::string text = Unquote(path);
     auto glob = AaGlob::Compile(text, variables_);
     if (!glob) return ParseError(fmt::format("{}: {}", st.where, glob.error().context));
-    policy.rules_.push_back({std::move(*glob), *perms, deny, owner, st.where, text});
+    policy.rules_.push_back({std::move(*glob), *perms, deny, owner, st.where, text, modes});
     return {};
   }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "risk_table.h"
 #include "runtime_data.h"
 #include "seclearn/core/arg_filters.h"
 
@@ -114,16 +115,6 @@ void SortChanges(std::vector<Change>& changes) {
   });
 }
 
-const Json& RiskTable() {
-  static const Json table = [] {
-    const EmbeddedFile* f = FindEmbeddedData("risk/high.json");
-    if (f == nullptr) return Json::Object();
-    auto doc = ParseJson(f->content, f->name);
-    return doc ? std::move(*doc) : Json::Object();
-  }();
-  return table;
-}
-
 // Address families every networked program uses: widening socket() to these is routine.
 bool CommonFamiliesOnly(const std::set<std::string>& added) {
   for (const auto& cond : added) {
@@ -155,6 +146,16 @@ void Grade(Change& c, const std::set<std::string>* added_conditions = nullptr) {
 }
 
 }  // namespace
+
+const Json& RiskTable() {
+  static const Json table = [] {
+    const EmbeddedFile* f = FindEmbeddedData("risk/high.json");
+    if (f == nullptr) return Json::Object();
+    auto doc = ParseJson(f->content, f->name);
+    return doc ? std::move(*doc) : Json::Object();
+  }();
+  return table;
+}
 
 size_t ProfileDiff::widened() const {
   return static_cast<size_t>(

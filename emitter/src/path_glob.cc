@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -661,6 +664,114 @@ bool AaGlob::Matches(std::string_view path) const {
     if (current.empty()) return false;
   }
   return std::any_of(current.begin(), current.end(), [&](int s) { return states_[s].accept; });
+}
+
+AaGlob::StateSet AaGlob::Start() const {
+  StateSet set;
+  std::vector<int> stack = {start_};
+  while (!stack.empty()) {
+    const int t = stack.back();
+    stack.pop_back();
+    if (std::find(set.begin(), set.end(), t) != set.end()) continue;
+    set.push_back(t);
+    for (int e : states_[t].eps) stack.push_back(e);
+  }
+  std::sort(set.begin(), set.end());
+  return set;
+}
+
+AaGlob::StateSet AaGlob::Step(const StateSet& from, unsigned char c) const {
+  StateSet set;
+  std::vector<int> stack;
+  for (int s : from)
+    if (states_[s].next >= 0 && states_[s].chars.test(c)) stack.push_back(states_[s].next);
+  while (!stack.empty()) {
+    const int t = stack.back();
+    stack.pop_back();
+    if (std::find(set.begin(), set.end(), t) != set.end()) continue;
+    set.push_back(t);
+    for (int e : states_[t].eps) stack.push_back(e);
+  }
+  std::sort(set.begin(), set.end());
+  return set;
+}
+
+bool AaGlob::Accepts(const StateSet& set) const {
+  return std::any_of(set.begin(), set.end(), [&](int s) { return states_[s].accept; });
+}
+
+namespace {
+
+// Walks the product of two globs' subset automata from their start, calling visit(a, b) on
+// each reachable pair of state sets until it returns true (found) or the walk ends. Pairs
+// whose first set is empty are not followed: no path the first glob matches goes there.
+template <typename Visit>
+std::optional<bool> WalkProduct(const AaGlob& a, const AaGlob& b, Visit visit,
+                                const std::function<std::vector<int>(const AaGlob&)>& start,
+                                const std::function<std::vector<int>(const AaGlob&,
+                                                                     const std::vector<int>&,
+                                                                     unsigned char)>& step,
+                                bool need_both) {
+  constexpr size_t kMaxPairs = 4096;
+  using Pair = std::pair<std::vector<int>, std::vector<int>>;
+  std::set<Pair> seen;
+  std::vector<Pair> todo = {{start(a), start(b)}};
+  seen.insert(todo.front());
+  while (!todo.empty()) {
+    Pair p = std::move(todo.back());
+    todo.pop_back();
+    if (visit(p.first, p.second)) return true;
+    for (int c = 1; c < 256; ++c) {  // paths hold no NUL
+      Pair q{step(a, p.first, static_cast<unsigned char>(c)),
+             step(b, p.second, static_cast<unsigned char>(c))};
+      if (q.first.empty() || (need_both && q.second.empty()) || seen.count(q)) continue;
+      if (seen.size() >= kMaxPairs) return std::nullopt;
+      seen.insert(q);
+      todo.push_back(std::move(q));
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+namespace {
+
+// Every match of a glob starts with its literal prefix: two globs whose prefixes disagree
+// share no path.
+bool PrefixesAgree(const std::string& a, const std::string& b) {
+  const size_t n = std::min(a.size(), b.size());
+  return a.compare(0, n, b, 0, n) == 0;
+}
+
+}  // namespace
+
+bool AaGlob::Includes(const AaGlob& narrower) const {
+  if (!PrefixesAgree(prefix_, narrower.prefix_)) return false;
+  auto start = [](const AaGlob& g) { return g.Start(); };
+  auto step = [](const AaGlob& g, const std::vector<int>& s, unsigned char c) {
+    return g.Step(s, c);
+  };
+  // A path the narrower glob matches and this one does not is a counterexample.
+  const auto found = WalkProduct(
+      narrower, *this,
+      [&](const StateSet& n, const StateSet& w) { return narrower.Accepts(n) && !Accepts(w); },
+      start, step, false);
+  return found.has_value() && !*found;
+}
+
+bool AaGlob::Overlaps(const AaGlob& other) const {
+  if (!PrefixesAgree(prefix_, other.prefix_)) return false;
+  auto start = [](const AaGlob& g) { return g.Start(); };
+  auto step = [](const AaGlob& g, const std::vector<int>& s, unsigned char c) {
+    return g.Step(s, c);
+  };
+  const auto found = WalkProduct(
+      *this, other,
+      [&](const StateSet& a, const StateSet& b) { return Accepts(a) && other.Accepts(b); },
+      start, step, true);
+  // Too large to tell: say they overlap (callers use it to flag risk).
+  return !found.has_value() || *found;
 }
 
 }  // namespace seclearn

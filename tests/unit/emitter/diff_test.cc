@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "aa_parser.h"
 #include "seclearn/emitter/diff.h"
 
 namespace seclearn {
@@ -49,6 +50,27 @@ SeccompRule SocketOnly(uint64_t family) {
   r.action = "SCMP_ACT_ALLOW";
   r.args = {SeccompArg{0, family, 0, "SCMP_CMP_EQ"}};
   return r;
+}
+
+// An AppArmor profile around `rules`, checked by the real apparmor_parser when it is here:
+// the fixtures are profiles AppArmor itself accepts.
+std::string AaProfile(const std::string& rules) {
+  const std::string text = "abi <abi/3.0>,\n#include <tunables/global>\n"
+                           "profile app flags=(attach_disconnected) {\n"
+                           "  #include <abstractions/base>\n" + rules + "}\n";
+  if (testing::HaveAppArmorParser()) {
+    const auto run = testing::RunAppArmorParser(text);
+    INFO(run.output);
+    CHECK(run.status == 0);
+  }
+  return text;
+}
+
+ProfileDiff AaDiff(const std::string& old_rules, const std::string& new_rules) {
+  auto d = DiffAppArmor(AaProfile(old_rules), "old.apparmor", AaProfile(new_rules),
+                        "new.apparmor");
+  REQUIRE(d.has_value());
+  return *d;
 }
 
 ProfileDiff Named(ProfileDiff d) {
@@ -150,6 +172,147 @@ TEST_CASE("diff: a new capability", "[unit][emitter]") {
   auto bad = ParseCapabilityList("CHOWN\nCAP_FLY\n", "bad.txt");
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().context == "bad.txt:2: 'CAP_FLY' is not a capability name");
+}
+
+TEST_CASE("diff apparmor: a file widened to a ** glob is one change", "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  /etc/app/conf.json r,\n  /usr/bin/app ix,\n",
+                         "  /usr/bin/app ix,\n  /etc/app/** r,\n");
+  REQUIRE(d.changes.size() == 1);
+  const Change& c = d.changes[0];
+  CHECK(c.category == "file");
+  CHECK(c.kind == ChangeKind::kWidened);
+  CHECK(c.detail == "/etc/app/conf.json -> /etc/app/** (r)");
+  CHECK_FALSE(c.high_risk);
+  CheckDiffGolden("diff_aa_glob", d);
+}
+
+TEST_CASE("diff apparmor: modes widened, writing under /etc is high risk", "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  /srv/data/db r,\n  /etc/app/conf.json r,\n  /var/log/app.log a,\n",
+                         "  /var/log/app.log a,\n  /srv/data/db rwk,\n  /etc/app/conf.json rw,\n");
+  REQUIRE(d.changes.size() == 2);
+  CHECK(d.widened() == 2);
+  CHECK(d.high_risk() == 1);
+  CHECK(d.changes[0].subject == "/etc/app/conf.json");
+  CHECK(d.changes[0].high_risk);
+  CHECK(d.changes[1].detail == "r -> rwk");
+  CheckDiffGolden("diff_aa_modes", d);
+}
+
+TEST_CASE("diff apparmor: narrowing only", "[unit][emitter]") {
+  ProfileDiff d = AaDiff(
+      "  capability chown,\n  network inet stream,\n  network inet dgram,\n"
+      "  /srv/data/** rw,\n  /var/log/app.log rw,\n  /tmp/x r,\n",
+      "  network inet stream,\n  /srv/data/db rw,\n  /var/log/app.log w,\n"
+      "  deny /sys/** w,\n");
+  CHECK(d.widened() == 0);
+  CHECK(d.narrowed() == 6);
+  CheckDiffGolden("diff_aa_narrowing", d);
+}
+
+TEST_CASE("diff apparmor: high-risk capability, network, mount, ptrace and a lifted deny",
+          "[unit][emitter]") {
+  ProfileDiff d = AaDiff(
+      "  network inet stream,\n  ptrace (read) peer=@{profile_name},\n"
+      "  deny @{PROC}/sys/** w,\n",
+      "  network inet stream,\n  network packet raw,\n  capability sys_admin,\n"
+      "  capability net_bind_service,\n  mount fstype=tmpfs,\n"
+      "  ptrace (read,trace) peer=@{profile_name},\n  ptrace (trace),\n"
+      "  #include <abstractions/nameservice>\n");
+  CHECK(d.widened() == 8);
+  CHECK(d.high_risk() == 5);
+  for (const Change& c : d.changes) {
+    INFO(c.category << " " << c.subject);
+    const bool risky = c.subject == "sys_admin" || c.subject == "packet raw" ||
+                       c.category == "mount" || c.subject == "(trace)" ||
+                       c.subject == "@{PROC}/sys/**";
+    CHECK(c.high_risk == risky);
+  }
+  CheckDiffGolden("diff_aa_high_risk", d);
+}
+
+TEST_CASE("diff apparmor: a glob narrowed to a path that gains write is a widening",
+          "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  /etc/app/** r,\n", "  /etc/app/conf.json rw,\n");
+  REQUIRE(d.changes.size() == 1);
+  CHECK(d.changes[0].kind == ChangeKind::kWidened);
+  CHECK(d.changes[0].detail == "/etc/app/** -> /etc/app/conf.json (r -> rw)");
+  CHECK(d.changes[0].high_risk);  // write under /etc
+}
+
+TEST_CASE("diff apparmor: redundant rules and reordering are no difference", "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  /etc/** r,\n  network inet stream,\n  capability chown,\n",
+                         "  capability chown,\n  /etc/** r,\n  /etc/hosts r,\n"
+                         "  network inet stream,\n");
+  CHECK(d.changes.empty());
+}
+
+TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "[unit][emitter]") {
+  ProfileDiff d = AaDiff("  owner /tmp/x rw,\n  /usr/bin/tool ix,\n",
+                         "  /tmp/x rw,\n  /usr/bin/tool ux,\n");
+  REQUIRE(d.changes.size() == 2);
+  CHECK(d.changes[0].detail == "owner /tmp/x -> /tmp/x (rw)");
+  CHECK(d.changes[0].kind == ChangeKind::kWidened);
+  CHECK(d.changes[1].subject == "/usr/bin/tool");
+  CHECK(d.changes[1].high_risk);  // ux: no profile at all
+
+  const std::string enforce = AaProfile("  /etc/a r,\n");
+  std::string complain = enforce;
+  complain.replace(complain.find("flags=("), 7, "flags=(complain,");
+  auto m = DiffAppArmor(enforce, "old", complain, "new");
+  REQUIRE(m.has_value());
+  REQUIRE(m->changes.size() == 1);
+  CHECK(m->changes[0].category == "profile");
+  CHECK(m->changes[0].high_risk);
+}
+
+TEST_CASE("diff apparmor: every file entry of the risk table grades its own rule high",
+          "[unit][emitter]") {
+  const std::string table = ReadGolden("../../data/risk/high.json");
+  auto doc = ParseJson(table, "high.json");
+  REQUIRE(doc.has_value());
+  const Json* files = doc->Find("apparmor_files");
+  REQUIRE(files != nullptr);
+  REQUIRE(files->AsObject().size() >= 10);
+  for (const auto& [key, reason] : files->AsObject()) {
+    INFO(key);
+    ProfileDiff d = AaDiff("", "  " + key + ",\n");
+    REQUIRE(d.changes.size() == 1);
+    CHECK(d.changes[0].high_risk);
+    CHECK(d.changes[0].reason == reason.AsString());
+  }
+}
+
+TEST_CASE("diff apparmor: each kind of rule the risk table names is graded high",
+          "[unit][emitter]") {
+  // userns needs AppArmor 4's parser; complain mode and ux are tested above.
+  for (const char* rule : {"mount", "remount", "umount", "pivot_root", "ptrace (trace)",
+                           "network", "network raw", "network inet6 raw", "network packet",
+                           "capability", "capability sys_ptrace", "change_profile"}) {
+    INFO(rule);
+    ProfileDiff d = AaDiff("", std::string("  ") + rule + ",\n");
+    REQUIRE(d.changes.size() == 1);
+    CHECK(d.changes[0].high_risk);
+  }
+  ProfileDiff own = AaDiff("", "  ptrace (read,trace) peer=@{profile_name},\n  signal,\n");
+  CHECK(own.high_risk() == 0);
+}
+
+TEST_CASE("diff apparmor: malformed input names file, line and problem", "[unit][emitter]") {
+  const std::string good = AaProfile("  /etc/a r,\n");
+  auto check = [&](const std::string& bad, const std::string& message) {
+    auto d = DiffAppArmor(good, "old.apparmor", bad, "new.apparmor");
+    REQUIRE_FALSE(d.has_value());
+    CHECK(d.error().context == message);
+  };
+  check("profile app {\n  /etc/a r,\n  frobnicate all,\n}\n",
+        "new.apparmor:3: unknown rule 'frobnicate' (a file rule needs a path starting with / "
+        "or @{ and modes)");
+  check("profile app {\n  capability fly,\n}\n", "new.apparmor:2: unknown capability 'fly'");
+  check("profile app {\n  /etc/a r\n  /etc/b r,\n}\n",
+        "new.apparmor:2: unexpected '/etc/b' after file rule '/etc/a r' (a missing ','?)");
+  check("profile app {\n  /etc/a zz,\n}\n", "new.apparmor:2: unknown file mode 'z' in 'zz'");
+  CHECK(LooksLikeAppArmor(good));
+  CHECK_FALSE(LooksLikeAppArmor("CHOWN\nSYS_ADMIN\n"));
 }
 
 }  // namespace seclearn

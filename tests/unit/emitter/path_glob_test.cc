@@ -222,3 +222,37 @@ TEST_CASE("glob errors name the problem", "[unit][emitter]") {
 }
 
 }  // namespace seclearn
+
+namespace seclearn {
+namespace {
+
+AaGlob Compiled(const std::string& expr) {
+  auto g = AaGlob::Compile(expr, BuiltinAaVariables());
+  REQUIRE(g.has_value());
+  return std::move(*g);
+}
+
+}  // namespace
+
+TEST_CASE("glob inclusion and overlap follow AppArmor's * ** {a,b} [...] ?", "[unit][emitter]") {
+  const AaGlob all_app = Compiled("/etc/app/**");
+  CHECK(all_app.Includes(Compiled("/etc/app/conf.json")));
+  CHECK(all_app.Includes(Compiled("/etc/app/*.json")));
+  CHECK(all_app.Includes(Compiled("/etc/app/{a,b/c}")));
+  CHECK_FALSE(all_app.Includes(Compiled("/etc/app")));       // ** under a / needs a character
+  CHECK_FALSE(all_app.Includes(Compiled("/etc/app{,/x}")));  // one branch is outside
+  CHECK_FALSE(Compiled("/etc/app/*").Includes(Compiled("/etc/app/a/b")));  // * stops at /
+  CHECK(Compiled("/etc/app/*").Includes(Compiled("/etc/app/[a-c]?")));
+  CHECK_FALSE(Compiled("/etc/app/[a-c]?").Includes(Compiled("/etc/app/d1")));
+  CHECK(Compiled("/etc/app/{a,b}").Includes(Compiled("/etc/app/b")));
+  CHECK_FALSE(Compiled("/etc/app/conf.json").Includes(all_app));
+  CHECK(Compiled("@{PROC}/@{pid}/fd/[0-9]*").Includes(Compiled("/proc/12/fd/3")));
+
+  CHECK(Compiled("/**").Overlaps(Compiled("/etc/shadow")));
+  CHECK(Compiled("/etc/*").Overlaps(Compiled("/etc/{shadow,gshadow}")));
+  CHECK_FALSE(Compiled("/tmp/**").Overlaps(Compiled("/etc/**")));
+  CHECK_FALSE(Compiled("/etc/a?").Overlaps(Compiled("/etc/abc")));
+  CHECK(Compiled("@{PROC}/sys/**").Overlaps(Compiled("/proc/sys/kernel/core_pattern")));
+}
+
+}  // namespace seclearn

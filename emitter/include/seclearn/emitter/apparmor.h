@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,9 @@ struct AppArmorOptions {
   // no rule of its own). Null: every access gets a rule.
   std::function<bool(const FileAccessRecord&, const std::vector<std::string>& abstractions)>
       covered;
+  // Include no abstraction but abstractions/base (the Security Profiles Operator's template
+  // has no other): name-resolution files then get rules of their own.
+  bool base_abstraction_only = false;
 };
 
 struct AaFileRule {
@@ -107,6 +111,8 @@ struct AppArmorExport {
   std::string text;
   std::vector<AaFileRule> file_rules;
   std::vector<std::string> abstractions;  // "abstractions/base", ...
+  std::vector<std::string> capabilities;  // as in the profile: "net_bind_service", ...
+  std::vector<std::pair<std::string, std::string>> network;  // ("inet", "stream"), ...
   std::vector<std::string> warnings;      // facts left out, one line each
 };
 

@@ -14,6 +14,9 @@
 // skipped; every other rule kind (network, capability, signal, dbus, unix, mount, ...) is read
 // over and ignored. `owner` rules count as matching (the owner of a recorded file is unknown).
 // Globs follow AppArmor's semantics (path_glob.h).
+// For a diff (follow_includes = false) includes inside the profile are listed, not read;
+// those before it (tunables) are read if this host has them; the variables start from
+// BuiltinAaVariables(); the other rules are kept as written.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +55,14 @@ struct AaFileRuleRef {
   bool owner = false;
   std::string where;  // "file:line"
   std::string text;   // the path as written
+  std::string modes;  // as written: "rw", "Px", ...
+};
+
+// A rule of the target profile that is not a file rule: "capability sys_admin",
+// "deny network raw", "ptrace (read) peer=@{profile_name}", ... (qualifiers kept, no ',').
+struct AaOtherRule {
+  std::string text;
+  std::string where;
 };
 
 class AaPolicy {
@@ -59,6 +70,14 @@ class AaPolicy {
   const std::string& profile() const { return profile_; }
   const std::vector<AaFileRuleRef>& rules() const { return rules_; }
   const AaVariables& variables() const { return variables_; }
+  const std::vector<AaOtherRule>& other_rules() const { return other_rules_; }
+  // Includes inside the profile ("abstractions/base"), when they were not followed.
+  const std::vector<std::string>& includes() const { return includes_; }
+  // The profile's flags=(...) list as written ("attach_disconnected,mediate_deleted").
+  const std::string& flags() const { return flags_; }
+  // Permissions a bare `file,` (or `deny file,`) rule grants (denies) on every path.
+  uint32_t all_files_allow() const { return all_files_allow_; }
+  uint32_t all_files_deny() const { return all_files_deny_; }
 
   // Permissions granted on `path` (allow rules minus deny rules).
   uint32_t Allowed(std::string_view path) const;
@@ -70,6 +89,9 @@ class AaPolicy {
   std::string profile_;
   std::vector<AaFileRuleRef> rules_;
   AaVariables variables_;
+  std::vector<AaOtherRule> other_rules_;
+  std::vector<std::string> includes_;
+  std::string flags_;
   uint32_t all_files_allow_ = 0;  // a bare `file,`
   uint32_t all_files_deny_ = 0;
 };
@@ -77,6 +99,7 @@ class AaPolicy {
 struct AaParseOptions {
   std::vector<std::string> include_dirs = {"/etc/apparmor.d"};
   std::string profile;  // which top-level profile; empty: the first
+  bool follow_includes = true;
 };
 
 // kParse errors carry "file:line: message"; a missing file or include is a kErrno error

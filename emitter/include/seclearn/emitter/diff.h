@@ -57,6 +57,21 @@ ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
 Result<std::vector<std::string>> ParseCapabilityList(std::string_view text,
                                                      std::string_view source);
 
+// AppArmor profiles, as text (a file or a stored version); `name` is how errors and the
+// output name each. File rules compare per path with AppArmor glob semantics (a literal path
+// replaced by a glob that matches it is one widening, "widened: /etc/app/conf.json ->
+// /etc/app/** (r)"), modes widened or narrowed; network, capability, ptrace, signal, mount,
+// ... rules compare as rules; a removed `deny` widens; includes compare by name, unread.
+// Categories: "file", "deny", "network", "capability", "abstraction", "profile", and the
+// rule keyword for the others ("ptrace", "signal", "mount", ...). A kParse error names
+// "name:line: problem".
+Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& old_name,
+                                 std::string_view new_text, const std::string& new_name);
+
+// True if the text looks like an AppArmor profile: an abi line, an include of
+// tunables/global, or a `profile NAME ... {` block.
+bool LooksLikeAppArmor(std::string_view text);
+
 struct DiffFormat {
   bool color = false;
 };

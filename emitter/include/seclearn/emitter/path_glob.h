@@ -97,6 +97,12 @@ class AaGlob {
   static Result<AaGlob> Compile(std::string_view text, const AaVariables& variables);
 
   bool Matches(std::string_view path) const;
+  // True if every path `narrower` matches, this matches too (glob /etc/app/** includes
+  // /etc/app/conf.json and /etc/app/*.json). Conservative: false when the comparison would
+  // take more than a few thousand steps.
+  bool Includes(const AaGlob& narrower) const;
+  // True if some path matches both.
+  bool Overlaps(const AaGlob& other) const;
   // The literal bytes every match starts with (for a quick prefilter).
   const std::string& literal_prefix() const { return prefix_; }
 
@@ -107,6 +113,11 @@ class AaGlob {
     std::vector<int> eps;  // epsilon transitions
     bool accept = false;
   };
+  using StateSet = std::vector<int>;  // sorted, closed under epsilon transitions
+  StateSet Start() const;
+  StateSet Step(const StateSet& from, unsigned char c) const;
+  bool Accepts(const StateSet& set) const;
+
   std::vector<State> states_;
   int start_ = -1;
   std::string prefix_;
