@@ -312,12 +312,10 @@ Result<std::vector<std::string>> Store::Apps() {
   auto stmt = impl_->db.Prepare("SELECT name FROM apps ORDER BY name");
   if (!stmt) return stmt.error();
   std::vector<std::string> apps;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    apps.push_back(stmt->ColumnText(0));
-  }
+  auto rows = stmt->ForEachRow([&](Statement& row) {
+    apps.push_back(row.ColumnText(0));
+  });
+  if (!rows) return rows.error();
   return apps;
 }
 
@@ -382,29 +380,36 @@ ORDER BY ra.run_id, ra.idx
   return result;
 }
 
-Result<std::vector<SyscallFact>> Store::Syscalls(std::string_view app,
-                                                 std::optional<int64_t> run_id) {
-  auto stmt = impl_->db.Prepare(R"sql(
+Result<std::vector<SyscallFact>> QuerySyscallFacts(sqlite::Database& db, std::string_view table,
+                                                   std::string_view app,
+                                                   std::optional<int64_t> run_id,
+                                                   SyscallPhase phase) {
+  auto stmt = db.Prepare(fmt::format(R"sql(
 SELECT s.arch, s.nr, sum(s.count), min(s.first_seen_ns)
-FROM run_syscalls s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
+FROM {} s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
 WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2)
 GROUP BY s.arch, s.nr
 ORDER BY s.arch, s.nr
-)sql");
+)sql",
+                                     table));
   if (!stmt) return stmt.error();
   stmt->BindText(1, app).BindOptionalInt64(2, run_id);
   std::vector<SyscallFact> facts;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
+  auto rows = stmt->ForEachRow([&](Statement& row) {
     SyscallFact& f = facts.emplace_back();
-    f.arch = static_cast<uint32_t>(stmt->ColumnInt64(0));
-    f.nr = static_cast<int32_t>(stmt->ColumnInt64(1));
-    f.count = static_cast<uint64_t>(stmt->ColumnInt64(2));
-    f.first_seen_ns = stmt->ColumnInt64(3);
-  }
+    f.arch = static_cast<uint32_t>(row.ColumnInt64(0));
+    f.nr = static_cast<int32_t>(row.ColumnInt64(1));
+    f.count = static_cast<uint64_t>(row.ColumnInt64(2));
+    f.first_seen_ns = row.ColumnInt64(3);
+    f.phase = phase;
+  });
+  if (!rows) return rows.error();
   return facts;
+}
+
+Result<std::vector<SyscallFact>> Store::Syscalls(std::string_view app,
+                                                 std::optional<int64_t> run_id) {
+  return QuerySyscallFacts(impl_->db, "run_syscalls", app, run_id, SyscallPhase::kWorkload);
 }
 
 Result<std::vector<ExecutableFact>> Store::Executables(std::string_view app,
@@ -419,15 +424,13 @@ ORDER BY e.path
   if (!stmt) return stmt.error();
   stmt->BindText(1, app).BindOptionalInt64(2, run_id);
   std::vector<ExecutableFact> facts;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
+  auto rows = stmt->ForEachRow([&](Statement& row) {
     ExecutableFact& f = facts.emplace_back();
-    f.path = stmt->ColumnText(0);
-    f.count = static_cast<uint64_t>(stmt->ColumnInt64(1));
-    f.first_seen_ns = stmt->ColumnInt64(2);
-  }
+    f.path = row.ColumnText(0);
+    f.count = static_cast<uint64_t>(row.ColumnInt64(1));
+    f.first_seen_ns = row.ColumnInt64(2);
+  });
+  if (!rows) return rows.error();
   return facts;
 }
 

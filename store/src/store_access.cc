@@ -53,12 +53,10 @@ Result<std::vector<Fact>> Query(sqlite::Database& db, std::string_view sql, std:
   if (!stmt) return stmt.error();
   stmt->BindText(1, app).BindOptionalInt64(2, run_id);
   std::vector<Fact> facts;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    read(*stmt, facts.emplace_back());
-  }
+  auto rows = stmt->ForEachRow([&](sqlite::Statement& row) {
+    read(row, facts.emplace_back());
+  });
+  if (!rows) return rows.error();
   return facts;
 }
 

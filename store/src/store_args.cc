@@ -48,18 +48,16 @@ ORDER BY g.arch, g.nr, g.arg_index, g.value
   if (!stmt) return stmt.error();
   stmt->BindText(1, app).BindOptionalInt64(2, run_id);
   std::vector<ArgFact> facts;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
+  auto rows = stmt->ForEachRow([&](sqlite::Statement& row) {
     ArgFact& f = facts.emplace_back();
-    f.arch = static_cast<uint32_t>(stmt->ColumnInt64(0));
-    f.nr = static_cast<int32_t>(stmt->ColumnInt64(1));
-    f.index = static_cast<uint32_t>(stmt->ColumnInt64(2));
-    f.value = static_cast<uint64_t>(stmt->ColumnInt64(3));
-    f.count = static_cast<uint64_t>(stmt->ColumnInt64(4));
-    f.first_seen_ns = stmt->ColumnInt64(5);
-  }
+    f.arch = static_cast<uint32_t>(row.ColumnInt64(0));
+    f.nr = static_cast<int32_t>(row.ColumnInt64(1));
+    f.index = static_cast<uint32_t>(row.ColumnInt64(2));
+    f.value = static_cast<uint64_t>(row.ColumnInt64(3));
+    f.count = static_cast<uint64_t>(row.ColumnInt64(4));
+    f.first_seen_ns = row.ColumnInt64(5);
+  });
+  if (!rows) return rows.error();
   // The SQL ordering is by the signed value; callers want the unsigned order.
   std::stable_sort(facts.begin(), facts.end(), [](const ArgFact& a, const ArgFact& b) {
     return std::tie(a.arch, a.nr, a.index, a.value) < std::tie(b.arch, b.nr, b.index, b.value);

@@ -19,16 +19,6 @@ Error NoSuchRun(Error error, int64_t run_id) {
   return error;
 }
 
-template <typename Fn>
-Result<void> EachRow(Statement& stmt, Fn&& fn) {
-  while (true) {
-    auto row = stmt.Step();
-    if (!row) return row.error();
-    if (!*row) return {};
-    fn(stmt);
-  }
-}
-
 }  // namespace
 
 Result<void> Store::AddContainer(const ContainerRecord& c) {
@@ -96,26 +86,8 @@ Result<void> Store::EndContainerRun(int64_t run_id, int64_t end_ns,
 
 Result<std::vector<SyscallFact>> Store::RuntimeSyscalls(std::string_view app,
                                                         std::optional<int64_t> run_id) {
-  auto stmt = impl_->db.Prepare(R"sql(
-SELECT s.arch, s.nr, sum(s.count), min(s.first_seen_ns)
-FROM run_runtime_syscalls s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2)
-GROUP BY s.arch, s.nr
-ORDER BY s.arch, s.nr
-)sql");
-  if (!stmt) return stmt.error();
-  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
-  std::vector<SyscallFact> facts;
-  auto r = EachRow(*stmt, [&](Statement& s) {
-    SyscallFact& f = facts.emplace_back();
-    f.arch = static_cast<uint32_t>(s.ColumnInt64(0));
-    f.nr = static_cast<int32_t>(s.ColumnInt64(1));
-    f.count = static_cast<uint64_t>(s.ColumnInt64(2));
-    f.first_seen_ns = s.ColumnInt64(3);
-    f.phase = SyscallPhase::kRuntime;
-  });
-  if (!r) return r.error();
-  return facts;
+  return QuerySyscallFacts(impl_->db, "run_runtime_syscalls", app, run_id,
+                           SyscallPhase::kRuntime);
 }
 
 Result<std::vector<ContainerRecord>> Store::Containers(std::string_view app) {
@@ -128,7 +100,7 @@ ORDER BY c.run_id
   if (!stmt) return stmt.error();
   stmt->BindText(1, app);
   std::vector<ContainerRecord> out;
-  auto r = EachRow(*stmt, [&](Statement& s) {
+  auto r = stmt->ForEachRow([&](Statement& s) {
     ContainerRecord& c = out.emplace_back();
     c.run_id = s.ColumnInt64(0);
     c.container_id = s.ColumnText(1);
@@ -200,7 +172,7 @@ ORDER BY measured_ns DESC, id DESC LIMIT 1
       "SELECT arch, nr, runs FROM runtime_base_syscalls WHERE base_id = ?1 ORDER BY arch, nr");
   if (!names) return names.error();
   names->BindInt64(1, base.id);
-  auto r = EachRow(*names, [&](Statement& s) {
+  auto r = names->ForEachRow([&](Statement& s) {
     SyscallFact& f = base.syscalls.emplace_back();
     f.arch = static_cast<uint32_t>(s.ColumnInt64(0));
     f.nr = static_cast<int32_t>(s.ColumnInt64(1));

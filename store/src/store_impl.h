@@ -23,6 +23,13 @@ struct Store::Impl {
   Statement upsert_file, upsert_network, upsert_capability;
 };
 
+// Syscall facts summed over the app's runs (or one run) from `table`: run_syscalls or
+// run_runtime_syscalls (same columns), tagged with `phase`.
+Result<std::vector<SyscallFact>> QuerySyscallFacts(sqlite::Database& db, std::string_view table,
+                                                   std::string_view app,
+                                                   std::optional<int64_t> run_id,
+                                                   SyscallPhase phase);
+
 // Per-feature parts of Store::Flush, each in its own file, called inside Flush's transaction.
 Result<void> FlushArgs(Store::Impl& s, int64_t run_id, const std::vector<ArgFact>& args);
 Result<void> FlushStacks(Store::Impl& s, int64_t run_id, const std::vector<StackFact>& stacks);

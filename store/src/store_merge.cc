@@ -63,12 +63,10 @@ Result<std::vector<std::string>> Columns(Database& db, const std::string& schema
   if (!stmt) return stmt.error();
   stmt->BindText(1, table).BindText(2, schema);
   std::vector<std::string> cols;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    cols.push_back(stmt->ColumnText(0));
-  }
+  auto rows = stmt->ForEachRow([&](sqlite::Statement& row) {
+    cols.push_back(row.ColumnText(0));
+  });
+  if (!rows) return rows.error();
   return cols;
 }
 

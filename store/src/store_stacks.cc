@@ -162,18 +162,16 @@ ORDER BY e.idx
   if (!stmt) return stmt.error();
   stmt->BindInt64(1, hash);
   std::vector<StackFrame> frames;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
+  auto rows = stmt->ForEachRow([&](Statement& row) {
     StackFrame& f = frames.emplace_back();
-    f.module = stmt->ColumnText(0);
-    f.build_id = stmt->ColumnText(1);
-    f.offset = static_cast<uint64_t>(stmt->ColumnInt64(2));
-    f.function = stmt->ColumnText(3);
-    f.file = stmt->ColumnText(4);
-    f.line = static_cast<int32_t>(stmt->ColumnInt64(5));
-  }
+    f.module = row.ColumnText(0);
+    f.build_id = row.ColumnText(1);
+    f.offset = static_cast<uint64_t>(row.ColumnInt64(2));
+    f.function = row.ColumnText(3);
+    f.file = row.ColumnText(4);
+    f.line = static_cast<int32_t>(row.ColumnInt64(5));
+  });
+  if (!rows) return rows.error();
   return frames;
 }
 
@@ -287,13 +285,11 @@ ORDER BY s.arch, s.nr
   if (!stmt) return stmt.error();
   stmt->BindText(1, app).BindOptionalInt64(2, run_id);
   std::vector<std::pair<uint32_t, int32_t>> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.emplace_back(static_cast<uint32_t>(stmt->ColumnInt64(0)),
-                     static_cast<int32_t>(stmt->ColumnInt64(1)));
-  }
+  auto rows = stmt->ForEachRow([&](Statement& row) {
+    out.emplace_back(static_cast<uint32_t>(row.ColumnInt64(0)),
+                     static_cast<int32_t>(row.ColumnInt64(1)));
+  });
+  if (!rows) return rows.error();
   return out;
 }
 
@@ -307,12 +303,10 @@ ORDER BY s.path
   if (!stmt) return stmt.error();
   stmt->BindText(1, app);
   std::vector<std::string> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.push_back(stmt->ColumnText(0));
-  }
+  auto rows = stmt->ForEachRow([&](Statement& row) {
+    out.push_back(row.ColumnText(0));
+  });
+  if (!rows) return rows.error();
   return out;
 }
 
@@ -330,12 +324,10 @@ ORDER BY run_id
   if (!stmt) return stmt.error();
   stmt->BindText(1, app);
   std::vector<std::pair<int64_t, uint64_t>> out;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.emplace_back(stmt->ColumnInt64(0), static_cast<uint64_t>(stmt->ColumnInt64(1)));
-  }
+  auto rows = stmt->ForEachRow([&](Statement& row) {
+    out.emplace_back(row.ColumnInt64(0), static_cast<uint64_t>(row.ColumnInt64(1)));
+  });
+  if (!rows) return rows.error();
   return out;
 }
 

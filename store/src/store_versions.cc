@@ -16,12 +16,10 @@ Result<std::vector<int64_t>> VersionRuns(sqlite::Database& db, int64_t version_i
   if (!stmt) return stmt.error();
   stmt->BindInt64(1, version_id);
   std::vector<int64_t> runs;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    runs.push_back(stmt->ColumnInt64(0));
-  }
+  auto rows = stmt->ForEachRow([&](Statement& row) {
+    runs.push_back(row.ColumnInt64(0));
+  });
+  if (!rows) return rows.error();
   return runs;
 }
 
@@ -42,21 +40,19 @@ Result<std::vector<ProfileVersion>> SelectVersions(sqlite::Database& db, std::st
   stmt->BindText(1, app).BindText(2, format).BindOptionalInt64(3, version).BindInt64(
       4, with_content ? 1 : 0);
   std::vector<std::pair<int64_t, ProfileVersion>> rows;
-  while (true) {
-    auto row = stmt->Step();
-    if (!row) return row.error();
-    if (!*row) break;
+  auto read = stmt->ForEachRow([&](Statement& row) {
     ProfileVersion v;
     v.app = std::string(app);
-    v.version = stmt->ColumnInt64(1);
-    v.format = stmt->ColumnText(2);
-    v.sha256 = stmt->ColumnText(3);
-    v.created_ns = stmt->ColumnInt64(4);
-    v.seclearn_version = stmt->ColumnText(5);
-    v.options = stmt->ColumnText(6);
-    v.content = stmt->ColumnText(7);
-    rows.emplace_back(stmt->ColumnInt64(0), std::move(v));
-  }
+    v.version = row.ColumnInt64(1);
+    v.format = row.ColumnText(2);
+    v.sha256 = row.ColumnText(3);
+    v.created_ns = row.ColumnInt64(4);
+    v.seclearn_version = row.ColumnText(5);
+    v.options = row.ColumnText(6);
+    v.content = row.ColumnText(7);
+    rows.emplace_back(row.ColumnInt64(0), std::move(v));
+  });
+  if (!read) return read.error();
   std::vector<ProfileVersion> out;
   for (auto& [id, v] : rows) {
     auto runs = VersionRuns(db, id);

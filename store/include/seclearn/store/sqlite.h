@@ -98,6 +98,17 @@ class Statement {
   Result<bool> Step();
   // Steps once and expects no row (INSERT, UPDATE, ...).
   Result<void> Run();
+  // Steps through every row, calling fn(*this) for each:
+  //   auto r = stmt->ForEachRow([&](Statement& s) { out.push_back(s.ColumnText(0)); });
+  template <typename Fn>
+  Result<void> ForEachRow(Fn&& fn) {
+    while (true) {
+      auto row = Step();
+      if (!row) return row.error();
+      if (!*row) return {};
+      fn(*this);
+    }
+  }
   // Resets and clears the bindings; call before reusing a cached statement.
   void Reset();
 
