@@ -255,15 +255,9 @@ int CmdAgent(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--socket", "--db", "--runtime", "-o", "--output"};
   spec.flags = {"--quiet", "--print-profile"};
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kAgentHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "agent", kAgentHelp, &args_status);
+  if (!parsed) return args_status;
   const std::string socket = parsed->Get("--socket").value_or(DefaultAgentSocket());
   if (parsed->Has("--print-profile")) {
     auto kind = RuntimeKindFromName(parsed->Get("--runtime").value_or("runc"));

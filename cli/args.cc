@@ -1,5 +1,9 @@
 #include "args.h"
 
+#include <cstdio>
+
+#include "commands.h"
+
 #include <fmt/format.h>
 
 namespace seclearn::cli {
@@ -48,6 +52,23 @@ Result<ParsedArgs> ParseArgs(std::span<char*> args, const ArgSpec& spec) {
     out.positionals.push_back(a);
   }
   return out;
+}
+
+std::optional<ParsedArgs> ParseCommandArgs(std::span<char*> args, const ArgSpec& spec,
+                                           std::string_view verb, std::string_view help,
+                                           int* exit_status, int error_status) {
+  auto parsed = ParseArgs(args, spec);
+  if (!parsed) {
+    PrintError(fmt::format("{}: {}", verb, parsed.error().Message()));
+    *exit_status = error_status;
+    return std::nullopt;
+  }
+  if (parsed->help) {
+    std::fwrite(help.data(), 1, help.size(), stdout);
+    *exit_status = 0;
+    return std::nullopt;
+  }
+  return std::move(*parsed);
 }
 
 }  // namespace seclearn::cli

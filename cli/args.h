@@ -7,6 +7,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "seclearn/core/result.h"
@@ -36,5 +37,15 @@ struct ParsedArgs {
 };
 
 Result<ParsedArgs> ParseArgs(std::span<char*> args, const ArgSpec& spec);
+
+// A subcommand's arguments: a bad option is printed ("seclearn: VERB: unknown option ...")
+// and --help prints `help` on stdout. nullopt means stop with *exit_status (`error_status`
+// after an error, 0 after --help):
+//   int status;
+//   auto parsed = ParseCommandArgs(args, spec, "show", kShowHelp, &status);
+//   if (!parsed) return status;
+std::optional<ParsedArgs> ParseCommandArgs(std::span<char*> args, const ArgSpec& spec,
+                                           std::string_view verb, std::string_view help,
+                                           int* exit_status, int error_status = 125);
 
 }  // namespace seclearn::cli

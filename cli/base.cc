@@ -26,6 +26,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
@@ -131,14 +132,6 @@ Result<void> WriteFile(const std::string& path, std::string_view content, mode_t
   return {};
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoError(fmt::format("cannot read {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // crun (1.8) wants the cgroup2 hierarchy out of its way on hybrid hosts.
 bool HybridCgroups() {
   struct statfs root {
@@ -193,7 +186,7 @@ Result<std::string> Capture(const std::vector<std::string>& argv, const std::str
   ChildProcess child(pid);
   auto status = child.Wait();
   if (!status) return status.error();
-  auto text = ReadFile(out_path);
+  auto text = ReadWholeFile(out_path);
   ::unlink(out_path.c_str());
   if (!text) return text.error();
   if (ExitCodeForWaitStatus(*status) != 0) {
@@ -282,15 +275,9 @@ int CmdBase(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--runtime", "--runtime-path", "--runs", "--db"};
   spec.flags = {"--quiet"};
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kBaseHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "base", kBaseHelp, &args_status);
+  if (!parsed) return args_status;
   const auto runtime = parsed->Get("--runtime");
   if (!runtime) {
     PrintError("base: --runtime runc|crun is required (see seclearn base --help)");
@@ -356,7 +343,7 @@ int CmdBase(std::span<char*> args) {
   if (!elf) return fail(elf.error());
   if (auto r = WriteFile(dir + "/rootfs/noop", *elf, 0755); !r) return fail(r.error());
   if (auto r = Capture({*exe, "spec"}, dir); !r) return fail(r.error());
-  auto spec_text = ReadFile(dir + "/config.json");
+  auto spec_text = ReadWholeFile(dir + "/config.json");
   if (!spec_text) return fail(spec_text.error());
   auto config = ParseJson(*spec_text, dir + "/config.json");
   if (!config || !config->is_object()) {
@@ -427,7 +414,7 @@ int CmdBase(std::span<char*> args) {
                                            kContainerTimeoutNs / 1'000'000'000)));
       }
       if (observer.started == 0 || code != 0 || !observer.crossed) {
-        auto err = ReadFile(err_path);
+        auto err = ReadWholeFile(err_path);
         std::string why = err ? OneLine(*err) : "";
         if (why.size() > 400) why = why.substr(0, 400) + "...";
         return fail(UsageError(fmt::format(

@@ -44,15 +44,9 @@ profile, named FILE:LINE; unknown app or run; unreadable database).
 int CmdCheck(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--apparmor", "--run", "--profile", "-I"};
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kCheckHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "check", kCheckHelp, &args_status);
+  if (!parsed) return args_status;
   const auto app = parsed->Get("--app");
   const auto profile_path = parsed->Get("--apparmor");
   if (!app || app->empty() || !profile_path || profile_path->empty()) {

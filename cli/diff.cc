@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/emitter/diff.h"
@@ -57,23 +58,6 @@ exit status (like diff(1)): 0 no difference (or, with --fail-on widen, nothing w
 1 differences; 2 trouble (unreadable or malformed input: the message names file, line and
 problem).
 )";
-
-Result<std::string> ReadWhole(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoError(fmt::format("cannot read {}", path));
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(fmt::format("cannot read {}", path));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
 
 enum class Kind { kSeccomp, kAppArmor, kCapabilities };
 
@@ -181,15 +165,9 @@ int CmdDiff(std::span<char*> args) {
   spec.with_value = {"--db", "--app", "--format", "--from", "--to", "--color", "--fail-on"};
   spec.flags = {"--json"};
   spec.max_positionals = 2;
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kDiffTrouble;
-  }
-  if (parsed->help) {
-    std::fputs(kDiffHelp, stdout);
-    return kDiffSame;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "diff", kDiffHelp, &args_status, kDiffTrouble);
+  if (!parsed) return args_status;
   const std::string fail_on = parsed->Get("--fail-on").value_or("any");
   const std::string color = parsed->Get("--color").value_or("auto");
   if ((fail_on != "any" && fail_on != "widen") ||
@@ -251,8 +229,8 @@ int CmdDiff(std::span<char*> args) {
     }
     const std::string& old_path = parsed->positionals[0];
     const std::string& new_path = parsed->positionals[1];
-    auto old_text = ReadWhole(old_path);
-    auto new_text = ReadWhole(new_path);
+    auto old_text = ReadWholeFile(old_path);
+    auto new_text = ReadWholeFile(new_path);
     if (!old_text || !new_text) {
       PrintError(!old_text ? old_text.error() : new_text.error());
       return kDiffTrouble;

@@ -127,15 +127,9 @@ int CmdExplain(std::span<char*> args) {
   spec.with_value = {"--db", "--app", "--path"};
   spec.flags = {"--json"};
   spec.max_positionals = 1;
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(fmt::format("explain: {}", parsed.error().Message()));
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kExplainHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "explain", kExplainHelp, &args_status);
+  if (!parsed) return args_status;
   const auto app = parsed->Get("--app");
   if (!app || app->empty()) {
     PrintError("explain: --app NAME is required (see seclearn explain --help)");

@@ -306,15 +306,9 @@ int CmdExport(std::span<char*> args) {
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
                      "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch"};
   spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map"};
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kExportHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "export", kExportHelp, &args_status);
+  if (!parsed) return args_status;
   const auto app = parsed->Get("--app");
   if (!app || app->empty()) {
     PrintError("export: --app NAME is required (see seclearn export --help)");

@@ -160,15 +160,9 @@ int CmdLearn(std::span<char*> args) {
   spec.with_value.insert("--stacks");
   spec.flags = {"--quiet", "--no-new-privs"};
   spec.command_tail = true;
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kLearnHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "learn", kLearnHelp, &args_status);
+  if (!parsed) return args_status;
   const auto app = parsed->Get("--app");
   if (!app || app->empty()) {
     PrintError("learn: --app NAME is required (see seclearn learn --help)");

@@ -30,15 +30,9 @@ int CmdMerge(std::span<char*> args) {
   spec.with_value = {"--db"};
   spec.flags = {"--quiet"};
   spec.max_positionals = 1 << 16;
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kMergeHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "merge", kMergeHelp, &args_status);
+  if (!parsed) return args_status;
   const auto out = parsed->Get("--db");
   if (!out || parsed->positionals.empty()) {
     PrintError("merge: needs --db OUT.db and at least one input (see seclearn merge --help)");

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/emitter/capabilities.h"
@@ -50,23 +51,6 @@ Exit status: CMD's, or 125 if seclearn fails, 126 if CMD cannot be executed, 127
 not found.
 )";
 
-Result<std::string> ReadFile(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoError(fmt::format("cannot read seccomp profile {}", path));
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(fmt::format("cannot read seccomp profile {}", path));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
 }  // namespace
 
 int CmdRun(std::span<char*> args) {
@@ -74,15 +58,9 @@ int CmdRun(std::span<char*> args) {
   spec.with_value = {"--seccomp", "--caps"};
   spec.flags = {"--strict", "--quiet", "--no-new-privs"};
   spec.command_tail = true;
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    fmt::print("{}", kRunUsage);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "run", kRunUsage, &args_status);
+  if (!parsed) return args_status;
   const auto profile_path = parsed->Get("--seccomp");
   const auto caps_list = parsed->Get("--caps");
   if ((!profile_path || profile_path->empty()) && !caps_list) {
@@ -111,7 +89,7 @@ int CmdRun(std::span<char*> args) {
   std::optional<ScmpFilter> filter;
   std::string cmd = parsed->command.front();
   if (profile_path) {
-    auto text = ReadFile(*profile_path);
+    auto text = ReadWholeFile(*profile_path, "seccomp profile");
     if (!text) {
       PrintError(text.error());
       return kExitSeclearnFailure;

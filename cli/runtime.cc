@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "commands.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/json.h"
@@ -65,20 +66,12 @@ std::string Env(const char* name) {
   return v != nullptr ? v : "";
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoError(fmt::format("cannot read {}", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The config file next to the shim, if there is one: a missing file is no error, a broken
 // one is.
 Result<void> ReadConfigFile(const std::string& path, ShimConfig* config) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return {};
-  auto text = ReadFile(path);
+  auto text = ReadWholeFile(path);
   if (!text) return text.error();
   auto doc = ParseJson(*text, path);
   if (!doc) return doc.error();
@@ -144,7 +137,7 @@ Result<void> PrepareBundle(const ShimConfig& config, const std::string& bundle) 
                                   config.agent_socket, config.agent_socket));
   }
   const std::string path = bundle + "/config.json";
-  auto text = ReadFile(path);
+  auto text = ReadWholeFile(path);
   if (!text) return text.error();
   LearningOptions o;
   o.listener_path = config.agent_socket;

@@ -175,15 +175,9 @@ int CmdShow(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app"};
   spec.flags = {"--json"};
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kShowHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "show", kShowHelp, &args_status);
+  if (!parsed) return args_status;
   const bool json = parsed->Has("--json");
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
   auto store = Store::OpenExisting(db_path);

@@ -37,15 +37,9 @@ int CmdVersions(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format"};
   spec.flags = {"--json"};
-  auto parsed = ParseArgs(args, spec);
-  if (!parsed) {
-    PrintError(parsed.error());
-    return kExitSeclearnFailure;
-  }
-  if (parsed->help) {
-    std::fputs(kVersionsHelp, stdout);
-    return 0;
-  }
+  int args_status = 0;
+  auto parsed = ParseCommandArgs(args, spec, "versions", kVersionsHelp, &args_status);
+  if (!parsed) return args_status;
   const auto app = parsed->Get("--app");
   if (!app || app->empty()) {
     PrintError("versions: --app NAME is required (see seclearn versions --help)");

@@ -1,5 +1,7 @@
 #include "seclearn/core/syscall_table.h"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <array>
 #include <mutex>
@@ -194,6 +196,21 @@ const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr) {
   }
   auto it = index.find((uint64_t{audit_arch} << 32) | static_cast<uint32_t>(nr));
   return it == index.end() ? nullptr : it->second;
+}
+
+uint32_t OpenFlagsAccess(uint64_t flags) {
+  if (flags & O_PATH) return kAccessStat;  // a handle only: the other flags are ignored
+  const uint64_t mode = flags & O_ACCMODE;
+  uint32_t access = 0;
+  if (mode == O_RDONLY || mode == O_RDWR) access |= kAccessRead;
+  if (mode == O_WRONLY || mode == O_RDWR) {
+    access |= ((flags & O_APPEND) && !(flags & O_TRUNC)) ? kAccessAppend : kAccessWrite;
+  }
+  if (flags & O_TRUNC) access |= kAccessWrite;
+  if (flags & O_CREAT) access |= kAccessCreate;
+  // O_TMPFILE (__O_TMPFILE | O_DIRECTORY): an unnamed file in that directory.
+  if (flags & 020000000) access |= kAccessCreate | kAccessWrite;
+  return access;
 }
 
 }  // namespace seclearn

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "seclearn/core/file.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/core/fd.h"
 
@@ -78,23 +79,6 @@ bool LooksLikeModes(std::string_view t) {
   return !t.empty() && std::all_of(t.begin(), t.end(), [](unsigned char c) {
     return std::strchr("rwalkmxiuUpPcCbB", c) != nullptr && c != '\0';
   });
-}
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoError(fmt::format("cannot read {}", path));
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(fmt::format("cannot read {}", path));
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
 }
 
 std::string DirName(const std::string& path) {

@@ -13,23 +13,6 @@
 namespace seclearn {
 namespace {
 
-// Indexed by capability number (linux/capability.h, kernel 5.9+).
-// clang-format off
-constexpr std::array<std::string_view, 41> kNames = {
-    "CAP_CHOWN",           "CAP_DAC_OVERRIDE",     "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",          "CAP_KILL",             "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",         "CAP_LINUX_IMMUTABLE",  "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",       "CAP_NET_RAW",          "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",        "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",       "CAP_SYS_ADMIN",        "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",         "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",           "CAP_AUDIT_WRITE",      "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",    "CAP_MAC_ADMIN",        "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",       "CAP_PERFMON",         "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-// clang-format on
-
 std::string Upper(std::string_view s) {
   std::string out;
   for (unsigned char c : s) out += static_cast<char>(std::toupper(c));
@@ -69,19 +52,10 @@ std::string EscapeControl(std::string_view s) {
 
 }  // namespace
 
-int LastKnownCapability() { return static_cast<int>(kNames.size()) - 1; }
-
 std::optional<int> CapabilityNumber(std::string_view name) {
   std::string n = Upper(Trim(name));
   if (n.rfind("CAP_", 0) != 0) n = "CAP_" + n;
-  for (size_t i = 0; i < kNames.size(); ++i)
-    if (kNames[i] == n) return static_cast<int>(i);
-  return std::nullopt;
-}
-
-std::string CapabilityNameOf(int cap) {
-  if (cap >= 0 && cap < static_cast<int>(kNames.size())) return std::string(kNames[cap]);
-  return fmt::format("CAP_{}", cap);
+  return CapabilityByName(n);
 }
 
 Result<CapabilitySet> ParseCapabilityList(std::string_view list) {
@@ -109,7 +83,7 @@ Result<CapabilitySet> ParseCapabilityList(std::string_view list) {
 std::vector<std::string> CapabilityNames(CapabilitySet set) {
   std::vector<std::string> out;
   for (int c = 0; c < 64; ++c)
-    if (set & CapabilityBit(c)) out.push_back(CapabilityNameOf(c));
+    if (set & CapabilityBit(c)) out.push_back(CapabilityName(c));
   return out;
 }
 
@@ -198,7 +172,7 @@ Result<void> RestrictCapabilities(CapabilitySet keep, bool no_new_privs) {
       for (int c = 0; c <= KernelLastCap(); ++c) {
         if (!(extra_bounding & CapabilityBit(c))) continue;
         if (::prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
-          return ErrnoError(fmt::format("prctl(PR_CAPBSET_DROP, {})", CapabilityNameOf(c)));
+          return ErrnoError(fmt::format("prctl(PR_CAPBSET_DROP, {})", CapabilityName(c)));
       }
     } else if (!no_new_privs) {
       return UsageError(
@@ -221,7 +195,7 @@ Result<void> RestrictCapabilities(CapabilitySet keep, bool no_new_privs) {
   for (int c = 0; c < 64; ++c) {
     if (!(keep & CapabilityBit(c))) continue;
     if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
-      return ErrnoError(fmt::format("prctl(PR_CAP_AMBIENT_RAISE, {})", CapabilityNameOf(c)));
+      return ErrnoError(fmt::format("prctl(PR_CAP_AMBIENT_RAISE, {})", CapabilityName(c)));
   }
   return {};
 }

@@ -1,5 +1,7 @@
 #include "seclearn/emitter/diff.h"
 
+#include "seclearn/core/capability.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -275,24 +277,10 @@ ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
 
 namespace {
 
-constexpr std::array<std::string_view, 41> kCapabilities = {
-    "CAP_AUDIT_CONTROL",   "CAP_AUDIT_READ",       "CAP_AUDIT_WRITE",   "CAP_BLOCK_SUSPEND",
-    "CAP_BPF",             "CAP_CHECKPOINT_RESTORE", "CAP_CHOWN",       "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH", "CAP_FOWNER",           "CAP_FSETID",        "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",       "CAP_KILL",             "CAP_LEASE",         "CAP_LINUX_IMMUTABLE",
-    "CAP_MAC_ADMIN",       "CAP_MAC_OVERRIDE",     "CAP_MKNOD",         "CAP_NET_ADMIN",
-    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",   "CAP_NET_RAW",       "CAP_PERFMON",
-    "CAP_SETFCAP",         "CAP_SETGID",           "CAP_SETPCAP",       "CAP_SETUID",
-    "CAP_SYS_ADMIN",       "CAP_SYS_BOOT",         "CAP_SYS_CHROOT",    "CAP_SYS_MODULE",
-    "CAP_SYS_NICE",        "CAP_SYS_PACCT",        "CAP_SYS_PTRACE",    "CAP_SYS_RAWIO",
-    "CAP_SYS_RESOURCE",    "CAP_SYS_TIME",         "CAP_SYS_TTY_CONFIG", "CAP_SYSLOG",
-    "CAP_WAKE_ALARM"};
-
 std::optional<std::string> CanonicalCap(std::string word) {
   for (auto& ch : word) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   if (word.rfind("CAP_", 0) != 0) word = "CAP_" + word;
-  for (auto c : kCapabilities)
-    if (c == word) return word;
+  if (CapabilityByName(word)) return word;
   return std::nullopt;
 }
 

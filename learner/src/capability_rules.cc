@@ -587,49 +587,6 @@ constexpr std::array kRules = {
     R::Make("vhangup", CAP_SYS_TTY_CONFIG, Always, kManTty),
 };
 
-constexpr std::array<std::string_view, 41> kCapabilityNames = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
 static_assert(CAP_CHECKPOINT_RESTORE == 40 && CAP_BPF == 39 && CAP_SYS_ADMIN == 21);
 
 constexpr bool RuleLess(const CapabilityRule& a, const CapabilityRule& b) {
@@ -670,29 +627,8 @@ std::span<const CapabilityRule> RulesFor(std::string_view syscall) {
 
 std::span<const CapabilityRule> AllCapabilityRules() { return kRules; }
 
-std::string CapabilityName(int capability) {
-  if (capability >= 0 && static_cast<size_t>(capability) < kCapabilityNames.size())
-    return std::string(kCapabilityNames[static_cast<size_t>(capability)]);
-  return fmt::format("CAP_{}", capability);
-}
-
 bool HoldsCapability(const TaskCreds& creds, int capability) {
   return capability >= 0 && capability < 64 && ((creds.cap_eff >> capability) & 1);
-}
-
-uint32_t OpenFlagsAccess(uint64_t flags) {
-  if (flags & O_PATH) return kAccessStat;  // a handle only: the other flags are ignored
-  const uint64_t mode = flags & O_ACCMODE;
-  uint32_t access = 0;
-  if (mode == O_RDONLY || mode == O_RDWR) access |= kAccessRead;
-  if (mode == O_WRONLY || mode == O_RDWR) {
-    access |= ((flags & O_APPEND) && !(flags & O_TRUNC)) ? kAccessAppend : kAccessWrite;
-  }
-  if (flags & O_TRUNC) access |= kAccessWrite;
-  if (flags & O_CREAT) access |= kAccessCreate;
-  // O_TMPFILE (__O_TMPFILE | O_DIRECTORY): an unnamed file in that directory.
-  if (flags & 020000000) access |= kAccessCreate | kAccessWrite;
-  return access;
 }
 
 }  // namespace seclearn

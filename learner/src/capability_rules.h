@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "seclearn/core/capability.h"
 #include "seclearn/core/syscall_event.h"
 #include "seclearn/core/syscall_table.h"
 #include "seclearn/learner/access_learner.h"
@@ -52,11 +53,6 @@ std::span<const CapabilityRule> RulesFor(std::string_view syscall);
 // Every rule, sorted by (syscall, capability).
 std::span<const CapabilityRule> AllCapabilityRules();
 
-// "CAP_NET_BIND_SERVICE" for 10; "CAP_<n>" for numbers this build does not know.
-std::string CapabilityName(int capability);
 bool HoldsCapability(const TaskCreds& creds, int capability);
-
-// FileAccess bits an open-like call asks for, from its O_* flags.
-uint32_t OpenFlagsAccess(uint64_t flags);
 
 }  // namespace seclearn

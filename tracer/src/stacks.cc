@@ -572,25 +572,6 @@ std::optional<StackMode> ParseStackMode(std::string_view text) {
   return std::nullopt;
 }
 
-namespace {
-
-// As the access learner computes it (learner/src/capability_rules.cc, OpenFlagsAccess), so that
-// a path stack has the key of the file fact it explains.
-uint32_t OpenAccess(uint64_t flags) {
-  if (flags & O_PATH) return kAccessStat;
-  const uint64_t mode = flags & O_ACCMODE;
-  uint32_t access = 0;
-  if (mode == O_RDONLY || mode == O_RDWR) access |= kAccessRead;
-  if (mode == O_WRONLY || mode == O_RDWR)
-    access |= ((flags & O_APPEND) && !(flags & O_TRUNC)) ? kAccessAppend : kAccessWrite;
-  if (flags & O_TRUNC) access |= kAccessWrite;
-  if (flags & O_CREAT) access |= kAccessCreate;
-  if (flags & 020000000) access |= kAccessCreate | kAccessWrite;  // O_TMPFILE without O_DIRECTORY
-  return access;
-}
-
-}  // namespace
-
 uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
   const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr);
   if (si == nullptr) return 0;
@@ -599,9 +580,9 @@ uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
   uint32_t access = which == 0 ? si->access.first : si->access.second;
   if (which == 0 && (si->classes & kOpen)) {
     if (si->name == "openat2") {
-      if (ev.resolved) access = OpenAccess(ev.openat2_flags);  // how->flags
+      if (ev.resolved) access = OpenFlagsAccess(ev.openat2_flags);  // how->flags
     } else if (si->flags_arg >= 0) {
-      access = OpenAccess(ev.args[si->flags_arg]);
+      access = OpenFlagsAccess(ev.args[si->flags_arg]);
     }
   }
   constexpr uint64_t kRenameExchange = 1u << 1;  // RENAME_EXCHANGE

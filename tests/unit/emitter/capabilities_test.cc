@@ -19,11 +19,11 @@ TEST_CASE("capability names: with or without CAP_, any case, the kernel numbers"
   CHECK(CapabilityNumber("CAP_SYS_RESOURCE") == CAP_SYS_RESOURCE);
   CHECK_FALSE(CapabilityNumber("CAP_").has_value());
   CHECK_FALSE(CapabilityNumber("root").has_value());
-  CHECK(CapabilityNameOf(CAP_DAC_OVERRIDE) == "CAP_DAC_OVERRIDE");
-  CHECK(CapabilityNameOf(63) == "CAP_63");
+  CHECK(CapabilityName(CAP_DAC_OVERRIDE) == "CAP_DAC_OVERRIDE");
+  CHECK(CapabilityName(63) == "CAP_63");
   CHECK(LastKnownCapability() == CAP_LAST_CAP);
   for (int c = 0; c <= LastKnownCapability(); ++c)
-    CHECK(CapabilityNumber(CapabilityNameOf(c)) == c);
+    CHECK(CapabilityNumber(CapabilityName(c)) == c);
 }
 
 TEST_CASE("capability lists", "[unit][emitter]") {

@@ -61,4 +61,8 @@ const SyscallInfo* LookupSyscall(std::string_view name);
 // By (arch, nr), through a per-architecture index built on first use.
 const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr);
 
+// FileAccess bits (facts.h) an open-like call asks for, from its O_* flags (O_PATH: stat only;
+// O_TMPFILE: create and write).
+uint32_t OpenFlagsAccess(uint64_t flags);
+
 }  // namespace seclearn

@@ -17,6 +17,7 @@
 
 #include "seclearn/core/facts.h"
 #include "seclearn/core/json.h"
+#include "seclearn/core/capability.h"
 #include "seclearn/core/result.h"
 
 namespace seclearn {
@@ -25,14 +26,9 @@ using CapabilitySet = uint64_t;  // bit N: capability N
 
 inline constexpr CapabilitySet CapabilityBit(int cap) { return CapabilitySet{1} << cap; }
 
-// The highest capability number this build knows (CAP_CHECKPOINT_RESTORE, 40).
-int LastKnownCapability();
-
-// "CAP_CHOWN", "cap_chown", "CHOWN" and "chown" all name capability 0.
+// "CAP_CHOWN", "cap_chown", "CHOWN" and "chown" all name capability 0. (Names, numbers and
+// LastKnownCapability: core/capability.h.)
 std::optional<int> CapabilityNumber(std::string_view name);
-// "CAP_CHOWN"; "CAP_<N>" for a number this build does not know. (Not CapabilityName: the
-// learner has a private function of that name.)
-std::string CapabilityNameOf(int cap);
 
 // A comma separated list of names, with or without CAP_, any case; "", "none": empty. kUsage
 // error naming the first unknown name.

@@ -1,0 +1,43 @@
+// Capability names, indexed by number (linux/capability.h, kernel 5.9+): one table for the
+// learner's rules, the exporters and the diff.
+//
+//   CapabilityName(CAP_SYS_ADMIN) == "CAP_SYS_ADMIN";  CapabilityByName("CAP_BPF") == 39
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace seclearn {
+
+// clang-format off
+inline constexpr std::array<std::string_view, 41> kCapabilityNames = {
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+    "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+};
+// clang-format on
+
+constexpr int LastKnownCapability() { return static_cast<int>(kCapabilityNames.size()) - 1; }
+
+// "CAP_SYS_ADMIN"; "CAP_<n>" for a number this build does not know.
+inline std::string CapabilityName(int capability) {
+  if (capability >= 0 && capability <= LastKnownCapability())
+    return std::string(kCapabilityNames[static_cast<size_t>(capability)]);
+  return "CAP_" + std::to_string(capability);
+}
+
+// The number of a "CAP_X" name (exact spelling), or nullopt.
+constexpr std::optional<int> CapabilityByName(std::string_view name) {
+  for (size_t i = 0; i < kCapabilityNames.size(); ++i)
+    if (kCapabilityNames[i] == name) return static_cast<int>(i);
+  return std::nullopt;
+}
+
+}  // namespace seclearn
