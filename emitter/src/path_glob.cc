@@ -666,9 +666,9 @@ bool AaGlob::Matches(std::string_view path) const {
   return std::any_of(current.begin(), current.end(), [&](int s) { return states_[s].accept; });
 }
 
-AaGlob::StateSet AaGlob::Start() const {
+// The states reachable from `stack` through epsilon moves, sorted.
+AaGlob::StateSet AaGlob::Closure(std::vector<int> stack) const {
   StateSet set;
-  std::vector<int> stack = {start_};
   while (!stack.empty()) {
     const int t = stack.back();
     stack.pop_back();
@@ -680,20 +680,13 @@ AaGlob::StateSet AaGlob::Start() const {
   return set;
 }
 
+AaGlob::StateSet AaGlob::Start() const { return Closure({start_}); }
+
 AaGlob::StateSet AaGlob::Step(const StateSet& from, unsigned char c) const {
-  StateSet set;
-  std::vector<int> stack;
+  std::vector<int> next;
   for (int s : from)
-    if (states_[s].next >= 0 && states_[s].chars.test(c)) stack.push_back(states_[s].next);
-  while (!stack.empty()) {
-    const int t = stack.back();
-    stack.pop_back();
-    if (std::find(set.begin(), set.end(), t) != set.end()) continue;
-    set.push_back(t);
-    for (int e : states_[t].eps) stack.push_back(e);
-  }
-  std::sort(set.begin(), set.end());
-  return set;
+    if (states_[s].next >= 0 && states_[s].chars.test(c)) next.push_back(states_[s].next);
+  return Closure(std::move(next));
 }
 
 bool AaGlob::Accepts(const StateSet& set) const {

@@ -116,6 +116,7 @@ class AaGlob {
   using StateSet = std::vector<int>;  // sorted, closed under epsilon transitions
   StateSet Start() const;
   StateSet Step(const StateSet& from, unsigned char c) const;
+  StateSet Closure(std::vector<int> stack) const;
   bool Accepts(const StateSet& set) const;
 
   std::vector<State> states_;
