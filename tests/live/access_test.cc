@@ -28,6 +28,7 @@
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 #include "trace_helpers.h"
+#include "support/temp_dir.h"
 
 namespace Catch {
 template <>
@@ -59,26 +60,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "seclearn-access-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    // The kernel's name for it (cwd and descriptors resolve to this): no symlinks.
-    path_ = fs::canonical(tmpl).string();
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 int UnprivilegedPortStart() {
   std::ifstream in("/proc/sys/net/ipv4/ip_unprivileged_port_start");
@@ -175,7 +156,7 @@ TEST_CASE("access subcommands make exactly their declared syscalls", "[live][acc
   TempDir dir;
   ::close(::open((dir / "x").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
   const std::vector<std::vector<std::string>> subs = {
-      {"open-relative", dir.path()},  {"exec", "/bin/true"},
+      {"open-relative", dir.path},  {"exec", "/bin/true"},
       {"mmap-exec", SECLEARN_TESTEE}, {"net-netlink"},
       {"chown-nobody", dir / "x"},    {"open-loop", "3", "/etc/hostname"},
   };
@@ -210,10 +191,10 @@ TEST_CASE("paths are made absolute through the dirfd and the cwd", "[live][acces
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
-  auto l = Learn(Testee({"open-relative", dir.path()}), backend);
+  auto l = Learn(Testee({"open-relative", dir.path}), backend);
   REQUIRE(l.result.has_value());
   REQUIRE(ExitCodeForWaitStatus(l.result->wait_status) == 0);
-  const auto files = Under(l.files, dir.path());
+  const auto files = Under(l.files, dir.path);
   CAPTURE(files);
   // openat(dirfd, "by-dirfd", O_WRONLY|O_CREAT)
   const FileFact* by_dirfd = FindFile(files, dir / "by-dirfd", kAccessWrite | kAccessCreate);
@@ -222,12 +203,12 @@ TEST_CASE("paths are made absolute through the dirfd and the cwd", "[live][acces
   // newfstatat(dirfd, "missing"): a stat's outcome is known on both backends (predicted by
   // the same stat at the stop, SyscallNeeds::kStatOutcome)
   CHECK(FindFile(files, dir / "missing", kAccessStat, ENOENT) != nullptr);
-  CHECK(FindFile(files, dir.path(), kAccessChdir) != nullptr);
+  CHECK(FindFile(files, dir.path, kAccessChdir) != nullptr);
   // after chdir: "by-cwd" and "./by-dirfd"
   CHECK(FindFile(files, dir / "by-cwd", kAccessWrite | kAccessCreate) != nullptr);
   CHECK(FindFile(files, dir / "by-dirfd", kAccessRead) != nullptr);
   // the directory itself, opened for the descriptor
-  CHECK(FindFile(files, dir.path(), kAccessRead) != nullptr);
+  CHECK(FindFile(files, dir.path, kAccessRead) != nullptr);
   CHECK(files.size() == 6);
   for (const auto& f : l.files) CHECK(f.path.starts_with("/"));
 }
@@ -236,10 +217,10 @@ TEST_CASE("file operations ask for the right access and get the right result", "
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
-  auto l = Learn(Testee({"file-ops", dir.path()}), backend);
+  auto l = Learn(Testee({"file-ops", dir.path}), backend);
   REQUIRE(l.result.has_value());
   REQUIRE(ExitCodeForWaitStatus(l.result->wait_status) == 0);
-  const auto files = Under(l.files, dir.path());
+  const auto files = Under(l.files, dir.path);
   CAPTURE(files);
   struct Want {
     std::string name;
@@ -333,7 +314,7 @@ TEST_CASE("network: unix path and abstract and relative sockets and netlink", "[
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
-  auto l = Learn(Testee({"net-unix", dir.path()}), backend);
+  auto l = Learn(Testee({"net-unix", dir.path}), backend);
   REQUIRE(l.result.has_value());
   REQUIRE(ExitCodeForWaitStatus(l.result->wait_status) == 0);
   CAPTURE(l.network);
@@ -343,13 +324,13 @@ TEST_CASE("network: unix path and abstract and relative sockets and netlink", "[
     REQUIRE(n != nullptr);
     CHECK(n->type == SOCK_STREAM);
   }
-  const std::string base = fs::path(dir.path()).filename().string();
+  const std::string base = fs::path(dir.path).filename().string();
   const NetworkFact* abstract = FindNet(l.network, "bind", AF_UNIX, "@seclearn-" + base);
   REQUIRE(abstract != nullptr);
   CHECK(abstract->type == SOCK_DGRAM);
   CHECK(FindNet(l.network, "bind", AF_UNIX, dir / "rel.sock") != nullptr);
   // A path socket is also a file: bind creates it, connect writes to it.
-  const auto files = Under(l.files, dir.path());
+  const auto files = Under(l.files, dir.path);
   CAPTURE(files);
   CHECK(FindFile(files, dir / "sock", kAccessCreate) != nullptr);
   CHECK(FindFile(files, dir / "sock", kAccessWrite) != nullptr);
@@ -511,7 +492,7 @@ TEST_CASE("hostile file names round-trip exactly through the store", "[live][acc
     CAPTURE(name);
     CHECK(FindFile(*files, dir / name, kAccessWrite | kAccessCreate) != nullptr);
   }
-  CHECK(Under(*files, dir.path()).size() == names.size());
+  CHECK(Under(*files, dir.path).size() == names.size());
 }
 
 TEST_CASE("many accesses to a few paths are a few facts and few result stops", "[live][access]") {

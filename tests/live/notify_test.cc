@@ -28,25 +28,13 @@
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
 #include "trace_helpers.h"
+#include "support/temp_dir.h"
 
 extern char** environ;
 
 namespace seclearn {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char dir[] = "/tmp/seclearn-notify-test.XXXXXX";
-    REQUIRE(::mkdtemp(dir) != nullptr);
-    path = dir;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string Socket() const { return path + "/agent.sock"; }
-};
 
 // A fake OCI runtime: connects to `socket`, installs a notify-everything filter (but sendmsg
 // and close, which it needs to hand the fd over), sends `message` (with "%PID%" replaced by
@@ -187,7 +175,7 @@ TEST_CASE("the agent learns several containers at once, each apart", "[live][not
     return;
   }
   const TempDir dir;
-  const std::string sock = dir.Socket();
+  const std::string sock = dir / "agent.sock";
   auto agent = OciAgent::Listen(sock);
   REQUIRE(agent.has_value());
   Observer obs;
@@ -225,7 +213,7 @@ TEST_CASE("bad messages are skipped, their containers still run, the agent keeps
     return;
   }
   const TempDir dir;
-  const std::string sock = dir.Socket();
+  const std::string sock = dir / "agent.sock";
   auto agent = OciAgent::Listen(sock);
   REQUIRE(agent.has_value());
   Observer obs;

@@ -25,6 +25,7 @@
 #include "seclearn/core/json.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
+#include "support/temp_dir.h"
 
 namespace seclearn {
 namespace {
@@ -127,15 +128,6 @@ Output Seclearn(std::vector<std::string> args) {
   return o;
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/seclearn-stacks-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 }  // namespace
 

@@ -8,18 +8,11 @@
 
 #include "seclearn/store/sqlite.h"
 #include "seclearn/store/store.h"
+#include "support/temp_dir.h"
 
 namespace seclearn {
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/seclearn-merge-test-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { (void)std::system(("rm -rf '" + path + "'").c_str()); }
-};
 
 // One run of `app` with a few facts that depend on `i`, flushed into `store`.
 void Learn(Store& store, const std::string& app, int i) {

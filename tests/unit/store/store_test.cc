@@ -16,6 +16,7 @@
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/store/sqlite.h"
+#include "support/temp_dir.h"
 
 namespace Catch {
 template <>
@@ -39,24 +40,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "seclearn-store-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
 
 RunInfo Info(std::string app, std::vector<std::string> argv, int64_t start_ns = 1000) {
   RunInfo info;
@@ -101,7 +84,7 @@ TEST_CASE("a new store is migrated to the current schema", "[unit][store]") {
   }
   SECTION("on disk, in WAL mode, and reopening is a no-op") {
     TempDir dir;
-    const std::string path = dir.File("s.db");
+    const std::string path = dir / "s.db";
     {
       auto store = Store::Open(path);
       REQUIRE(store.has_value());
@@ -286,7 +269,7 @@ TEST_CASE("a transaction rolls back unless committed", "[unit][store]") {
 
 TEST_CASE("a database from a newer seclearn is refused", "[unit][store]") {
   TempDir dir;
-  const std::string path = dir.File("new.db");
+  const std::string path = dir / "new.db";
   REQUIRE(Store::Open(path).has_value());
   {
     auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
@@ -307,7 +290,7 @@ TEST_CASE("a database from a newer seclearn is refused", "[unit][store]") {
 TEST_CASE("a file that is not a seclearn database is refused and left alone", "[unit][store]") {
   TempDir dir;
   SECTION("garbage bytes") {
-    const std::string path = dir.File("garbage.db");
+    const std::string path = dir / "garbage.db";
     std::string garbage;
     for (int i = 0; i < 400; ++i) garbage += "this is not a database\n";
     std::ofstream(path, std::ios::binary) << garbage;
@@ -318,7 +301,7 @@ TEST_CASE("a file that is not a seclearn database is refused and left alone", "[
     CHECK(ReadFile(path) == garbage);
   }
   SECTION("another program's SQLite database") {
-    const std::string path = dir.File("other.db");
+    const std::string path = dir / "other.db";
     {
       auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWriteCreate);
       REQUIRE(db.has_value());
@@ -334,7 +317,7 @@ TEST_CASE("a file that is not a seclearn database is refused and left alone", "[
 TEST_CASE("missing directories and files are named", "[unit][store]") {
   TempDir dir;
   SECTION("Open does not create the directory") {
-    const std::string missing_dir = dir.File("no-such-dir");
+    const std::string missing_dir = dir / "no-such-dir";
     const std::string path = missing_dir + "/s.db";
     auto store = Store::Open(path);
     REQUIRE_FALSE(store.has_value());
@@ -343,7 +326,7 @@ TEST_CASE("missing directories and files are named", "[unit][store]") {
     CHECK_FALSE(fs::exists(missing_dir));
   }
   SECTION("OpenExisting does not create the file") {
-    const std::string path = dir.File("absent.db");
+    const std::string path = dir / "absent.db";
     auto store = Store::OpenExisting(path);
     REQUIRE_FALSE(store.has_value());
     CHECK(store.error().Message() == path + ": no such database (learn something first)");
@@ -353,7 +336,7 @@ TEST_CASE("missing directories and files are named", "[unit][store]") {
 
 TEST_CASE("a learner killed between or during flushes leaves a sound database", "[unit][store]") {
   TempDir dir;
-  const std::string path = dir.File("killed.db");
+  const std::string path = dir / "killed.db";
   const bool from_outside = GENERATE(false, true);
   constexpr int kFlushes = 10;
   int pipe_fds[2];
