@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "remote.h"
+#include "special_nrs.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
@@ -149,20 +150,6 @@ std::string AddressSpaceToken(pid_t tid) {
   return token;
 }
 
-// The syscall numbers the session must recognise, per architecture.
-struct SpecialNrs {
-  uint32_t arch = 0;
-  int32_t execve = -1;
-  int32_t execveat = -1;
-  int32_t exit = -1;
-  int32_t exit_group = -1;
-};
-
-SpecialNrs ResolveSpecial(uint32_t arch) {
-  auto nr = [arch](const char* name) { return SyscallNumber(arch, name).value_or(-1); };
-  return {arch, nr("execve"), nr("execveat"), nr("exit"), nr("exit_group")};
-}
-
 }  // namespace
 
 bool NotifyAvailable() {
@@ -191,7 +178,7 @@ struct NotifySession::State {
   std::vector<unsigned char> resp;
   std::unordered_map<pid_t, Task> tasks;
   std::unordered_map<pid_t, Proc> procs;
-  std::vector<SpecialNrs> special;
+  SpecialNrsCache special;
   uint64_t notifications = 0;
   uint64_t processes = 0;
   uint64_t threads = 0;
@@ -199,13 +186,6 @@ struct NotifySession::State {
   int64_t last_maintain_ns = 0;
   bool learn_access = false;  // TraceOptions::learn_access
   Resolver resolver;          // remote.h: abs paths, sockets, creds, shared with ptrace
-
-  const SpecialNrs& Special(uint32_t arch) {
-    for (const auto& s : special)
-      if (s.arch == arch) return s;
-    special.push_back(ResolveSpecial(arch));
-    return special.back();
-  }
 
   bool IdValid(uint64_t id) const {
     return ::ioctl(fd.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
@@ -431,7 +411,7 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
   const pid_t tgid = tid > 0 ? s.Resolve(tid, now, sink) : 0;
   ev.pid = tgid;
 
-  const SpecialNrs& special = s.Special(ev.arch);
+  const SpecialNrs& special = s.special.For(ev.arch);
   if (tid > 0) {
     if (const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr)) {
       if (si->path_args.first >= 0) s.ReadPath(tgid, tid, ev.args[si->path_args.first], &ev.path);

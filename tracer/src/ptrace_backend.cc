@@ -1,6 +1,7 @@
 #include "seclearn/tracer/ptrace_backend.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -8,11 +9,13 @@
 #include <sys/ptrace.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -23,6 +26,7 @@
 #include "seclearn/core/fd.h"
 #include "seclearn/core/syscall_table.h"
 #include "remote.h"
+#include "special_nrs.h"
 #include "seclearn/tracer/stacks.h"
 
 extern char** environ;
@@ -33,6 +37,29 @@ namespace {
 constexpr int kTraceOptions = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD |
                               PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
                               PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+
+// Linux 6.16; Debian 12's headers are 6.1. Same struct as PTRACE_GET_SYSCALL_INFO.
+constexpr int kPtraceSetSyscallInfo = 0x4212;
+
+// Sets the first argument of the call `tid` is stopped in, through its registers: for kernels
+// without PTRACE_SET_SYSCALL_INFO.
+bool SetSyscallArg0(pid_t tid, uint32_t arch, uint64_t value) {
+#if defined(__x86_64__)
+  struct user_regs_struct regs {};
+  if (::ptrace(PTRACE_GETREGS, tid, 0, &regs) != 0) return false;
+  if (arch == AUDIT_ARCH_I386) {
+    regs.rbx = static_cast<uint32_t>(value);
+  } else {
+    regs.rdi = value;
+  }
+  return ::ptrace(PTRACE_SETREGS, tid, 0, &regs) == 0;
+#else
+  (void)tid;
+  (void)arch;
+  (void)value;
+  return false;
+#endif
+}
 
 // What the child reports through its CLOEXEC pipe when it fails before or at exec.
 struct ChildFailure {
@@ -88,12 +115,20 @@ class SignalScope {
   std::array<struct sigaction, 4> old_{};
 };
 
+// One traced task and what its next stop owes. Every restart goes through Tracer::Resume,
+// which asks for the syscall-exit stop (PTRACE_SYSCALL) exactly while `awaiting_exit` is set:
+// a ptrace event (fork, vfork, clone, a group-stop) between a seccomp stop and its exit stop
+// must be resumed the same way, or the exit stop is cancelled and the call lost.
 struct Task {
   pid_t tgid = 0;
   bool running = false;      // has been continued at least once since it appeared
   bool awaiting_exit = false;
   bool announced = false;    // its parent's fork/vfork/clone event was seen
+  bool watch_ptrace = false;  // `pending` is a ptrace request that fails under a tracer
   SyscallEvent pending;      // the call whose syscall-exit stop we asked for
+  // clone3 whose CLONE_UNTRACED was cleared in the caller's clone_args: put back at the exit.
+  uint64_t restore_addr = 0;
+  uint64_t restore_flags = 0;
 };
 
 pid_t ReadTgid(pid_t tid) {
@@ -131,18 +166,25 @@ class Tracer {
   Result<ChildProcess> Spawn(Fd* failure_pipe);
   void HandleStop(pid_t tid, int status);
   void HandleSeccompStop(pid_t tid, Task& task);
-  void HandleSyscallExit(pid_t tid, Task& task);
-  void HandleNewTask(pid_t parent, int event);
+  void HandleSyscallStop(pid_t tid, Task& task);
+  void HandleNewTask(pid_t parent, Task& task, int event);
   void HandleExec(pid_t tid);
+  void HandleExit(pid_t tid, int status);
   Task& EnsureTask(pid_t tid, bool* created);
-  void Restart(int request, pid_t tid, int sig);
+  // Restarts a stopped task: PTRACE_SYSCALL while it owes us an exit stop, else PTRACE_CONT.
+  void Resume(pid_t tid, const Task& task, int sig = 0);
+  // What a seccomp stop needs before the call runs, beyond recording it; returns whether its
+  // exit stop is wanted for that.
+  bool PrepareClone(pid_t tid, Task& task, const SpecialNrs& special);
   void Tick();
-
+  // The call `task` was waiting on ends without the exit stop (exec, death): record it once.
   void DeliverPending(Task& task, bool exec_succeeded);
+  void Fail(Error error);
 
   const TraceOptions& opts_;
   EventSink& sink_;
   Resolver resolver_;
+  SpecialNrsCache special_;
   std::unique_ptr<StackRecorder> stacks_;  // null unless TraceOptions::stacks
   std::unordered_map<pid_t, Task> tasks_;
   // Tasks that exited before their parent's clone event was reported (waitpid orders events
@@ -151,6 +193,9 @@ class Tracer {
   std::unordered_map<pid_t, pid_t> departed_;
   pid_t root_ = -1;
   bool root_exec_seen_ = false;
+  bool syscall_info_checked_ = false;
+  bool set_syscall_info_ = true;  // PTRACE_SET_SYSCALL_INFO (Linux 6.16+) until it says EIO
+  std::optional<Error> fatal_;    // the run cannot be traced: the workload is killed
   TraceResult result_;
 };
 
@@ -207,18 +252,77 @@ Task& Tracer::EnsureTask(pid_t tid, bool* created) {
   return it->second;
 }
 
-void Tracer::Restart(int request, pid_t tid, int sig) {
+void Tracer::Resume(pid_t tid, const Task& task, int sig) {
   // ESRCH: the task was killed while stopped (SIGKILL, exit_group of a sibling); its exit
   // arrives through waitpid like any other.
-  ::ptrace(static_cast<__ptrace_request>(request), tid, 0, sig);
+  ::ptrace(task.awaiting_exit ? PTRACE_SYSCALL : PTRACE_CONT, tid, 0, sig);
+}
+
+void Tracer::Fail(Error error) {
+  if (!fatal_) fatal_ = std::move(error);
+  if (root_ > 0) ::kill(root_, SIGKILL);
+}
+
+// A child created with CLONE_UNTRACED would inherit the SECCOMP_RET_TRACE filter with no
+// tracer attached: every call it makes, exit included, fails with ENOSYS and it dies of
+// SIGSEGV. The flag is cleared at the stop, so the child is traced like any other (strace -f
+// does not follow such children; seclearn must, since its filter is in them). clone's flags
+// are an argument; clone3's are in the caller's clone_args, restored at the exit stop.
+bool Tracer::PrepareClone(pid_t tid, Task& task, const SpecialNrs& special) {
+  SyscallEvent& ev = task.pending;
+  if (ev.nr == special.clone && (ev.args[0] & CLONE_UNTRACED)) {
+    const uint64_t cleared = ev.args[0] & ~uint64_t{CLONE_UNTRACED};
+    bool done = false;
+    if (set_syscall_info_) {
+      struct __ptrace_syscall_info info {};
+      if (::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
+          info.op == PTRACE_SYSCALL_INFO_SECCOMP) {
+        info.seccomp.args[0] = cleared;
+        if (::ptrace(static_cast<__ptrace_request>(kPtraceSetSyscallInfo), tid, sizeof info,
+                     &info) == 0) {
+          done = true;
+        } else if (errno == EIO) {
+          set_syscall_info_ = false;  // before Linux 6.16
+        }
+      }
+    }
+    if (!done) done = SetSyscallArg0(tid, ev.arch, cleared);
+    if (done) ++result_.untraced_cleared;
+    return false;
+  }
+  if (ev.nr == special.clone3 && ev.args[0] != 0) {
+    uint64_t flags = 0;
+    if (!ReadTaskMemory(tid, ev.args[0], &flags, sizeof flags) || !(flags & CLONE_UNTRACED))
+      return false;
+    const uint64_t cleared = flags & ~uint64_t{CLONE_UNTRACED};
+    if (!WriteTaskMemory(tid, ev.args[0], &cleared, sizeof cleared)) return false;
+    ++result_.untraced_cleared;
+    task.restore_addr = ev.args[0];
+    task.restore_flags = flags;
+    return true;
+  }
+  return false;
 }
 
 void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
   struct __ptrace_syscall_info info {};
-  if (::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0 ||
-      info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
-    Restart(PTRACE_CONT, tid, 0);
+  const long got = ::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info);
+  if (got <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+    if (!syscall_info_checked_ && got < 0 && errno == EIO) {
+      // Probed at the first stop, the workload's own execve, before any of its code runs.
+      Fail(Error{ErrorDomain::kErrno, ENOSYS,
+                 "this kernel lacks PTRACE_GET_SYSCALL_INFO (Linux 5.3+), which the ptrace "
+                 "backend reads every call with; try --backend notify"});
+    }
+    Resume(tid, task);
     return;
+  }
+  syscall_info_checked_ = true;
+  if (task.awaiting_exit) {
+    // A seccomp stop where the exit stop of the previous call was owed: never expected, but
+    // the previous call is recorded rather than overwritten.
+    ++result_.unexpected_stops;
+    DeliverPending(task, false);
   }
   ++result_.syscalls;
   SyscallEvent& ev = task.pending;
@@ -239,6 +343,7 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
   ev.resolved = false;
   if (opts_.learn_access) resolver_.Observe(ev);
 
+  const SpecialNrs& special = special_.For(ev.arch);
   bool wait_result = false;
   if (const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr)) {
     if (si->path_args.first >= 0) ReadTraceeString(tid, ev.args[si->path_args.first], &ev.path);
@@ -252,29 +357,53 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
       wait_result = wait_result || needs.result;
     }
   }
+  if (ev.nr == special.clone || ev.nr == special.clone3) {
+    wait_result = PrepareClone(tid, task, special) || wait_result;
+  } else if (ev.nr == special.ptrace && result_.nested_ptrace_pid == 0) {
+    // A process has one tracer, and here it is seclearn: the workload's own PTRACE_TRACEME,
+    // ATTACH or SEIZE fails with EPERM. Waited for, so the run can say so.
+    const uint64_t request = ev.args[0];
+    task.watch_ptrace =
+        request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE;
+    wait_result = wait_result || task.watch_ptrace;
+  }
   if (stacks_) stacks_->OnSeccompStop(ev, sink_);
-  if (wait_result) {
-    task.awaiting_exit = true;
-    Restart(PTRACE_SYSCALL, tid, 0);
+  task.awaiting_exit = wait_result;
+  if (!wait_result) sink_.OnSyscall(ev);
+  Resume(tid, task);
+}
+
+void Tracer::HandleSyscallStop(pid_t tid, Task& task) {
+  if (!task.awaiting_exit) {
+    // Only the exit stops we ask for exist (we never resume with PTRACE_SYSCALL otherwise).
+    ++result_.unexpected_stops;
+    Resume(tid, task);
     return;
   }
-  sink_.OnSyscall(ev);
-  Restart(PTRACE_CONT, tid, 0);
-}
-
-void Tracer::HandleSyscallExit(pid_t tid, Task& task) {
   struct __ptrace_syscall_info info {};
-  if (::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) > 0 &&
-      info.op == PTRACE_SYSCALL_INFO_EXIT) {
+  const long got = ::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info);
+  if (got > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
     task.pending.has_result = true;
     task.pending.result = info.exit.rval;
+  } else if (got > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+    // The entry of the next call: the exit stop we waited for did not come.
+    ++result_.unexpected_stops;
   }
+  if (task.restore_addr != 0) {
+    WriteTaskMemory(tid, task.restore_addr, &task.restore_flags, sizeof task.restore_flags);
+    task.restore_addr = 0;
+  }
+  if (task.watch_ptrace && task.pending.has_result && task.pending.result == -EPERM) {
+    result_.nested_ptrace_pid = task.tgid;
+    result_.nested_ptrace_request = static_cast<int>(task.pending.args[0]);
+  }
+  task.watch_ptrace = false;
   task.awaiting_exit = false;
   sink_.OnSyscall(task.pending);
-  Restart(PTRACE_CONT, tid, 0);
+  Resume(tid, task);
 }
 
-void Tracer::HandleNewTask(pid_t parent, int event) {
+void Tracer::HandleNewTask(pid_t parent, Task& task, int event) {
   unsigned long msg = 0;
   if (::ptrace(PTRACE_GETEVENTMSG, parent, 0, &msg) == 0 && msg != 0) {
     const pid_t child = static_cast<pid_t>(msg);
@@ -287,22 +416,23 @@ void Tracer::HandleNewTask(pid_t parent, int event) {
       t.announced = true;
       tgid = t.tgid;
     }
-    const auto p = tasks_.find(parent);
     TaskEvent te;
     te.tid = child;
     te.pid = tgid;
     te.parent_tid = parent;
-    te.is_thread = event == PTRACE_EVENT_CLONE && p != tasks_.end() && p->second.tgid == tgid;
+    te.is_thread = event == PTRACE_EVENT_CLONE && task.tgid == tgid;
     te.time_ns = RealtimeNs();
     if (!te.is_thread) ++result_.processes;
     sink_.OnTask(te);
   }
-  Restart(PTRACE_CONT, parent, 0);
+  Resume(parent, task);
 }
 
 void Tracer::DeliverPending(Task& task, bool exec_succeeded) {
   if (!task.awaiting_exit) return;
   task.awaiting_exit = false;
+  task.watch_ptrace = false;
+  task.restore_addr = 0;
   if (exec_succeeded) {
     task.pending.has_result = true;
     task.pending.result = 0;
@@ -343,7 +473,7 @@ void Tracer::HandleExec(pid_t tid) {
   ev.exe = ReadExeLink(tid);
   ev.time_ns = RealtimeNs();
   sink_.OnExec(ev);
-  Restart(PTRACE_CONT, tid, 0);
+  Resume(tid, t);
 }
 
 void Tracer::HandleStop(pid_t tid, int status) {
@@ -361,7 +491,7 @@ void Tracer::HandleStop(pid_t tid, int status) {
     case PTRACE_EVENT_VFORK:
     case PTRACE_EVENT_CLONE:
       task.running = true;
-      HandleNewTask(tid, event);
+      HandleNewTask(tid, task, event);
       return;
     case PTRACE_EVENT_EXEC:
       HandleExec(tid);
@@ -370,27 +500,41 @@ void Tracer::HandleStop(pid_t tid, int status) {
       // A new task's first stop (it may arrive before its parent's clone event) and the stop
       // after PTRACE_LISTEN ends are plain restarts; a group-stop is kept with PTRACE_LISTEN.
       if (task.running && (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)) {
-        Restart(PTRACE_LISTEN, tid, 0);
+        ::ptrace(PTRACE_LISTEN, tid, 0, 0);
       } else {
         task.running = true;
-        Restart(PTRACE_CONT, tid, 0);
+        Resume(tid, task);
       }
       return;
     default:
       break;
   }
+  task.running = true;
   if (sig == (SIGTRAP | 0x80)) {
-    task.running = true;
-    if (task.awaiting_exit) {
-      HandleSyscallExit(tid, task);
-    } else {
-      Restart(PTRACE_CONT, tid, 0);
-    }
+    HandleSyscallStop(tid, task);
     return;
   }
   // Signal-delivery stop: deliver it as the kernel would have.
-  task.running = true;
-  Restart(PTRACE_CONT, tid, sig);
+  Resume(tid, task, sig);
+}
+
+void Tracer::HandleExit(pid_t tid, int status) {
+  auto it = tasks_.find(tid);
+  if (it != tasks_.end()) {
+    // Killed or exited inside a call we were waiting on: record the call without result.
+    DeliverPending(it->second, false);
+  }
+  ExitEvent ev{it != tasks_.end() ? it->second.tgid : tid, tid, status, RealtimeNs()};
+  resolver_.OnExit(tid, ev.pid);
+  if (stacks_) stacks_->OnExit(tid, ev.pid);
+  sink_.OnExit(ev);
+  if (it != tasks_.end()) {
+    if (!it->second.announced && tid != root_) {
+      if (departed_.size() >= 4096) departed_.clear();  // events lost with a killed parent
+      departed_[tid] = it->second.tgid;
+    }
+    tasks_.erase(it);
+  }
 }
 
 void Tracer::Tick() {
@@ -428,22 +572,7 @@ Result<TraceResult> Tracer::Run() {
       return ErrnoError("waitpid");
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
-      auto it = tasks_.find(tid);
-      if (it != tasks_.end() && it->second.awaiting_exit) {
-        // Killed or exited inside a call we were waiting on: record the call without result.
-        sink_.OnSyscall(it->second.pending);
-      }
-      ExitEvent ev{it != tasks_.end() ? it->second.tgid : tid, tid, status, RealtimeNs()};
-      resolver_.OnExit(tid, ev.pid);
-      if (stacks_) stacks_->OnExit(tid, ev.pid);
-      sink_.OnExit(ev);
-      if (it != tasks_.end()) {
-        if (!it->second.announced && tid != root_) {
-          if (departed_.size() >= 4096) departed_.clear();  // events lost with a killed parent
-          departed_[tid] = it->second.tgid;
-        }
-        tasks_.erase(it);
-      }
+      HandleExit(tid, status);
       if (tid == root_) {
         root_done = true;
         result_.wait_status = status;
@@ -459,6 +588,7 @@ Result<TraceResult> Tracer::Run() {
   }
   result_.duration_ns = RealtimeNs() - start;
   sink_.OnTick(RealtimeNs());
+  if (fatal_) return *fatal_;
 
   if (!root_exec_seen_) {
     ChildFailure f{};

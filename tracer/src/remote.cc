@@ -215,6 +215,15 @@ bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
   return ::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
 }
 
+bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len) {
+  if (addr == 0) return false;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/mem", tid);
+  Fd mem(::open(path, O_WRONLY | O_CLOEXEC));
+  if (!mem.valid()) return false;
+  return ::pwrite(mem.get(), buf, len, static_cast<off_t>(addr)) == static_cast<ssize_t>(len);
+}
+
 std::string NormalizePath(std::string_view path) {
   if (path.empty() || path[0] != '/') return std::string(path);
   std::string out;

@@ -41,6 +41,9 @@ namespace seclearn {
 // Copies exactly `len` bytes at `addr` of task `tid` (process_vm_readv); false if any byte
 // could not be read.
 bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len);
+// Writes `len` bytes at `addr` of a task we trace (through /proc/TID/mem, which writes
+// read-only private mappings too, as a debugger's breakpoints do); false if it could not.
+bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len);
 
 // Folds "//", "/./" and "/../" of an absolute path lexically (".." at the root stays at the
 // root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.

@@ -56,6 +56,18 @@ struct TraceResult {
   uint64_t threads = 0;      // tasks seen, the first included
   int64_t duration_ns = 0;
   int forwarded_signal = 0;  // last signal forwarded to the workload, 0 if none
+  // The workload's own PTRACE_TRACEME, PTRACE_ATTACH or PTRACE_SEIZE failed with EPERM because
+  // seclearn is its tracer (ptrace backend): the first such process and request, else 0/-1.
+  // What it does once that succeeds was not learned; the notify backend has no such limit.
+  pid_t nested_ptrace_pid = 0;
+  int nested_ptrace_request = -1;
+  // clone/clone3 calls with CLONE_UNTRACED that the ptrace backend cleared, so that the child
+  // is traced (it would otherwise run its tracing filter without a tracer, and die).
+  uint64_t untraced_cleared = 0;
+  // Stops the ptrace backend's per-task state machine did not expect (a seccomp stop while an
+  // exit stop was owed, an exit stop not asked for). Always 0 unless the kernel surprises us;
+  // the live tests check it.
+  uint64_t unexpected_stops = 0;
 };
 
 class PtraceBackend {
