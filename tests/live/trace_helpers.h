@@ -3,8 +3,10 @@
 // policy tests once per monitor.
 #pragma once
 
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include <memory>
 #include <set>
@@ -72,10 +74,9 @@ struct Traced {
   std::unique_ptr<Recording> rec;
 };
 
-inline Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kPtrace) {
+// Runs argv under `backend` with `opts` (argv, exe and no_new_privs are set here).
+inline Traced Trace(std::vector<std::string> argv, Backend backend, TraceOptions opts) {
   auto rec = std::make_unique<Recording>();
-  TraceOptions opts;
-  opts.want_path_results = true;
   opts.exe = argv[0];
   opts.argv = std::move(argv);
   opts.no_new_privs = true;
@@ -92,6 +93,39 @@ inline Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kP
     }
   }
   return {Error{}, std::move(rec)};
+}
+
+inline Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kPtrace) {
+  TraceOptions opts;
+  opts.want_path_results = true;
+  return Trace(std::move(argv), backend, opts);
+}
+
+// Trace() with the workload's stdout written to the file `out`.
+inline Traced TraceToFile(std::vector<std::string> argv, Backend backend, const std::string& out) {
+  std::fflush(stdout);
+  const int saved = ::dup(STDOUT_FILENO);
+  const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE(saved >= 0);
+  REQUIRE(fd >= 0);
+  ::dup2(fd, STDOUT_FILENO);
+  ::close(fd);
+  auto t = Trace(std::move(argv), backend);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  return t;
+}
+
+inline std::string ReadFirstLine(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "re");
+  REQUIRE(f != nullptr);
+  char line[256] = {};
+  const bool got = std::fgets(line, sizeof line, f) != nullptr;
+  std::fclose(f);
+  REQUIRE(got);
+  std::string s(line);
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
 }
 
 inline std::vector<std::string> Testee(std::vector<std::string> args) {

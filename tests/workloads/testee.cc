@@ -4,6 +4,8 @@
 //   testee SUBCMD [ARGS...]             run SUBCMD
 //   testee --declare SUBCMD [ARGS...]   print the syscalls SUBCMD always makes beyond `testee noop`
 //   testee --maybe SUBCMD [ARGS...]     print the syscalls SUBCMD may or may not make (races)
+//   testee --counts SUBCMD [ARGS...]    print `name=N` (made exactly N times) and `name+N` (N
+//                                       times more than noop), where SUBCMD's counts are exact
 //   testee --list                       print the subcommands and their arguments
 //
 // Names are x86_64 names as libseccomp spells them, one per line, sorted. A live test checks
@@ -29,9 +31,12 @@
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -591,6 +596,308 @@ int OpenLoop(Args args) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Tracer state transitions (tests/live/state_machine_test.cc): namespaces, untraced children,
+// forks from threads, execs and signals and kills while a call is in progress.
+
+// CLONE_NEW* flags from a comma-separated list: uts,user,ipc,net,pid,ns,cgroup (or none).
+std::optional<uint64_t> ParseNamespaces(std::string_view text) {
+  constexpr std::array kNamespaces = {
+      NamedNumber{"cgroup", CLONE_NEWCGROUP}, NamedNumber{"ipc", CLONE_NEWIPC},
+      NamedNumber{"net", CLONE_NEWNET},       NamedNumber{"ns", CLONE_NEWNS},
+      NamedNumber{"pid", CLONE_NEWPID},       NamedNumber{"user", CLONE_NEWUSER},
+      NamedNumber{"uts", CLONE_NEWUTS},
+  };
+  if (text == "none") return 0;
+  uint64_t flags = 0;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto word = text.substr(0, comma);
+    const auto* it = std::find_if(kNamespaces.begin(), kNamespaces.end(),
+                                  [&](const auto& n) { return n.name == word; });
+    if (it == kNamespaces.end()) return std::nullopt;
+    flags |= static_cast<uint64_t>(it->number);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+  }
+  return flags;
+}
+
+// The child of a raw clone: one uname in the new namespaces, then exit.
+[[noreturn]] void UnameAndExit() {
+  struct utsname name {};
+  RawExit(::syscall(SYS_uname, &name) == 0 ? 0 : 1);
+}
+
+// clone(SIGCHLD | NAMESPACES): the child calls uname; the parent waits.
+int CloneNs(Args args) {
+  const long pid = ::syscall(SYS_clone, SIGCHLD | *ParseNamespaces(args[0]), 0, 0, 0, 0);
+  if (pid < 0) return kFailed;
+  if (pid == 0) UnameAndExit();
+  return RawWait(static_cast<pid_t>(pid));
+}
+
+// The same through clone3.
+int Clone3Ns(Args args) {
+  CloneArgs clone_args{};
+  clone_args.flags = *ParseNamespaces(args[0]);
+  clone_args.exit_signal = SIGCHLD;
+  const long pid = ::syscall(SYS_clone3, &clone_args, sizeof(clone_args));
+  if (pid < 0) return kFailed;
+  if (pid == 0) UnameAndExit();
+  return RawWait(static_cast<pid_t>(pid));
+}
+
+// clone(CLONE_VFORK | SIGCHLD | NAMESPACES), without CLONE_VM: the parent sleeps in the call
+// until the child (on its own copy of memory) has exited.
+int VforkNs(Args args) {
+  const long pid =
+      ::syscall(SYS_clone, CLONE_VFORK | SIGCHLD | *ParseNamespaces(args[0]), 0, 0, 0, 0);
+  if (pid < 0) return kFailed;
+  if (pid == 0) UnameAndExit();
+  return RawWait(static_cast<pid_t>(pid));
+}
+
+// unshare(NAMESPACES), then uname in them.
+int UnshareNs(Args args) {
+  if (::syscall(SYS_unshare, *ParseNamespaces(args[0])) != 0) return kFailed;
+  struct utsname name {};
+  return ::syscall(SYS_uname, &name) == 0 ? kOk : kFailed;
+}
+
+// A child created with CLONE_UNTRACED calls getppid and exits 0; the parent returns its status.
+int CloneUntraced(Args) {
+  const long pid = ::syscall(SYS_clone, SIGCHLD | CLONE_UNTRACED, 0, 0, 0, 0);
+  if (pid < 0) return kFailed;
+  if (pid == 0) {
+    ::syscall(SYS_getppid);
+    RawExit(0);
+  }
+  return RawWait(static_cast<pid_t>(pid));
+}
+
+int Clone3Untraced(Args) {
+  CloneArgs clone_args{};
+  clone_args.flags = CLONE_UNTRACED;
+  clone_args.exit_signal = SIGCHLD;
+  const long pid = ::syscall(SYS_clone3, &clone_args, sizeof(clone_args));
+  if (pid < 0) return kFailed;
+  if (pid == 0) {
+    ::syscall(SYS_getppid);
+    RawExit(0);
+  }
+  // The flags the caller passed are still its own after the call.
+  if (clone_args.flags != CLONE_UNTRACED) return kFailed;
+  return RawWait(static_cast<pid_t>(pid));
+}
+
+void* ForkFromThreadBody(void* result) {
+  const long pid = ::syscall(SYS_fork);
+  if (pid == 0) {
+    ::syscall(SYS_getppid);
+    RawExit(0);
+  }
+  *static_cast<int*>(result) = pid < 0 ? kFailed : RawWait(static_cast<pid_t>(pid));
+  return nullptr;
+}
+
+// A second thread forks; the child calls getppid; the thread waits for it.
+int ForkFromThread(Args) {
+  int result = kFailed;
+  pthread_t thread;
+  if (pthread_create(&thread, nullptr, ForkFromThreadBody, &result) != 0) return kFailed;
+  pthread_join(thread, nullptr);
+  return result;
+}
+
+// Waits until task `tid` of process `pid` sleeps in `wchan` (a kernel function name from
+// /proc/PID/task/TID/wchan, e.g. wait_for_partner: the open of a FIFO with no other end).
+// One openat; then pread64 as often as it takes.
+bool WaitForWchan(pid_t pid, pid_t tid, std::string_view wchan) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", static_cast<int>(pid),
+                static_cast<int>(tid));
+  const long fd = ::syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[128];
+  for (;;) {
+    const long n = ::syscall(SYS_pread64, fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    if (std::string_view(buf, static_cast<size_t>(n)) == wchan) {
+      RawClose(fd);
+      return true;
+    }
+  }
+  RawClose(fd);
+  return false;
+}
+
+long OpenFifoForReading(const char* path) {
+  return ::syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+}
+
+pid_t g_exec_waiter = 0;  // the task that sleeps in the FIFO's open
+
+void* ExecWhenWaitingBody(void*) {
+  // The other task must really sleep in the open (not in a stop of the tracer) when the exec
+  // kills it.
+  if (!WaitForWchan(g_leader, g_exec_waiter, "wait_for_partner")) RawExit(kFailed);
+  ExecMarker();
+}
+
+// The leader opens FIFO (no writer: it sleeps there) while a second thread execs marker-uname.
+int ExecWhileLeaderWaits(Args args) {
+  g_leader = RawGetpid();
+  g_exec_waiter = g_leader;
+  pthread_t thread;
+  if (pthread_create(&thread, nullptr, ExecWhenWaitingBody, nullptr) != 0) return kFailed;
+  OpenFifoForReading(args[0]);  // ends with the exec
+  return kFailed;
+}
+
+void* OpenFifoBody(void* path) {
+  g_exec_waiter = static_cast<pid_t>(::syscall(SYS_gettid));
+  OpenFifoForReading(static_cast<const char*>(path));  // ends with the exec
+  return nullptr;
+}
+
+// A second thread opens FIFO (and sleeps there) while the leader execs marker-uname.
+int ExecWhileThreadWaits(Args args) {
+  g_leader = RawGetpid();
+  pthread_t thread;
+  if (pthread_create(&thread, nullptr, OpenFifoBody, args[0]) != 0) return kFailed;
+  while (__atomic_load_n(&g_exec_waiter, __ATOMIC_SEQ_CST) == 0) ::syscall(SYS_sched_yield);
+  if (!WaitForWchan(g_leader, g_exec_waiter, "wait_for_partner")) return kFailed;
+  ExecMarker();
+}
+
+volatile sig_atomic_t g_usr1 = 0;
+void OnUsr1Count(int) { g_usr1 = g_usr1 + 1; }
+
+int g_handled_pipe = -1;  // the handler writes a byte here
+void OnUsr1Tell(int) {
+  g_usr1 = g_usr1 + 1;
+  ::syscall(SYS_write, g_handled_pipe, "h", 1);
+}
+
+// The parent opens FIFO for reading and sleeps there; a child sends it SIGUSR1 (handled with
+// SA_RESTART: the open starts again once the handler returns), waits for the handler's byte and
+// for the restarted open to sleep, then opens FIFO for writing, which lets both opens end.
+int SignalWhileWaiting(Args args) {
+  int handled[2];
+  if (::syscall(SYS_pipe2, handled, O_CLOEXEC) != 0) return kFailed;
+  g_handled_pipe = handled[1];
+  struct sigaction action {};
+  action.sa_handler = OnUsr1Tell;
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGUSR1, &action, nullptr) != 0) return kFailed;
+  const pid_t parent = RawGetpid();
+  const long pid = ::syscall(SYS_fork);
+  if (pid < 0) return kFailed;
+  if (pid == 0) {
+    if (!WaitForWchan(parent, parent, "wait_for_partner")) RawExit(kFailed);
+    ::syscall(SYS_kill, parent, SIGUSR1);
+    char byte;
+    if (::syscall(SYS_read, handled[0], &byte, 1) != 1) RawExit(kFailed);
+    // Only now: had the writer come before the signal was taken, the first open would have
+    // ended without a restart.
+    if (!WaitForWchan(parent, parent, "wait_for_partner")) RawExit(kFailed);
+    const long fd = ::syscall(SYS_openat, AT_FDCWD, args[0], O_WRONLY | O_CLOEXEC);
+    RawExit(fd >= 0 ? 0 : 1);
+  }
+  const long fd = OpenFifoForReading(args[0]);
+  if (fd < 0) return kFailed;
+  RawClose(fd);
+  if (RawWait(static_cast<pid_t>(pid)) != kOk) return kFailed;
+  return g_usr1 == 1 ? kOk : kFailed;
+}
+
+// A child opens FIFO and sleeps there until the parent kills it with SIGKILL.
+int KillWhileWaiting(Args args) {
+  const long pid = ::syscall(SYS_fork);
+  if (pid < 0) return kFailed;
+  if (pid == 0) {
+    OpenFifoForReading(args[0]);
+    RawExit(kFailed);  // never: nothing writes to the FIFO
+  }
+  if (!WaitForWchan(static_cast<pid_t>(pid), static_cast<pid_t>(pid), "wait_for_partner"))
+    return kFailed;
+  ::syscall(SYS_kill, pid, SIGKILL);
+  int status = 0;
+  if (::syscall(SYS_wait4, pid, &status, 0, nullptr) != pid) return kFailed;
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? kOk : kFailed;
+}
+
+// A signal handler is installed on every run; whether the signal is sent depends on the
+// argument (`send` or `skip`): the calls are the same either way except rt_sigreturn, which
+// only a delivered signal makes (tgkill with signal 0 when skipping).
+int SignalMaybe(Args args) {
+  struct sigaction action {};
+  action.sa_handler = OnUsr1Count;
+  sigemptyset(&action.sa_mask);
+  if (sigaction(SIGUSR1, &action, nullptr) != 0) return kFailed;
+  const bool send = std::string_view(args[0]) == "send";
+  ::syscall(SYS_tgkill, RawGetpid(), ::syscall(SYS_gettid), send ? SIGUSR1 : 0);
+  return g_usr1 == (send ? 1 : 0) ? kOk : kFailed;
+}
+
+// int arguments with junk in their upper 32 bits, which the kernel ignores (it reads an int):
+// prctl(PR_GET_DUMPABLE), socket(AF_UNIX, SOCK_DGRAM), personality(query).
+int IntArgsJunk(Args) {
+  constexpr uint64_t kJunk = 0xbadc0ded00000000ull;
+  if (::syscall(SYS_prctl, kJunk | PR_GET_DUMPABLE, 0, 0, 0, 0) < 0) return kFailed;
+  const long s = ::syscall(SYS_socket, kJunk | AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return kFailed;
+  RawClose(s);
+  return ::syscall(SYS_personality, kJunk | 0xffffffffull) < 0 ? kFailed : kOk;
+}
+
+// A child asks to be traced by its parent (PTRACE_TRACEME) and exits 0 if it could, 1 if not
+// (under a ptrace-based tracer it cannot: a process has one tracer).
+int PtraceTraceme(Args) {
+  const long pid = ::syscall(SYS_fork);
+  if (pid < 0) return kFailed;
+  if (pid == 0) RawExit(::syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) == 0 ? 0 : 1);
+  return RawWait(static_cast<pid_t>(pid));
+}
+
+// Prints prctl(PR_GET_SECCOMP): 0 natively, 2 (filter mode) under any seccomp-based tracer.
+int PrintSeccompMode(Args) {
+  const long mode = ::syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0);
+  char line[32];
+  const int n = std::snprintf(line, sizeof(line), "%ld\n", mode);
+  return RawWriteAll(STDOUT_FILENO, std::string_view(line, static_cast<size_t>(n))) ? kOk
+                                                                                     : kFailed;
+}
+
+// A child forks a grandchild and exits; the grandchild, orphaned, prints the pid of the
+// process it was reparented to (the nearest child subreaper, else init) and exits.
+int OrphanParent(Args) {
+  int pipefd[2];
+  if (::syscall(SYS_pipe2, pipefd, O_CLOEXEC) != 0) return kFailed;
+  const long child = ::syscall(SYS_fork);
+  if (child < 0) return kFailed;
+  if (child == 0) {
+    const pid_t original = RawGetpid();
+    const long grandchild = ::syscall(SYS_fork);
+    if (grandchild != 0) RawExit(grandchild < 0 ? 1 : 0);
+    pid_t ppid;
+    while ((ppid = static_cast<pid_t>(::syscall(SYS_getppid))) == original)
+      ::syscall(SYS_sched_yield);
+    char line[32];
+    const int n = std::snprintf(line, sizeof(line), "%d\n", static_cast<int>(ppid));
+    RawWriteAll(pipefd[1], std::string_view(line, static_cast<size_t>(n)));
+    RawExit(0);
+  }
+  ::syscall(SYS_close, pipefd[1]);
+  if (RawWait(static_cast<pid_t>(child)) != kOk) return kFailed;
+  char buf[32];
+  const long n = ::syscall(SYS_read, pipefd[0], buf, sizeof(buf));
+  if (n <= 0) return kFailed;
+  return RawWriteAll(STDOUT_FILENO, std::string_view(buf, static_cast<size_t>(n))) ? kOk
+                                                                                   : kFailed;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The table
 
 enum class ArgKind {
@@ -601,7 +908,8 @@ enum class ArgKind {
   kSignal,  // a signal name or number
   kNames,   // one or more names from kHarmlessSyscalls
 
-  kCountText,  // N >= 1, then one string
+  kCountText,   // N >= 1, then one string
+  kNamespaces,  // uts,user,... or none (ParseNamespaces)
 };
 
 struct Subcommand {
@@ -610,24 +918,48 @@ struct Subcommand {
   std::string_view declared;  // space-separated, sorted: made on every run, beyond noop
   std::string_view maybe;     // space-separated, sorted: made on some runs only
   int (*run)(Args);
+  // Space-separated, sorted: `name=N` made exactly N times, `name+N` N times more than noop
+  // makes it. Only for subcommands whose counts tests check (state_machine_test.cc).
+  std::string_view counts = {};
 };
 
 // Sorted by name. `syscalls-by-name` declares its arguments.
 constexpr std::array kSubcommands = {
     Subcommand{"bind-port-80", ArgKind::kNone, "bind socket", "", BindPort80},
     Subcommand{"chown-nobody", ArgKind::kText, "chown", "", ChownNobody},
+    Subcommand{"clone-ns", ArgKind::kNamespaces, "clone uname wait4", "", CloneNs,
+               "clone=1 exit_group+1 uname=1 wait4=1"},
+    Subcommand{"clone-untraced", ArgKind::kNone, "clone getppid wait4", "", CloneUntraced,
+               "clone=1 exit_group+1 getppid=1 wait4=1"},
     Subcommand{"clone3", ArgKind::kNone, "clone3 uname wait4", "", Clone3},
+    Subcommand{"clone3-ns", ArgKind::kNamespaces, "clone3 uname wait4", "", Clone3Ns,
+               "clone3=1 exit_group+1 uname=1 wait4=1"},
+    Subcommand{"clone3-untraced", ArgKind::kNone, "clone3 getppid wait4", "", Clone3Untraced,
+               "clone3=1 exit_group+1 getppid=1 wait4=1"},
     Subcommand{"create-file", ArgKind::kText, "", "", CreateFile},
     Subcommand{"exec", ArgKind::kText, "fork wait4", "", Exec},
     Subcommand{"exec-from-thread", ArgKind::kNone,
                "clone3 getpid pause rt_sigaction rt_sigprocmask uname", "", ExecFromThread},
+    Subcommand{"exec-while-leader-waits", ArgKind::kText,
+               "clone3 getpid rt_sigaction rt_sigprocmask uname", "", ExecWhileLeaderWaits,
+               "clone3=1 execve+1 exit_group=1 openat+7 uname=1"},
+    Subcommand{"exec-while-thread-waits", ArgKind::kText,
+               "clone3 getpid gettid rt_sigaction rt_sigprocmask uname", "sched_yield",
+               ExecWhileThreadWaits, "clone3=1 execve+1 exit_group=1 openat+7 uname=1"},
     Subcommand{"exit", ArgKind::kNumber, "", "", Exit},
     Subcommand{"file-ops", ArgKind::kText,
                "chmod link mkdir rename rmdir symlink truncate unlink write", "", FileOps},
     Subcommand{"fork", ArgKind::kNone, "fork getppid wait4", "", Fork},
     Subcommand{"fork-exec", ArgKind::kNone, "fork uname wait4", "", ForkExec},
+    Subcommand{"fork-from-thread", ArgKind::kNone,
+               "clone3 exit fork getppid madvise rt_sigaction rt_sigprocmask wait4", "futex",
+               ForkFromThread, "clone3=1 exit=1 exit_group+1 fork=1 getppid=1 wait4=1"},
     Subcommand{"getppid-loop", ArgKind::kCount, "getppid", "", GetppidLoop},
+    Subcommand{"int-args-junk", ArgKind::kNone, "personality prctl socket", "", IntArgsJunk,
+               "close+1 personality=1 prctl=1 socket=1"},
     Subcommand{"kill-self", ArgKind::kSignal, "getpid kill", "", KillSelf},
+    Subcommand{"kill-while-waiting", ArgKind::kText, "fork kill wait4", "", KillWhileWaiting,
+               "exit_group=1 fork=1 kill=1 openat+2 wait4=1"},
     Subcommand{"marker-uname", ArgKind::kNone, "uname", "", MarkerUname},
     Subcommand{"mmap-exec", ArgKind::kText, "flock", "", MmapExec},
     Subcommand{"net-inet", ArgKind::kNumber, "accept4 bind connect listen sendto setsockopt socket",
@@ -639,18 +971,33 @@ constexpr std::array kSubcommands = {
     Subcommand{"open-rdwr", ArgKind::kText, "", "", OpenRdwr},
     Subcommand{"open-relative", ArgKind::kText, "chdir", "", OpenRelative},
     Subcommand{"openat", ArgKind::kText, "", "", Openat},
+    Subcommand{"orphan-parent", ArgKind::kNone, "fork getpid getppid pipe2 wait4 write",
+               "sched_yield", OrphanParent, "exit_group+2 fork=2 wait4=1 write=2"},
+    Subcommand{"print-seccomp-mode", ArgKind::kNone, "prctl write", "", PrintSeccompMode},
+    Subcommand{"ptrace-traceme", ArgKind::kNone, "fork ptrace wait4", "", PtraceTraceme,
+               "exit_group+1 fork=1 ptrace=1 wait4=1"},
     Subcommand{"read-stdin", ArgKind::kNone, "write", "", ReadStdin},
     Subcommand{"segfault", ArgKind::kNone, "", "", Segfault},
     Subcommand{"setuid", ArgKind::kNumber, "fork setuid wait4", "", Setuid},
+    Subcommand{"signal-maybe", ArgKind::kText, "getpid gettid rt_sigaction tgkill", "rt_sigreturn",
+               SignalMaybe},
     Subcommand{"signal-self", ArgKind::kNone, "getpid gettid rt_sigaction rt_sigreturn tgkill", "",
                SignalSelf},
+    Subcommand{"signal-while-waiting", ArgKind::kText,
+               "fork getpid kill pipe2 rt_sigaction rt_sigreturn wait4 write", "",
+               SignalWhileWaiting,
+               "exit_group+1 fork=1 kill=1 openat+5 pipe2=1 rt_sigreturn=1 wait4=1 write=1"},
     Subcommand{"sleep", ArgKind::kNumber, "clock_nanosleep", "", Sleep},
     Subcommand{"stop-cont", ArgKind::kNone, "clock_nanosleep fork getpid kill pipe2 wait4", "",
                StopCont},
     Subcommand{"syscalls-by-name", ArgKind::kNames, "", "", SyscallsByName},
     Subcommand{"threads", ArgKind::kCount,
                "clone3 exit getcpu gettid madvise rt_sigaction rt_sigprocmask", "futex", Threads},
+    Subcommand{"unshare-ns", ArgKind::kNamespaces, "uname unshare", "", UnshareNs,
+               "uname=1 unshare=1"},
     Subcommand{"vfork", ArgKind::kNone, "uname vfork wait4", "", Vfork},
+    Subcommand{"vfork-ns", ArgKind::kNamespaces, "clone uname wait4", "", VforkNs,
+               "clone=1 exit_group+1 uname=1 wait4=1"},
     Subcommand{"write-stdout", ArgKind::kText, "write", "", WriteStdout},
 };
 
@@ -690,6 +1037,8 @@ std::string_view ArgSynopsis(ArgKind kind) {
       return " NAME...";
     case ArgKind::kCountText:
       return " N TEXT";
+    case ArgKind::kNamespaces:
+      return " NS[,NS...]|none";
   }
   return "";
 }
@@ -704,7 +1053,7 @@ void PrintList(FILE* out) {
 
 int Usage(std::string_view problem) {
   std::fprintf(stderr, "testee: %.*s\n", static_cast<int>(problem.size()), problem.data());
-  std::fputs("usage: testee [--declare|--maybe] SUBCMD [ARGS...]   (testee --list)\n", stderr);
+  std::fputs("usage: testee [--declare|--maybe|--counts] SUBCMD [ARGS...]   (testee --list)\n", stderr);
   return kUsage;
 }
 
@@ -729,6 +1078,9 @@ std::string CheckArgs(ArgKind kind, Args args) {
       break;
     case ArgKind::kSignal:
       if (!ParseSignal(args[0])) return "expected a signal name (KILL, SIGSEGV) or number";
+      break;
+    case ArgKind::kNamespaces:
+      if (!ParseNamespaces(args[0])) return "expected namespaces: uts,user,ipc,net,pid,ns,cgroup or none";
       break;
     default:
       break;
@@ -763,7 +1115,8 @@ int main(int argc, char** argv) {
   }
   const bool declare = mode == "--declare";
   const bool maybe = mode == "--maybe";
-  if (declare || maybe) args = args.subspan(1);
+  const bool counts = mode == "--counts";
+  if (declare || maybe || counts) args = args.subspan(1);
   if (args.empty()) return Usage("missing SUBCMD");
 
   const std::string_view name = args[0];
@@ -783,6 +1136,10 @@ int main(int argc, char** argv) {
   }
   if (maybe) {
     PrintWords(SplitWords(subcommand->maybe));
+    return kOk;
+  }
+  if (counts) {
+    PrintWords(SplitWords(subcommand->counts));
     return kOk;
   }
   return subcommand->run(args);

@@ -477,6 +477,22 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
 
 void NotifySession::set_learn_access(bool on) { s_->learn_access = on; }
 
+bool NotifySession::TasksAlive() const {
+  for (const auto& [tid, task] : s_->tasks) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", tid);
+    Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) continue;
+    char buf[512];
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+    if (n <= 0) continue;
+    buf[n] = '\0';
+    const char* paren = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
+    if (paren != nullptr && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X') return true;
+  }
+  return false;
+}
+
 void NotifySession::Finish(EventSink& /*sink*/) {
   // An exec that was never followed by a call: the process died in it or right after.
   for (auto& [tgid, p] : s_->procs) p.exec_pending = false;
@@ -505,8 +521,10 @@ void OnTerminate(int sig, siginfo_t* info, void*) {
 void OnChild(int) { g_child_exited = 1; }
 
 // For the duration of a run: the signals to forward and SIGCHLD are blocked except inside
-// ppoll (no lost wake-up), and seclearn is a child subreaper, because orphans of the workload
-// hold the filter until someone reaps them and pid 1 may never do it.
+// ppoll (no lost wake-up). seclearn is not a child subreaper: orphans of the workload go to
+// the process they would go to without it (getppid, orphaned process groups and their
+// SIGHUP/SIGCONT are as without tracing); the run ends when the last one is gone
+// (NotifySession::TasksAlive covers an init that never reaps).
 class RunScope {
  public:
   RunScope() {
@@ -528,11 +546,8 @@ class RunScope {
     poll_mask_ = old_mask_;
     for (int sig : kSignals) sigdelset(&poll_mask_, sig);
     sigdelset(&poll_mask_, SIGCHLD);
-    ::prctl(PR_GET_CHILD_SUBREAPER, &old_subreaper_, 0, 0, 0);
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   }
   ~RunScope() {
-    ::prctl(PR_SET_CHILD_SUBREAPER, old_subreaper_, 0, 0, 0);
     ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
     ::sigaction(SIGCHLD, &old_chld_, nullptr);
     for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
@@ -549,7 +564,6 @@ class RunScope {
   struct sigaction old_chld_ {};
   sigset_t old_mask_{};
   sigset_t poll_mask_{};
-  int old_subreaper_ = 0;
 };
 
 // The child's filter: every call is a notification, except the few the child itself makes
@@ -706,19 +720,21 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   session->set_learn_access(opts.learn_access);
 
   bool root_done = false;
-  // Reaps the first process (its status is the run's) and any orphan handed to us.
+  // Reaps the first process: its status is the run's. Orphans go to whoever they would go to
+  // without seclearn.
   auto reap = [&] {
     g_child_exited = 0;
     int status = 0;
-    pid_t r;
-    while ((r = ::waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
-      if (r != pid) continue;
-      root_done = true;
-      result.wait_status = status;
-      child.Release();
-      sink.OnExit(ExitEvent{pid, pid, status, RealtimeNs()});
-    }
+    if (root_done || ::waitpid(pid, &status, WNOHANG | __WALL) != pid) return;
+    root_done = true;
+    result.wait_status = status;
+    child.Release();
+    sink.OnExit(ExitEvent{pid, pid, status, RealtimeNs()});
   };
+  // After the first process, the run lasts as long as the filter has users: orphans, until
+  // they are reaped. Should their new parent never reap them, the run ends once every task it
+  // knows has been dead (a zombie, or gone) for a whole tick.
+  int dead_ticks = 0;
   int64_t next_tick = RealtimeNs() + kSecond;
   pollfd pfd{session->fd(), POLLIN, 0};
   while (true) {
@@ -732,6 +748,8 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
     if (now >= next_tick) {
       sink.OnTick(now);
       next_tick = now + kSecond;
+      dead_ticks = root_done && !session->TasksAlive() ? dead_ticks + 1 : 0;
+      if (dead_ticks >= 2) break;
     }
     const int64_t wait_ns = std::max<int64_t>(0, next_tick - now);
     const struct timespec timeout = {static_cast<time_t>(wait_ns / kSecond),

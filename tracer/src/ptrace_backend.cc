@@ -367,6 +367,7 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
         request == PTRACE_TRACEME || request == PTRACE_ATTACH || request == PTRACE_SEIZE;
     wait_result = wait_result || task.watch_ptrace;
   }
+  wait_result = wait_result || opts_.want_all_results;
   if (stacks_) stacks_->OnSeccompStop(ev, sink_);
   task.awaiting_exit = wait_result;
   if (!wait_result) sink_.OnSyscall(ev);
@@ -382,7 +383,12 @@ void Tracer::HandleSyscallStop(pid_t tid, Task& task) {
   }
   struct __ptrace_syscall_info info {};
   const long got = ::ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info);
-  if (got > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) {
+  // ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK (kernel-internal): a
+  // signal interrupted the call, which is made again (a new stop) or fails with EINTR. It has
+  // no outcome of its own.
+  constexpr int64_t kErestartFirst = -516, kErestartLast = -512;
+  if (got > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT &&
+      !(info.exit.rval >= kErestartFirst && info.exit.rval <= kErestartLast)) {
     task.pending.has_result = true;
     task.pending.result = info.exit.rval;
   } else if (got > 0 && info.op == PTRACE_SYSCALL_INFO_ENTRY) {

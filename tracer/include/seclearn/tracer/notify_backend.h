@@ -94,6 +94,8 @@ class NotifySession {
   // before letting it continue (tracer/src/remote.h, as the ptrace backend does) and ask
   // EventSink::Needs for stats; results are never seen. Off by default.
   void set_learn_access(bool on);
+  // Whether any task this session has seen is still alive (not a zombie, not gone).
+  bool TasksAlive() const;
   // Ends the session: an exec never followed by a call of its process (it died in or right
   // after it) is dropped unreported.
   void Finish(EventSink& sink);

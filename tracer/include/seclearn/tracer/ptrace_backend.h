@@ -39,6 +39,9 @@ struct TraceOptions {
   // Wait for the result of path-taking syscalls (one extra stop for those calls only). Off
   // until a consumer needs it: file-access learning turns it on.
   bool want_path_results = false;
+  // Wait for the result of every call, as strace does (ptrace backend; the notify backend never
+  // sees results). For tests and comparisons: it doubles the stops.
+  bool want_all_results = false;
   // File, network and capability learning: for every syscall in core/syscall_table.h, resolve
   // what the learner needs (absolute paths, sockaddrs, sockets, credentials: see
   // SyscallEvent::resolved), ask the sink what more it needs (EventSink::Needs) and wait for
