@@ -27,6 +27,7 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
+#include "support/skip.h"
 #include "trace_helpers.h"
 #include "support/temp_dir.h"
 
@@ -158,8 +159,7 @@ void ServeUntil(OciAgent& agent, Observer& obs, size_t containers,
 
 TEST_CASE("a descriptor that is not a seccomp listener is refused", "[live][notify]") {
   if (!NotifyAvailable()) {
-    WARN("skipped: no seccomp user notification in this kernel");
-    return;
+    SkipTest("seccomp user notification (Linux 5.5+)");
   }
   int p[2];
   REQUIRE(::pipe(p) == 0);
@@ -171,8 +171,7 @@ TEST_CASE("a descriptor that is not a seccomp listener is refused", "[live][noti
 
 TEST_CASE("the agent learns several containers at once, each apart", "[live][notify]") {
   if (!NotifyAvailable()) {
-    WARN("skipped: no seccomp user notification in this kernel");
-    return;
+    SkipTest("seccomp user notification (Linux 5.5+)");
   }
   const TempDir dir;
   const std::string sock = dir / "agent.sock";
@@ -209,8 +208,7 @@ TEST_CASE("the agent learns several containers at once, each apart", "[live][not
 TEST_CASE("bad messages are skipped, their containers still run, the agent keeps serving",
           "[live][notify]") {
   if (!NotifyAvailable()) {
-    WARN("skipped: no seccomp user notification in this kernel");
-    return;
+    SkipTest("seccomp user notification (Linux 5.5+)");
   }
   const TempDir dir;
   const std::string sock = dir / "agent.sock";
@@ -267,7 +265,7 @@ TEST_CASE("container state messages parse as runc and crun send them", "[live][n
   CHECK_FALSE(ParseContainerProcessState("{\"pid\":-1,\"state\":{\"id\":\"a\"}}", "x").has_value());
 }
 
-TEST_CASE("the learning filter for runc lists every name but write; crun's notifies by default",
+TEST_CASE("the learning filter for runc lists every name but write, and crun's notifies by default",
           "[live][notify]") {
   LearningOptions o;
   o.listener_path = "/run/a.sock";

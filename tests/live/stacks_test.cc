@@ -26,6 +26,7 @@
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 #include "support/temp_dir.h"
+#include "support/skip.h"
 
 namespace seclearn {
 namespace {
@@ -504,14 +505,12 @@ namespace seclearn {
 TEST_CASE("i386 calls get the calling instruction only, in the 32-bit executable",
           "[live][stacks]") {
   if (::access(SECLEARN_TESTEE32, X_OK) != 0) {
-    WARN("skipped: no 32-bit toolchain (gcc-multilib) to build the i386 helper");
-    return;
+    SkipTest("a 32-bit toolchain (gcc-multilib) to build the i386 helper");
   }
   auto t = TraceStacks({SECLEARN_TESTEE32});
   REQUIRE(t.result.has_value());
   if (ExitCodeForWaitStatus(t.result->wait_status) != 0) {
-    WARN("skipped: this kernel cannot run i386 binaries (CONFIG_IA32_EMULATION)");
-    return;
+    SkipTest("i386 binaries in this kernel (CONFIG_IA32_EMULATION)");
   }
   std::set<std::string> own;
   for (const auto& s : t.rec->stacks) {

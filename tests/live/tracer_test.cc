@@ -21,6 +21,7 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/tracer/ptrace_backend.h"
+#include "support/skip.h"
 #include "trace_helpers.h"
 
 namespace seclearn {
@@ -205,14 +206,12 @@ TEST_CASE("i386 calls on x86_64 are recorded under their own arch", "[live][trac
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   if (::access(SECLEARN_TESTEE32, X_OK) != 0) {
-    WARN("skipped: no 32-bit toolchain (gcc-multilib) to build the i386 helper");
-    return;
+    SkipTest("a 32-bit toolchain (gcc-multilib) to build the i386 helper");
   }
   auto t = Trace({SECLEARN_TESTEE32}, backend);
   REQUIRE(t.result.has_value());
   if (ExitCodeForWaitStatus(t.result->wait_status) != 0) {
-    WARN("skipped: this kernel cannot run i386 binaries (CONFIG_IA32_EMULATION)");
-    return;
+    SkipTest("i386 binaries in this kernel (CONFIG_IA32_EMULATION)");
   }
   CHECK(t.rec->Count("getppid", AUDIT_ARCH_I386) == 3);
   CHECK(t.rec->Count("uname", AUDIT_ARCH_I386) == 1);

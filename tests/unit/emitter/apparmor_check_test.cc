@@ -25,7 +25,7 @@ Result<AaPolicy> Parse(const std::string& text, const std::string& profile = "")
 }  // namespace
 
 TEST_CASE("check: Debian's abstractions/base and tunables parse and match like the kernel",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   const std::string text =
       "abi <abi/3.0>,\n"
       "#include <tunables/global>\n"

@@ -149,7 +149,7 @@ AaPolicy ParseBack(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("apparmor export matches the golden file and compiles", "[unit][emitter]") {
+TEST_CASE("apparmor export matches the golden file and compiles", "[oracle][emitter]") {
   const Learned l = WebRun("4242", "4243", "tmp.AbC123xyZ9");
   CollectedAccesses acc = CollectFileAccesses(l.files, l.exes, Lexical);
   REQUIRE(acc.refused.size() == 1);
@@ -192,7 +192,7 @@ TEST_CASE("apparmor export matches the golden file and compiles", "[unit][emitte
 }
 
 TEST_CASE("a profile learned on run A covers run B with other pids and temp names",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   const Learned a = WebRun("4242", "4243", "tmp.AbC123xyZ9");
   const Learned b = WebRun("97", "131", "tmp.q7Rz0KpLm3");
   const auto acc_a = CollectFileAccesses(a.files, a.exes, Lexical);
@@ -210,7 +210,7 @@ TEST_CASE("a profile learned on run A covers run B with other pids and temp name
   }
 }
 
-TEST_CASE("hostile file names never change the profile's structure", "[unit][emitter]") {
+TEST_CASE("hostile file names never change the profile's structure", "[oracle][emitter]") {
   const std::vector<std::string> names = {
       "/tmp/x,\n  /** rwix,\n  /etc/shadow rw",
       "/tmp/\"quoted\" and \"more\"",

@@ -52,17 +52,16 @@ SeccompRule SocketOnly(uint64_t family) {
   return r;
 }
 
-// An AppArmor profile around `rules`, checked by the real apparmor_parser when it is here:
-// the fixtures are profiles AppArmor itself accepts.
+// An AppArmor profile around `rules`, checked by the real apparmor_parser (these cases are
+// [oracle]: the fixtures are profiles AppArmor itself accepts).
 std::string AaProfile(const std::string& rules) {
   const std::string text = "abi <abi/3.0>,\n#include <tunables/global>\n"
                            "profile app flags=(attach_disconnected) {\n"
                            "  #include <abstractions/base>\n" + rules + "}\n";
-  if (testing::HaveAppArmorParser()) {
-    const auto run = testing::RunAppArmorParser(text);
-    INFO(run.output);
-    CHECK(run.status == 0);
-  }
+  REQUIRE(testing::HaveAppArmorParser());
+  const auto run = testing::RunAppArmorParser(text);
+  INFO(run.output);
+  CHECK(run.status == 0);
   return text;
 }
 
@@ -174,7 +173,7 @@ TEST_CASE("diff: a new capability", "[unit][emitter]") {
   CHECK(bad.error().context == "bad.txt:2: 'CAP_FLY' is not a capability name");
 }
 
-TEST_CASE("diff apparmor: a file widened to a ** glob is one change", "[unit][emitter]") {
+TEST_CASE("diff apparmor: a file widened to a ** glob is one change", "[oracle][emitter]") {
   ProfileDiff d = AaDiff("  /etc/app/conf.json r,\n  /usr/bin/app ix,\n",
                          "  /usr/bin/app ix,\n  /etc/app/** r,\n");
   REQUIRE(d.changes.size() == 1);
@@ -186,7 +185,7 @@ TEST_CASE("diff apparmor: a file widened to a ** glob is one change", "[unit][em
   CheckDiffGolden("diff_aa_glob", d);
 }
 
-TEST_CASE("diff apparmor: modes widened, writing under /etc is high risk", "[unit][emitter]") {
+TEST_CASE("diff apparmor: modes widened, writing under /etc is high risk", "[oracle][emitter]") {
   ProfileDiff d = AaDiff("  /srv/data/db r,\n  /etc/app/conf.json r,\n  /var/log/app.log a,\n",
                          "  /var/log/app.log a,\n  /srv/data/db rwk,\n  /etc/app/conf.json rw,\n");
   REQUIRE(d.changes.size() == 2);
@@ -198,7 +197,7 @@ TEST_CASE("diff apparmor: modes widened, writing under /etc is high risk", "[uni
   CheckDiffGolden("diff_aa_modes", d);
 }
 
-TEST_CASE("diff apparmor: narrowing only", "[unit][emitter]") {
+TEST_CASE("diff apparmor: narrowing only", "[oracle][emitter]") {
   ProfileDiff d = AaDiff(
       "  capability chown,\n  network inet stream,\n  network inet dgram,\n"
       "  /srv/data/** rw,\n  /var/log/app.log rw,\n  /tmp/x r,\n",
@@ -210,7 +209,7 @@ TEST_CASE("diff apparmor: narrowing only", "[unit][emitter]") {
 }
 
 TEST_CASE("diff apparmor: high-risk capability, network, mount, ptrace and a lifted deny",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   ProfileDiff d = AaDiff(
       "  network inet stream,\n  ptrace (read) peer=@{profile_name},\n"
       "  deny @{PROC}/sys/** w,\n",
@@ -231,7 +230,7 @@ TEST_CASE("diff apparmor: high-risk capability, network, mount, ptrace and a lif
 }
 
 TEST_CASE("diff apparmor: a glob narrowed to a path that gains write is a widening",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   ProfileDiff d = AaDiff("  /etc/app/** r,\n", "  /etc/app/conf.json rw,\n");
   REQUIRE(d.changes.size() == 1);
   CHECK(d.changes[0].kind == ChangeKind::kWidened);
@@ -239,14 +238,14 @@ TEST_CASE("diff apparmor: a glob narrowed to a path that gains write is a wideni
   CHECK(d.changes[0].high_risk);  // write under /etc
 }
 
-TEST_CASE("diff apparmor: redundant rules and reordering are no difference", "[unit][emitter]") {
+TEST_CASE("diff apparmor: redundant rules and reordering are no difference", "[oracle][emitter]") {
   ProfileDiff d = AaDiff("  /etc/** r,\n  network inet stream,\n  capability chown,\n",
                          "  capability chown,\n  /etc/** r,\n  /etc/hosts r,\n"
                          "  network inet stream,\n");
   CHECK(d.changes.empty());
 }
 
-TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "[unit][emitter]") {
+TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "[oracle][emitter]") {
   ProfileDiff d = AaDiff("  owner /tmp/x rw,\n  /usr/bin/tool ix,\n",
                          "  /tmp/x rw,\n  /usr/bin/tool ux,\n");
   REQUIRE(d.changes.size() == 2);
@@ -266,7 +265,7 @@ TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "
 }
 
 TEST_CASE("diff apparmor: every file entry of the risk table grades its own rule high",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   const std::string table = ReadGolden("../../data/risk/high.json");
   auto doc = ParseJson(table, "high.json");
   REQUIRE(doc.has_value());
@@ -283,7 +282,7 @@ TEST_CASE("diff apparmor: every file entry of the risk table grades its own rule
 }
 
 TEST_CASE("diff apparmor: each kind of rule the risk table names is graded high",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   // userns needs AppArmor 4's parser; complain mode and ux are tested above.
   for (const char* rule : {"mount", "remount", "umount", "pivot_root", "ptrace (trace)",
                            "network", "network raw", "network inet6 raw", "network packet",
@@ -297,7 +296,7 @@ TEST_CASE("diff apparmor: each kind of rule the risk table names is graded high"
   CHECK(own.high_risk() == 0);
 }
 
-TEST_CASE("diff apparmor: malformed input names file, line and problem", "[unit][emitter]") {
+TEST_CASE("diff apparmor: malformed input names file, line and problem", "[oracle][emitter]") {
   const std::string good = AaProfile("  /etc/a r,\n");
   auto check = [&](const std::string& bad, const std::string& message) {
     auto d = DiffAppArmor(good, "old.apparmor", bad, "new.apparmor");

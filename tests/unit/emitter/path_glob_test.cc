@@ -93,7 +93,7 @@ TEST_CASE("generalisation: uuids, hashes, timestamps, never the first segment or
 }
 
 TEST_CASE("generalised names cover the next run's names, and not their neighbours",
-          "[unit][emitter]") {
+          "[oracle][emitter]") {
   struct Case {
     std::string a, b;                // run A's path, the same file in run B
     std::vector<std::string> not_b;  // must stay uncovered
@@ -126,7 +126,7 @@ TEST_CASE("generalised names cover the next run's names, and not their neighbour
   }
 }
 
-TEST_CASE("literal escaping: hostile names stay one literal path", "[unit][emitter]") {
+TEST_CASE("literal escaping: hostile names stay one literal path", "[oracle][emitter]") {
   const std::vector<std::string> hostile = {
       "/tmp/a b",
       "/tmp/quote\"d",
@@ -174,7 +174,7 @@ TEST_CASE("literal escaping: hostile names stay one literal path", "[unit][emitt
   CHECK_FALSE(Matches(AaPathExpr().Literal("/tmp/@{pid}").text(), "/tmp/123"));
 }
 
-TEST_CASE("glob semantics agree with apparmor_parser", "[unit][emitter]") {
+TEST_CASE("glob semantics agree with apparmor_parser", "[oracle][emitter]") {
   const std::vector<std::string> paths = {
       "/a",         "/a/",      "/a/b",     "/a/b/",         "/a/b/c",
       "/a/bc",      "/a/x/c",   "/a/x/y/c", "/ab",           "/a/.b",

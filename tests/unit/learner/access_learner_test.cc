@@ -338,7 +338,7 @@ TEST_CASE("file access bits come from the call and its open flags", "[unit][lear
   CHECK((files[2].path == "/a/old" && files[2].access == kAccessDelete));
 }
 
-TEST_CASE("an outcome already known is not waited for; a change to the path asks again",
+TEST_CASE("an outcome already known is not waited for, and a change to the path asks again",
           "[unit][learner]") {
   AccessLearner l;
   auto open = [] {
@@ -392,7 +392,7 @@ TEST_CASE("a stat's outcome may come from the backend's own stat", "[unit][learn
   CHECK_FALSE((l.Needs(write).stat & SyscallNeeds::kStatOutcome));
 }
 
-TEST_CASE("without capabilities no stat is asked for; with them only what a rule uses",
+TEST_CASE("without capabilities no stat is asked for, and with them only what a rule uses",
           "[unit][learner]") {
   AccessLearner l;
   SyscallEvent user =
