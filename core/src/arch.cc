@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 
+#include "seclearn/core/kernel_syscalls.h"
+
 namespace seclearn {
 
 const std::vector<ArchInfo>& KnownArches() {
@@ -64,14 +66,16 @@ std::string SyscallName(uint32_t audit_arch, int32_t nr) {
     std::free(name);
     return out;
   }
+  if (const KernelSyscall* k = FindKernelSyscall(audit_arch, nr)) return std::string(k->name);
   return "syscall_" + std::to_string(nr);
 }
 
 std::optional<int32_t> SyscallNumber(uint32_t audit_arch, std::string_view name) {
   const std::string n(name);
   const int nr = seccomp_syscall_resolve_name_arch(audit_arch, n.c_str());
-  if (nr == __NR_SCMP_ERROR || nr < 0) return std::nullopt;
-  return nr;
+  if (nr != __NR_SCMP_ERROR && nr >= 0) return nr;
+  if (const KernelSyscall* k = FindKernelSyscall(audit_arch, name)) return k->nr;
+  return std::nullopt;
 }
 
 }  // namespace seclearn

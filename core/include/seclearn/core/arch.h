@@ -40,9 +40,11 @@ struct ArchNr {
 };
 ArchNr NormalizeArch(uint32_t audit_arch, int64_t nr);
 
-// libseccomp name of a syscall, or "syscall_<nr>" when libseccomp does not know it.
+// Name of a syscall: libseccomp's, else the kernel table's (kernel_syscalls.h: calls newer than
+// libseccomp), else "syscall_<nr>".
 std::string SyscallName(uint32_t audit_arch, int32_t nr);
-// Number of a syscall name on an architecture, or nullopt if libseccomp does not know it there.
+// Number of a syscall name on an architecture (libseccomp's, else the kernel table's), or
+// nullopt if neither knows it there.
 std::optional<int32_t> SyscallNumber(uint32_t audit_arch, std::string_view name);
 
 }  // namespace seclearn
