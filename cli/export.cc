@@ -15,6 +15,7 @@
 #include "seclearn/emitter/capabilities.h"
 #include "seclearn/emitter/docker_flags.h"
 #include "seclearn/core/arch.h"
+#include "seclearn/core/kernel_syscalls.h"
 #include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/retarget.h"
 #include "seclearn/emitter/seccomp_export.h"
@@ -102,6 +103,8 @@ struct ExportContext {
   std::optional<int64_t> run;  // --run N: that run only
 };
 
+void PrintNote(std::string_view line) { fmt::print(stderr, "seclearn: {}\n", OneLine(line)); }
+
 Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   SeccompExportOptions o;
   o.app = ctx.app;
@@ -129,7 +132,16 @@ Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   if (facts->empty()) return UsageError(fmt::format("app '{}' has no recorded syscalls", ctx.app));
   SeccompExport exp = BuildMinimalSeccomp(*facts, o);
   for (const auto& u : exp.unnamed)
-    PrintWarning(fmt::format("syscall {} has no name in libseccomp; left out of the profile", u));
+    PrintWarning(fmt::format("syscall {} is in no kernel syscall table seclearn knows; left out "
+                             "of the profile", u));
+  if (!exp.beyond_libseccomp.empty()) {
+    std::string names;
+    for (const auto& n : exp.beyond_libseccomp) names += (names.empty() ? "" : ", ") + n;
+    PrintNote(fmt::format(
+        "note: {} newer than libseccomp {} here: a runtime linked against it (runc, crun) skips "
+        "the name{}, so the call gets the default action; seclearn run places it by number",
+        names, LibseccompVersion(), exp.beyond_libseccomp.size() == 1 ? "" : "s"));
+  }
   if (auto arch_name = ctx.args.Get("--arch")) {
     const auto arch = ArchByName(*arch_name);
     if (!arch) return UsageError(fmt::format("unknown architecture '{}' (e.g. aarch64)", *arch_name));
@@ -147,6 +159,7 @@ Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
 std::string SeccompSummary(const SeccompExport& exp, const ParsedArgs& args) {
   std::string s = fmt::format("{} syscalls ({} by argument)", exp.workload_names,
                               exp.conditioned_names);
+  if (exp.implied_names) s += fmt::format(" + {} implied", exp.implied_names);
   if (auto rt = args.Get("--runtime"); rt && *rt != "none")
     s += fmt::format(" + {} for {}", exp.runtime_names, *rt);
   return s;
@@ -173,8 +186,6 @@ Result<Emitted> EmitK8sSeccomp(ExportContext& ctx) {
 std::string RunOption(const ExportContext& ctx) {
   return ctx.run ? fmt::format("--run {}", *ctx.run) : "";
 }
-
-void PrintNote(std::string_view line) { fmt::print(stderr, "seclearn: {}\n", OneLine(line)); }
 
 Result<AccessFacts> LoadFacts(ExportContext& ctx) {
   auto facts = LoadAccessFacts(ctx.store, ctx.app, ctx.run);

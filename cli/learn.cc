@@ -47,6 +47,18 @@ exit status: the workload's (128+N if killed by signal N); 125 seclearn failed;
 126 CMD not executable; 127 CMD not found.
 )";
 
+const char* PtraceRequestName(int request) {
+  switch (request) {
+    case 0:
+      return "PTRACE_TRACEME";
+    case 16:
+      return "PTRACE_ATTACH";
+    case 0x4206:
+      return "PTRACE_SEIZE";
+  }
+  return "ptrace";
+}
+
 // Read once per run: the workload starts in seclearn's network namespace.
 AccessOptions ReadAccessOptions() {
   AccessOptions options;
@@ -228,6 +240,14 @@ int CmdLearn(std::span<char*> args) {
     return kExitSeclearnFailure;
   }
   const int exit_status = ExitCodeForWaitStatus(result->wait_status);
+  if (result->nested_ptrace_pid != 0) {
+    sink.ClearStatus();
+    PrintWarning(fmt::format(
+        "the workload uses ptrace itself ({} in process {} failed with EPERM: a process has one "
+        "tracer, and under --backend ptrace it is seclearn), so what it does once that succeeds "
+        "was not learned: learn it with --backend notify",
+        PtraceRequestName(result->nested_ptrace_request), result->nested_ptrace_pid));
+  }
   if (auto r = sink.Flush(RealtimeNs()); !r) {
     PrintError(fmt::format("saving the run to {}: {}", db_path, r.error().Message()));
     return kExitSeclearnFailure;

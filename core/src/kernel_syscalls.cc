@@ -87,8 +87,9 @@ const KernelSyscall* FindKernelSyscall(uint32_t audit_arch, std::string_view nam
 
 bool LibseccompKnows(uint32_t audit_arch, std::string_view name) {
   const std::string n(name);
-  const int nr = seccomp_syscall_resolve_name_arch(audit_arch, n.c_str());
-  return nr != __NR_SCMP_ERROR && nr >= 0;
+  // A negative number is libseccomp's pseudo-number for a multiplexed call (i386's accept4
+  // through socketcall): it still places rules for it.
+  return seccomp_syscall_resolve_name_arch(audit_arch, n.c_str()) != __NR_SCMP_ERROR;
 }
 
 std::string_view LibseccompVersion() {

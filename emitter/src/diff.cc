@@ -45,6 +45,11 @@ std::string OpText(const SeccompArg& a, std::string_view syscall) {
   if (a.op == "SCMP_CMP_LE") return fmt::format("{} <= {:#x}", arg, a.value);
   if (a.op == "SCMP_CMP_GT") return fmt::format("{} > {:#x}", arg, a.value);
   if (a.op == "SCMP_CMP_GE") return fmt::format("{} >= {:#x}", arg, a.value);
+  // An int argument compared on its 32 bits is the kernel's equality (the export writes
+  // socket's family so): it reads the same as SCMP_CMP_EQ, and two profiles that differ only
+  // in that compare equal.
+  if (a.op == "SCMP_CMP_MASKED_EQ" && a.value == 0xffffffff)
+    return fmt::format("{} == {}", arg, value(a.value_two));
   if (a.op == "SCMP_CMP_MASKED_EQ") {
     if (named) return fmt::format("{}: {}", arg, DescribeArgValue(syscall, a.value_two));
     return fmt::format("{} & {:#x} == {:#x}", arg, a.value, a.value_two);

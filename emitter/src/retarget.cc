@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "seclearn/emitter/seccomp_export.h"
+
 #include "seclearn/core/arch.h"
 
 namespace seclearn {
@@ -101,6 +103,7 @@ SeccompProfile RetargetSeccomp(const SeccompProfile& profile, uint32_t target_ar
   std::set<std::string> dropped;
   out.syscalls.clear();
   for (const SeccompRule& rule : profile.syscalls) {
+    if (IsNewerCallsRule(rule)) continue;  // made anew for the target below
     SeccompRule r = rule;
     std::set<std::string> names;
     for (const auto& n : rule.names) {
@@ -111,6 +114,7 @@ SeccompProfile RetargetSeccomp(const SeccompProfile& profile, uint32_t target_ar
     r.names.assign(names.begin(), names.end());
     if (!r.names.empty()) out.syscalls.push_back(std::move(r));
   }
+  SetNewerCallsRule(out);
   for (const auto& n : dropped) {
     if (warnings)
       warnings->push_back(fmt::format("{} has no counterpart on {}; left out", n,

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/kernel_syscalls.h"
 
 namespace seclearn {
 namespace {
@@ -51,13 +52,32 @@ class FilterBuilder {
                    fmt::format("seccomp_init({})", profile_.default_action)};
     }
     ctx_ = filter.get();
-    // The caller sets no_new_privs itself (and, as root, may choose not to).
-    if (int rc = seccomp_attr_set(ctx_, SCMP_FLTATR_CTL_NNP, 0); rc < 0) {
-      return ScmpError(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP)");
-    }
     arches_.push_back(seccomp_arch_native());
-    AddArches();
-    SetFlags();
+    CollectArches();
+    // The native architecture's rules go in a filter of their own, so that a name this
+    // libseccomp does not know can still be placed by its number from the kernel's table
+    // (libseccomp maps numbers to other architectures through names it knows); the other
+    // architectures' filter is merged in at the end.
+    ScmpFilter compat;
+    if (arches_.size() > 1) {
+      compat.reset(seccomp_init(default_action_));
+      if (!compat) return Error{ErrorDomain::kSeccomp, ENOMEM, "seccomp_init"};
+      compat_ = compat.get();
+      for (size_t i = 1; i < arches_.size(); ++i) {
+        if (int rc = seccomp_arch_add(compat_, arches_[i]); rc < 0 && rc != -EEXIST)
+          return ScmpError(rc, "seccomp_arch_add");
+      }
+      if (int rc = seccomp_arch_remove(compat_, SCMP_ARCH_NATIVE); rc < 0)
+        return ScmpError(rc, "seccomp_arch_remove");
+    }
+    for (scmp_filter_ctx ctx : {ctx_, compat_}) {
+      if (ctx == nullptr) continue;
+      // The caller sets no_new_privs itself (and, as root, may choose not to).
+      if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0); rc < 0) {
+        return ScmpError(rc, "seccomp_attr_set(SCMP_FLTATR_CTL_NNP)");
+      }
+      SetFlags(ctx);
+    }
     if (profile_.default_action == "SCMP_ACT_NOTIFY" ||
         std::any_of(profile_.syscalls.begin(), profile_.syscalls.end(),
                     [](const SeccompRule& r) { return r.action == "SCMP_ACT_NOTIFY"; })) {
@@ -67,6 +87,11 @@ class FilterBuilder {
     }
     for (const auto& rule : profile_.syscalls) {
       if (auto r = AddRule(rule); !r) return r.error();
+    }
+    if (compat_ != nullptr) {
+      if (int rc = seccomp_merge(ctx_, compat_); rc < 0) return ScmpError(rc, "seccomp_merge");
+      compat.release();  // seccomp_merge released it
+      compat_ = nullptr;
     }
     return filter;
   }
@@ -82,9 +107,11 @@ class FilterBuilder {
       Warn(fmt::format("unknown architecture '{}' skipped", name));
       return;
     }
-    const int rc = seccomp_arch_add(ctx_, info->audit_arch);
-    if (rc == -EEXIST) return;
-    if (rc < 0) {
+    if (std::find(arches_.begin(), arches_.end(), info->audit_arch) != arches_.end()) return;
+    // Whether libseccomp can filter it at all, in a scratch filter.
+    ScmpFilter probe(seccomp_init(SCMP_ACT_ALLOW));
+    const int rc = probe ? seccomp_arch_add(probe.get(), info->audit_arch) : -ENOMEM;
+    if (rc < 0 && rc != -EEXIST) {
       Warn(fmt::format("architecture '{}' skipped: libseccomp cannot add it ({})", name,
                        std::strerror(-rc)));
       return;
@@ -92,7 +119,7 @@ class FilterBuilder {
     arches_.push_back(info->audit_arch);
   }
 
-  void AddArches() {
+  void CollectArches() {
     for (const auto& name : profile_.architectures) AddArch(name);
     // Docker: an archMap entry applies only on its own architecture.
     for (const auto& map : profile_.arch_map) {
@@ -103,18 +130,18 @@ class FilterBuilder {
     }
   }
 
-  void SetFlags() {
+  void SetFlags(scmp_filter_ctx ctx) {
     for (const auto& flag : profile_.flags) {
       std::optional<scmp_filter_attr> attr;
       if (flag == "SECCOMP_FILTER_FLAG_TSYNC") attr = SCMP_FLTATR_CTL_TSYNC;
       if (flag == "SECCOMP_FILTER_FLAG_LOG") attr = SCMP_FLTATR_CTL_LOG;
       if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") attr = SCMP_FLTATR_CTL_SSB;
       if (!attr) {
-        Warn(fmt::format("seccomp flag '{}' is not supported and was ignored", flag));
+        if (ctx == ctx_) Warn(fmt::format("seccomp flag '{}' is not supported and was ignored", flag));
         continue;
       }
       // The kernel or libseccomp may predate the flag: the filter still works without it.
-      if (int rc = seccomp_attr_set(ctx_, *attr, 1); rc < 0) {
+      if (int rc = seccomp_attr_set(ctx, *attr, 1); rc < 0 && ctx == ctx_) {
         Warn(fmt::format("seccomp flag '{}' ignored: {}", flag, std::strerror(-rc)));
       }
     }
@@ -160,26 +187,46 @@ class FilterBuilder {
         }
         continue;
       }
+      const std::string context = fmt::format("seccomp_rule_add({})", name);
+      // Native: libseccomp's number, else the kernel table's (SyscallNumber asks both).
+      if (auto nr = SyscallNumber(arches_.front(), name)) {
+        if (auto r = Add(ctx_, *action, *nr, cmps, repeated_arg, context); !r) return r;
+      }
+      if (compat_ == nullptr) continue;
+      bool compat_known = false;
+      for (size_t i = 1; i < arches_.size(); ++i) {
+        if (LibseccompKnows(arches_[i], name)) {
+          compat_known = true;
+        } else if (SyscallNumber(arches_[i], name) && beyond_.insert(name).second) {
+          Warn(fmt::format("'{}' on {}: libseccomp {} does not know it there and places rules "
+                           "on other architectures by name only; left to the default action",
+                           name, ArchLabel(arches_[i]), LibseccompVersion()));
+        }
+      }
+      if (!compat_known) continue;
       // The native number, or libseccomp's negative pseudo-number for a call that only exists
       // on another architecture of the filter (e.g. socketcall on x86); libseccomp maps it.
       const int nr = seccomp_syscall_resolve_name(name.c_str());
-      if (nr == __NR_SCMP_ERROR) {
-        return Error{ErrorDomain::kSeccomp, EINVAL,
-                     fmt::format("seccomp_syscall_resolve_name({})", name)};
-      }
-      const std::string context = fmt::format("seccomp_rule_add({})", name);
-      if (!repeated_arg) {
-        const int rc = seccomp_rule_add_array(ctx_, *action, nr, cmps.size(),
-                                              cmps.empty() ? nullptr : cmps.data());
-        if (rc < 0) return ScmpError(rc, context);
-        continue;
-      }
-      // libseccomp cannot AND two conditions on one argument; runc adds one rule per
-      // condition, and so do we, to enforce Docker profiles the same way.
-      for (const auto& cmp : cmps) {
-        if (int rc = seccomp_rule_add_array(ctx_, *action, nr, 1, &cmp); rc < 0) {
-          return ScmpError(rc, context);
-        }
+      if (nr == __NR_SCMP_ERROR) continue;  // a name of the compat arches libseccomp lacks here
+      if (auto r = Add(compat_, *action, nr, cmps, repeated_arg, context); !r) return r;
+    }
+    return {};
+  }
+
+  Result<void> Add(scmp_filter_ctx ctx, uint32_t action, int nr,
+                   const std::vector<scmp_arg_cmp>& cmps, bool repeated_arg,
+                   const std::string& context) {
+    if (!repeated_arg) {
+      const int rc = seccomp_rule_add_array(ctx, action, nr, cmps.size(),
+                                            cmps.empty() ? nullptr : cmps.data());
+      if (rc < 0) return ScmpError(rc, context);
+      return {};
+    }
+    // libseccomp cannot AND two conditions on one argument; runc adds one rule per
+    // condition, and so do we, to enforce Docker profiles the same way.
+    for (const auto& cmp : cmps) {
+      if (int rc = seccomp_rule_add_array(ctx, action, nr, 1, &cmp); rc < 0) {
+        return ScmpError(rc, context);
       }
     }
     return {};
@@ -188,10 +235,12 @@ class FilterBuilder {
   const SeccompProfile& profile_;
   bool strict_;
   std::vector<std::string>* warnings_;
-  scmp_filter_ctx ctx_ = nullptr;
+  scmp_filter_ctx ctx_ = nullptr;     // the native architecture's rules
+  scmp_filter_ctx compat_ = nullptr;  // the other architectures', until merged
   uint32_t default_action_ = 0;
   std::vector<uint32_t> arches_;  // native first
   std::set<std::string> unknown_;
+  std::set<std::string> beyond_;  // known on a compat arch only from the kernel's table
 };
 
 }  // namespace

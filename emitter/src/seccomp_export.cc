@@ -1,6 +1,7 @@
 #include "seclearn/emitter/seccomp_export.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -8,8 +9,70 @@
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/arg_filters.h"
+#include "seclearn/core/kernel_syscalls.h"
 
 namespace seclearn {
+namespace {
+
+// Calls that follow from another call, so a run that missed them does not make the profile
+// break the next one: a signal handler returns through rt_sigreturn (sigreturn for i386 and
+// arm handlers without SA_SIGINFO), and a sleep interrupted by a stop or a handled signal is
+// resumed through restart_syscall (the kernel's ERESTART_RESTARTBLOCK: nanosleep,
+// clock_nanosleep, poll, futex waits). Docker's default profile allows all three outright.
+struct Implication {
+  std::string_view name;
+  std::vector<std::string_view> by;
+  std::string_view why;
+};
+const std::vector<Implication>& Implications() {
+  static const std::vector<Implication> kImplied = {
+      {"restart_syscall",
+       {"clock_nanosleep", "clock_nanosleep_time64", "futex", "futex_time64", "nanosleep",
+        "poll"},
+       "an interrupted sleep resumes through it"},
+      {"rt_sigreturn", {"rt_sigaction"}, "a signal handler returns through it"},
+      {"sigreturn", {"rt_sigaction", "sigaction", "signal"},
+       "a handler without SA_SIGINFO returns through it"},
+  };
+  return kImplied;
+}
+
+SeccompRule ImpliedRule(const std::set<std::pair<uint32_t, std::string>>& learned,
+                        const std::set<std::string>& names) {
+  SeccompRule r;
+  std::string why;
+  for (const Implication& imp : Implications()) {
+    if (names.count(std::string(imp.name))) continue;
+    for (const auto& [arch, name] : learned) {
+      const bool triggers = std::find(imp.by.begin(), imp.by.end(), name) != imp.by.end();
+      // Only where the implied call exists (sigreturn is not on x86_64 or aarch64).
+      if (!triggers || !SyscallNumber(arch, imp.name)) continue;
+      r.names.emplace_back(imp.name);
+      why += fmt::format("{}{} with {}: {}", why.empty() ? "" : "; ", imp.name, name, imp.why);
+      break;
+    }
+  }
+  r.action = "SCMP_ACT_ALLOW";
+  r.comment = "implied, not seen: " + why;
+  return r;
+}
+
+// The architectures a profile applies to: its list and its archMap entries.
+std::vector<uint32_t> ProfileArches(const SeccompProfile& p) {
+  std::vector<uint32_t> out;
+  auto add = [&](const std::string& name) {
+    if (auto a = ArchByScmpName(name))
+      if (std::find(out.begin(), out.end(), a->audit_arch) == out.end()) out.push_back(a->audit_arch);
+  };
+  for (const auto& a : p.architectures) add(a);
+  for (const auto& m : p.arch_map) {
+    add(m.architecture);
+    for (const auto& sub : m.sub_architectures) add(sub);
+  }
+  return out;
+}
+
+}  // namespace
 
 SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
                                   const SeccompExportOptions& options) {
@@ -22,6 +85,7 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
   std::set<uint32_t> compat;
   std::set<std::string> names;
   std::set<std::string> unnamed;
+  std::set<std::pair<uint32_t, std::string>> learned;  // (arch, name)
   for (const auto& f : facts) {
     if (f.arch != native) compat.insert(f.arch);
     std::string name = SyscallName(f.arch, f.nr);
@@ -30,6 +94,7 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
       unnamed.insert(fmt::format("{} {}", arch ? arch->short_name : "?", f.nr));
       continue;
     }
+    learned.emplace(f.arch, name);
     names.insert(std::move(name));
   }
   if (auto a = ArchByAudit(native)) p.architectures.emplace_back(a->scmp_name);
@@ -63,11 +128,10 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
       SeccompRule r;
       r.names = {name};
       r.action = "SCMP_ACT_ALLOW";
-      if (f.kind == ArgFilterKind::kMasked) {
-        r.args.push_back(SeccompArg{f.index, f.mask, v, "SCMP_CMP_MASKED_EQ"});
-      } else {
-        r.args.push_back(SeccompArg{f.index, v, 0, "SCMP_CMP_EQ"});
-      }
+      // Both kinds compare only the bits the kernel reads: an int argument's upper 32 bits
+      // are ignored by the call (prctl(0xbadc0ded00000025) is PR_SET_NAME), so an EQ on all
+      // 64 would refuse what the kernel accepts.
+      r.args.push_back(SeccompArg{f.index, f.mask, v, "SCMP_CMP_MASKED_EQ"});
       r.comment = fmt::format("{}: {} = {} (learned)", name, f.what, DescribeArgValue(name, v));
       conditioned.push_back(std::move(r));
     }
@@ -77,9 +141,14 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
   workload.comment = fmt::format("{}: syscalls observed in {} learned run{}", options.app,
                                  options.runs, options.runs == 1 ? "" : "s");
   out.workload_names = names.size();
-  const std::vector<std::string> workload_plain = workload.names;
+  std::vector<std::string> workload_plain = workload.names;
   if (!workload.names.empty()) p.syscalls.push_back(std::move(workload));
   for (auto& r : conditioned) p.syscalls.push_back(std::move(r));
+  if (SeccompRule implied = ImpliedRule(learned, names); !implied.names.empty()) {
+    out.implied_names = implied.names.size();
+    workload_plain.insert(workload_plain.end(), implied.names.begin(), implied.names.end());
+    p.syscalls.push_back(std::move(implied));
+  }
 
   if (options.runtime) {
     const RuntimeBase& rt = *options.runtime;
@@ -100,7 +169,59 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
     if (!runtime.names.empty()) p.syscalls.push_back(std::move(runtime));
   }
   out.unnamed.assign(unnamed.begin(), unnamed.end());
+  SetNewerCallsRule(p);
+  out.beyond_libseccomp = NamesBeyondLibseccomp(p);
   return out;
+}
+
+void SetNewerCallsRule(SeccompProfile& profile) {
+  std::erase_if(profile.syscalls, IsNewerCallsRule);
+  std::set<std::string> named;
+  for (const auto& r : profile.syscalls) named.insert(r.names.begin(), r.names.end());
+  std::set<std::string> newer;
+  std::string minimums;
+  for (uint32_t arch : ProfileArches(profile)) {
+    const std::string_view minimum = LibcMinimumKernel(arch);
+    bool any = false;
+    for (const KernelSyscall& k : KernelSyscalls(arch)) {
+      if (!KernelVersionAfter(k.since, minimum) || named.count(std::string(k.name))) continue;
+      newer.emplace(k.name);
+      any = true;
+    }
+    if (!any) continue;
+    const auto info = ArchByAudit(arch);
+    minimums += fmt::format("{}{} on {}", minimums.empty() ? "" : ", ", minimum,
+                            info ? info->short_name : "?");
+  }
+  if (newer.empty()) return;
+  SeccompRule r;
+  r.names.assign(newer.begin(), newer.end());
+  r.action = "SCMP_ACT_ERRNO";
+  r.errno_ret = ENOSYS;
+  r.comment = fmt::format(
+      "{} the C library supports ({}) that no rule allows: ENOSYS, as a "
+      "kernel without them answers, so libc and programs fall back (clone3 to clone, "
+      "faccessat2 to faccessat, statx to newfstatat); Docker's default profile does this for "
+      "clone3",
+      kNewerCallsMarker, minimums);
+  profile.syscalls.push_back(std::move(r));
+}
+
+bool IsNewerCallsRule(const SeccompRule& rule) {
+  return rule.action == "SCMP_ACT_ERRNO" && rule.comment.starts_with(kNewerCallsMarker);
+}
+
+std::vector<std::string> NamesBeyondLibseccomp(const SeccompProfile& profile) {
+  std::set<std::string> out;
+  const std::vector<uint32_t> arches = ProfileArches(profile);
+  for (const auto& r : profile.syscalls) {
+    if (IsNewerCallsRule(r)) continue;
+    for (const auto& name : r.names) {
+      for (uint32_t arch : arches)
+        if (SyscallNumber(arch, name) && !LibseccompKnows(arch, name)) out.insert(name);
+    }
+  }
+  return {out.begin(), out.end()};
 }
 
 }  // namespace seclearn

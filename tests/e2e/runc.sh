@@ -91,13 +91,15 @@ import json, sys
 profile = json.load(open(sys.argv[1]))
 rules = profile["syscalls"]
 runtime = [r for r in rules if "made by the runtime" in r.get("comment", "")]
-assert len(runtime) == 1 and rules[-1] is runtime[0], "the runtime rule is not the one last rule"
+# The runtime's rule is the last that allows; after it only the ENOSYS rule for newer calls.
+assert rules[-1]["action"] == "SCMP_ACT_ERRNO" and rules[-1]["errnoRet"] == 38, rules[-1]
+assert len(runtime) == 1 and rules[-2] is runtime[0], "the runtime rule is not the last allowing rule"
 assert "runc" in runtime[0]["comment"], "the runtime rule has no runc comment"
-workload = {n for r in rules[:-1] for n in r["names"]}
+workload = {n for r in rules[:-2] for n in r["names"]}
 # The runtime rule repeats only names the workload may call with learned arguments alone.
-outright = {n for r in rules[:-1] if "args" not in r for n in r["names"]}
+outright = {n for r in rules[:-2] if "args" not in r for n in r["names"]}
 assert not outright & set(runtime[0]["names"]), "rules overlap"
-profile["syscalls"] = rules[:-1]
+profile["syscalls"] = rules[:-2] + rules[-1:]
 json.dump(profile, open(sys.argv[2], "w"), indent=2)
 print(f"   {len(workload)} workload names + {len(runtime[0]['names'])} runtime names")
 EOF

@@ -95,13 +95,16 @@ expect_one_error_line() {
   expect_stderr_matches "$1"
 }
 
-# profile_names FILE [RULE]: the "names" of rule RULE (default: all rules), one per line.
+# profile_names FILE [RULE]: the "names" of rule RULE (default: every rule that allows), one
+# per line.
 profile_names() {
   "$PY" - "$@" <<'EOF'
 import json, sys
 rules = json.load(open(sys.argv[1]))["syscalls"]
 if len(sys.argv) > 2:
     rules = [rules[int(sys.argv[2])]]
+else:
+    rules = [r for r in rules if r["action"] in ("SCMP_ACT_ALLOW", "SCMP_ACT_LOG")]
 for rule in rules:
     for name in rule["names"]:
         print(name)

@@ -1,8 +1,11 @@
 #include <linux/audit.h>
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "seclearn/emitter/retarget.h"
+#include "seclearn/emitter/seccomp_export.h"
 
 namespace seclearn {
 
@@ -23,9 +26,15 @@ TEST_CASE("x86_64 names map to their aarch64 counterparts", "[unit][emitter]") {
   std::vector<std::string> warnings;
   SeccompProfile arm = RetargetSeccomp(p, AUDIT_ARCH_AARCH64, false, &warnings);
   CHECK(arm.architectures == std::vector<std::string>{"SCMP_ARCH_AARCH64"});
-  REQUIRE(arm.syscalls.size() == 2);
+  // The two rules, then the newer-calls rule made for aarch64 (3.7 is its libc minimum).
+  REQUIRE(arm.syscalls.size() == 3);
   CHECK(arm.syscalls[0].names == std::vector<std::string>{"newfstatat", "openat", "read"});
   CHECK(arm.syscalls[1].args == sock.args);
+  REQUIRE(IsNewerCallsRule(arm.syscalls[2]));
+  const auto& newer = arm.syscalls[2].names;
+  CHECK(std::find(newer.begin(), newer.end(), "clone3") != newer.end());
+  CHECK(std::find(newer.begin(), newer.end(), "kcmp") == newer.end());  // on aarch64 since 3.7
+  CHECK(std::find(newer.begin(), newer.end(), "uretprobe") == newer.end());  // x86 only
   CHECK(warnings == std::vector<std::string>{"arch_prctl has no counterpart on aarch64; left out"});
 
   SeccompProfile mapped = RetargetSeccomp(p, AUDIT_ARCH_AARCH64, true, nullptr);

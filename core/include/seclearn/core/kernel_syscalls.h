@@ -27,7 +27,8 @@ std::span<const KernelSyscall> KernelSyscalls(uint32_t audit_arch);
 const KernelSyscall* FindKernelSyscall(uint32_t audit_arch, int32_t nr);
 const KernelSyscall* FindKernelSyscall(uint32_t audit_arch, std::string_view name);
 
-// Whether the libseccomp seclearn runs with resolves `name` on `audit_arch` to a real number.
+// Whether the libseccomp seclearn runs with accepts `name` on `audit_arch` (a number, or a
+// pseudo-number it maps itself, as for i386's socketcall family).
 bool LibseccompKnows(uint32_t audit_arch, std::string_view name);
 // "2.5.4": the libseccomp seclearn runs with.
 std::string_view LibseccompVersion();

@@ -40,11 +40,28 @@ struct SeccompExport {
   size_t workload_names = 0;  // names allowed for the workload, conditioned or not
   size_t conditioned_names = 0;  // of those, allowed only with learned argument values
   size_t runtime_names = 0;  // added for the runtime only
+  size_t implied_names = 0;  // allowed because another learned call implies them
+  // Allowed names the libseccomp here cannot resolve on some architecture of the profile
+  // (newer than its table): a runtime linked against it skips them (runc, crun), so those calls
+  // get the default action there; `seclearn run` places them by number on the native one.
+  std::vector<std::string> beyond_libseccomp;
   // Syscall numbers libseccomp has no name for: they cannot be written in a profile.
   std::vector<std::string> unnamed;
 };
 
 SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
                                   const SeccompExportOptions& options);
+
+// The comment every newer-calls rule starts with.
+inline constexpr std::string_view kNewerCallsMarker = "calls newer than the oldest kernel";
+// (Re)writes the last rule of `profile`: SCMP_ACT_ERRNO with ENOSYS for every call the kernel
+// added after the C library's oldest supported kernel on the profile's architectures
+// (core/kernel_syscalls.h) that no other rule names. A kernel without them answers ENOSYS, so
+// libc falls back (clone3 -> clone, statx -> newfstatat); under the default EPERM it would
+// fail instead. BuildMinimalSeccomp and RetargetSeccomp call it.
+void SetNewerCallsRule(SeccompProfile& profile);
+bool IsNewerCallsRule(const SeccompRule& rule);
+// Names of the profile's allowing rules that the libseccomp here cannot resolve.
+std::vector<std::string> NamesBeyondLibseccomp(const SeccompProfile& profile);
 
 }  // namespace seclearn
