@@ -57,6 +57,10 @@ SeccompRule ImpliedRule(const std::set<std::pair<uint32_t, std::string>>& learne
   return r;
 }
 
+// Calls the kernel runs without consulting seccomp (they only work from a uprobe trampoline):
+// no rule can allow or refuse them (kernel/seccomp.c, uretprobe since 6.13, uprobe since 6.18).
+bool PassesSeccomp(std::string_view name) { return name == "uprobe" || name == "uretprobe"; }
+
 // The architectures a profile applies to: its list and its archMap entries.
 std::vector<uint32_t> ProfileArches(const SeccompProfile& p) {
   std::vector<uint32_t> out;
@@ -184,7 +188,9 @@ void SetNewerCallsRule(SeccompProfile& profile) {
     const std::string_view minimum = LibcMinimumKernel(arch);
     bool any = false;
     for (const KernelSyscall& k : KernelSyscalls(arch)) {
-      if (!KernelVersionAfter(k.since, minimum) || named.count(std::string(k.name))) continue;
+      if (!KernelVersionAfter(k.since, minimum) || named.count(std::string(k.name)) ||
+          PassesSeccomp(k.name))
+        continue;
       newer.emplace(k.name);
       any = true;
     }
