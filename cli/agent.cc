@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "recorder.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
@@ -55,97 +56,6 @@ exit status: 0 stopped by a signal; 125 could not start (socket in use, bad data
 
 void Log(std::string_view line) { fmt::print(stderr, "seclearn: agent: {}\n", OneLine(line)); }
 
-// One container's events -> one run. Calls before the workload's first exec are the
-// runtime's (kRuntime), after it the workload's.
-class ContainerSink : public EventSink {
- public:
-  ContainerSink(Store& store, int64_t run_id, std::string name, LearningMetadata learning)
-      : store_(store), run_id_(run_id), name_(std::move(name)), learning_(std::move(learning)) {}
-
-  void OnSyscall(const SyscallEvent& e) override {
-    (boundary_ns_ ? workload_ : runtime_).OnSyscall(e);
-  }
-  SyscallNeeds Needs(const SyscallEvent& e) override {
-    return boundary_ns_ ? workload_.Needs(e) : SyscallNeeds{};
-  }
-  void OnTask(const TaskEvent& e) override { workload_.OnTask(e); }
-  void OnExec(const ExecEvent& e) override {
-    if (boundary_ns_ == 0) boundary_ns_ = e.time_ns;
-    workload_.OnExec(e);
-  }
-  void OnTick(int64_t now_ns) override {
-    if (now_ns - last_flush_ns_ >= 1'000'000'000) (void)Flush(now_ns);
-  }
-
-  Result<void> Flush(int64_t now_ns) {
-    last_flush_ns_ = now_ns;
-    FactsDelta w = workload_.TakeDelta();
-    FactsDelta r = runtime_.TakeDelta();
-    if (!unnotified_added_) {
-      // Calls the filter let through unseen: the workload and the runtime may need them.
-      const uint32_t native = NativeAuditArch();
-      for (const auto& name : learning_.unnotified) {
-        if (auto nr = SyscallNumber(native, name)) {
-          w.syscalls.push_back(SyscallFact{native, *nr, 0, now_ns});
-          r.syscalls.push_back(SyscallFact{native, *nr, 0, now_ns});
-        }
-      }
-      unnotified_added_ = true;
-    }
-    for (auto& f : r.syscalls) f.phase = SyscallPhase::kRuntime;
-    Append(pending_workload_, std::move(w));
-    for (auto& f : r.syscalls) pending_runtime_.push_back(f);
-    if (auto res = store_.Flush(run_id_, pending_workload_); !res) return Report(res.error());
-    pending_workload_ = {};
-    if (auto res = store_.FlushRuntimeSyscalls(run_id_, pending_runtime_); !res)
-      return Report(res.error());
-    pending_runtime_.clear();
-    if (boundary_ns_ != 0 && !boundary_saved_) {
-      if (auto res = store_.SetContainerBoundary(run_id_, boundary_ns_); !res)
-        return Report(res.error());
-      boundary_saved_ = true;
-    }
-    return {};
-  }
-
-  int64_t run_id() const { return run_id_; }
-  const std::string& name() const { return name_; }
-  uint64_t workload_distinct() const { return workload_.distinct_syscalls(); }
-  uint64_t runtime_distinct() const { return runtime_.distinct_syscalls(); }
-  bool crossed() const { return boundary_ns_ != 0; }
-
- private:
-  static void Append(FactsDelta& into, FactsDelta&& d) {
-    if (into.empty()) {
-      into = std::move(d);
-      return;
-    }
-    // Store::Flush adds counts: several entries for one key are still right.
-    for (auto& s : d.syscalls) into.syscalls.push_back(s);
-    for (auto& e : d.executables) into.executables.push_back(std::move(e));
-    into.new_processes += d.new_processes;
-  }
-  Result<void> Report(const Error& e) {
-    if (!warned_) Log(fmt::format("{}: cannot save yet, will retry: {}", name_, e.Message()));
-    warned_ = true;
-    return e;
-  }
-
-  Store& store_;
-  int64_t run_id_;
-  std::string name_;
-  LearningMetadata learning_;
-  Aggregator workload_;
-  Aggregator runtime_;
-  FactsDelta pending_workload_;
-  std::vector<SyscallFact> pending_runtime_;
-  int64_t boundary_ns_ = 0;
-  int64_t last_flush_ns_ = 0;
-  bool boundary_saved_ = false;
-  bool unnotified_added_ = false;
-  bool warned_ = false;
-};
-
 class ContainerLearner : public ContainerObserver {
  public:
   ContainerLearner(Store& store, bool quiet) : store_(store), quiet_(quiet) {
@@ -181,7 +91,14 @@ class ContainerLearner : public ContainerObserver {
     info.kernel = kernel_;
     info.host = host_;
     info.start_ns = start.time_ns;
-    auto run = store_.BeginRun(info);
+    Result<int64_t> run = Error{};
+    (void)RetryWhileBusy(
+        [&]() -> Result<void> {
+          run = store_.BeginRun(info);
+          if (!run) return run.error();
+          return {};
+        },
+        kStartPatienceNs);
     if (!run) {
       Log(fmt::format("container {}: cannot record it: {}; runs unrecorded", st.id,
                       run.error().Message()));
@@ -193,13 +110,22 @@ class ContainerLearner : public ContainerObserver {
     rec.runtime = start.learning.runtime;
     rec.bundle = st.bundle;
     rec.pid = st.pid;
-    if (auto r = store_.AddContainer(rec); !r) {
+    if (auto r = RetryWhileBusy([&] { return store_.AddContainer(rec); }, kStartPatienceNs); !r) {
       Log(fmt::format("container {}: {}", st.id, r.error().Message()));
     }
     const std::string name = fmt::format("container {} (app {}, run {})", st.id, app, *run);
     if (!quiet_) Log(fmt::format("{}: learning", name));
-    auto sink = std::make_unique<ContainerSink>(store_, *run, name, start.learning);
-    EventSink* out = sink.get();
+    RecorderOptions o;
+    o.runtime_phase = true;
+    o.unnotified = start.learning.unnotified;
+    o.on_save_failure = [name](const Error& e) {
+      cli::Log(Store::IsBusy(e)
+                   ? fmt::format("{}: another writer holds the database: saving again later", name)
+                   : fmt::format("{}: cannot save yet, will retry: {}", name, e.Message()));
+    };
+    auto sink = std::make_unique<Container>(Container{
+        std::make_unique<RunRecorder>(&store_, *run, RunInfo{}, std::move(o)), name});
+    EventSink* out = sink->recorder.get();
     sinks_[out] = std::move(sink);
     return out;
   }
@@ -208,21 +134,25 @@ class ContainerLearner : public ContainerObserver {
                       const ContainerEnd& end) override {
     auto it = sinks_.find(sink);
     if (it == sinks_.end()) return;
-    ContainerSink& s = *it->second;
-    if (auto r = s.Flush(end.time_ns); !r) {
-      Log(fmt::format("{}: not saved: {}", s.name(), r.error().Message()));
+    RunRecorder& rec = *it->second->recorder;
+    const std::string& name = it->second->name;
+    if (auto r = rec.FlushLast(); !r) {
+      Log(fmt::format("{}: not saved: {}", name, r.error().Message()));
     }
     std::optional<int> status;
     if (end.exit_request >= 0) status = end.exit_request;
-    if (auto r = store_.EndContainerRun(s.run_id(), end.time_ns, status); !r) {
-      Log(fmt::format("{}: {}", s.name(), r.error().Message()));
+    if (auto r = RetryWhileBusy(
+            [&] { return store_.EndContainerRun(rec.run_id(), end.time_ns, status); },
+            RunRecorder::kLastFlushPatienceNs);
+        !r) {
+      Log(fmt::format("{}: {}", name, r.error().Message()));
     }
     if (!quiet_) {
       Log(
           fmt::format("{}: ended: {} workload syscalls, {} runtime syscalls{}, {} calls, "
                       "exit {}",
-                      s.name(), s.workload_distinct(), s.runtime_distinct(),
-                      s.crossed() ? "" : " (the workload never started)", end.notifications,
+                      name, rec.workload().distinct_syscalls(), rec.runtime().distinct_syscalls(),
+                      rec.started() ? "" : " (the workload never started)", end.notifications,
                       status ? std::to_string(*status) : "unknown"));
     }
     sinks_.erase(it);
@@ -232,7 +162,7 @@ class ContainerLearner : public ContainerObserver {
 
   // At shutdown: what the containers still running learned so far.
   void FlushAll() {
-    for (auto& [p, s] : sinks_) (void)s->Flush(RealtimeNs());
+    for (auto& [p, s] : sinks_) (void)s->recorder->FlushLast();
   }
 
  private:
@@ -240,7 +170,15 @@ class ContainerLearner : public ContainerObserver {
   bool quiet_;
   std::string kernel_;
   std::string host_;
-  std::map<EventSink*, std::unique_ptr<ContainerSink>> sinks_;
+  // One container's events -> one run (recorder.h): the runtime's calls up to the workload's
+  // first exec apart, the workload's after it.
+  struct Container {
+    std::unique_ptr<RunRecorder> recorder;
+    std::string name;
+  };
+  // A container's run must begin while the runtime waits for its listener to be taken.
+  static constexpr int64_t kStartPatienceNs = 10'000'000'000;
+  std::map<EventSink*, std::unique_ptr<Container>> sinks_;
 };
 
 }  // namespace

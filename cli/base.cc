@@ -26,6 +26,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "recorder.h"
 #include "seclearn/core/file.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
@@ -196,15 +197,17 @@ Result<std::string> Capture(const std::vector<std::string>& argv, const std::str
   return *text;
 }
 
-// Collects the runtime-phase calls of one container: those before its first exec.
-class BaseObserver : public ContainerObserver, public EventSink {
+// One container: its runtime-phase calls, those before its first exec, recorded in memory
+// through the same recorder as learn and agent (recorder.h).
+class BaseObserver : public ContainerObserver {
  public:
   EventSink* OnContainerStart(const ContainerStart& start) override {
     ++started;
-    const uint32_t native = NativeAuditArch();
-    for (const auto& name : start.learning.unnotified)
-      if (auto nr = SyscallNumber(native, name)) calls.insert({native, *nr});
-    return this;
+    RecorderOptions o;
+    o.runtime_phase = true;
+    o.unnotified = start.learning.unnotified;
+    recorder = std::make_unique<RunRecorder>(nullptr, 0, RunInfo{}, std::move(o));
+    return recorder.get();
   }
   void OnContainerEnd(EventSink*, const ContainerStart&, const ContainerEnd& end) override {
     ++ended;
@@ -212,16 +215,15 @@ class BaseObserver : public ContainerObserver, public EventSink {
   }
   void Log(std::string_view line) override { PrintWarning(fmt::format("base: {}", line)); }
 
-  void OnSyscall(const SyscallEvent& e) override {
-    if (!crossed) calls.insert({e.arch, e.nr});
+  bool crossed() const { return recorder && recorder->started(); }
+  std::vector<SyscallFact> calls() const {
+    return recorder ? recorder->RuntimeSyscalls() : std::vector<SyscallFact>{};
   }
-  void OnExec(const ExecEvent&) override { crossed = true; }
 
   int started = 0;
   int ended = 0;
   int exit_request = -1;
-  bool crossed = false;
-  std::set<std::pair<uint32_t, int32_t>> calls;
+  std::unique_ptr<RunRecorder> recorder;
 };
 
 // "runc version 1.1.5+ds1" -> "1.1.5+ds1".
@@ -413,17 +415,19 @@ int CmdBase(std::span<char*> args) {
         return fail(UsageError(fmt::format("{} run {}: no result after {}s; killed", *exe, id,
                                            kContainerTimeoutNs / 1'000'000'000)));
       }
-      if (observer.started == 0 || code != 0 || !observer.crossed) {
+      if (observer.started == 0 || code != 0 || !observer.crossed()) {
         auto err = ReadWholeFile(err_path);
         std::string why = err ? OneLine(*err) : "";
         if (why.size() > 400) why = why.substr(0, 400) + "...";
         return fail(UsageError(fmt::format(
             "{} run {} {} (exit {}){}{}", *exe, id,
             observer.started == 0 ? "never reached the agent"
-                                  : (observer.crossed ? "failed" : "never started the entrypoint"),
+                                  : (observer.crossed() ? "failed" : "never started the entrypoint"),
             code, why.empty() ? "" : ": ", why)));
       }
-      for (const auto& c : observer.calls) ++union_calls[c];
+      std::set<std::pair<uint32_t, int32_t>> calls;  // once per container
+      for (const auto& f : observer.calls()) calls.insert({f.arch, f.nr});
+      for (const auto& c : calls) ++union_calls[c];
     }
     RuntimeBaseRecord rec;
     rec.runtime = *runtime;

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "recorder.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
@@ -70,51 +71,23 @@ AccessOptions ReadAccessOptions() {
   return options;
 }
 
-// Feeds the aggregator and flushes it into the store at most once a second. The run is
-// created only once the workload has exec'd, so a command that fails to start leaves nothing.
-class LearnSink : public EventSink {
+// The run's recorder (recorder.h) with the live status line of a terminal.
+class LearnSink : public RunRecorder {
  public:
   LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access)
-      : store_(store), info_(std::move(info)), live_status_(live_status), agg_(access) {}
+      : RunRecorder(&store, 0, std::move(info), Options(access, this)), live_status_(live_status) {}
 
-  SyscallNeeds Needs(const SyscallEvent& e) override { return agg_.Needs(e); }
-  void OnSyscall(const SyscallEvent& e) override { agg_.OnSyscall(e); }
-  void OnTask(const TaskEvent& e) override { agg_.OnTask(e); }
-  void OnStack(const StackFact& s) override { stacks_.push_back(s); }
-  void OnExec(const ExecEvent& e) override {
-    started_ = true;
-    agg_.OnExec(e);
-  }
   void OnTick(int64_t now_ns) override {
-    if (!started_) return;
-    if (now_ns - last_flush_ns_ >= 1'000'000'000) (void)Flush(now_ns);
+    if (!started()) return;
+    RunRecorder::OnTick(now_ns);
     if (live_status_) {
       std::fprintf(stderr, "\r\033[Kseclearn: %llu syscalls, %llu distinct, %llu processes, %llds",
-                   static_cast<unsigned long long>(agg_.total_syscalls()),
-                   static_cast<unsigned long long>(agg_.distinct_syscalls()),
-                   static_cast<unsigned long long>(agg_.processes()),
-                   static_cast<long long>((now_ns - info_.start_ns) / 1'000'000'000));
+                   static_cast<unsigned long long>(workload().total_syscalls()),
+                   static_cast<unsigned long long>(workload().distinct_syscalls()),
+                   static_cast<unsigned long long>(workload().processes()),
+                   static_cast<long long>((now_ns - info().start_ns) / 1'000'000'000));
       status_shown_ = true;
     }
-  }
-
-  Result<void> Flush(int64_t now_ns) {
-    last_flush_ns_ = now_ns;
-    if (!started_) return {};
-    if (run_id_ == 0) {
-      auto id = store_.BeginRun(info_);
-      if (!id) return Report(id.error());
-      run_id_ = *id;
-    }
-    // TakeDelta consumes what it returns: a delta that failed to save is kept and sent again
-    // with the next one.
-    FactsDelta d = agg_.TakeDelta();
-    d.stacks = std::exchange(stacks_, {});
-    Merge(pending_, std::move(d));
-    if (pending_.empty()) return {};
-    if (auto r = store_.Flush(run_id_, pending_); !r) return Report(r.error());
-    pending_ = {};
-    return {};
   }
 
   void ClearStatus() {
@@ -122,46 +95,22 @@ class LearnSink : public EventSink {
     status_shown_ = false;
   }
 
-  bool started() const { return started_; }
-  int64_t run_id() const { return run_id_; }
-  const Aggregator& aggregator() const { return agg_; }
-
  private:
-  static void Merge(FactsDelta& into, FactsDelta&& d) {
-    if (into.empty()) {
-      into = std::move(d);
-      return;
-    }
-    // Store::Flush adds counts, so appending entries for the same key is still correct.
-    for (auto& s : d.syscalls) into.syscalls.push_back(s);
-    for (auto& e : d.executables) into.executables.push_back(std::move(e));
-    for (auto& a : d.args) into.args.push_back(a);
-    for (auto& f : d.files) into.files.push_back(std::move(f));
-    for (auto& n : d.network) into.network.push_back(std::move(n));
-    for (auto& c : d.capabilities) into.capabilities.push_back(std::move(c));
-    for (auto& s : d.stacks) into.stacks.push_back(std::move(s));
-    into.new_processes += d.new_processes;
-  }
-  Result<void> Report(const Error& e) {
-    if (!warned_) {
-      ClearStatus();
-      PrintWarning(fmt::format("cannot save to the database yet, will retry: {}", e.Message()));
-      warned_ = true;
-    }
-    return e;
+  static RecorderOptions Options(AccessOptions access, LearnSink* self) {
+    RecorderOptions o;
+    o.access = access;
+    o.on_save_failure = [self](const Error& e) {
+      self->ClearStatus();
+      PrintWarning(Store::IsBusy(e)
+                       ? std::string("another writer holds the database: saving again later")
+                       : fmt::format("cannot save to the database yet, will retry: {}",
+                                     e.Message()));
+    };
+    return o;
   }
 
-  Store& store_;
-  RunInfo info_;
   bool live_status_;
-  Aggregator agg_;
-  FactsDelta pending_;
-  std::vector<StackFact> stacks_;  // since the last flush
-  bool started_ = false;
   bool status_shown_ = false;
-  bool warned_ = false;
-  int64_t run_id_ = 0;
-  int64_t last_flush_ns_ = 0;
 };
 
 }  // namespace
@@ -236,7 +185,7 @@ int CmdLearn(std::span<char*> args) {
       return ReportExecFailure(parsed->command[0], result.error());
     PrintError(result.error());
     // Whatever was learned before the failure is still saved.
-    (void)sink.Flush(RealtimeNs());
+    (void)sink.FlushLast();
     return kExitSeclearnFailure;
   }
   const int exit_status = ExitCodeForWaitStatus(result->wait_status);
@@ -248,18 +197,21 @@ int CmdLearn(std::span<char*> args) {
         "was not learned: learn it with --backend notify",
         PtraceRequestName(result->nested_ptrace_request), result->nested_ptrace_pid));
   }
-  if (auto r = sink.Flush(RealtimeNs()); !r) {
+  if (auto r = sink.FlushLast(); !r) {
     PrintError(fmt::format("saving the run to {}: {}", db_path, r.error().Message()));
     return kExitSeclearnFailure;
   }
   if (sink.run_id() != 0) {
-    if (auto r = store->EndRun(sink.run_id(), RealtimeNs(), exit_status); !r) {
+    const int64_t end_ns = RealtimeNs();
+    if (auto r = RetryWhileBusy([&] { return store->EndRun(sink.run_id(), end_ns, exit_status); },
+                                RunRecorder::kLastFlushPatienceNs);
+        !r) {
       PrintError(r.error());
       return kExitSeclearnFailure;
     }
   }
   if (!quiet) {
-    const Aggregator& agg = sink.aggregator();
+    const Aggregator& agg = sink.workload();
     std::fprintf(stderr,
                  "seclearn: %s run %lld: %llu distinct syscalls, %llu process%s, %llu calls in "
                  "%.2fs, exit %d (%s)\n",

@@ -89,6 +89,11 @@ int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 
 bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+Result<void> Database::SetBusyTimeout(int ms) {
+  if (const int rc = sqlite3_busy_timeout(db_, ms); rc != SQLITE_OK) return LastError(rc);
+  return {};
+}
+
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
     sqlite3_finalize(stmt_);

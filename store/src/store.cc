@@ -264,6 +264,13 @@ SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))) FROM apps WHERE name = ?1
   return run_id;
 }
 
+bool Store::IsBusy(const Error& e) {
+  const int primary = e.code & 0xff;  // extended codes keep the primary in the low byte
+  return e.domain == ErrorDomain::kSqlite && (primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
+}
+
+Result<void> Store::SetBusyTimeout(int ms) { return impl_->db.SetBusyTimeout(ms); }
+
 Result<void> Store::Flush(int64_t run_id, const FactsDelta& delta) {
   if (delta.empty()) return {};
   Impl& s = *impl_;

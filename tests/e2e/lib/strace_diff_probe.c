@@ -157,23 +157,26 @@ static int FifoSignal(void) {
 
 static pid_t g_leader;
 
-/* One-letter state of task `tid` of this process, 0 if unreadable. */
-static char TaskState(pid_t tid) {
-  char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+/* Whether task `tid` of this process sleeps in the open of a FIFO with no writer (its wchan is
+   wait_for_partner): not in a tracer's stop, nor waiting for a seccomp notification's answer. */
+static int InFifoOpen(pid_t tid) {
+  char path[64], buf[128];
+  snprintf(path, sizeof path, "/proc/self/task/%d/wchan", (int)tid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
   if (n <= 0) return 0;
   buf[n] = 0;
-  char* paren = strrchr(buf, ')');
-  return paren && paren[1] && paren[2] ? paren[2] : 0;
+  return strcmp(buf, "wait_for_partner") == 0;
 }
 
 static void* ExecWhenLeaderSleeps(void* arg) {
   (void)arg;
-  while (TaskState(g_leader) != 'S') SleepMs(1);  /* 't' is a ptrace stop, not the open */
+  /* At least one sleep, whatever the timing, so that the set of calls is always the same. */
+  do {
+    SleepMs(1);
+  } while (!InFifoOpen(g_leader));
   char* argv[] = {"strace_diff_probe", "marker", NULL};
   execv("/proc/self/exe", argv);
   _exit(127);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -149,6 +150,26 @@ struct FactsDelta {
   bool empty() const {
     return syscalls.empty() && executables.empty() && args.empty() && files.empty() && network.empty() &&
            capabilities.empty() && stacks.empty() && new_processes == 0;
+  }
+  // Adds `d` to this delta, every kind of fact: what a failed flush kept is sent again with the
+  // next delta (Store::Flush adds counts, so two entries for one key are still right).
+  void Append(FactsDelta&& d) {
+    if (empty()) {
+      *this = std::move(d);
+      return;
+    }
+    auto move_all = [](auto& into, auto& from) {
+      into.insert(into.end(), std::make_move_iterator(from.begin()),
+                  std::make_move_iterator(from.end()));
+    };
+    move_all(syscalls, d.syscalls);
+    move_all(executables, d.executables);
+    move_all(args, d.args);
+    move_all(files, d.files);
+    move_all(network, d.network);
+    move_all(capabilities, d.capabilities);
+    move_all(stacks, d.stacks);
+    new_processes += d.new_processes;
   }
 };
 

@@ -64,6 +64,8 @@ class Database {
   // Rows changed by the most recent INSERT/UPDATE/DELETE.
   int64_t Changes() const;
   bool InTransaction() const;
+  // How long a statement waits for another writer's lock before SQLITE_BUSY.
+  Result<void> SetBusyTimeout(int ms);
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

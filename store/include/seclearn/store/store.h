@@ -75,6 +75,11 @@ class Store {
   ~Store();
 
   static int SchemaVersion();
+  // Whether `e` is another writer holding the database (SQLITE_BUSY or SQLITE_LOCKED past the
+  // busy timeout): worth trying again, nothing is wrong with the data.
+  static bool IsBusy(const Error& e);
+  // How long a write waits for another writer (default sqlite::kBusyTimeoutMs).
+  Result<void> SetBusyTimeout(int ms);
 
   Result<int64_t> BeginRun(const RunInfo& info);
   // Adds the delta to the run's facts in one transaction.

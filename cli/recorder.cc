@@ -1,0 +1,109 @@
+#include "recorder.h"
+
+#include <utility>
+
+#include "seclearn/core/arch.h"
+
+namespace seclearn::cli {
+
+RunRecorder::RunRecorder(Store* store, int64_t run_id, RunInfo info, RecorderOptions options)
+    : store_(store),
+      run_id_(run_id),
+      info_(std::move(info)),
+      options_(std::move(options)),
+      workload_(options_.access),
+      runtime_(options_.access) {}
+
+SyscallNeeds RunRecorder::Needs(const SyscallEvent& e) {
+  // The runtime's calls are only counted: no file or capability learning for them.
+  if (options_.runtime_phase && !started()) return {};
+  return workload_.Needs(e);
+}
+
+void RunRecorder::OnSyscall(const SyscallEvent& e) {
+  (options_.runtime_phase && !started() ? runtime_ : workload_).OnSyscall(e);
+}
+
+void RunRecorder::OnExec(const ExecEvent& e) {
+  if (boundary_ns_ == 0) boundary_ns_ = e.time_ns != 0 ? e.time_ns : 1;
+  workload_.OnExec(e);
+}
+
+void RunRecorder::OnTick(int64_t now_ns) {
+  if (now_ns - last_flush_ns_ >= 1'000'000'000) (void)Flush(now_ns);
+}
+
+Result<void> RetryWhileBusy(const std::function<Result<void>()>& op, int64_t patience_ns) {
+  const int64_t deadline = RealtimeNs() + patience_ns;
+  for (;;) {
+    auto r = op();
+    if (r || !Store::IsBusy(r.error()) || RealtimeNs() >= deadline) return r;
+  }
+}
+
+Result<void> RunRecorder::FlushLast(int64_t patience_ns) {
+  return RetryWhileBusy([&] { return Flush(RealtimeNs()); }, patience_ns);
+}
+
+std::vector<SyscallFact> RunRecorder::RuntimeSyscalls() const {
+  std::vector<SyscallFact> out = runtime_.Syscalls();
+  const uint32_t native = NativeAuditArch();
+  for (const auto& name : options_.unnotified)
+    if (auto nr = SyscallNumber(native, name)) out.push_back(SyscallFact{native, *nr, 0, 0});
+  for (auto& f : out) f.phase = SyscallPhase::kRuntime;
+  return out;
+}
+
+Result<void> RunRecorder::Failed(const Error& e) {
+  if (!failing_ && options_.on_save_failure) options_.on_save_failure(e);
+  failing_ = true;
+  return e;
+}
+
+Result<void> RunRecorder::Flush(int64_t now_ns) {
+  last_flush_ns_ = now_ns;
+  // Taken from the aggregators even before the run exists, so nothing waits in two places.
+  FactsDelta w = workload_.TakeDelta();
+  w.stacks = std::exchange(stacks_, {});
+  FactsDelta r = runtime_.TakeDelta();
+  if (!unnotified_added_ && !options_.unnotified.empty()) {
+    const uint32_t native = NativeAuditArch();
+    for (const auto& name : options_.unnotified) {
+      if (auto nr = SyscallNumber(native, name)) {
+        w.syscalls.push_back(SyscallFact{native, *nr, 0, now_ns});
+        if (options_.runtime_phase) r.syscalls.push_back(SyscallFact{native, *nr, 0, now_ns});
+      }
+    }
+    unnotified_added_ = true;
+  }
+  pending_.Append(std::move(w));
+  for (auto& f : r.syscalls) {
+    f.phase = SyscallPhase::kRuntime;
+    pending_runtime_.push_back(f);
+  }
+  if (store_ == nullptr) return {};
+  if (run_id_ == 0) {
+    if (!started()) return {};  // the command has not started (yet): nothing to record
+    auto id = store_->BeginRun(info_);
+    if (!id) return Failed(id.error());
+    run_id_ = *id;
+  }
+  if (!pending_.empty()) {
+    if (auto res = store_->Flush(run_id_, pending_); !res) return Failed(res.error());
+    pending_ = {};
+  }
+  if (!pending_runtime_.empty()) {
+    if (auto res = store_->FlushRuntimeSyscalls(run_id_, pending_runtime_); !res)
+      return Failed(res.error());
+    pending_runtime_.clear();
+  }
+  if (options_.runtime_phase && started() && !boundary_saved_) {
+    if (auto res = store_->SetContainerBoundary(run_id_, boundary_ns_); !res)
+      return Failed(res.error());
+    boundary_saved_ = true;
+  }
+  failing_ = false;
+  return {};
+}
+
+}  // namespace seclearn::cli
