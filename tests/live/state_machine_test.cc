@@ -98,6 +98,14 @@ void CheckWorkload(const std::vector<std::string>& sub, Backend backend, Waits w
   }
 }
 
+// A FIFO nobody writes to: opening it for reading sleeps (wait_for_partner) until the workload
+// itself opens the other end, or forever.
+struct Fifo {
+  TempDir dir;
+  std::string path = dir / "fifo";
+  Fifo() { REQUIRE(::mkfifo(path.c_str(), 0600) == 0); }
+};
+
 std::vector<Waits> AllWaits(Backend backend) {
   // The notify backend never waits for results: one way is enough.
   if (backend == Backend::kNotify) return {Waits::kNone};
@@ -156,9 +164,8 @@ TEST_CASE("CLONE_UNTRACED children run and are recorded", "[live][state]") {
 TEST_CASE("an exec from one thread while another sleeps in a call records that call once",
           "[live][state]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
-  const TempDir dir;
-  const std::string fifo = dir / "fifo";
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const Fifo f;
+  const std::string& fifo = f.path;
   for (Waits waits : AllWaits(backend)) {
     CheckWorkload({"exec-while-leader-waits", fifo}, backend, waits);
     CheckWorkload({"exec-while-thread-waits", fifo}, backend, waits);
@@ -168,18 +175,16 @@ TEST_CASE("an exec from one thread while another sleeps in a call records that c
 TEST_CASE("a signal handled while a call sleeps: the call, its restart and rt_sigreturn",
           "[live][state]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
-  const TempDir dir;
-  const std::string fifo = dir / "fifo";
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const Fifo f;
+  const std::string& fifo = f.path;
   for (Waits waits : AllWaits(backend)) CheckWorkload({"signal-while-waiting", fifo}, backend, waits);
 }
 
 TEST_CASE("a task killed while it sleeps in a call: the call is recorded once, without result",
           "[live][state]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
-  const TempDir dir;
-  const std::string fifo = dir / "fifo";
-  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const Fifo f;
+  const std::string& fifo = f.path;
   for (Waits waits : AllWaits(backend)) {
     CheckWorkload({"kill-while-waiting", fifo}, backend, waits);
     auto t = TraceWaiting(Testee({"kill-while-waiting", fifo}), backend, waits);

@@ -172,7 +172,8 @@ TEST_CASE("learned argument values become one rule per value", "[unit][emitter]"
   const int32_t prctl_nr = *SyscallNumber(AUDIT_ARCH_X86_64, "prctl");
   with_rt.args.push_back({AUDIT_ARCH_X86_64, prctl_nr, 0, 15, 1, 1});  // PR_SET_NAME
   SeccompExport rt = BuildMinimalSeccomp(facts, with_rt);
-  const auto& runtime_names = Allowing(rt.profile).back().names;
+  const auto rt_rules = Allowing(rt.profile);
+  const auto& runtime_names = rt_rules.back().names;
   CHECK(std::find(runtime_names.begin(), runtime_names.end(), "prctl") != runtime_names.end());
   CHECK(std::find(runtime_names.begin(), runtime_names.end(), "read") == runtime_names.end());
 
