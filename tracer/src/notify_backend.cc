@@ -451,6 +451,10 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
   // ENOENT: killed while we looked; the call will not run, but it was attempted.
   if (::ioctl(s.fd.get(), SECCOMP_IOCTL_NOTIF_SEND, resp) != 0 && errno != ENOENT &&
       errno != EINTR) {
+    if (errno == EINVAL) {
+      return ErrnoError("this kernel lacks SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5+), which "
+                        "the notify backend lets every call run with; use --backend ptrace");
+    }
     return ErrnoError("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
   }
   sink.OnSyscall(ev);
@@ -602,6 +606,14 @@ std::vector<sock_filter> ChildFilter(uint64_t cookie) {
 
 Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink) {
   const int64_t start = RealtimeNs();
+  if (!NotifyAvailable()) {
+    return Error{ErrorDomain::kErrno, ENOSYS,
+                 "this kernel lacks seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux "
+                 "5.5+); use --backend ptrace"};
+  }
+  if (opts.learn_access) {
+    if (auto r = CheckResolverFeatures(); !r) return r.error();
+  }
   TraceResult result;
   uint64_t cookie = 0;
   if (::getrandom(&cookie, sizeof cookie, 0) != sizeof cookie) return ErrnoError("getrandom");

@@ -635,6 +635,9 @@ bool ReadTraceeString(pid_t pid, uint64_t addr, std::string* out, size_t max_len
 }
 
 Result<TraceResult> PtraceBackend::Run(const TraceOptions& opts, EventSink& sink) {
+  if (opts.learn_access) {
+    if (auto r = CheckResolverFeatures(); !r) return r.error();
+  }
   Tracer tracer(opts, sink);
   return tracer.Run();
 }

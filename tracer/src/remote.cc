@@ -215,6 +215,17 @@ bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
   return ::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
 }
 
+Result<void> CheckResolverFeatures() {
+  // Invalid arguments: EBADF where the call exists, ENOSYS where it does not.
+  if (::syscall(SYS_pidfd_open, -1, 0) < 0 && errno == ENOSYS)
+    return Error{ErrorDomain::kErrno, ENOSYS, "this kernel lacks pidfd_open (Linux 5.3+)"};
+  if (::syscall(SYS_pidfd_getfd, -1, -1, 0) < 0 && errno == ENOSYS)
+    return Error{ErrorDomain::kErrno, ENOSYS,
+                 "this kernel lacks pidfd_getfd (Linux 5.6+), which file and network learning "
+                 "reads sockets with"};
+  return {};
+}
+
 bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len) {
   if (addr == 0) return false;
   char path[64];

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "seclearn/core/fd.h"
+#include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
 #include "seclearn/core/syscall_table.h"
 
@@ -44,6 +45,11 @@ bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len);
 // Writes `len` bytes at `addr` of a task we trace (through /proc/TID/mem, which writes
 // read-only private mappings too, as a debugger's breakpoints do); false if it could not.
 bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len);
+
+// The kernel features resolving depends on, probed once before a run (strace-style): a missing
+// one is an error naming it, never a run that silently learns less. pidfd_open and
+// pidfd_getfd (Linux 5.6) read the socket behind a descriptor.
+Result<void> CheckResolverFeatures();
 
 // Folds "//", "/./" and "/../" of an absolute path lexically (".." at the root stays at the
 // root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.
