@@ -123,8 +123,8 @@ class ContainerLearner : public ContainerObserver {
                    ? fmt::format("{}: another writer holds the database: saving again later", name)
                    : fmt::format("{}: cannot save yet, will retry: {}", name, e.Message()));
     };
-    auto sink = std::make_unique<Container>(Container{
-        std::make_unique<RunRecorder>(&store_, *run, RunInfo{}, std::move(o)), name});
+    auto sink = std::make_unique<Container>(
+        Container{std::make_unique<RunRecorder>(&store_, *run, RunInfo{}, std::move(o)), name});
     EventSink* out = sink->recorder.get();
     sinks_[out] = std::move(sink);
     return out;

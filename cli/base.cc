@@ -27,10 +27,10 @@
 #include "args.h"
 #include "commands.h"
 #include "recorder.h"
-#include "seclearn/core/file.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/json.h"
 #include "seclearn/emitter/runtime_base.h"
 #include "seclearn/store/store.h"
@@ -419,11 +419,12 @@ int CmdBase(std::span<char*> args) {
         auto err = ReadWholeFile(err_path);
         std::string why = err ? OneLine(*err) : "";
         if (why.size() > 400) why = why.substr(0, 400) + "...";
-        return fail(UsageError(fmt::format(
-            "{} run {} {} (exit {}){}{}", *exe, id,
-            observer.started == 0 ? "never reached the agent"
-                                  : (observer.crossed() ? "failed" : "never started the entrypoint"),
-            code, why.empty() ? "" : ": ", why)));
+        return fail(UsageError(
+            fmt::format("{} run {} {} (exit {}){}{}", *exe, id,
+                        observer.started == 0
+                            ? "never reached the agent"
+                            : (observer.crossed() ? "failed" : "never started the entrypoint"),
+                        code, why.empty() ? "" : ": ", why)));
       }
       std::set<std::pair<uint32_t, int32_t>> calls;  // once per container
       for (const auto& f : observer.calls()) calls.insert({f.arch, f.nr});

@@ -1,21 +1,21 @@
 // seclearn export: what was learned -> a profile file, stored as a numbered version.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <cstdlib>
 
-#include <fmt/format.h>
-
+#include "access.h"
 #include "args.h"
 #include "commands.h"
+#include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/json.h"
+#include "seclearn/core/kernel_syscalls.h"
 #include "seclearn/core/sha256.h"
 #include "seclearn/core/syscall_event.h"
-#include "access.h"
-#include "seclearn/core/json.h"
 #include "seclearn/emitter/apparmor.h"
 #include "seclearn/emitter/capabilities.h"
 #include "seclearn/emitter/docker_flags.h"
-#include "seclearn/core/arch.h"
-#include "seclearn/core/kernel_syscalls.h"
 #include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/retarget.h"
 #include "seclearn/emitter/seccomp_export.h"
@@ -132,8 +132,10 @@ Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   if (facts->empty()) return UsageError(fmt::format("app '{}' has no recorded syscalls", ctx.app));
   SeccompExport exp = BuildMinimalSeccomp(*facts, o);
   for (const auto& u : exp.unnamed)
-    PrintWarning(fmt::format("syscall {} is in no kernel syscall table seclearn knows; left out "
-                             "of the profile", u));
+    PrintWarning(
+        fmt::format("syscall {} is in no kernel syscall table seclearn knows; left out "
+                    "of the profile",
+                    u));
   if (!exp.beyond_libseccomp.empty()) {
     std::string names;
     for (const auto& n : exp.beyond_libseccomp) names += (names.empty() ? "" : ", ") + n;

@@ -1,10 +1,9 @@
 // seclearn learn: run a workload under the tracer and record what it did.
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
 
 #include "args.h"
 #include "commands.h"
@@ -101,10 +100,10 @@ class LearnSink : public RunRecorder {
     o.access = access;
     o.on_save_failure = [self](const Error& e) {
       self->ClearStatus();
-      PrintWarning(Store::IsBusy(e)
-                       ? std::string("another writer holds the database: saving again later")
-                       : fmt::format("cannot save to the database yet, will retry: {}",
-                                     e.Message()));
+      PrintWarning(
+          Store::IsBusy(e)
+              ? std::string("another writer holds the database: saving again later")
+              : fmt::format("cannot save to the database yet, will retry: {}", e.Message()));
     };
     return o;
   }

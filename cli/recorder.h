@@ -77,7 +77,7 @@ class RunRecorder : public EventSink {
   RunInfo info_;
   RecorderOptions options_;
   Aggregator workload_;
-  Aggregator runtime_;  // runtime_phase only
+  Aggregator runtime_;             // runtime_phase only
   std::vector<StackFact> stacks_;  // since the last TakeDelta
   FactsDelta pending_;             // taken from the aggregators, not saved yet
   std::vector<SyscallFact> pending_runtime_;

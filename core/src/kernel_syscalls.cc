@@ -1,5 +1,6 @@
 #include "seclearn/core/kernel_syscalls.h"
 
+#include <fmt/format.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
@@ -10,8 +11,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "kernel_syscalls_data.h"
 #include "seclearn/core/arch.h"

@@ -1,16 +1,14 @@
 #include "seclearn/emitter/retarget.h"
 
+#include <fmt/format.h>
 #include <linux/audit.h>
 
 #include <algorithm>
 #include <array>
 #include <set>
 
-#include <fmt/format.h>
-
-#include "seclearn/emitter/seccomp_export.h"
-
 #include "seclearn/core/arch.h"
+#include "seclearn/emitter/seccomp_export.h"
 
 namespace seclearn {
 namespace {

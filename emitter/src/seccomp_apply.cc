@@ -1,13 +1,12 @@
 #include "seclearn/emitter/seccomp_apply.h"
 
+#include <fmt/format.h>
 #include <seccomp.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/kernel_syscalls.h"
@@ -33,6 +32,11 @@ std::optional<scmp_compare> ScmpOp(std::string_view op) {
 std::string ArchLabel(uint32_t arch) {
   if (auto a = ArchByAudit(arch)) return std::string(a->short_name);
   return fmt::format("0x{:08x}", arch);
+}
+
+// An action with its errno, as one comparable text.
+std::string ActionKey(const SeccompRule& rule) {
+  return rule.action + "/" + std::to_string(rule.errno_ret.value_or(0));
 }
 
 class FilterBuilder {
@@ -84,6 +88,13 @@ class FilterBuilder {
       // libseccomp's listener fd is close-on-exec and nobody reads it: the kernel then fails
       // those syscalls with ENOSYS.
       Warn("SCMP_ACT_NOTIFY has no listener here: matching syscalls will fail with ENOSYS");
+    }
+    // A name some rule gives an action unconditionally needs no conditioned rule with that
+    // action: the filter is the same without it (libseccomp would supersede it, and 2.5.4
+    // leaks the rule it drops so: found by tests/fuzz/seccomp_fuzz.cc).
+    for (const auto& rule : profile_.syscalls) {
+      if (!rule.args.empty()) continue;
+      for (const auto& name : rule.names) unconditional_.insert({name, ActionKey(rule)});
     }
     for (const auto& rule : profile_.syscalls) {
       if (auto r = AddRule(rule); !r) return r.error();
@@ -137,7 +148,8 @@ class FilterBuilder {
       if (flag == "SECCOMP_FILTER_FLAG_LOG") attr = SCMP_FLTATR_CTL_LOG;
       if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") attr = SCMP_FLTATR_CTL_SSB;
       if (!attr) {
-        if (ctx == ctx_) Warn(fmt::format("seccomp flag '{}' is not supported and was ignored", flag));
+        if (ctx == ctx_)
+          Warn(fmt::format("seccomp flag '{}' is not supported and was ignored", flag));
         continue;
       }
       // The kernel or libseccomp may predate the flag: the filter still works without it.
@@ -178,6 +190,7 @@ class FilterBuilder {
     }
 
     for (const auto& name : rule.names) {
+      if (!rule.args.empty() && unconditional_.count({name, ActionKey(rule)})) continue;
       if (!KnownOnFilterArches(name)) {
         if (strict_) {
           return UsageError(fmt::format("unknown syscall name '{}' on {}", name, ArchList()));
@@ -198,9 +211,10 @@ class FilterBuilder {
         if (LibseccompKnows(arches_[i], name)) {
           compat_known = true;
         } else if (SyscallNumber(arches_[i], name) && beyond_.insert(name).second) {
-          Warn(fmt::format("'{}' on {}: libseccomp {} does not know it there and places rules "
-                           "on other architectures by name only; left to the default action",
-                           name, ArchLabel(arches_[i]), LibseccompVersion()));
+          Warn(
+              fmt::format("'{}' on {}: libseccomp {} does not know it there and places rules "
+                          "on other architectures by name only; left to the default action",
+                          name, ArchLabel(arches_[i]), LibseccompVersion()));
         }
       }
       if (!compat_known) continue;
@@ -241,6 +255,7 @@ class FilterBuilder {
   std::vector<uint32_t> arches_;  // native first
   std::set<std::string> unknown_;
   std::set<std::string> beyond_;  // known on a compat arch only from the kernel's table
+  std::set<std::pair<std::string, std::string>> unconditional_;  // (name, ActionKey)
 };
 
 }  // namespace

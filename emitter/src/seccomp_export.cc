@@ -1,11 +1,11 @@
 #include "seclearn/emitter/seccomp_export.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/arg_filters.h"
@@ -27,11 +27,11 @@ struct Implication {
 const std::vector<Implication>& Implications() {
   static const std::vector<Implication> kImplied = {
       {"restart_syscall",
-       {"clock_nanosleep", "clock_nanosleep_time64", "futex", "futex_time64", "nanosleep",
-        "poll"},
+       {"clock_nanosleep", "clock_nanosleep_time64", "futex", "futex_time64", "nanosleep", "poll"},
        "an interrupted sleep resumes through it"},
       {"rt_sigreturn", {"rt_sigaction"}, "a signal handler returns through it"},
-      {"sigreturn", {"rt_sigaction", "sigaction", "signal"},
+      {"sigreturn",
+       {"rt_sigaction", "sigaction", "signal"},
        "a handler without SA_SIGINFO returns through it"},
   };
   return kImplied;
@@ -66,7 +66,8 @@ std::vector<uint32_t> ProfileArches(const SeccompProfile& p) {
   std::vector<uint32_t> out;
   auto add = [&](const std::string& name) {
     if (auto a = ArchByScmpName(name))
-      if (std::find(out.begin(), out.end(), a->audit_arch) == out.end()) out.push_back(a->audit_arch);
+      if (std::find(out.begin(), out.end(), a->audit_arch) == out.end())
+        out.push_back(a->audit_arch);
   };
   for (const auto& a : p.architectures) add(a);
   for (const auto& m : p.arch_map) {

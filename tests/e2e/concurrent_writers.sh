@@ -54,7 +54,7 @@ for ((i = 0; i < kLearners; i++)); do
 done
 if $with_agent; then
   for j in 1 2; do
-    timeout 90 "$SECLEARN" runtime --runtime-path runc --agent-socket "$TMP/agent.sock" \
+    timeout -k 10 90 "$SECLEARN" runtime --runtime-path runc --agent-socket "$TMP/agent.sock" \
       --app box -- run --bundle "$TMP/bundle" "seclearn-e2e-$$-cw$j" \
       </dev/null >"$TMP/box$j.out" 2>"$TMP/box$j.err" &
     pids+=($!)

@@ -26,7 +26,7 @@ container() {
   id=seclearn-e2e-$$-$SEQ
   [[ -n $app ]] && app_flag=(--app "$app")
   configure_bundle "$bundle" "args=[\"/bin/sh\", \"-c\", \"$script\"]"
-  timeout 60 "$SECLEARN" runtime --runtime-path runc --agent-socket "$SOCK" "${app_flag[@]}" -- \
+  timeout -k 10 60 "$SECLEARN" runtime --runtime-path runc --agent-socket "$SOCK" "${app_flag[@]}" -- \
     run --bundle "$bundle" "$id" </dev/null
 }
 

@@ -39,10 +39,10 @@ crun_run() {
   id=seclearn-e2e-$$-$CONTAINER_SEQ
   on_exit "$CRUN" delete -f "$id"
   if [[ $HYBRID == true ]]; then
-    expect_status "$want" timeout 60 unshare -m sh -c \
+    expect_status "$want" timeout -k 10 60 unshare -m sh -c \
       'umount /sys/fs/cgroup/unified && exec "$@"' sh "$@" run --bundle "$BUNDLE" "$id"
   else
-    expect_status "$want" timeout 60 "$@" run --bundle "$BUNDLE" "$id"
+    expect_status "$want" timeout -k 10 60 "$@" run --bundle "$BUNDLE" "$id"
   fi
   "$CRUN" delete -f "$id" >/dev/null 2>&1 || true
 }
@@ -104,10 +104,10 @@ for app in cb-default cb-listed; do
   on_exit "$CRUN" delete -f "$id"
   got=0
   if [[ $HYBRID == true ]]; then
-    timeout 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh \
+    timeout -k 10 60 unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh \
       "$CRUN" run --bundle "$BUNDLE" "$id" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
   else
-    timeout 60 "$CRUN" run --bundle "$BUNDLE" "$id" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
+    timeout -k 10 60 "$CRUN" run --bundle "$BUNDLE" "$id" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
   fi
   show_output
   ((got != 0)) || fail "the violating command succeeded under the profile"

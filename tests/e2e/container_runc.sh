@@ -28,7 +28,7 @@ run_container() {
   CONTAINER_SEQ=$((CONTAINER_SEQ + 1))
   id=seclearn-e2e-$$-$CONTAINER_SEQ
   on_exit runc delete -f "$id"
-  expect_status "$want" timeout 60 "$@" run --bundle "$BUNDLE" "$id"
+  expect_status "$want" timeout -k 10 60 "$@" run --bundle "$BUNDLE" "$id"
   runc delete -f "$id" >/dev/null 2>&1 || true
 }
 
@@ -109,7 +109,7 @@ for nnp in false true; do
   id=seclearn-e2e-$$-$CONTAINER_SEQ
   on_exit runc delete -f "$id"
   got=0
-  timeout 60 runc run --bundle "$BUNDLE" "$id" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
+  timeout -k 10 60 runc run --bundle "$BUNDLE" "$id" </dev/null >"$TMP/out" 2>"$TMP/err" || got=$?
   show_output
   runc delete -f "$id" >/dev/null 2>&1 || true
   ((got != 0)) || fail "the violating command succeeded under the profile"

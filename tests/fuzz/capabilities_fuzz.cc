@@ -19,13 +19,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again || *again != *names) std::abort();
   }
   if (auto set = seclearn::ParseCapabilityList(text)) {
-    auto again = seclearn::ParseCapabilityList(
-        [&] {
-          std::string s;
-          for (const auto& n : CapabilityNames(*set)) s += n + ",";
-          if (!s.empty()) s.pop_back();
-          return s;
-        }());
+    auto again = seclearn::ParseCapabilityList([&] {
+      std::string s;
+      for (const auto& n : CapabilityNames(*set)) s += n + ",";
+      if (!s.empty()) s.pop_back();
+      return s;
+    }());
     if (!again || *again != *set) std::abort();
   }
   return 0;

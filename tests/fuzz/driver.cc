@@ -92,8 +92,8 @@ class Mutator {
       }
       default:  // an interesting byte
         if (!s.empty()) {
-          static constexpr char kBytes[] = {'\0', '"', '\\', '\n', '{', '}', '[', ']',
-                                            ',',  ':', '/', '*', '@', '\xff', '\x80', '#'};
+          static constexpr char kBytes[] = {'\0', '"', '\\', '\n', '{', '}',    '[',    ']',
+                                            ',',  ':', '/',  '*',  '@', '\xff', '\x80', '#'};
           s[Below(s.size())] = kBytes[Below(sizeof kBytes)];
         }
         break;
@@ -121,9 +121,25 @@ int main(int argc, char** argv) {
     } else if (a == "--last" && i + 1 < argc) {
       last = argv[++i];
     } else if (a == "--dict" && i + 1 < argc) {
+      // libFuzzer's format: one "token" a line (\\, \" and \xNN escapes), # comments.
       std::istringstream lines(ReadFile(argv[++i]));
-      for (std::string line; std::getline(lines, line);)
-        if (!line.empty() && line[0] != '#') dict.push_back(line);
+      for (std::string line; std::getline(lines, line);) {
+        const size_t open = line.find('"'), close = line.rfind('"');
+        if (line.empty() || line[0] == '#' || open == close) continue;
+        std::string token;
+        for (size_t j = open + 1; j < close; ++j) {
+          if (line[j] == '\\' && j + 1 < close) {
+            ++j;
+            if (line[j] == 'x' && j + 2 < close) {
+              token += static_cast<char>(std::stoi(line.substr(j + 1, 2), nullptr, 16));
+              j += 2;
+              continue;
+            }
+          }
+          token += line[j];
+        }
+        dict.push_back(token);
+      }
     } else if (std::filesystem::is_directory(a)) {
       for (const auto& e : std::filesystem::recursive_directory_iterator(a))
         if (e.is_regular_file()) seeds.push_back(ReadFile(e.path()));

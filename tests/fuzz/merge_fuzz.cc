@@ -39,7 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!store) std::abort();
   (void)store->MergeFrom(input);
   const std::string after = Slurp(input);
-  if (after.size() != size || after.compare(0, size, reinterpret_cast<const char*>(data), size) != 0)
+  if (after.size() != size ||
+      after.compare(0, size, reinterpret_cast<const char*>(data), size) != 0)
     std::abort();  // merge wrote its input
   return 0;
 }

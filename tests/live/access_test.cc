@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -20,16 +21,14 @@
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "seclearn/core/facts.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 #include "support/skip.h"
-#include "trace_helpers.h"
 #include "support/temp_dir.h"
+#include "trace_helpers.h"
 
 namespace Catch {
 template <>

@@ -28,8 +28,8 @@
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
 #include "support/skip.h"
-#include "trace_helpers.h"
 #include "support/temp_dir.h"
+#include "trace_helpers.h"
 
 extern char** environ;
 

@@ -7,11 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "seclearn/core/arch.h"
 #include "seclearn/store/sqlite.h"
@@ -83,21 +82,21 @@ TEST_CASE("a flush that fails while another writer holds the lock loses no kind 
   // learned; then files, unix sockets with their argument values, more executables, a
   // capability when root (chown to nobody) and call stacks (ptrace): the kept delta and the
   // next one are appended, every kind of fact in the second.
-  const std::string script =
-      std::string(SECLEARN_TESTEE) + " sleep 1200 && " + SECLEARN_TESTEE + " file-ops " +
-      dir.path + " && " + SECLEARN_TESTEE + " net-unix " + dir.path + " && touch " + dir.path +
-      "/owned && " + SECLEARN_TESTEE + " chown-nobody " + dir.path + "/owned";
+  const std::string script = std::string(SECLEARN_TESTEE) + " sleep 1200 && " + SECLEARN_TESTEE +
+                             " file-ops " + dir.path + " && " + SECLEARN_TESTEE + " net-unix " +
+                             dir.path + " && touch " + dir.path + "/owned && " + SECLEARN_TESTEE +
+                             " chown-nobody " + dir.path + "/owned";
   TraceOptions opts;
   opts.learn_access = true;
   opts.stacks = backend == Backend::kPtrace ? StackMode::kFirst : StackMode::kNone;
   opts.exe = "/bin/sh";
   opts.argv = {"sh", "-c", script};
   opts.no_new_privs = true;
-  auto result = backend == Backend::kPtrace ? PtraceBackend().Run(opts, rec)
-                                            : NotifyBackend().Run(opts, rec);
+  auto result =
+      backend == Backend::kPtrace ? PtraceBackend().Run(opts, rec) : NotifyBackend().Run(opts, rec);
   REQUIRE(result.has_value());
   REQUIRE(ExitCodeForWaitStatus(result->wait_status) == 0);
-  CHECK(failures == 1);  // said once, not at every tick
+  CHECK(failures == 1);                                // said once, not at every tick
   REQUIRE_FALSE(rec.Flush(RealtimeNs()).has_value());  // still locked
   CHECK(rec.run_id() == 0);                            // not even begun
 
@@ -195,8 +194,7 @@ TEST_CASE("a container's runtime phase, unnotified names and boundary survive a 
   };
   auto workload = store->Syscalls("box");
   REQUIRE(workload.has_value());
-  CHECK(name_counts(*workload) ==
-        std::map<std::string, uint64_t>{{"getppid", 2}, {"write", 0}});
+  CHECK(name_counts(*workload) == std::map<std::string, uint64_t>{{"getppid", 2}, {"write", 0}});
   auto runtime = store->RuntimeSyscalls("box");
   REQUIRE(runtime.has_value());
   CHECK(name_counts(*runtime) ==

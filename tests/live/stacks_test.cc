@@ -12,10 +12,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <sstream>
-#include <regex>
 #include <memory>
+#include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -25,8 +25,8 @@
 #include "seclearn/core/json.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
-#include "support/temp_dir.h"
 #include "support/skip.h"
+#include "support/temp_dir.h"
 
 namespace seclearn {
 namespace {

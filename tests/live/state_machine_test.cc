@@ -7,11 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "support/temp_dir.h"
 #include "trace_helpers.h"
@@ -122,7 +121,8 @@ TEST_CASE("clone, clone3, vfork and unshare with namespace flags: every call and
   if (::geteuid() == 0) flag_sets.push_back("uts");
   for (Waits waits : AllWaits(backend)) {
     for (const auto& flags : flag_sets) {
-      for (const char* sub : {"clone-ns", "clone3-ns", "vfork-ns"}) CheckWorkload({sub, flags}, backend, waits);
+      for (const char* sub : {"clone-ns", "clone3-ns", "vfork-ns"})
+        CheckWorkload({sub, flags}, backend, waits);
       if (flags != "none") CheckWorkload({"unshare-ns", flags}, backend, waits);
     }
   }
@@ -177,7 +177,8 @@ TEST_CASE("a signal handled while a call sleeps: the call, its restart and rt_si
   const Backend backend = GENERATE(from_range(AllBackends()));
   const Fifo f;
   const std::string& fifo = f.path;
-  for (Waits waits : AllWaits(backend)) CheckWorkload({"signal-while-waiting", fifo}, backend, waits);
+  for (Waits waits : AllWaits(backend))
+    CheckWorkload({"signal-while-waiting", fifo}, backend, waits);
 }
 
 TEST_CASE("a task killed while it sleeps in a call: the call is recorded once, without result",

@@ -8,12 +8,11 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"

@@ -865,8 +865,7 @@ int PrintSeccompMode(Args) {
   const long mode = ::syscall(SYS_prctl, PR_GET_SECCOMP, 0, 0, 0, 0);
   char line[32];
   const int n = std::snprintf(line, sizeof(line), "%ld\n", mode);
-  return RawWriteAll(STDOUT_FILENO, std::string_view(line, static_cast<size_t>(n))) ? kOk
-                                                                                     : kFailed;
+  return RawWriteAll(STDOUT_FILENO, std::string_view(line, static_cast<size_t>(n))) ? kOk : kFailed;
 }
 
 // A child forks a grandchild and exits; the grandchild, orphaned, prints the pid of the
@@ -893,8 +892,7 @@ int OrphanParent(Args) {
   char buf[32];
   const long n = ::syscall(SYS_read, pipefd[0], buf, sizeof(buf));
   if (n <= 0) return kFailed;
-  return RawWriteAll(STDOUT_FILENO, std::string_view(buf, static_cast<size_t>(n))) ? kOk
-                                                                                   : kFailed;
+  return RawWriteAll(STDOUT_FILENO, std::string_view(buf, static_cast<size_t>(n))) ? kOk : kFailed;
 }
 
 // x86_64 calls newer than Debian 12's libseccomp 2.5.4 (data/syscalls/x86_64.tsv), made with
@@ -902,14 +900,22 @@ int OrphanParent(Args) {
 // each answers an errno, which `newer-syscalls` prints as `name errno`. uretprobe is left out:
 // outside a uprobe trampoline it kills its caller with SIGILL, by design.
 constexpr std::array kNewerSyscalls = {
-    NamedNumber{"uprobe", 336},         NamedNumber{"statmount", 457},
-    NamedNumber{"listmount", 458},      NamedNumber{"lsm_get_self_attr", 459},
-    NamedNumber{"lsm_set_self_attr", 460}, NamedNumber{"lsm_list_modules", 461},
-    NamedNumber{"mseal", 462},          NamedNumber{"setxattrat", 463},
-    NamedNumber{"getxattrat", 464},     NamedNumber{"listxattrat", 465},
-    NamedNumber{"removexattrat", 466},  NamedNumber{"open_tree_attr", 467},
-    NamedNumber{"file_getattr", 468},   NamedNumber{"file_setattr", 469},
-    NamedNumber{"listns", 470},         NamedNumber{"rseq_slice_yield", 471},
+    NamedNumber{"uprobe", 336},
+    NamedNumber{"statmount", 457},
+    NamedNumber{"listmount", 458},
+    NamedNumber{"lsm_get_self_attr", 459},
+    NamedNumber{"lsm_set_self_attr", 460},
+    NamedNumber{"lsm_list_modules", 461},
+    NamedNumber{"mseal", 462},
+    NamedNumber{"setxattrat", 463},
+    NamedNumber{"getxattrat", 464},
+    NamedNumber{"listxattrat", 465},
+    NamedNumber{"removexattrat", 466},
+    NamedNumber{"open_tree_attr", 467},
+    NamedNumber{"file_getattr", 468},
+    NamedNumber{"file_setattr", 469},
+    NamedNumber{"listns", 470},
+    NamedNumber{"rseq_slice_yield", 471},
 };
 
 // `all`: every call above; `none`: none of them (the same output format, for a baseline).
@@ -1084,7 +1090,8 @@ void PrintList(FILE* out) {
 
 int Usage(std::string_view problem) {
   std::fprintf(stderr, "testee: %.*s\n", static_cast<int>(problem.size()), problem.data());
-  std::fputs("usage: testee [--declare|--maybe|--counts] SUBCMD [ARGS...]   (testee --list)\n", stderr);
+  std::fputs("usage: testee [--declare|--maybe|--counts] SUBCMD [ARGS...]   (testee --list)\n",
+             stderr);
   return kUsage;
 }
 
@@ -1111,7 +1118,8 @@ std::string CheckArgs(ArgKind kind, Args args) {
       if (!ParseSignal(args[0])) return "expected a signal name (KILL, SIGSEGV) or number";
       break;
     case ArgKind::kNamespaces:
-      if (!ParseNamespaces(args[0])) return "expected namespaces: uts,user,ipc,net,pid,ns,cgroup or none";
+      if (!ParseNamespaces(args[0]))
+        return "expected namespaces: uts,user,ipc,net,pid,ns,cgroup or none";
       break;
     default:
       break;

@@ -24,11 +24,11 @@
 #include <vector>
 
 #include "remote.h"
-#include "special_nrs.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/syscall_table.h"
+#include "special_nrs.h"
 
 extern char** environ;
 
@@ -452,8 +452,9 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
   if (::ioctl(s.fd.get(), SECCOMP_IOCTL_NOTIF_SEND, resp) != 0 && errno != ENOENT &&
       errno != EINTR) {
     if (errno == EINVAL) {
-      return ErrnoError("this kernel lacks SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5+), which "
-                        "the notify backend lets every call run with; use --backend ptrace");
+      return ErrnoError(
+          "this kernel lacks SECCOMP_USER_NOTIF_FLAG_CONTINUE (Linux 5.5+), which "
+          "the notify backend lets every call run with; use --backend ptrace");
     }
     return ErrnoError("ioctl(SECCOMP_IOCTL_NOTIF_SEND)");
   }

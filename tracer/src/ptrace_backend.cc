@@ -1,6 +1,7 @@
 #include "seclearn/tracer/ptrace_backend.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -18,16 +19,14 @@
 #include <optional>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
+#include "remote.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/syscall_table.h"
-#include "remote.h"
-#include "special_nrs.h"
 #include "seclearn/tracer/stacks.h"
+#include "special_nrs.h"
 
 extern char** environ;
 

@@ -32,8 +32,8 @@ class SpecialNrsCache {
       if (all_[i].arch == arch) return all_[last_ = i];
     }
     auto nr = [arch](const char* name) { return SyscallNumber(arch, name).value_or(-1); };
-    all_.push_back({arch, nr("execve"), nr("execveat"), nr("exit"), nr("exit_group"),
-                    nr("clone"), nr("clone3"), nr("ptrace")});
+    all_.push_back({arch, nr("execve"), nr("execveat"), nr("exit"), nr("exit_group"), nr("clone"),
+                    nr("clone3"), nr("ptrace")});
     last_ = all_.size() - 1;
     return all_.back();
   }

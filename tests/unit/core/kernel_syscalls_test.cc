@@ -6,20 +6,18 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <set>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "seclearn/core/arch.h"
 
 namespace seclearn {
 
 TEST_CASE("kernel syscall tables are sorted, unique and agree with libseccomp", "[unit][core]") {
-  for (uint32_t arch : std::initializer_list<uint32_t>{AUDIT_ARCH_X86_64, AUDIT_ARCH_I386,
-                                                       kAuditArchX32, AUDIT_ARCH_AARCH64,
-                                                       AUDIT_ARCH_ARM}) {
+  for (uint32_t arch : std::initializer_list<uint32_t>{
+           AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, kAuditArchX32, AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM}) {
     CAPTURE(arch);
     const auto table = KernelSyscalls(arch);
     REQUIRE(table.size() > 300);

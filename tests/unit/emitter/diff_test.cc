@@ -245,7 +245,8 @@ TEST_CASE("diff apparmor: redundant rules and reordering are no difference", "[o
   CHECK(d.changes.empty());
 }
 
-TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode", "[oracle][emitter]") {
+TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode",
+          "[oracle][emitter]") {
   ProfileDiff d = AaDiff("  owner /tmp/x rw,\n  /usr/bin/tool ix,\n",
                          "  /tmp/x rw,\n  /usr/bin/tool ux,\n");
   REQUIRE(d.changes.size() == 2);

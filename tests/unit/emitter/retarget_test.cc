@@ -1,10 +1,10 @@
+#include "seclearn/emitter/retarget.h"
+
 #include <linux/audit.h>
 
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 
-#include "seclearn/emitter/retarget.h"
 #include "seclearn/emitter/seccomp_export.h"
 
 namespace seclearn {

@@ -1,18 +1,18 @@
 // Golden-file tests for the minimal seccomp export. SECLEARN_UPDATE_GOLDEN=1 rewrites them.
+#include "seclearn/emitter/seccomp_export.h"
+
 #include <linux/audit.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-#include <catch2/catch.hpp>
-
 #include "seclearn/core/arch.h"
 #include "seclearn/core/arg_filters.h"
 #include "seclearn/core/kernel_syscalls.h"
 #include "seclearn/emitter/runtime_base.h"
-#include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/emitter/seccomp_profile.h"
 
 namespace seclearn {
@@ -226,15 +226,15 @@ TEST_CASE("calls newer than libc's oldest kernel that nobody allowed answer ENOS
   CHECK(newer.action == "SCMP_ACT_ERRNO");
   CHECK(newer.errno_ret == 38u);
   const std::set<std::string> names(newer.names.begin(), newer.names.end());
-  CHECK(names.count("clone3") == 1);       // 5.3
-  CHECK(names.count("faccessat2") == 1);   // 5.8
-  CHECK(names.count("statmount") == 1);    // 6.8, unknown to libseccomp 2.5.4
-  CHECK(names.count("statx") == 0);        // allowed
-  CHECK(names.count("listmount") == 0);    // allowed
-  CHECK(names.count("openat") == 0);       // 2.6.16: older than 3.2, EPERM by default
-  CHECK(names.count("getrandom") == 1);    // 3.17
+  CHECK(names.count("clone3") == 1);            // 5.3
+  CHECK(names.count("faccessat2") == 1);        // 5.8
+  CHECK(names.count("statmount") == 1);         // 6.8, unknown to libseccomp 2.5.4
+  CHECK(names.count("statx") == 0);             // allowed
+  CHECK(names.count("listmount") == 0);         // allowed
+  CHECK(names.count("openat") == 0);            // 2.6.16: older than 3.2, EPERM by default
+  CHECK(names.count("getrandom") == 1);         // 3.17
   CHECK(names.count("process_vm_readv") == 0);  // 3.2 itself
-  CHECK(names.count("uretprobe") == 0);  // the kernel never asks seccomp about it
+  CHECK(names.count("uretprobe") == 0);         // the kernel never asks seccomp about it
   CHECK(e.profile.syscalls[0].names == std::vector<std::string>{"listmount", "read", "statx"});
   // Only listmount is beyond the libseccomp here (Debian 12: 2.5.4).
   if (!LibseccompKnows(AUDIT_ARCH_X86_64, "listmount"))

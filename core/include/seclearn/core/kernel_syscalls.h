@@ -17,7 +17,7 @@
 namespace seclearn {
 
 struct KernelSyscall {
-  int32_t nr;              // as libseccomp numbers it (x32 with __X32_SYSCALL_BIT)
+  int32_t nr;  // as libseccomp numbers it (x32 with __X32_SYSCALL_BIT)
   std::string_view name;
   std::string_view since;  // "3.2", "6.8"; "-" when the table does not know
 };
