@@ -100,7 +100,7 @@ ChildProcess FakeRuntime(const std::string& socket, std::string message,
 }
 
 std::string State(const std::string& id, const std::string& app) {
-  return R"({"ociVersion":"1.0.2","fds":["seccompFd"],"pid":%PID%,"metadata":"seclearn runtime=runc unnotified=write","state":{"ociVersion":"1.0.2","id":")" +
+  return R"({"ociVersion":"1.0.2","fds":["seccompFd"],"pid":%PID%,"metadata":"seclearn runtime=runc unnotified=rt_sigreturn,write","state":{"ociVersion":"1.0.2","id":")" +
          id +
          R"(","status":"creating","pid":%PID%,"bundle":"/nonexistent","annotations":{"seclearn.app":")" +
          app + R"("}}})";
@@ -202,7 +202,8 @@ TEST_CASE("the agent learns several containers at once, each apart", "[live][not
   CHECK(obs.ends["c-getppid"].exit_request == 0);
   CHECK(obs.starts["c-getppid"].state.Annotation("seclearn.app") == "a1");
   CHECK(obs.starts["c-getppid"].learning.runtime == "runc");
-  CHECK(obs.starts["c-getppid"].learning.unnotified == std::vector<std::string>{"write"});
+  CHECK(obs.starts["c-getppid"].learning.unnotified ==
+        std::vector<std::string>{"rt_sigreturn", "write"});
 }
 
 TEST_CASE("bad messages are skipped, their containers still run, the agent keeps serving",
@@ -265,7 +266,7 @@ TEST_CASE("container state messages parse as runc and crun send them", "[live][n
   CHECK_FALSE(ParseContainerProcessState("{\"pid\":-1,\"state\":{\"id\":\"a\"}}", "x").has_value());
 }
 
-TEST_CASE("the learning filter for runc lists every name but write, and crun's notifies by default",
+TEST_CASE("the learning filter for runc notifies all but write and rt_sigreturn, crun's all",
           "[live][notify]") {
   LearningOptions o;
   o.listener_path = "/run/a.sock";
@@ -279,7 +280,8 @@ TEST_CASE("the learning filter for runc lists every name but write, and crun's n
   CHECK(set.count("execve"));
   CHECK(set.count("socketcall"));  // i386-only names are there for the compat architecture
   CHECK_FALSE(set.count("write"));
-  CHECK(meta.unnotified == std::vector<std::string>{"write"});
+  CHECK_FALSE(set.count("rt_sigreturn"));
+  CHECK(meta.unnotified == std::vector<std::string>{"rt_sigreturn", "write"});
   CHECK(runc.Find("listenerPath")->AsString() == "/run/a.sock");
   o.runtime = RuntimeKind::kCrun;
   const Json crun = LearningSeccomp(o);

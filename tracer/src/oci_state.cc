@@ -198,10 +198,15 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
         if (!name.starts_with("syscall_")) names.insert(std::move(name));
       }
     }
-    meta.unnotified = {"write"};
+    // write: runc writes the listener's number to its parent after installing the filter, and
+    // refuses to notify it. rt_sigreturn: a signal (the Go runtime's SIGURG preemption) can
+    // reach runc init before it has handed the listener over; notified, its return from the
+    // handler would wait on a listener only it holds, forever (seen: seclearn base).
+    meta.unnotified = {"rt_sigreturn", "write"};
     Json notify = Json::Array();
     for (const auto& n : names)
-      if (n != "write") notify.Push(Json::String(n));
+      if (std::find(meta.unnotified.begin(), meta.unnotified.end(), n) == meta.unnotified.end())
+        notify.Push(Json::String(n));
     seccomp.Set("defaultAction", Json::String("SCMP_ACT_ALLOW"));
     seccomp.Set("architectures", std::move(arch_list));
     seccomp.Set("syscalls",

@@ -16,9 +16,10 @@
 // syscall a notification for a given runtime. runc refuses SCMP_ACT_NOTIFY as the default
 // action and on write(2) (it writes the listener fd number to its parent after installing
 // the filter), so for runc every syscall name libseccomp knows is listed with
-// SCMP_ACT_NOTIFY except write, which is allowed unseen; listenerMetadata says so
-// ("unnotified=write") and the learner records write as always needed. crun accepts NOTIFY as
-// the default action: nothing is listed and nothing is unseen.
+// SCMP_ACT_NOTIFY except write and rt_sigreturn (a Go signal handler returning before runc
+// init has handed the listener over would wait on it forever), which are allowed unseen;
+// listenerMetadata says so ("unnotified=rt_sigreturn,write") and the learner records them as
+// always needed. crun accepts NOTIFY as the default action: nothing is listed, nothing unseen.
 #pragma once
 
 #include <sys/types.h>
