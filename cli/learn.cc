@@ -1,9 +1,14 @@
 // seclearn learn: run a workload under the tracer and record what it did.
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <csignal>
+#include <set>
 
 #include "args.h"
 #include "commands.h"
@@ -41,7 +46,11 @@ options:
 
 stdin, stdout, stderr and the terminal pass through untouched. What was learned is flushed
 to the database at least once a second, so SIGKILL loses at most the last second.
-SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to seclearn are passed to the workload.
+learn waits until every process of the workload has exited, daemons that left its session
+too. The first SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to seclearn is passed to each of them (the
+terminal's Ctrl-C already reached those in its foreground group); a second one kills what is
+left and ends the learn, saving the run. Other signals sent to seclearn (kill -USR1 $PPID
+from the workload) are ignored and named at the end.
 
 exit status: the workload's (128+N if killed by signal N); 125 seclearn failed;
 126 CMD not executable; 127 CMD not found.
@@ -112,6 +121,61 @@ class LearnSink : public RunRecorder {
   bool status_shown_ = false;
 };
 
+// Under no_new_privs a setuid or setgid binary, or one with file capabilities, runs without
+// the privileges it would have had (ping, passwd, su): what it did here may differ from what
+// it does in production. Checked at each exec, while /proc/PID/exe is the new image.
+class PrivilegedExecs {
+ public:
+  void Check(pid_t pid, const std::string& exe) {
+    if (seen_.size() >= kMax || seen_.count(exe)) return;
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/%d/exe", pid);
+    struct stat st {};
+    if (::stat(link, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    std::string what;
+    if (st.st_mode & S_ISUID) what = fmt::format("setuid {}", st.st_uid == 0 ? "root" : "user");
+    else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) what = "setgid";
+    else if (::getxattr(link, "security.capability", nullptr, 0) > 0) what = "file capabilities";
+    if (what.empty()) return;
+    seen_.insert(exe);
+    found_.push_back(fmt::format("{} ({})", exe, what));
+  }
+  const std::vector<std::string>& found() const { return found_; }
+
+ private:
+  static constexpr size_t kMax = 64;
+  std::set<std::string> seen_;
+  std::vector<std::string> found_;
+};
+
+class NnpLearnSink : public LearnSink {
+ public:
+  using LearnSink::LearnSink;
+  void OnExec(const ExecEvent& e) override {
+    LearnSink::OnExec(e);
+    if (check_) privileged_.Check(e.pid, e.exe);
+  }
+  void SkipPrivilegeCheck() { check_ = false; }
+  const PrivilegedExecs& privileged() const { return privileged_; }
+
+ private:
+  bool check_ = true;
+  PrivilegedExecs privileged_;
+};
+
+std::string SignalList(uint64_t mask) {
+  std::string out;
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (!(mask & (uint64_t{1} << (sig - 1)))) continue;
+    const char* abbrev = ::sigabbrev_np(sig);
+    out += (out.empty() ? "" : ", ") +
+           (abbrev != nullptr    ? fmt::format("SIG{}", abbrev)
+            : sig >= SIGRTMIN    ? fmt::format("SIGRTMIN+{}", sig - SIGRTMIN)
+                                 : fmt::format("signal {}", sig));
+  }
+  return out;
+}
+
 }  // namespace
 
 int CmdLearn(std::span<char*> args) {
@@ -168,12 +232,13 @@ int CmdLearn(std::span<char*> args) {
   info.start_ns = RealtimeNs();
 
   const bool quiet = parsed->Has("--quiet");
-  LearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions());
+  NnpLearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions());
   TraceOptions opts;
   opts.learn_access = true;
   opts.argv = parsed->command;
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
+  if (!opts.no_new_privs) sink.SkipPrivilegeCheck();
   opts.stacks = *stacks;
 
   Result<TraceResult> result = backend == "notify" ? NotifyBackend().Run(opts, sink)
@@ -195,6 +260,41 @@ int CmdLearn(std::span<char*> args) {
         "tracer, and under --backend ptrace it is seclearn), so what it does once that succeeds "
         "was not learned: learn it with --backend notify",
         PtraceRequestName(result->nested_ptrace_request), result->nested_ptrace_pid));
+  }
+  if (!sink.privileged().found().empty()) {
+    std::string list;
+    for (const auto& p : sink.privileged().found()) list += (list.empty() ? "" : ", ") + p;
+    PrintWarning(fmt::format(
+        "ran under no_new_privs ({}), so these did not gain their privileges and may have taken "
+        "another path than they do in production: {}; learn them as root without "
+        "--no-new-privs",
+        ::geteuid() != 0 ? "seclearn is not root" : "--no-new-privs", list));
+  }
+  if (result->ignored_signals != 0) {
+    PrintWarning(fmt::format("ignored {} sent to seclearn{} during the run",
+                             SignalList(result->ignored_signals),
+                             result->ignored_signal_from > 0
+                                 ? fmt::format(" (the first by process {})",
+                                               result->ignored_signal_from)
+                                 : ""));
+  }
+  if (result->parent_ignored_signals != 0 || result->parent_stops_undone != 0) {
+    std::string what = SignalList(result->parent_ignored_signals);
+    if (result->parent_stops_undone != 0)
+      what += (what.empty() ? "" : ", ") + std::string("SIGSTOP (continued)");
+    PrintWarning(fmt::format(
+        "the workload signalled its parent (a stand-in of seclearn's) with {}{}: ignored, the "
+        "run went on",
+        what,
+        result->parent_ignored_from > 0
+            ? fmt::format(" (the first from process {})", result->parent_ignored_from)
+            : ""));
+  }
+  if (result->ended_by_signal != 0) {
+    const char* abbrev = ::sigabbrev_np(result->ended_by_signal);
+    PrintWarning(fmt::format("a second SIG{} ended the learn: {} process{} still running killed",
+                             abbrev != nullptr ? abbrev : "?", result->killed_at_end,
+                             result->killed_at_end == 1 ? "" : "es"));
   }
   if (auto r = sink.FlushLast(); !r) {
     PrintError(fmt::format("saving the run to {}: {}", db_path, r.error().Message()));

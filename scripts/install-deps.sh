@@ -8,7 +8,7 @@ PKGS=(
   cmake g++ make pkg-config
   libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2
   # programs the tests and benchmarks run
-  sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor
+  sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor libcap2-bin
   # container runtimes the notify agent and runtime shim are proven with (tests/e2e/container_*)
   crun docker.io podman uidmap
 )

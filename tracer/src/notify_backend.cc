@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "remote.h"
+#include "run_signals.h"
+#include "stand_in_parent.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
@@ -150,6 +152,23 @@ std::string AddressSpaceToken(pid_t tid) {
   return token;
 }
 
+// Field 22 of /proc/PID/stat (the start time in clock ticks), 0 if the process is gone.
+uint64_t ReadStartTime(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return 0;
+  char buf[1024];
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
+  if (p == nullptr) return 0;
+  ++p;  // the space before field 3
+  for (int field = 3; field < 22 && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
+  return p != nullptr ? std::strtoull(p + 1, nullptr, 10) : 0;
+}
+
 }  // namespace
 
 bool NotifyAvailable() {
@@ -166,6 +185,7 @@ struct NotifySession::State {
     std::string exec_token;
     bool exited = false;
     int64_t exited_ns = 0;
+    uint64_t start_time = 0;  // /proc/PID/stat field 22: tells it from a later reuse of the pid
   };
   struct Task {
     pid_t tgid = 0;
@@ -193,6 +213,7 @@ struct NotifySession::State {
 
   Proc& AddProc(pid_t tgid) {
     Proc& p = procs[tgid];
+    p.start_time = ReadStartTime(tgid);
     ++processes;
     return p;
   }
@@ -498,6 +519,21 @@ bool NotifySession::TasksAlive() const {
   return false;
 }
 
+uint64_t NotifySession::SignalProcesses(int sig, bool skip_own_group) {
+  const pid_t own_group = ::getpgrp();
+  uint64_t sent = 0;
+  for (const auto& [tgid, p] : s_->procs) {
+    if (p.exited || p.start_time == 0) continue;
+    // Through a pidfd, once it is known to be the same process: a pid the session remembers
+    // may have been reused since its process died without a word.
+    Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0)));
+    if (!pidfd.valid() || ReadStartTime(tgid) != p.start_time) continue;
+    if (skip_own_group && ::getpgid(tgid) == own_group) continue;
+    if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0) ++sent;
+  }
+  return sent;
+}
+
 void NotifySession::Finish(EventSink& /*sink*/) {
   // An exec that was never followed by a call: the process died in it or right after.
   for (auto& [tgid, p] : s_->procs) p.exec_pending = false;
@@ -514,33 +550,21 @@ constexpr int kStageSeccomp = 2;
 constexpr int kStageSend = 3;
 constexpr int kStageExec = 4;
 
-volatile sig_atomic_t g_forward_sig = 0;
 volatile sig_atomic_t g_child_exited = 0;
-
-void OnTerminate(int sig, siginfo_t* info, void*) {
-  // The terminal already signalled the whole foreground group, the workload included.
-  if (info != nullptr && info->si_code == SI_KERNEL) return;
-  g_forward_sig = sig;
-}
 
 void OnChild(int) { g_child_exited = 1; }
 
-// For the duration of a run: the signals to forward and SIGCHLD are blocked except inside
-// ppoll (no lost wake-up). seclearn is not a child subreaper: orphans of the workload go to
+// For the duration of a run: the termination signals (their handlers are RunSignals') and
+// SIGCHLD are blocked except inside ppoll (no lost wake-up). seclearn is not a child subreaper: orphans of the workload go to
 // the process they would go to without it (getppid, orphaned process groups and their
 // SIGHUP/SIGCONT are as without tracing); the run ends when the last one is gone
 // (NotifySession::TasksAlive covers an init that never reaps).
 class RunScope {
  public:
   RunScope() {
-    struct sigaction sa {};
-    sa.sa_sigaction = OnTerminate;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &sa, &old_[i]);
     struct sigaction sc {};
     sc.sa_handler = OnChild;
-    sc.sa_flags = SA_NOCLDSTOP;
+    sc.sa_flags = 0;  // a stop of the stand-in parent wakes the loop too
     sigemptyset(&sc.sa_mask);
     ::sigaction(SIGCHLD, &sc, &old_chld_);
     sigset_t block;
@@ -555,7 +579,6 @@ class RunScope {
   ~RunScope() {
     ::sigprocmask(SIG_SETMASK, &old_mask_, nullptr);
     ::sigaction(SIGCHLD, &old_chld_, nullptr);
-    for (size_t i = 0; i < kSignals.size(); ++i) ::sigaction(kSignals[i], &old_[i], nullptr);
   }
   RunScope(const RunScope&) = delete;
   RunScope& operator=(const RunScope&) = delete;
@@ -565,7 +588,6 @@ class RunScope {
 
  private:
   static constexpr std::array<int, 4> kSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-  std::array<struct sigaction, 4> old_{};
   struct sigaction old_chld_ {};
   sigset_t old_mask_{};
   sigset_t poll_mask_{};
@@ -636,23 +658,33 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   const int child_sock = sock_child.get();
   const int fail_fd = fail_w.get();
 
-  g_forward_sig = 0;
   g_child_exited = 0;
+  tracer_internal::RunSignals signals(/*alarm_is_mine=*/false);
   RunScope scope;
-  const sigset_t* child_mask = &scope.old_mask();
-  const pid_t pid = ::fork();
-  if (pid < 0) return ErrnoError("fork");
-  if (pid == 0) {
+  struct ChildContext {
+    const sigset_t* mask;
+    bool nnp;
+    struct sock_fprog* prog;
+    int sock;
+    int fail_fd;
+    uint64_t cookie;
+    const char* exe;
+    char* const* argv;
+  } ctx{&scope.old_mask(), nnp, &prog, child_sock, fail_fd, cookie, exe, argv.data()};
+  // Between fork and exec, in the workload's process: async-signal-safe calls only.
+  auto run_child = [](void* arg) {
+    const auto& c = *static_cast<ChildContext*>(arg);
     auto fail_with = [&](int stage, int err) {
       ChildFailure f{stage, err};
-      ::syscall(SYS_write, fail_fd, &f, sizeof f, 0, 0, cookie);
+      ::syscall(SYS_write, c.fail_fd, &f, sizeof f, 0, 0, c.cookie);
       ::syscall(SYS_exit_group,
                 stage == kStageExec ? ExitCodeForExecErrno(err) : kExitSeclearnFailure, 0, 0, 0, 0,
-                cookie);
+                c.cookie);
     };
-    ::sigprocmask(SIG_SETMASK, child_mask, nullptr);
-    if (nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_with(kStageNoNewPrivs, errno);
-    const int listener = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    tracer_internal::RunSignals::RestoreInChild();
+    ::sigprocmask(SIG_SETMASK, c.mask, nullptr);
+    if (c.nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_with(kStageNoNewPrivs, errno);
+    const int listener = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, c.prog);
     if (listener < 0) fail_with(kStageSeccomp, errno);
     // From here on every call without the cookie waits for the parent.
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -668,13 +700,17 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
     cm->cmsg_type = SCM_RIGHTS;
     cm->cmsg_len = CMSG_LEN(sizeof(int));
     std::memcpy(CMSG_DATA(cm), &listener, sizeof(int));
-    if (::syscall(SYS_sendmsg, child_sock, &msg, 0, 0, 0, cookie) != 1)
+    if (::syscall(SYS_sendmsg, c.sock, &msg, 0, 0, 0, c.cookie) != 1)
       fail_with(kStageSend, errno);
-    ::syscall(SYS_close, listener, 0, 0, 0, 0, cookie);
-    ::syscall(SYS_execve, exe, argv.data(), environ);
+    ::syscall(SYS_close, listener, 0, 0, 0, 0, c.cookie);
+    ::syscall(SYS_execve, c.exe, c.argv, environ);
     fail_with(kStageExec, errno);
-  }
-  ChildProcess child(pid);
+  };
+  // The workload's parent is a stand-in (stand_in_parent.h): kill -STOP $PPID stops that,
+  // not the supervisor.
+  auto parent = tracer_internal::StandInParent::Start(run_child, &ctx);
+  if (!parent) return parent.error();
+  const pid_t pid = parent->workload();
   sock_child.Reset();
   fail_w.Reset();
 
@@ -723,7 +759,7 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
     }
   }
   if (!listener.valid()) {
-    (void)child.Wait();
+    (void)parent->Finish();
     if (auto e = child_failure()) return *e;
     return ErrnoError(EPROTO, "the child sent no seccomp listener");
   }
@@ -733,16 +769,30 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   session->set_learn_access(opts.learn_access);
 
   bool root_done = false;
-  // Reaps the first process: its status is the run's. Orphans go to whoever they would go to
+  bool root_reported = false;
+  // The first process's status, as its stand-in parent reaped it, is the run's; the stand-in
+  // is continued whenever the workload stops it. Orphans go to whoever they would go to
   // without seclearn.
+  auto reported_status = [&](std::optional<int> reported) {
+    if (reported) return *reported;
+    // The stand-in was killed before it could report (kill -KILL $PPID).
+    const int req = session->root_exit_request();
+    return req >= 0 ? W_EXITCODE(req & 0xff, 0) : W_EXITCODE(kExitSeclearnFailure, 0);
+  };
   auto reap = [&] {
     g_child_exited = 0;
-    int status = 0;
-    if (root_done || ::waitpid(pid, &status, WNOHANG | __WALL) != pid) return;
-    root_done = true;
-    result.wait_status = status;
-    child.Release();
-    sink.OnExit(ExitEvent{pid, pid, status, RealtimeNs()});
+    while (!root_done) {
+      int status = 0;
+      if (::waitpid(parent->pid(), &status, WNOHANG | WUNTRACED | __WALL) != parent->pid()) return;
+      if (!parent->OnStatus(status)) continue;
+      root_done = true;
+      const std::optional<int> reported = parent->Finish();
+      // Without a report (the stand-in was killed first) the status is known at the end.
+      if (!reported) return;
+      result.wait_status = *reported;
+      root_reported = true;
+      sink.OnExit(ExitEvent{pid, pid, result.wait_status, RealtimeNs()});
+    }
   };
   // After the first process, the run lasts as long as the filter has users: orphans, until
   // they are reaped. Should their new parent never reap them, the run ends once every task it
@@ -751,10 +801,16 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   int64_t next_tick = RealtimeNs() + kSecond;
   pollfd pfd{session->fd(), POLLIN, 0};
   while (true) {
-    if (const int sig = g_forward_sig) {
-      g_forward_sig = 0;
-      result.forwarded_signal = sig;
-      if (!root_done) ::kill(pid, sig);
+    if (const auto term = signals.TakeTerminate(); term.sig != 0) {
+      // As the ptrace backend does (run_signals.h): the first to every process of the run, a
+      // second one kills what is left.
+      result.forwarded_signal = term.sig;
+      if (term.count >= 2) {
+        result.ended_by_signal = term.sig;
+        result.killed_at_end += session->SignalProcesses(SIGKILL, false);
+      } else {
+        session->SignalProcesses(term.sig, term.from_terminal);
+      }
     }
     if (g_child_exited) reap();
     const int64_t now = RealtimeNs();
@@ -783,10 +839,17 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   if (!root_done) {
     // The filter is released only once every user is reaped, so this does not happen; wait
     // anyway rather than leave a zombie.
-    auto st = child.Wait();
-    result.wait_status = st ? *st : W_EXITCODE(kExitSeclearnFailure, 0);
+    result.wait_status = reported_status(parent->Finish());
+  } else if (!root_reported) {
+    result.wait_status = reported_status(std::nullopt);
+    sink.OnExit(ExitEvent{pid, pid, result.wait_status, RealtimeNs()});
   }
+  result.parent_stops_undone = parent->stops_undone();
+  result.parent_ignored_signals = parent->ignored_mask();
+  result.parent_ignored_from = parent->ignored_from();
   session->Finish(sink);
+  result.ignored_signals = signals.ignored_mask();
+  result.ignored_signal_from = signals.ignored_from();
   result.syscalls = session->notifications();
   result.processes = session->processes();
   result.threads = session->threads();

@@ -18,8 +18,11 @@
 #include <cstring>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "remote.h"
+#include "run_signals.h"
+#include "stand_in_parent.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
@@ -70,48 +73,32 @@ constexpr int kStageSeccomp = 2;
 constexpr int kStageExec = 3;
 
 volatile sig_atomic_t g_tick = 0;
-volatile sig_atomic_t g_forward_sig = 0;
 
 void OnAlarm(int) { g_tick = 1; }
 
-void OnTerminate(int sig, siginfo_t* info, void*) {
-  // The terminal signals the whole foreground process group, the workload included: passing
-  // those on again would deliver them twice.
-  if (info != nullptr && info->si_code == SI_KERNEL) return;
-  g_forward_sig = sig;
-}
-
-// Installs the handlers for the duration of a run and restores the old ones after.
-class SignalScope {
+// The tick (SIGALRM once a second) for the duration of a run, beside RunSignals.
+class TickScope {
  public:
-  SignalScope() {
+  TickScope() {
     struct sigaction sa {};
     sa.sa_handler = OnAlarm;  // no SA_RESTART: waitpid returns EINTR so the loop can tick
     sigemptyset(&sa.sa_mask);
     ::sigaction(SIGALRM, &sa, &old_alrm_);
-    struct sigaction st {};
-    st.sa_sigaction = OnTerminate;
-    st.sa_flags = SA_SIGINFO;
-    sigemptyset(&st.sa_mask);
-    for (size_t i = 0; i < kTermSignals.size(); ++i) ::sigaction(kTermSignals[i], &st, &old_[i]);
     struct itimerval it {};
     it.it_interval.tv_sec = 1;
     it.it_value.tv_sec = 1;
     ::setitimer(ITIMER_REAL, &it, nullptr);
   }
-  ~SignalScope() {
+  ~TickScope() {
     struct itimerval it {};
     ::setitimer(ITIMER_REAL, &it, nullptr);
     ::sigaction(SIGALRM, &old_alrm_, nullptr);
-    for (size_t i = 0; i < kTermSignals.size(); ++i) ::sigaction(kTermSignals[i], &old_[i], nullptr);
   }
-  SignalScope(const SignalScope&) = delete;
-  SignalScope& operator=(const SignalScope&) = delete;
+  TickScope(const TickScope&) = delete;
+  TickScope& operator=(const TickScope&) = delete;
 
  private:
-  static constexpr std::array<int, 4> kTermSignals = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
   struct sigaction old_alrm_ {};
-  std::array<struct sigaction, 4> old_{};
 };
 
 // One traced task and what its next stop owes. Every restart goes through Tracer::Resume,
@@ -162,7 +149,7 @@ class Tracer {
   Result<TraceResult> Run();
 
  private:
-  Result<ChildProcess> Spawn(Fd* failure_pipe);
+  Result<tracer_internal::StandInParent> Spawn(Fd* failure_pipe);
   void HandleStop(pid_t tid, int status);
   void HandleSeccompStop(pid_t tid, Task& task);
   void HandleSyscallStop(pid_t tid, Task& task);
@@ -176,6 +163,7 @@ class Tracer {
   // exit stop is wanted for that.
   bool PrepareClone(pid_t tid, Task& task, const SpecialNrs& special);
   void Tick();
+  void OnTerminate(const tracer_internal::RunSignals::Terminate& term);
   // The call `task` was waiting on ends without the exit stop (exec, death): record it once.
   void DeliverPending(Task& task, bool exec_succeeded);
   void Fail(Error error);
@@ -198,7 +186,38 @@ class Tracer {
   TraceResult result_;
 };
 
-Result<ChildProcess> Tracer::Spawn(Fd* failure_pipe) {
+// What the workload's process runs between fork and exec (async-signal-safe calls only).
+struct PtraceChild {
+  int go_r;
+  int go_w;
+  int fail_w;
+  bool nnp;
+  struct sock_fprog* prog;
+  const char* exe;
+  char* const* argv;
+};
+
+[[noreturn]] void RunPtraceChild(void* arg) {
+  const auto& c = *static_cast<PtraceChild*>(arg);
+  auto fail_with = [&](int stage) {
+    ChildFailure f{stage, errno};
+    [[maybe_unused]] ssize_t w = ::write(c.fail_w, &f, sizeof f);
+    ::_exit(stage == kStageExec ? ExitCodeForExecErrno(f.err) : kExitSeclearnFailure);
+  };
+  ::close(c.go_w);
+  tracer_internal::RunSignals::RestoreInChild();
+  char byte;
+  // Wait until the tracer has seized us: a SECCOMP_RET_TRACE filter without a tracer fails
+  // every syscall with ENOSYS.
+  if (::read(c.go_r, &byte, 1) != 1) ::_exit(kExitSeclearnFailure);
+  if (c.nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_with(kStageNoNewPrivs);
+  if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, c.prog, 0, 0) != 0) fail_with(kStageSeccomp);
+  ::execve(c.exe, c.argv, environ);
+  fail_with(kStageExec);
+  ::_exit(kExitSeclearnFailure);
+}
+
+Result<tracer_internal::StandInParent> Tracer::Spawn(Fd* failure_pipe) {
   int go[2];
   int fail[2];
   if (::pipe2(go, O_CLOEXEC) != 0) return ErrnoError("pipe2");
@@ -210,35 +229,20 @@ Result<ChildProcess> Tracer::Spawn(Fd* failure_pipe) {
   struct sock_filter trace_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
   struct sock_fprog prog = {1, trace_all};
   CArgv argv(opts_.argv);
-  const char* exe = opts_.exe.c_str();
-  const bool nnp = opts_.no_new_privs;
+  PtraceChild c{go[0], go[1], fail[1], opts_.no_new_privs, &prog, opts_.exe.c_str(), argv.data()};
 
-  const pid_t pid = ::fork();
-  if (pid < 0) return ErrnoError("fork");
-  if (pid == 0) {
-    auto fail_with = [&](int stage) {
-      ChildFailure f{stage, errno};
-      [[maybe_unused]] ssize_t w = ::write(fail[1], &f, sizeof f);
-      ::_exit(stage == kStageExec ? ExitCodeForExecErrno(f.err) : kExitSeclearnFailure);
-    };
-    ::close(go[1]);
-    char c;
-    // Wait until the parent has seized us: a SECCOMP_RET_TRACE filter without a tracer
-    // fails every syscall with ENOSYS.
-    if (::read(go[0], &c, 1) != 1) ::_exit(kExitSeclearnFailure);
-    if (nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_with(kStageNoNewPrivs);
-    if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0) fail_with(kStageSeccomp);
-    ::execve(exe, argv.data(), environ);
-    fail_with(kStageExec);
-  }
-  ChildProcess child(pid);
+  // The workload's parent is a stand-in (stand_in_parent.h): kill -STOP $PPID stops that,
+  // not the tracer.
+  auto parent = tracer_internal::StandInParent::Start(&RunPtraceChild, &c);
+  if (!parent) return parent.error();
+  const pid_t pid = parent->workload();
   go_r.Reset();
   fail_w.Reset();
   if (::ptrace(PTRACE_SEIZE, pid, 0, kTraceOptions) != 0)
     return ErrnoError(fmt::format("ptrace(PTRACE_SEIZE, {})", pid));
   if (::write(go_w.get(), "g", 1) != 1) return ErrnoError("write to child");
   *failure_pipe = std::move(fail_r);
-  return child;
+  return parent;
 }
 
 Task& Tracer::EnsureTask(pid_t tid, bool* created) {
@@ -542,6 +546,27 @@ void Tracer::HandleExit(pid_t tid, int status) {
   }
 }
 
+// The first termination signal goes to every traced process (those in the terminal's
+// foreground group had it from the terminal); a second one kills what is left, ending the run.
+// Only live tasks are in tasks_ (a traced zombie keeps its pid until we reap it), so no pid
+// here can belong to another process.
+void Tracer::OnTerminate(const tracer_internal::RunSignals::Terminate& term) {
+  result_.forwarded_signal = term.sig;
+  const bool end = term.count >= 2;
+  if (end) result_.ended_by_signal = term.sig;
+  const pid_t own_group = ::getpgrp();
+  std::unordered_set<pid_t> done;
+  for (const auto& [tid, task] : tasks_) {
+    if (!done.insert(task.tgid).second) continue;
+    if (end) {
+      ::kill(task.tgid, SIGKILL);
+      ++result_.killed_at_end;
+    } else if (!term.from_terminal || ::getpgid(task.tgid) != own_group) {
+      ::kill(task.tgid, term.sig);
+    }
+  }
+}
+
 void Tracer::Tick() {
   g_tick = 0;
   sink_.OnTick(RealtimeNs());
@@ -550,12 +575,12 @@ void Tracer::Tick() {
 Result<TraceResult> Tracer::Run() {
   const int64_t start = RealtimeNs();
   g_tick = 0;
-  g_forward_sig = 0;
-  SignalScope signals;
+  TickScope tick;
+  tracer_internal::RunSignals signals(/*alarm_is_mine=*/true);
   Fd failure_pipe;
-  auto child = Spawn(&failure_pipe);
-  if (!child) return child.error();
-  root_ = child->pid();
+  auto parent = Spawn(&failure_pipe);
+  if (!parent) return parent.error();
+  root_ = parent->workload();
   tasks_[root_].tgid = root_;
   tasks_[root_].running = true;
   result_.processes = 1;
@@ -564,34 +589,42 @@ Result<TraceResult> Tracer::Run() {
   bool root_done = false;
   while (!tasks_.empty()) {
     if (g_tick) Tick();
-    if (const int sig = g_forward_sig) {
-      g_forward_sig = 0;
-      result_.forwarded_signal = sig;
-      if (!root_done) ::kill(root_, sig);
-    }
+    if (const auto term = signals.TakeTerminate(); term.sig != 0) OnTerminate(term);
     int status = 0;
-    const pid_t tid = ::waitpid(-1, &status, __WALL);
+    // WUNTRACED: a stop of the stand-in parent (the tracees are not our children; their stops
+    // are reported anyway).
+    const pid_t tid = ::waitpid(-1, &status, __WALL | WUNTRACED);
     if (tid < 0) {
       if (errno == EINTR) continue;
       if (errno == ECHILD) break;
       return ErrnoError("waitpid");
+    }
+    if (tid == parent->pid()) {
+      parent->OnStatus(status);
+      continue;
     }
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       HandleExit(tid, status);
       if (tid == root_) {
         root_done = true;
         result_.wait_status = status;
-        child->Release();
       }
       continue;
     }
     if (WIFSTOPPED(status)) HandleStop(tid, status);
   }
+  // The stand-in reaps the workload after us, reports and exits.
+  const std::optional<int> reported = parent->Finish();
+  result_.parent_stops_undone = parent->stops_undone();
+  result_.parent_ignored_signals = parent->ignored_mask();
+  result_.parent_ignored_from = parent->ignored_from();
   if (!root_done) {
     // Should not happen: waitpid reported ECHILD before the workload's exit.
-    result_.wait_status = W_EXITCODE(kExitSeclearnFailure, 0);
+    result_.wait_status = reported ? *reported : W_EXITCODE(kExitSeclearnFailure, 0);
   }
   result_.duration_ns = RealtimeNs() - start;
+  result_.ignored_signals = signals.ignored_mask();
+  result_.ignored_signal_from = signals.ignored_from();
   sink_.OnTick(RealtimeNs());
   if (fatal_) return *fatal_;
 

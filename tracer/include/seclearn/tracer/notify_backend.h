@@ -34,8 +34,10 @@
 //     own sendmsg/close of the listener fd (and its write/exit_group if exec fails) are
 //     allowed by the filter only when they carry a random per-run cookie in their unused
 //     sixth argument, so the workload's own calls of those names are still seen.
-//   - Signals: job control and signal delivery are untouched (no stops). SIGINT, SIGTERM,
-//     SIGHUP and SIGQUIT sent to seclearn are forwarded to the first process, as with ptrace.
+//   - Signals: job control and signal delivery are untouched (no stops). Signals sent to
+//     seclearn are handled as with ptrace (tracer/src/run_signals.h): the first SIGINT,
+//     SIGTERM, SIGHUP or SIGQUIT goes to every process of the run, a second kills what is left;
+//     others are recorded and ignored.
 //     If seclearn dies, the listener closes and the workload's next calls fail with ENOSYS.
 #pragma once
 
@@ -96,6 +98,10 @@ class NotifySession {
   void set_learn_access(bool on);
   // Whether any task this session has seen is still alive (not a zombie, not gone).
   bool TasksAlive() const;
+  // Sends `sig` to every process of the session still alive (checked by start time through a
+  // pidfd, so a reused pid is never signalled), except, with `skip_own_group`, those in
+  // seclearn's process group. Returns how many were signalled.
+  uint64_t SignalProcesses(int sig, bool skip_own_group);
   // Ends the session: an exec never followed by a call of its process (it died in or right
   // after it) is dropped unreported.
   void Finish(EventSink& sink);

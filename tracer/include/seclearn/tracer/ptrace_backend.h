@@ -12,9 +12,12 @@
 //   if (r) return ExitCodeForWaitStatus(r->wait_status);
 //
 // Signals: signals for the workload are delivered as the kernel would; group-stops are kept
-// with PTRACE_LISTEN, so SIGSTOP/SIGTSTP/SIGCONT behave as without tracing. SIGINT, SIGTERM,
-// SIGHUP and SIGQUIT sent to seclearn (not from the terminal, which already signals the whole
-// foreground group) are forwarded to the workload; the run ends when the workload does.
+// with PTRACE_LISTEN, so SIGSTOP/SIGTSTP/SIGCONT behave as without tracing. The run lasts
+// until every traced process has exited (a daemon too). The first SIGINT, SIGTERM, SIGHUP or
+// SIGQUIT sent to seclearn is passed to every traced process (from the terminal: to those
+// outside its foreground group, which had it already); a second one kills what is left and
+// ends the run. Any other catchable signal sent to seclearn (kill -USR1 $PPID) is recorded
+// and ignored (tracer/src/run_signals.h).
 // PTRACE_O_EXITKILL: if seclearn itself dies, the workload is killed, never left stopped.
 #pragma once
 
@@ -59,6 +62,19 @@ struct TraceResult {
   uint64_t threads = 0;      // tasks seen, the first included
   int64_t duration_ns = 0;
   int forwarded_signal = 0;  // last signal forwarded to the workload, 0 if none
+  // A second SIGINT/SIGTERM/SIGHUP/SIGQUIT ended the run: that signal, and how many processes
+  // still alive were killed for it (0 if none).
+  int ended_by_signal = 0;
+  uint64_t killed_at_end = 0;
+  // Other signals sent to seclearn during the run and ignored (bit N-1 for signal N), and the
+  // sender of the first (often the workload: kill -USR1 $PPID).
+  uint64_t ignored_signals = 0;
+  pid_t ignored_signal_from = 0;
+  // The workload's parent is a stand-in of seclearn's (tracer/src/stand_in_parent.h): the
+  // times it was stopped and continued (kill -STOP $PPID), and the signals it ignored.
+  uint64_t parent_stops_undone = 0;
+  uint64_t parent_ignored_signals = 0;
+  pid_t parent_ignored_from = 0;
   // The workload's own PTRACE_TRACEME, PTRACE_ATTACH or PTRACE_SEIZE failed with EPERM because
   // seclearn is its tracer (ptrace backend): the first such process and request, else 0/-1.
   // What it does once that succeeds was not learned; the notify backend has no such limit.
