@@ -1,11 +1,16 @@
 // seclearn run: enforce a seccomp profile on a command, in this process, then exec it.
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <optional>
 
 #include <fmt/format.h>
@@ -47,9 +52,84 @@ Not as root, seclearn always sets no_new_privs (the kernel requires it to load a
 without CAP_SYS_ADMIN): setuid/setgid binaries and file capabilities then no longer raise
 privileges in CMD. As root, no_new_privs is set only with --no-new-privs.
 
-Exit status: CMD's, or 125 if seclearn fails, 126 if CMD cannot be executed, 127 if CMD is
-not found.
+Exit status: CMD's, or 125 if seclearn fails, 126 if CMD cannot be executed (a profile
+that denies or kills execve included: checked before CMD is started), 127 if CMD is not
+found.
 )";
+
+// What execve of `path` does under `filter`, tried in a child before this process commits to
+// the filter: the profile may deny write and exit_group too, and a process that can neither
+// report nor exit dies of a fault with nothing said. The child's execve has an unmapped argv,
+// so an allowed call fails with EFAULT before the point of no return and runs nothing; the
+// outcome comes back through shared memory, which needs no syscall.
+struct ExecProbe {
+  bool returned = false;  // execve returned (else the child was killed: `signal`)
+  int err = 0;            // its errno: EFAULT means the filter let it through
+  int signal = 0;
+};
+
+Result<ExecProbe> ProbeExec(ScmpFilter* filter, const std::string& path) {
+  struct Shared {
+    int returned;
+    int err;
+  };
+  void* mem = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                     -1, 0);
+  if (mem == MAP_FAILED) return ErrnoError("mmap");
+  auto* shared = new (mem) Shared{0, 0};
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::munmap(mem, sizeof(Shared));
+    return ErrnoError("fork");
+  }
+  if (pid == 0) {
+    if (filter != nullptr && !LoadSeccompFilter(*filter)) ::_exit(kExitSeclearnFailure);
+    const long r = ::syscall(SYS_execve, path.c_str(), reinterpret_cast<char**>(8), environ);
+    shared->err = r < 0 ? errno : 0;
+    __atomic_store_n(&shared->returned, 1, __ATOMIC_SEQ_CST);
+    ::syscall(SYS_exit_group, 0);
+    __builtin_trap();  // exit_group denied too
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      ::munmap(mem, sizeof(Shared));
+      return ErrnoError("waitpid");
+    }
+  }
+  ExecProbe probe;
+  probe.returned = __atomic_load_n(&shared->returned, __ATOMIC_SEQ_CST) != 0;
+  probe.err = shared->err;
+  if (!probe.returned && WIFSIGNALED(status)) probe.signal = WTERMSIG(status);
+  ::munmap(mem, sizeof(Shared));
+  if (!probe.returned && probe.signal == 0)
+    return ErrnoError(EPROTO, "checking the profile's execve: the check failed to load it");
+  return probe;
+}
+
+// Refuses a profile under which CMD cannot even start, with the reason; nullopt if it can.
+std::optional<std::string> ExecBlockedBy(ScmpFilter& filter, const std::string& path,
+                                         const std::string& cmd) {
+  auto under = ProbeExec(&filter, path);
+  if (!under) return std::nullopt;  // no verdict: the real execve will tell
+  if (under->returned && under->err == EFAULT) return std::nullopt;
+  if (!under->returned) {
+    const char* abbrev = ::sigabbrev_np(under->signal);
+    return fmt::format("{}: the seccomp profile does not let it start: execve is killed with "
+                       "SIG{} under it (allow execve)",
+                       cmd, abbrev != nullptr ? abbrev : "?");
+  }
+  // An errno the exec itself would give (not the profile's) is left to the real execve.
+  if (auto without = ProbeExec(nullptr, path); without && without->returned &&
+                                               without->err == under->err) {
+    return std::nullopt;
+  }
+  return fmt::format("{}: the seccomp profile does not let it start: execve fails with {} "
+                     "under it (allow execve)",
+                     cmd, ::strerrorname_np(under->err) != nullptr
+                              ? ::strerrorname_np(under->err)
+                              : std::strerror(under->err));
+}
 
 }  // namespace
 
@@ -148,6 +228,10 @@ int CmdRun(std::span<char*> args) {
   };
   if (nnp && !restrict_caps()) return kExitSeclearnFailure;
   if (filter) {
+    if (auto blocked = ExecBlockedBy(*filter, *path, cmd)) {
+      PrintError(*blocked);
+      return kExitNotExecutable;
+    }
     if (auto loaded = LoadSeccompFilter(*filter); !loaded) {
       PrintError(loaded.error());
       return kExitSeclearnFailure;
