@@ -90,6 +90,16 @@ expect_status 1 "$SECLEARN" learn --quiet --db "$TMP/p.db" --app traceme -- "$TE
 expect_stderr_matches 'PTRACE_TRACEME in process [0-9]+ failed with EPERM.*--backend notify'
 expect_status 0 "$SECLEARN" learn --quiet --db "$TMP/p.db" --app traceme --backend notify \
   -- "$TESTEE" ptrace-traceme
+if command -v strace >/dev/null; then
+  step "ptrace: strace -f inside learn: said once; under notify strace works"
+  expect_status 1 "$SECLEARN" learn --quiet --db "$TMP/p.db" --app strace -- strace -f -o /dev/null true
+  (($(grep -c 'use --backend notify\|learn it with --backend notify' "$TMP/err") == 1)) ||
+    fail "the nested ptrace warning is not said exactly once"
+  expect_status 0 "$SECLEARN" learn --quiet --db "$TMP/p.db" --app strace --backend notify \
+    -- strace -f -o "$TMP/strace.out" "$TESTEE" write-stdout nested
+  expect_stdout_is nested
+  grep -q '^[0-9]* *write(1, "nested' "$TMP/strace.out" || fail "strace under notify saw no write"
+fi
 
 # without NAME JSON: a profile allowing everything but what JSON's rules take away.
 without() {
