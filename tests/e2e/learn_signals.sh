@@ -12,32 +12,13 @@ on_exit 'jobs -p | xargs -r kill -KILL'
 on_exit 'pkill -KILL -f "sleep $UNIQUE"'
 UNIQUE=$((200000000 + $$ % 100000))
 
-# runs_of APP: how many runs APP has, and the last one's exit status and end (None: never
-# ended).
-last_run() {
-  "$SECLEARN" show --db "$DB" --app "$1" --json |
-    "$PY" -c 'import json, sys; r = json.load(sys.stdin)["runs"][-1]; print(r[sys.argv[1]])' "$2"
-}
-has_syscall() {
-  "$SECLEARN" show --db "$DB" --app "$1" --json | "$PY" -c 'import json, sys
-sys.exit(0 if any(s["name"] == sys.argv[1] for s in json.load(sys.stdin)["syscalls"]) else 1)' "$2"
-}
-wait_for() {
-  local deadline=$((SECONDS + $2))
-  until pgrep -f -- "$1" >/dev/null; do
-    ((SECONDS < deadline)) || fail "'$1' did not start within $2 s"
-    sleep 0.1
-  done
-}
-
 for backend in ptrace notify; do
   app=daemon-$backend
   step "$backend: a daemon (setsid sleep) outlives its shell: learn waits for it"
-  start=$SECONDS
   "$SECLEARN" learn --quiet --db "$DB" --app "$app" --backend "$backend" -- \
     sh -c "setsid sleep $UNIQUE & exit 0" </dev/null &
   pid=$!
-  wait_for "sleep $UNIQUE" 10
+  wait_for_workload "sleep $UNIQUE" 10
   sleep 0.5
   kill -0 "$pid" 2>/dev/null || fail "learn ended while the daemon was still running"
   step "$backend: SIGTERM to seclearn reaches the daemon, the learn ends and keeps the run"
@@ -48,7 +29,7 @@ for backend in ptrace notify; do
   ((status == 0)) || fail "learn exited $status, expected the shell's 0"
   if pgrep -f -- "sleep $UNIQUE" >/dev/null; then fail "the daemon outlived SIGTERM"; fi
   [[ $(last_run "$app" exit_status) == 0 ]] || fail "the run was not ended with exit 0"
-  has_syscall "$app" setsid || fail "setsid (the daemon's) is not in the run"
+  (($(syscall_count "$app" setsid) > 0)) || fail "setsid (the daemon's) is not in the run"
 
   app=stubborn-$backend
   step "$backend: a daemon that ignores SIGINT: the second SIGINT ends the learn, run saved"
@@ -56,7 +37,7 @@ for backend in ptrace notify; do
     sh -c "setsid sh -c 'trap \"\" INT; exec sleep $UNIQUE' & trap '' INT; wait" \
     </dev/null >"$TMP/out" 2>"$TMP/err" &
   pid=$!
-  wait_for "sleep $UNIQUE" 10
+  wait_for_workload "sleep $UNIQUE" 10
   sleep 0.5
   kill -INT "$pid"
   sleep 1
@@ -70,7 +51,7 @@ for backend in ptrace notify; do
     fail "no word that the second SIGINT ended the learn"
   if pgrep -f -- "sleep $UNIQUE" >/dev/null; then fail "the daemon outlived the learn"; fi
   [[ $(last_run "$app" exit_status) != None ]] || fail "the run was not ended"
-  has_syscall "$app" setsid || fail "the daemon's calls are not in the run"
+  (($(syscall_count "$app" setsid) > 0)) || fail "the daemon's calls are not in the run"
 
   step "$backend: every catchable signal the workload sends its parent: the learn goes on"
   for sig in HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 PIPE ALRM TERM STKFLT TSTP TTIN \

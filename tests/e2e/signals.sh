@@ -12,25 +12,6 @@ on_exit 'jobs -p | xargs -r kill -KILL'
 # A unique argument, so pgrep finds only this test's workload.
 UNIQUE=$((100000000 + $$ % 100000))
 
-# last_run APP FIELD: the last run's FIELD from show --json (None prints as None).
-last_run() {
-  "$SECLEARN" show --db "$DB" --app "$1" --json |
-    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["runs"][-1][sys.argv[1]])' "$2"
-}
-# syscall_count APP NAME: NAME's count in APP (0 if absent).
-syscall_count() {
-  "$SECLEARN" show --db "$DB" --app "$1" --json | "$PY" -c 'import json, sys
-print(sum(s["count"] for s in json.load(sys.stdin)["syscalls"] if s["name"] == sys.argv[1]))' "$2"
-}
-# wait_for_workload PATTERN SECONDS: until a process matching PATTERN exists.
-wait_for_workload() {
-  local deadline=$((SECONDS + $2))
-  until pgrep -f -- "$1" >/dev/null; do
-    ((SECONDS < deadline)) || fail "workload '$1' did not start within $2 s"
-    sleep 0.1
-  done
-}
-
 step "(a) SIGTERM to seclearn during '$TESTEE sleep': forwarded, exit 143 within 5 s"
 "$SECLEARN" learn --quiet --db "$DB" --app term -- "$TESTEE" sleep "$UNIQUE" </dev/null &
 pid=$!

@@ -127,6 +127,27 @@ profile_lacks() {
   done
 }
 
+# last_run APP FIELD: the last run's FIELD from show --json of $DB (None prints as None).
+last_run() {
+  "$SECLEARN" show --db "$DB" --app "$1" --json |
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["runs"][-1][sys.argv[1]])' "$2"
+}
+
+# syscall_count APP NAME: NAME's count in APP of $DB (0 if absent).
+syscall_count() {
+  "$SECLEARN" show --db "$DB" --app "$1" --json | "$PY" -c 'import json, sys
+print(sum(s["count"] for s in json.load(sys.stdin)["syscalls"] if s["name"] == sys.argv[1]))' "$2"
+}
+
+# wait_for_workload PATTERN SECONDS: until a process whose command line matches PATTERN exists.
+wait_for_workload() {
+  local deadline=$((SECONDS + $2))
+  until pgrep -f -- "$1" >/dev/null; do
+    ((SECONDS < deadline)) || fail "workload '$1' did not start within $2 s"
+    sleep 0.1
+  done
+}
+
 # wait_gone PID SECONDS: true once PID has exited (it must be our child), false on timeout.
 wait_gone() {
   local pid=$1 deadline=$((SECONDS + $2))
