@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <map>
 #include <set>
 
@@ -14,6 +15,7 @@
 #include "seclearn/core/file.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/fd.h"
+#include "seclearn/core/json.h"
 #include "seclearn/emitter/diff.h"
 #include "seclearn/store/store.h"
 #include "text.h"
@@ -61,11 +63,38 @@ problem).
 
 enum class Kind { kSeccomp, kAppArmor, kCapabilities };
 
-Kind Detect(std::string_view text) {
+bool HasAnyKey(const Json& object, std::initializer_list<std::string_view> keys) {
+  for (std::string_view k : keys)
+    if (object.Find(k) != nullptr) return true;
+  return false;
+}
+
+// The kind of a profile, only from signs that cannot be mistaken. JSON (a text starting with
+// '{' or '[') must parse, or the error is the JSON one with FILE:LINE:COL; then a seccomp
+// profile has its keys ("defaultAction", "syscalls", ... or the "linux" of an OCI config,
+// which its reader explains), OCI capabilities theirs ("effective", "bounding", "process"),
+// and any other JSON is neither. AppArmor is recognised by its abi, include or profile line;
+// the rest is a capability list, whose reader takes nothing but capability names.
+Result<Kind> Detect(std::string_view text, std::string_view name) {
   const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && text[first] == '{' &&
-      text.find("\"defaultAction\"") != std::string_view::npos)
-    return Kind::kSeccomp;
+  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) {
+    auto doc = ParseJson(text, name);
+    if (!doc) return doc.error();
+    if (doc->is_object()) {
+      if (HasAnyKey(*doc,
+                    {"defaultAction", "defaultErrnoRet", "syscalls", "architectures", "archMap"}))
+        return Kind::kSeccomp;
+      if (HasAnyKey(*doc, {"process", "capabilities", "effective", "bounding", "permitted",
+                           "inheritable", "ambient"}))
+        return Kind::kCapabilities;
+      if (doc->Find("linux") != nullptr) return Kind::kSeccomp;
+    }
+    return ParseError(fmt::format(
+        "{}:{}:{}: JSON {}, but neither a seccomp profile (\"defaultAction\", \"syscalls\") "
+        "nor OCI capabilities (\"effective\", \"bounding\")",
+        name, doc->pos().line, doc->pos().col,
+        doc->is_object() ? "object" : Json::TypeName(doc->type())));
+  }
   if (LooksLikeAppArmor(text)) return Kind::kAppArmor;
   return Kind::kCapabilities;
 }
@@ -84,10 +113,14 @@ Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& ol
                                     "format it was made from",
                                     t == &old_text ? old_name : new_name));
   }
-  const Kind kind = Detect(old_text);
-  if (Detect(new_text) != kind)
+  auto old_kind = Detect(old_text, old_name);
+  if (!old_kind) return old_kind.error();
+  auto new_kind = Detect(new_text, new_name);
+  if (!new_kind) return new_kind.error();
+  const Kind kind = *old_kind;
+  if (*new_kind != kind)
     return ParseError(fmt::format("{} is {} but {} is {}: not the same kind of profile",
-                                  old_name, KindName(kind), new_name, KindName(Detect(new_text))));
+                                  old_name, KindName(kind), new_name, KindName(*new_kind)));
   ProfileDiff d;
   if (kind == Kind::kAppArmor) {
     auto diff = DiffAppArmor(old_text, old_name, new_text, new_name);
