@@ -32,7 +32,8 @@ int CmdCheck(std::span<char*> args);    // check.cc
 void PrintError(std::string_view message);
 void PrintError(const Error& error);
 void PrintWarning(std::string_view message);
-// Control characters escaped (\n, \xNN), so a message is always one line.
+// Control characters escaped (\n, \xNN; C1 controls and non-UTF-8 bytes too), so a message
+// is always one line.
 std::string OneLine(std::string_view message);
 // For a command FindExecutable or execve refused: prints "CMD: command not found" or
 // "CMD: <strerror>" and returns 127 or 126.

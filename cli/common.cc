@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/fd.h"
+#include "text.h"
 
 namespace seclearn::cli {
 namespace {
@@ -30,15 +31,25 @@ Result<void> WriteAll(int fd, std::string_view content, const std::string& what)
 
 }  // namespace
 
-// Messages quote names that come from users and workloads: control characters are escaped so
-// that every message stays one line.
+// Messages quote names that come from users, workloads and profiles: control characters
+// (C1 ones too) and bytes that are not UTF-8 are escaped so that every message stays one line
+// and none is a terminal escape.
 std::string OneLine(std::string_view message) {
   std::string out;
   out.reserve(message.size());
-  for (unsigned char c : message) {
-    if (c == '\n') out += "\\n";
-    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-    else out += static_cast<char>(c);
+  for (size_t i = 0; i < message.size();) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    const size_t n = Utf8Length(message, i);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (n == 0 || c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out.append(message.substr(i, n));
+      i += n;
+      continue;
+    }
+    ++i;
   }
   return out;
 }

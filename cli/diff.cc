@@ -144,6 +144,25 @@ Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& ol
   return d;
 }
 
+// The text output of a diff shows names from the profiles (syscall and architecture names,
+// AppArmor paths, rules and include names, file names): none may move the cursor or start a
+// line of its own in a CI log. A syscall or architecture name is shown as `show` shows names;
+// the rest is AppArmor's own syntax (its reader already writes control bytes as \ooo), kept
+// as written but for what a terminal would still obey. --json escapes in its own way.
+ProfileDiff ForTerminal(ProfileDiff d) {
+  d.old_name = TerminalSafe(d.old_name);
+  d.new_name = TerminalSafe(d.new_name);
+  for (Change& c : d.changes) {
+    c.subject = c.category == "syscall" || c.category == "architecture"
+                    ? DisplayName(c.subject)
+                    : TerminalSafe(c.subject);
+    c.detail = TerminalSafe(c.detail);
+    c.reason = TerminalSafe(c.reason);
+    c.provenance = TerminalSafe(c.provenance);
+  }
+  return d;
+}
+
 // For each added or widened syscall: the first run of the app that made it, its command and,
 // when that run recorded one, the stack that first made it (a few frames, innermost first).
 Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d) {
@@ -281,7 +300,7 @@ int CmdDiff(std::span<char*> args) {
     DiffFormat f;
     f.color = color == "always" ||
               (color == "auto" && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
-    std::fputs(FormatDiff(*diff, f).c_str(), stdout);
+    std::fputs(FormatDiff(ForTerminal(*diff), f).c_str(), stdout);
   }
   if (fail_on == "widen") return diff->widened() > 0 ? kDiffDiffer : kDiffSame;
   return diff->changes.empty() ? kDiffSame : kDiffDiffer;

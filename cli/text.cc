@@ -75,6 +75,23 @@ std::string DisplayName(std::string_view s, bool quote_spaces) {
   return quote ? "\"" + out + "\"" : out;
 }
 
+std::string TerminalSafe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t n = Utf8Length(s, i);
+    if (n == 0 || c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+      ++i;
+      continue;
+    }
+    out.append(s.substr(i, n));
+    i += n;
+  }
+  return out;
+}
+
 std::string FormatUtc(int64_t ns, const char* strftime_format) {
   const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
   struct tm tm {};
