@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,8 +18,9 @@
 
 #include "args.h"
 #include "commands.h"
-#include "seclearn/core/file.h"
+#include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/emitter/capabilities.h"
 #include "seclearn/emitter/seccomp_apply.h"
@@ -35,7 +37,10 @@ capabilities dropped in this process and CMD is exec'd in its place, so the exit
 CMD's own.
 
 Options:
-  --seccomp FILE    the seccomp profile to enforce
+  --seccomp FILE    the seccomp profile to enforce. Rules with "includes"/"excludes"
+                    (moby's, containers-common's) are chosen as those runtimes choose them:
+                    for this architecture, this kernel and the capabilities CMD keeps
+                    (--caps, else this process's bounding set)
   --caps LIST       keep only these capabilities: comma separated names with or without CAP_
                     (NET_BIND_SERVICE,CHOWN), or "" / none for no capability. They are left
                     in the bounding, permitted, effective, inheritable and ambient sets, so
@@ -179,8 +184,30 @@ int CmdRun(std::span<char*> args) {
       PrintError(profile.error());
       return kExitSeclearnFailure;
     }
+    // Rules with "includes"/"excludes" are chosen as moby and podman choose them for a
+    // container, against the capabilities CMD will have: --caps, else this process's
+    // bounding set (what CMD may still hold).
+    SeccompTarget target;
+    target.arch = NativeAuditArch();
+    if (keep) {
+      target.capabilities = *keep;
+    } else {
+      auto now = CurrentCapabilities();
+      if (!now) {
+        PrintError(now.error());
+        return kExitSeclearnFailure;
+      }
+      target.capabilities = now->bounding;
+    }
+    struct utsname uts {};
+    const auto kernel = ::uname(&uts) == 0 ? ParseKernelRelease(uts.release) : std::nullopt;
+    if (!kernel) {
+      PrintError(fmt::format("run: cannot tell the kernel's version (uname: '{}')", uts.release));
+      return kExitSeclearnFailure;
+    }
+    target.kernel = *kernel;
     std::vector<std::string> warnings;
-    auto built = BuildSeccompFilter(*profile, parsed->Has("--strict"), &warnings);
+    auto built = BuildSeccompFilter(*profile, target, parsed->Has("--strict"), &warnings);
     if (!quiet) {
       for (const auto& w : warnings) PrintWarning(w);
     }

@@ -72,6 +72,26 @@ struct Model {
   std::map<std::string, Permit> names;  // allowlist: allowed; denylist: denied
 };
 
+// Where a rule with "includes"/"excludes" applies, as conditions of its own, so that a call
+// allowed only with CAP_SYS_ADMIN differs from one allowed outright.
+std::string WhereText(const SeccompRule& r) {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : " && ") + part; };
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : "|") + x;
+    return s;
+  };
+  auto version = [](const KernelVersion& k) { return fmt::format("{}.{}", k.major, k.minor); };
+  for (const auto& cap : r.includes.caps) add("with " + cap);
+  if (!r.includes.arches.empty()) add("on " + list(r.includes.arches));
+  if (r.includes.min_kernel) add("kernel >= " + version(*r.includes.min_kernel));
+  for (const auto& cap : r.excludes.caps) add("without " + cap);
+  if (!r.excludes.arches.empty()) add("not on " + list(r.excludes.arches));
+  if (r.excludes.min_kernel) add("kernel < " + version(*r.excludes.min_kernel));
+  return out;
+}
+
 Model BuildModel(const SeccompProfile& p) {
   Model m;
   m.default_action = p.default_action;
@@ -84,10 +104,10 @@ Model BuildModel(const SeccompProfile& p) {
     const bool runtime = r.comment.find(kRuntimeMarker) != std::string::npos;
     for (const auto& name : r.names) {
       Permit& permit = m.names[name];
-      if (r.args.empty()) {
+      std::string cond = WhereText(r);
+      if (r.args.empty() && cond.empty()) {
         permit.any = true;
       } else {
-        std::string cond;
         for (const auto& a : r.args) cond += (cond.empty() ? "" : " && ") + OpText(a, name);
         permit.conditions.insert(cond);
       }

@@ -41,8 +41,11 @@ std::string ActionKey(const SeccompRule& rule) {
 
 class FilterBuilder {
  public:
-  FilterBuilder(const SeccompProfile& profile, bool strict, std::vector<std::string>* warnings)
-      : profile_(profile), strict_(strict), warnings_(warnings) {}
+  FilterBuilder(const SeccompProfile& profile, const SeccompTarget& target, bool strict,
+                std::vector<std::string>* warnings)
+      : profile_(SelectSeccompRules(profile, target)),
+        strict_(strict),
+        warnings_(warnings) {}
 
   Result<ScmpFilter> Build() {
     auto default_action = ScmpActionValue(profile_.default_action, profile_.default_errno_ret);
@@ -246,7 +249,7 @@ class FilterBuilder {
     return {};
   }
 
-  const SeccompProfile& profile_;
+  const SeccompProfile profile_;  // the rules that apply on the target
   bool strict_;
   std::vector<std::string>* warnings_;
   scmp_filter_ctx ctx_ = nullptr;     // the native architecture's rules
@@ -280,9 +283,9 @@ Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t
   return UsageError(fmt::format("unknown seccomp action \"{}\"", action));
 }
 
-Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, bool strict,
-                                      std::vector<std::string>* warnings) {
-  return FilterBuilder(profile, strict, warnings).Build();
+Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, const SeccompTarget& target,
+                                      bool strict, std::vector<std::string>* warnings) {
+  return FilterBuilder(profile, target, strict, warnings).Build();
 }
 
 Result<void> LoadSeccompFilter(ScmpFilter& filter) {

@@ -1,14 +1,69 @@
 #include "seclearn/emitter/seccomp_profile.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
 
+#include "seclearn/core/arch.h"
 #include "seclearn/core/json.h"
+#include "seclearn/emitter/capabilities.h"
 
 namespace seclearn {
 namespace {
+
+Json StringArray(const std::vector<std::string>& v) {
+  Json a = Json::Array();
+  for (const auto& s : v) a.Push(Json::String(s));
+  return a;
+}
+
+// "EPERM" -> 1, from the C library's own table of names.
+std::optional<uint32_t> ErrnoNumber(std::string_view name) {
+  if (name.empty()) return std::nullopt;
+  for (int e = 1; e < 4096; ++e) {
+    const char* n = ::strerrorname_np(e);
+    if (n != nullptr && name == n) return static_cast<uint32_t>(e);
+  }
+  return std::nullopt;
+}
+
+// The names moby (Go's runtime.GOARCH) and containers-common (libseccomp-golang's) give the
+// machine in "includes"/"excludes" "arches".
+std::vector<std::string_view> GoArchNames(uint32_t arch) {
+  const auto info = ArchByAudit(arch);
+  if (!info) return {};
+  const std::string_view n = info->short_name;
+  if (n == "x86_64") return {"amd64"};
+  if (n == "x86") return {"386", "x86"};
+  if (n == "aarch64") return {"arm64"};
+  if (n == "mipsel") return {"mipsle", "mipsel"};
+  if (n == "mipsel64") return {"mips64le", "mipsel64"};
+  return {n};
+}
+
+bool AnyIn(const std::vector<std::string_view>& names, const std::vector<std::string>& list) {
+  return std::any_of(names.begin(), names.end(), [&](std::string_view n) {
+    return std::find(list.begin(), list.end(), n) != list.end();
+  });
+}
+
+bool Holds(const SeccompTarget& target, const std::string& cap) {
+  const auto nr = CapabilityNumber(cap);
+  return nr && *nr >= 0 && *nr < 64 && (target.capabilities >> *nr & 1) != 0;
+}
+
+Json FilterJson(const SeccompRuleFilter& f) {
+  Json out = Json::Object();
+  if (!f.caps.empty()) out.Set("caps", StringArray(f.caps));
+  if (!f.arches.empty()) out.Set("arches", StringArray(f.arches));
+  if (f.min_kernel)
+    out.Set("minKernel",
+            Json::String(fmt::format("{}.{}", f.min_kernel->major, f.min_kernel->minor)));
+  return out;
+}
 
 class ProfileReader {
  public:
@@ -94,13 +149,56 @@ class ProfileReader {
     return std::nullopt;
   }
 
-  std::optional<Error> CheckErrnoAction(const Json& obj, std::string_view key,
-                                        const std::string& action,
+  // The return value: `ret_key` (a number), else `name_key` (containers-common's errno
+  // name, "EPERM"); both given, they must agree.
+  std::optional<Error> ReadErrno(const Json& obj, std::string_view ret_key,
+                                 std::string_view name_key, std::optional<uint32_t>* out) const {
+    if (auto err = ReadUint32(obj, ret_key, out)) return err;
+    std::string name;
+    if (auto err = ReadString(obj, name_key, &name)) return err;
+    if (name.empty()) return std::nullopt;  // Go's zero value: no name given
+    const Json& where = *Get(obj, name_key);
+    const auto number = ErrnoNumber(name);
+    if (!number) return At(where, fmt::format("\"{}\": unknown errno name \"{}\"", name_key, name));
+    if (*out && **out != *number) {
+      return At(where, fmt::format("\"{}\" {} is {}, but \"{}\" is {}", name_key, name, *number,
+                                   ret_key, **out));
+    }
+    *out = *number;
+    return std::nullopt;
+  }
+
+  std::optional<Error> CheckErrnoAction(const Json& obj, std::string_view ret_key,
+                                        std::string_view name_key, const std::string& action,
                                         const std::optional<uint32_t>& errno_ret) const {
     // runc and crun only give the return value a meaning for these two actions.
     if (errno_ret && action != "SCMP_ACT_ERRNO" && action != "SCMP_ACT_TRACE") {
+      const std::string_view key = Get(obj, ret_key) ? ret_key : name_key;
       return At(*Get(obj, key),
                 fmt::format("\"{}\" is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", key));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Error> ReadFilter(const Json& rule, std::string_view key,
+                                  SeccompRuleFilter* filter) const {
+    const Json* v = Get(rule, key);
+    if (!v) return std::nullopt;
+    static const std::vector<std::string_view> kKeys = {"caps", "arches", "minKernel"};
+    if (auto err = CheckObject(*v, fmt::format("\"{}\"", key), kKeys)) return err;
+    if (auto err = ReadStrings(*v, "caps", &filter->caps)) return err;
+    if (auto err = ReadStrings(*v, "arches", &filter->arches)) return err;
+    std::string text;
+    if (auto err = ReadString(*v, "minKernel", &text)) return err;
+    if (const Json* k = Get(*v, "minKernel")) {
+      // moby's form: "<kernel>.<major>", each below 256, not 0.0.
+      const auto version = ParseKernelRelease(text);
+      if (!version || text.find_first_not_of("0123456789.") != std::string::npos ||
+          std::count(text.begin(), text.end(), '.') != 1 || version->major > 255 ||
+          version->minor > 255 || *version == KernelVersion{}) {
+        return At(*k, "\"minKernel\" must be a kernel version \"MAJOR.MINOR\", such as \"4.8\"");
+      }
+      filter->min_kernel = *version;
     }
     return std::nullopt;
   }
@@ -131,8 +229,8 @@ class ProfileReader {
   }
 
   std::optional<Error> ReadRule(const Json& v, SeccompRule* rule) const {
-    static const std::vector<std::string_view> kKeys = {"names", "name",    "action",   "errnoRet",
-                                                        "args",  "comment", "includes", "excludes"};
+    static const std::vector<std::string_view> kKeys = {
+        "names", "name", "action", "errnoRet", "errno", "args", "comment", "includes", "excludes"};
     if (auto err = CheckObject(v, "syscall rule", kKeys)) return err;
     const Json* names = Get(v, "names");
     const Json* name = Get(v, "name");
@@ -150,8 +248,9 @@ class ProfileReader {
       return At(v, "syscall rule has no \"names\"");
     }
     if (auto err = ReadAction(v, "action", v, "syscall rule", &rule->action)) return err;
-    if (auto err = ReadUint32(v, "errnoRet", &rule->errno_ret)) return err;
-    if (auto err = CheckErrnoAction(v, "errnoRet", rule->action, rule->errno_ret)) return err;
+    if (auto err = ReadErrno(v, "errnoRet", "errno", &rule->errno_ret)) return err;
+    if (auto err = CheckErrnoAction(v, "errnoRet", "errno", rule->action, rule->errno_ret))
+      return err;
     if (const Json* args = Get(v, "args")) {
       if (!args->is_array()) return At(*args, "\"args\" must be an array of objects");
       for (const Json& a : args->AsArray()) {
@@ -161,12 +260,8 @@ class ProfileReader {
       }
     }
     if (auto err = ReadString(v, "comment", &rule->comment)) return err;
-    for (const char* ignored : {"includes", "excludes"}) {
-      if (const Json* c = Get(v, ignored); c && !c->is_object()) {
-        return At(*c, fmt::format("\"{}\" must be an object", ignored));
-      }
-    }
-    return std::nullopt;
+    if (auto err = ReadFilter(v, "includes", &rule->includes)) return err;
+    return ReadFilter(v, "excludes", &rule->excludes);
   }
 
   std::optional<Error> ReadArchMap(const Json& v, SeccompArchMap* map) const {
@@ -188,9 +283,11 @@ class ProfileReader {
     if (auto err = ReadAction(doc, "defaultAction", doc, "profile", &p.default_action)) {
       return *err;
     }
-    if (auto err = ReadUint32(doc, "defaultErrnoRet", &p.default_errno_ret)) return *err;
-    if (auto err =
-            CheckErrnoAction(doc, "defaultErrnoRet", p.default_action, p.default_errno_ret)) {
+    if (auto err = ReadErrno(doc, "defaultErrnoRet", "defaultErrno", &p.default_errno_ret)) {
+      return *err;
+    }
+    if (auto err = CheckErrnoAction(doc, "defaultErrnoRet", "defaultErrno", p.default_action,
+                                    p.default_errno_ret)) {
       return *err;
     }
     if (auto err = ReadStrings(doc, "architectures", &p.architectures)) return *err;
@@ -220,12 +317,6 @@ class ProfileReader {
   std::string_view source_;
 };
 
-Json StringArray(const std::vector<std::string>& v) {
-  Json a = Json::Array();
-  for (const auto& s : v) a.Push(Json::String(s));
-  return a;
-}
-
 }  // namespace
 
 const std::vector<std::string_view>& KnownSeccompActions() {
@@ -241,6 +332,49 @@ const std::vector<std::string_view>& KnownSeccompOps() {
       "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
       "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
   return kOps;
+}
+
+bool SeccompRuleApplies(const SeccompRule& rule, const SeccompTarget& target) {
+  const auto arch = GoArchNames(target.arch);
+  const SeccompRuleFilter& ex = rule.excludes;
+  if (AnyIn(arch, ex.arches)) return false;
+  for (const auto& cap : ex.caps)
+    if (Holds(target, cap)) return false;
+  if (ex.min_kernel && target.kernel >= *ex.min_kernel) return false;
+  const SeccompRuleFilter& in = rule.includes;
+  if (!in.arches.empty() && !AnyIn(arch, in.arches)) return false;
+  for (const auto& cap : in.caps)
+    if (!Holds(target, cap)) return false;
+  if (in.min_kernel && target.kernel < *in.min_kernel) return false;
+  return true;
+}
+
+SeccompProfile SelectSeccompRules(const SeccompProfile& profile, const SeccompTarget& target) {
+  SeccompProfile out = profile;
+  out.syscalls.clear();
+  for (const SeccompRule& rule : profile.syscalls) {
+    if (!SeccompRuleApplies(rule, target)) continue;
+    out.syscalls.push_back(rule);
+    out.syscalls.back().includes = {};
+    out.syscalls.back().excludes = {};
+  }
+  return out;
+}
+
+std::optional<KernelVersion> ParseKernelRelease(std::string_view release) {
+  KernelVersion v;
+  const char* p = release.data();
+  const char* end = p + release.size();
+  auto number = [&](uint32_t* out) {
+    const auto [next, ec] = std::from_chars(p, end, *out);
+    if (ec != std::errc() || next == p) return false;
+    p = next;
+    return true;
+  };
+  if (!number(&v.major) || p == end || *p != '.') return std::nullopt;
+  ++p;
+  if (!number(&v.minor)) return std::nullopt;
+  return v;
 }
 
 Result<SeccompProfile> ParseSeccompProfile(std::string_view text, std::string_view source) {
@@ -286,6 +420,8 @@ std::string WriteSeccompProfile(const SeccompProfile& p) {
       rule.Set("args", std::move(args));
     }
     if (!r.comment.empty()) rule.Set("comment", Json::String(r.comment));
+    if (!r.includes.empty()) rule.Set("includes", FilterJson(r.includes));
+    if (!r.excludes.empty()) rule.Set("excludes", FilterJson(r.excludes));
     rules.Push(std::move(rule));
   }
   doc.Set("syscalls", std::move(rules));

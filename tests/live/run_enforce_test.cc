@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/emitter/seccomp_apply.h"
 #include "seclearn/emitter/seccomp_profile.h"
@@ -54,7 +55,8 @@ ScmpFilter FilterFrom(std::string_view json) {
   INFO((profile ? "" : profile.error().context));
   REQUIRE(profile);
   std::vector<std::string> warnings;
-  auto filter = BuildSeccompFilter(*profile, /*strict=*/true, &warnings);
+  const SeccompTarget target{NativeAuditArch(), ~uint64_t{0}, {255, 255}};
+  auto filter = BuildSeccompFilter(*profile, target, /*strict=*/true, &warnings);
   INFO((filter ? "" : filter.error().Message()));
   REQUIRE(filter);
   CHECK(warnings.empty());

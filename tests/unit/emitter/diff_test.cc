@@ -154,6 +154,40 @@ TEST_CASE("diff: a default action that allows everything is a high-risk widening
   CHECK(d.changes[0].high_risk);
 }
 
+TEST_CASE("diff: includes and excludes are conditions of their own", "[unit][emitter]") {
+  // containers-common's shape: bpf allowed only with CAP_SYS_ADMIN, arch_prctl on amd64.
+  SeccompProfile old_p = Profile({"read"});
+  SeccompRule bpf;
+  bpf.names = {"bpf"};
+  bpf.action = "SCMP_ACT_ALLOW";
+  bpf.includes.caps = {"CAP_SYS_ADMIN"};
+  old_p.syscalls.push_back(bpf);
+  SeccompRule arch = bpf;
+  arch.names = {"arch_prctl"};
+  arch.includes = {};
+  arch.includes.arches = {"amd64", "x32"};
+  old_p.syscalls.push_back(arch);
+  CHECK(DiffSeccomp(old_p, old_p).changes.empty());
+
+  // bpf allowed outright widens it; chroot, allowed outright before, now needs
+  // CAP_SYS_CHROOT: narrowed. arch_prctl's rule is the same.
+  old_p.syscalls[0].names.push_back("chroot");
+  SeccompProfile new_p = Profile({"read", "bpf"});
+  new_p.syscalls.push_back(arch);
+  SeccompRule chroot = bpf;
+  chroot.names = {"chroot"};
+  chroot.includes.caps = {"CAP_SYS_CHROOT"};
+  new_p.syscalls.push_back(chroot);
+  ProfileDiff d = DiffSeccomp(old_p, new_p);
+  REQUIRE(d.changes.size() == 2);
+  CHECK(d.changes[0].subject == "bpf");
+  CHECK(d.changes[0].kind == ChangeKind::kWidened);
+  CHECK(d.changes[0].detail == "any arguments (was only with CAP_SYS_ADMIN)");
+  CHECK(d.changes[1].subject == "chroot");
+  CHECK(d.changes[1].kind == ChangeKind::kNarrowed);
+  CHECK(d.changes[1].detail == "only with CAP_SYS_CHROOT (was any arguments)");
+}
+
 TEST_CASE("diff: a new capability", "[unit][emitter]") {
   auto old_caps = ParseCapabilityList("--cap-drop=ALL --cap-add=CHOWN", "old.flags");
   auto new_caps = ParseCapabilityList("chown, net_bind_service\nCAP_SYS_ADMIN # for mount\n",

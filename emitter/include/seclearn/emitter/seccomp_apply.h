@@ -1,7 +1,8 @@
 // Turning a SeccompProfile into a libseccomp filter and loading it, the way runc and crun do.
 //
 //   std::vector<std::string> warnings;
-//   auto filter = BuildSeccompFilter(profile, /*strict=*/false, &warnings);
+//   SeccompTarget target{NativeAuditArch(), capabilities, kernel};  // for includes/excludes
+//   auto filter = BuildSeccompFilter(profile, target, /*strict=*/false, &warnings);
 //   if (!filter) return filter.error();
 //   for (const auto& w : warnings) PrintWarning(w);
 //   ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);     // unless the caller has CAP_SYS_ADMIN
@@ -12,7 +13,9 @@
 // native architecture with its sub-architectures (Docker's rule: other archMap entries
 // describe other machines). Argument conditions of one rule are ANDed; when several conditions
 // of a rule name the same argument, libseccomp cannot AND them, so, like runc, each condition
-// becomes its own rule (ORed). SCMP_FLTATR_CTL_NNP is off: the caller sets no_new_privs.
+// becomes its own rule (ORed). Rules with "includes"/"excludes" are kept or left out for the
+// target as moby and containers-common do (SelectSeccompRules). SCMP_FLTATR_CTL_NNP is off:
+// the caller sets no_new_privs.
 #pragma once
 
 #include <cstdint>
@@ -37,12 +40,12 @@ using ScmpFilter = std::unique_ptr<void, ScmpFilterDeleter>;
 // TRACE without errno_ret use EPERM, as runc does. kUsage error for an unknown action.
 Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t> errno_ret);
 
-// Builds the filter. Unknown syscall names (on every architecture of the filter), unusable
-// architectures and unsupported flags are appended to `warnings` (may be null) as one-line
-// messages; with `strict`, an unknown syscall name is a kUsage error instead. libseccomp
-// failures are kSeccomp errors naming the call.
-Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, bool strict,
-                                      std::vector<std::string>* warnings);
+// Builds the filter for `target`. Unknown syscall names (on every architecture of the filter),
+// unusable architectures and unsupported flags are appended to `warnings` (may be null) as
+// one-line messages; with `strict`, an unknown syscall name is a kUsage error instead.
+// libseccomp failures are kSeccomp errors naming the call.
+Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, const SeccompTarget& target,
+                                      bool strict, std::vector<std::string>* warnings);
 
 // seccomp_load. Needs no_new_privs or CAP_SYS_ADMIN; applies to the calling thread only.
 Result<void> LoadSeccompFilter(ScmpFilter& filter);

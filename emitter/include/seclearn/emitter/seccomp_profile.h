@@ -11,14 +11,20 @@
 //   profile->syscalls.push_back(rule);
 //   std::string json = WriteSeccompProfile(*profile);   // parses back to an equal profile
 //
-// Parsing accepts Docker's format: the legacy single "name" of a rule becomes `names`;
-// "includes"/"excludes" are accepted and ignored; null means absent (Go writes nil slices as
-// null); unknown top-level keys are ignored, unknown keys inside rules and args are errors
-// (they are almost always typos that would silently change the policy). Actions, ops and arg
-// indexes are validated; architecture names are only checked to be strings, since newer
-// libseccomp versions add architectures (BuildSeccompFilter warns about the ones it cannot use).
+// Parsing accepts the runtime-spec's linux.seccomp and the profiles of moby
+// (profiles/seccomp/default.json) and containers-common (/usr/share/containers/seccomp.json):
+// the legacy single "name" of a rule becomes `names`; "errno"/"defaultErrno" (an errno name,
+// "EPERM") set the return value when "errnoRet"/"defaultErrnoRet" is absent and must agree
+// with it when both are given; "includes"/"excludes" ("caps", "arches", "minKernel") are kept
+// on the rule, for SelectSeccompRules; null means absent (Go writes nil slices as null);
+// unknown top-level keys are ignored, unknown keys inside rules, args and includes/excludes
+// are errors (they are almost always typos that would silently change the policy). Actions,
+// ops and arg indexes are validated; architecture names are only checked to be strings, since
+// newer libseccomp versions add architectures (BuildSeccompFilter warns about the ones it
+// cannot use).
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,13 +46,36 @@ struct SeccompArg {
   bool operator==(const SeccompArg&) const = default;
 };
 
+// A kernel version as moby's "minKernel" writes it: "4.8".
+struct KernelVersion {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+
+  auto operator<=>(const KernelVersion&) const = default;
+};
+
+// Where a rule applies (moby's and containers-common's "includes") or does not ("excludes"):
+// on these architectures (Go's names: "amd64", "arm64", "x86", "x32", "s390x", ...), with these
+// capabilities ("CAP_SYS_ADMIN"), from this kernel on. Empty: no condition.
+struct SeccompRuleFilter {
+  std::vector<std::string> caps;
+  std::vector<std::string> arches;
+  std::optional<KernelVersion> min_kernel;
+
+  bool empty() const { return caps.empty() && arches.empty() && !min_kernel; }
+  bool operator==(const SeccompRuleFilter&) const = default;
+};
+
 struct SeccompRule {
   std::vector<std::string> names;
   std::string action;                 // "SCMP_ACT_ALLOW", ...
   std::optional<uint32_t> errno_ret;  // only with SCMP_ACT_ERRNO / SCMP_ACT_TRACE
   std::vector<SeccompArg> args;       // all must match (AND)
   std::string comment;
+  SeccompRuleFilter includes;  // the rule applies only where all of these hold
+  SeccompRuleFilter excludes;  // and not where any of these holds
 
+  bool conditional() const { return !includes.empty() || !excludes.empty(); }
   bool operator==(const SeccompRule&) const = default;
 };
 
@@ -74,13 +103,36 @@ struct SeccompProfile {
 const std::vector<std::string_view>& KnownSeccompActions();
 const std::vector<std::string_view>& KnownSeccompOps();
 
+// Where a profile is applied, for the rules with "includes"/"excludes": the machine's
+// architecture, the capabilities the workload will hold (runc, crun, moby and podman use the
+// container's bounding set) and the running kernel.
+struct SeccompTarget {
+  uint32_t arch = 0;          // AUDIT_ARCH_* of the machine
+  uint64_t capabilities = 0;  // bit N: capability N
+  KernelVersion kernel;
+};
+
+// Whether `rule` applies on `target`, as moby and containers-common decide it before they
+// hand the profile to the runtime: excluded if the machine's architecture is in
+// excludes.arches, if any of excludes.caps is held or if the kernel is at least
+// excludes.minKernel; then kept only if the architecture is in includes.arches, every one of
+// includes.caps is held and the kernel is at least includes.minKernel. A capability name this
+// build does not know is not held.
+bool SeccompRuleApplies(const SeccompRule& rule, const SeccompTarget& target);
+
+// The profile with only the rules that apply on `target`, their includes/excludes cleared.
+SeccompProfile SelectSeccompRules(const SeccompProfile& profile, const SeccompTarget& target);
+
+// "6.18.44-fc-v669" (uname -r) -> 6.18; nullopt if it does not start with two numbers.
+std::optional<KernelVersion> ParseKernelRelease(std::string_view release);
+
 // Parses and validates a profile. Errors are kParse with context
 // "source:line:col: message" naming the key at fault.
 Result<SeccompProfile> ParseSeccompProfile(std::string_view text, std::string_view source);
 
 // Pretty JSON (2 spaces, final newline) in Docker's key order: defaultAction, defaultErrnoRet,
 // architectures, archMap, listenerPath, listenerMetadata, flags, syscalls; optional members
-// only when set. Each rule: names, action, errnoRet, args, comment.
+// only when set. Each rule: names, action, errnoRet, args, comment, includes, excludes.
 std::string WriteSeccompProfile(const SeccompProfile& profile);
 
 }  // namespace seclearn
