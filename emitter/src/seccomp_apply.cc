@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/kernel_syscalls.h"
@@ -39,13 +40,17 @@ std::string ActionKey(const SeccompRule& rule) {
   return rule.action + "/" + std::to_string(rule.errno_ret.value_or(0));
 }
 
+// A rule's argument conditions, comparable: (index, op, value, value two) each.
+using ArgsKey = std::vector<std::tuple<uint32_t, int, uint64_t, uint64_t>>;
+
 class FilterBuilder {
  public:
   FilterBuilder(const SeccompProfile& profile, const SeccompTarget& target, bool strict,
-                std::vector<std::string>* warnings)
+                std::vector<std::string>* warnings, SeccompBuildStats* stats)
       : profile_(SelectSeccompRules(profile, target)),
         strict_(strict),
-        warnings_(warnings) {}
+        warnings_(warnings),
+        stats_(stats) {}
 
   Result<ScmpFilter> Build() {
     auto default_action = ScmpActionValue(profile_.default_action, profile_.default_errno_ret);
@@ -192,8 +197,13 @@ class FilterBuilder {
       cmps.push_back(scmp_arg_cmp{a.index, *op, a.value, a.value_two});
     }
 
+    // Each (name, action, conditions) once: a profile naming a call in many rules (8,000
+    // rules of a generated profile) would otherwise cost libseccomp a merge per repetition.
+    ArgsKey key_args;
+    for (const auto& c : cmps) key_args.emplace_back(c.arg, c.op, c.datum_a, c.datum_b);
     for (const auto& name : rule.names) {
       if (!rule.args.empty() && unconditional_.count({name, ActionKey(rule)})) continue;
+      if (!added_.insert({name, *action, key_args}).second) continue;
       if (!KnownOnFilterArches(name)) {
         if (strict_) {
           return UsageError(fmt::format("unknown syscall name '{}' on {}", name, ArchList()));
@@ -233,6 +243,7 @@ class FilterBuilder {
   Result<void> Add(scmp_filter_ctx ctx, uint32_t action, int nr,
                    const std::vector<scmp_arg_cmp>& cmps, bool repeated_arg,
                    const std::string& context) {
+    if (stats_) stats_->rules_added += repeated_arg ? cmps.size() : 1;
     if (!repeated_arg) {
       const int rc = seccomp_rule_add_array(ctx, action, nr, cmps.size(),
                                             cmps.empty() ? nullptr : cmps.data());
@@ -252,6 +263,7 @@ class FilterBuilder {
   const SeccompProfile profile_;  // the rules that apply on the target
   bool strict_;
   std::vector<std::string>* warnings_;
+  SeccompBuildStats* stats_;
   scmp_filter_ctx ctx_ = nullptr;     // the native architecture's rules
   scmp_filter_ctx compat_ = nullptr;  // the other architectures', until merged
   uint32_t default_action_ = 0;
@@ -259,6 +271,7 @@ class FilterBuilder {
   std::set<std::string> unknown_;
   std::set<std::string> beyond_;  // known on a compat arch only from the kernel's table
   std::set<std::pair<std::string, std::string>> unconditional_;  // (name, ActionKey)
+  std::set<std::tuple<std::string, uint32_t, ArgsKey>> added_;   // (name, action, conditions)
 };
 
 }  // namespace
@@ -284,8 +297,9 @@ Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t
 }
 
 Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, const SeccompTarget& target,
-                                      bool strict, std::vector<std::string>* warnings) {
-  return FilterBuilder(profile, target, strict, warnings).Build();
+                                      bool strict, std::vector<std::string>* warnings,
+                                      SeccompBuildStats* stats) {
+  return FilterBuilder(profile, target, strict, warnings, stats).Build();
 }
 
 Result<void> LoadSeccompFilter(ScmpFilter& filter) {

@@ -14,10 +14,12 @@
 // describe other machines). Argument conditions of one rule are ANDed; when several conditions
 // of a rule name the same argument, libseccomp cannot AND them, so, like runc, each condition
 // becomes its own rule (ORed). Rules with "includes"/"excludes" are kept or left out for the
-// target as moby and containers-common do (SelectSeccompRules). SCMP_FLTATR_CTL_NNP is off:
-// the caller sets no_new_privs.
+// target as moby and containers-common do (SelectSeccompRules). Each (name, action, argument
+// conditions) is added to libseccomp once, however many rules repeat it. SCMP_FLTATR_CTL_NNP
+// is off: the caller sets no_new_privs.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -40,12 +42,18 @@ using ScmpFilter = std::unique_ptr<void, ScmpFilterDeleter>;
 // TRACE without errno_ret use EPERM, as runc does. kUsage error for an unknown action.
 Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t> errno_ret);
 
+struct SeccompBuildStats {
+  size_t rules_added = 0;  // seccomp_rule_add calls, over every architecture's filter
+};
+
 // Builds the filter for `target`. Unknown syscall names (on every architecture of the filter),
 // unusable architectures and unsupported flags are appended to `warnings` (may be null) as
 // one-line messages; with `strict`, an unknown syscall name is a kUsage error instead.
-// libseccomp failures are kSeccomp errors naming the call.
+// libseccomp failures are kSeccomp errors naming the call. `stats` (may be null) counts what
+// went to libseccomp.
 Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, const SeccompTarget& target,
-                                      bool strict, std::vector<std::string>* warnings);
+                                      bool strict, std::vector<std::string>* warnings,
+                                      SeccompBuildStats* stats = nullptr);
 
 // seccomp_load. Needs no_new_privs or CAP_SYS_ADMIN; applies to the calling thread only.
 Result<void> LoadSeccompFilter(ScmpFilter& filter);
