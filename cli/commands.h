@@ -67,9 +67,10 @@ Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime,
                                          std::string_view app);
 
 // The database at `db_path`, which must exist and have recorded `app`. Otherwise the error
-// (kUsage) is "VERB: no app 'APP' in DB (known: a, b)".
+// (kUsage) is "VERB: no app 'APP' in DB (known: a, b)". Read-only (Store::OpenReadOnly)
+// unless `writable`.
 Result<Store> OpenAppStore(const std::string& db_path, std::string_view app,
-                           std::string_view verb);
+                           std::string_view verb, bool writable = false);
 Error UnknownApp(std::string_view verb, std::string_view app, std::string_view db_path,
                  const std::vector<std::string>& known);
 }  // namespace seclearn::cli

@@ -142,8 +142,8 @@ Error UnknownApp(std::string_view verb, std::string_view app, std::string_view d
 }
 
 Result<Store> OpenAppStore(const std::string& db_path, std::string_view app,
-                           std::string_view verb) {
-  auto store = Store::OpenExisting(db_path);
+                           std::string_view verb, bool writable) {
+  auto store = writable ? Store::OpenExisting(db_path) : Store::OpenReadOnly(db_path);
   if (!store) return store.error();
   auto has = store->HasApp(app);
   if (!has) return has.error();

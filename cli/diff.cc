@@ -236,7 +236,7 @@ int CmdDiff(std::span<char*> args) {
     }
     const std::string format = parsed->Get("--format").value_or("seccomp");
     const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-    auto store = Store::OpenExisting(db_path);
+    auto store = Store::OpenReadOnly(db_path);
     if (!store) {
       PrintError(store.error());
       return kDiffTrouble;

@@ -82,9 +82,13 @@ options:
   --apparmor-profile NAME
                     docker-flags: the loaded AppArmor profile's name (default NAME)
   -o, --output FILE write there (atomically) instead of stdout
+  --no-store        do not store the profile as a version: the database is only read (a
+                    read-only file, directory or mount will do; --version N needs no write
+                    either)
 
 exit status: 0 written; 125 error (unknown app or version, nothing learned, unreadable
-database, bad option).
+database, a database it cannot write without --no-store, bad option, output that cannot be
+written).
 )";
 
 // What one format produced: the bytes, the options that shaped them (stored with the
@@ -318,7 +322,7 @@ int CmdExport(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
                      "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch"};
-  spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map"};
+  spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store"};
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "export", kExportHelp, &args_status);
   if (!parsed) return args_status;
@@ -350,9 +354,18 @@ int CmdExport(std::span<char*> args) {
       parsed->Get("-o").value_or(parsed->Get("--output").value_or("-"));
 
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = OpenAppStore(db_path, *app, "export");
+  // Only storing the version writes: re-emitting one and --no-store read.
+  const bool no_store = parsed->Has("--no-store");
+  auto store = OpenAppStore(db_path, *app, "export", !no_store && !version);
   if (!store) {
-    PrintError(store.error());
+    if (Store::IsReadOnly(store.error())) {
+      PrintError(fmt::format(
+          "export: {}; export stores each profile as a numbered version (seclearn versions) and "
+          "needs write access: give it that, or use --no-store",
+          store.error().Message()));
+    } else {
+      PrintError(store.error());
+    }
     return kExitSeclearnFailure;
   }
 
@@ -397,6 +410,12 @@ int CmdExport(std::span<char*> args) {
   if (auto r = WriteOutputFile(out_path, emitted->content); !r) {
     PrintError(r.error());
     return kExitSeclearnFailure;
+  }
+  if (no_store) {
+    std::fprintf(stderr, "seclearn: %s %s (not stored as a version): %s\n",
+                 out_path == "-" ? "exported" : ("wrote " + out_path + ":").c_str(),
+                 std::string(format->name).c_str(), emitted->summary.c_str());
+    return 0;
   }
   ProfileVersion v;
   v.app = *app;

@@ -39,7 +39,9 @@ with EPERM/EACCES for the lack of it; with the first call and its argument as ev
 A '*' before a syscall or file (--json: "stack": true) marks a fact with a recorded call
 stack: `seclearn explain --app NAME SYSCALL` or `--path PATH` shows it.
 
-exit status: 0; 125 error (unknown app, unreadable database).
+The database is only read: a read-only file, directory or mount will do.
+
+exit status: 0; 125 error (unknown app, unreadable database, output that cannot be written).
 )";
 
 std::string ShellQuote(const std::vector<std::string>& argv) {
@@ -180,7 +182,7 @@ int CmdShow(std::span<char*> args) {
   if (!parsed) return args_status;
   const bool json = parsed->Has("--json");
   const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = Store::OpenExisting(db_path);
+  auto store = Store::OpenReadOnly(db_path);
   if (!store) {
     PrintError(store.error());
     return kExitSeclearnFailure;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cctype>
+
 namespace seclearn::sqlite {
 namespace {
 
@@ -38,6 +40,48 @@ Result<Database> Database::Open(const std::string& path, OpenMode mode) {
     return database.LastError(brc);
   }
   return database;
+}
+
+Result<Database> Database::OpenReadOnly(const std::string& path, bool immutable) {
+  // RFC 3986 unreserved characters and '/' pass; every other byte is %XX, so '?', '#' and '%'
+  // in a file name stay part of it.
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      uri += fmt::format("%{:02X}", c);
+    }
+  }
+  uri += immutable ? "?mode=ro&immutable=1" : "?mode=ro";
+  sqlite3* db = nullptr;
+  const int rc =
+      sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  if (rc != SQLITE_OK) {
+    Error error = SqliteError(rc, path, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close_v2(db);
+    return error;
+  }
+  Database database(db, path);
+  if (const int brc = sqlite3_busy_timeout(db, kBusyTimeoutMs); brc != SQLITE_OK) {
+    return database.LastError(brc);
+  }
+  return database;
+}
+
+Result<Database> Database::CopyToMemory() const {
+  sqlite3* mem = nullptr;
+  if (const int rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, nullptr);
+      rc != SQLITE_OK) {
+    sqlite3_close_v2(mem);
+    return SqliteError(rc, path_, sqlite3_errstr(rc));
+  }
+  Database copy(mem, path_);
+  sqlite3_backup* backup = sqlite3_backup_init(mem, "main", db_, "main");
+  if (backup == nullptr) return copy.LastError(sqlite3_errcode(mem));
+  sqlite3_backup_step(backup, -1);
+  if (const int rc = sqlite3_backup_finish(backup); rc != SQLITE_OK) return copy.LastError(rc);
+  return copy;
 }
 
 Database& Database::operator=(Database&& other) noexcept {
@@ -88,6 +132,8 @@ int64_t Database::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_
 int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 
 bool Database::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+bool Database::ReadOnly() const { return sqlite3_db_readonly(db_, "main") == 1; }
 
 Result<void> Database::SetBusyTimeout(int ms) {
   if (const int rc = sqlite3_busy_timeout(db_, ms); rc != SQLITE_OK) return LastError(rc);

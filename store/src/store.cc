@@ -1,11 +1,14 @@
 #include "seclearn/store/store.h"
 
 #include <fmt/format.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <string_view>
@@ -153,26 +156,103 @@ Result<void> Migrate(Database& db) {
   return tx->Commit();
 }
 
+std::string DirectoryOf(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool MayWrite(const std::string& path, int mode = W_OK) {
+  return ::faccessat(AT_FDCWD, path.c_str(), mode, AT_EACCESS) == 0;
+}
+
+// A missing file (unless `create`) or an empty one is refused before SQLite sees it.
+Result<bool> CheckFile(const std::string& path, bool create) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (st.st_size == 0 && !create) {
+      return StoreError(SQLITE_NOTADB,
+                        fmt::format("{}: empty file, not a seclearn database", path));
+    }
+    return st.st_size > 0;
+  }
+  if (!create && errno == ENOENT) {
+    return StoreError(SQLITE_CANTOPEN,
+                      fmt::format("{}: no such database (learn something first)", path));
+  }
+  if (create) {
+    if (auto r = CheckParentDirectory(path); !r) return r.error();
+  }
+  return false;
+}
+
+// A writer needs the file and, for PATH-wal and PATH-shm, its directory (unless both exist
+// and are writable). Without them SQLite quietly opens read-only and the first write fails
+// (after a learner ran its workload), or says "unable to open database file".
+Result<void> CheckWritable(const std::string& path) {
+  const bool exists = Exists(path);
+  if (exists && !MayWrite(path)) {
+    const int err = errno;
+    return StoreError(SQLITE_READONLY, fmt::format("{}: cannot write the database: {}", path,
+                                                   std::strerror(err)));
+  }
+  const std::string dir = DirectoryOf(path);
+  if (!MayWrite(dir, W_OK | X_OK)) {
+    const int err = errno;
+    if (exists && MayWrite(path + "-wal") && MayWrite(path + "-shm")) return {};
+    return StoreError(
+        SQLITE_READONLY,
+        fmt::format("{}: cannot {} the database: directory {}: {} (SQLite keeps {}-wal and "
+                    "{}-shm beside it)",
+                    path, exists ? "write" : "create", dir, std::strerror(err),
+                    std::filesystem::path(path).filename().string(),
+                    std::filesystem::path(path).filename().string()));
+  }
+  return {};
+}
+
+// A write transaction, begun and rolled back: what a check of the file's mode cannot see
+// (an -shm or -wal someone else owns, a security module) fails here, before a learner starts
+// its workload. Another writer holding the lock is no failure: a writer waits its turn.
+Result<void> ProbeWrite(Database& db) {
+  auto readonly = [&](std::string_view why) {
+    return StoreError(SQLITE_READONLY,
+                      fmt::format("{}: cannot write the database ({})", db.path(), why));
+  };
+  if (db.ReadOnly()) return readonly("SQLite could open it only read-only");
+  if (auto r = db.SetBusyTimeout(0); !r) return r.error();
+  auto begun = db.Exec("BEGIN IMMEDIATE");
+  if (auto r = db.SetBusyTimeout(sqlite::kBusyTimeoutMs); !r) return r.error();
+  if (!begun) {
+    const int primary = begun.error().code & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return {};
+    if (primary == SQLITE_READONLY) return readonly(sqlite3_errstr(begun.error().code));
+    return begun.error();
+  }
+  return db.Exec("ROLLBACK");
+}
+
 Result<Database> OpenDatabase(const std::string& path, bool create) {
   bool existed = false;
   if (!IsInMemory(path)) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) {
-      existed = st.st_size > 0;
-      if (!existed && !create) {
-        return StoreError(SQLITE_NOTADB,
-                          fmt::format("{}: empty file, not a seclearn database", path));
-      }
-    } else if (!create && errno == ENOENT) {
-      return StoreError(SQLITE_CANTOPEN,
-                        fmt::format("{}: no such database (learn something first)", path));
-    } else if (create) {
-      if (auto r = CheckParentDirectory(path); !r) return r.error();
-    }
+    auto nonempty = CheckFile(path, create);
+    if (!nonempty) return nonempty.error();
+    existed = *nonempty;
+    if (auto r = CheckWritable(path); !r) return r.error();
   }
   auto db = Database::Open(
       path, create ? sqlite::OpenMode::kReadWriteCreate : sqlite::OpenMode::kReadWrite);
   if (!db) return db.error();
+  if (db->ReadOnly()) {
+    return StoreError(SQLITE_READONLY,
+                      fmt::format("{}: cannot write the database (SQLite could open it only "
+                                  "read-only)",
+                                  path));
+  }
   if (existed) {
     if (auto r = QuickCheck(*db); !r) return r.error();
     if (auto r = CheckIdentity(*db); !r) return r.error();
@@ -187,6 +267,7 @@ Result<Database> OpenDatabase(const std::string& path, bool create) {
     return r.error();
   }
   if (auto r = Migrate(*db); !r) return r.error();
+  if (auto r = ProbeWrite(*db); !r) return r.error();
   return db;
 }
 
@@ -198,7 +279,59 @@ Error NoSuchRunIfConstraint(Error error, int64_t run_id) {
 
 }  // namespace
 
-
+Result<Database> OpenDatabaseReadOnly(const std::string& path, bool as_input) {
+  if (IsInMemory(path)) return OpenDatabase(path, true);
+  auto nonempty = CheckFile(path, false);
+  if (!nonempty) return nonempty.error();
+  const std::string dir = DirectoryOf(path);
+  Result<Database> db = Error{};
+  auto may_write_if_there = [](const std::string& p) { return !Exists(p) || MayWrite(p); };
+  if (!as_input && MayWrite(path) && MayWrite(dir, W_OK | X_OK) &&
+      may_write_if_there(path + "-wal") && may_write_if_there(path + "-shm")) {
+    // Where this process could write, a read-write connection that writes nothing: as the
+    // last one to close it removes PATH-wal and PATH-shm, which a read-only connection
+    // creates but never removes.
+    db = Database::Open(path, sqlite::OpenMode::kReadWrite);
+    if (db) {
+      if (auto r = db->Exec("PRAGMA query_only = ON"); !r) return r.error();
+    }
+  } else {
+    // A WAL database is read through its index, PATH-shm, which SQLite creates beside the
+    // file if missing. Where it cannot (a read-only mount, another user's directory) and no
+    // writer left changes in PATH-wal, the file is read as immutable: no locks, no index.
+    bool immutable = false;
+    if (!MayWrite(dir, W_OK | X_OK) && !Exists(path + "-shm")) {
+      struct stat wal {};
+      if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+        return StoreError(SQLITE_CANTOPEN,
+                          fmt::format("{0}: {0}-wal holds changes not yet in the database and "
+                                      "{0}-shm cannot be created in {1} to read them: open it "
+                                      "once where {1} is writable",
+                                      path, dir));
+      }
+      immutable = true;
+    }
+    db = Database::OpenReadOnly(path, immutable);
+  }
+  if (!db) return db.error();
+  if (auto r = QuickCheck(*db); !r) return r.error();
+  if (auto r = CheckIdentity(*db); !r) return r.error();
+  const int64_t known = static_cast<int64_t>(Migrations().size());
+  auto version = db->QueryInt64("PRAGMA user_version");
+  if (!version) return version.error();
+  if (*version > known) {
+    return StoreError(SQLITE_ERROR,
+                      fmt::format("{}: schema version {} is newer than this seclearn ({}); "
+                                  "upgrade seclearn",
+                                  path, *version, known));
+  }
+  if (*version == known || as_input) return db;
+  // An older schema is read through a migrated copy in memory: the file stays as it is.
+  auto copy = db->CopyToMemory();
+  if (!copy) return copy.error();
+  if (auto r = Migrate(*copy); !r) return r.error();
+  return copy;
+}
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store&&) noexcept = default;
@@ -207,12 +340,17 @@ Store::~Store() = default;
 
 int Store::SchemaVersion() { return static_cast<int>(Migrations().size()); }
 
-Result<Store> Store::Open(const std::string& path) { return OpenImpl(path, true); }
+Result<Store> Store::Open(const std::string& path) { return OpenImpl(OpenDatabase(path, true)); }
 
-Result<Store> Store::OpenExisting(const std::string& path) { return OpenImpl(path, false); }
+Result<Store> Store::OpenExisting(const std::string& path) {
+  return OpenImpl(OpenDatabase(path, false));
+}
 
-Result<Store> Store::OpenImpl(const std::string& path, bool create) {
-  auto db = OpenDatabase(path, create);
+Result<Store> Store::OpenReadOnly(const std::string& path) {
+  return OpenImpl(OpenDatabaseReadOnly(path, /*as_input=*/false));
+}
+
+Result<Store> Store::OpenImpl(Result<sqlite::Database> db) {
   if (!db) return db.error();
   auto upsert_syscall = db->Prepare(kUpsertSyscallSql);
   if (!upsert_syscall) return upsert_syscall.error();
@@ -267,6 +405,10 @@ SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))) FROM apps WHERE name = ?1
 bool Store::IsBusy(const Error& e) {
   const int primary = e.code & 0xff;  // extended codes keep the primary in the low byte
   return e.domain == ErrorDomain::kSqlite && (primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
+}
+
+bool Store::IsReadOnly(const Error& e) {
+  return e.domain == ErrorDomain::kSqlite && (e.code & 0xff) == SQLITE_READONLY;
 }
 
 Result<void> Store::SetBusyTimeout(int ms) { return impl_->db.SetBusyTimeout(ms); }

@@ -23,6 +23,12 @@ struct Store::Impl {
   Statement upsert_file, upsert_network, upsert_capability;
 };
 
+// The database at `path` opened for reading only (Store::OpenReadOnly): refused unless it is
+// a seclearn database of this schema or an older one, which comes back as a migrated copy in
+// memory. `as_input` (merge): always a read-only connection (SQLite then never rolls back a
+// journal or checkpoints a WAL into the file), and an older schema as it is.
+Result<sqlite::Database> OpenDatabaseReadOnly(const std::string& path, bool as_input);
+
 // Syscall facts summed over the app's runs (or one run) from `table`: run_syscalls or
 // run_runtime_syscalls (same columns), tagged with `phase`.
 Result<std::vector<SyscallFact>> QuerySyscallFacts(sqlite::Database& db, std::string_view table,

@@ -30,23 +30,11 @@ const std::set<std::string> kNotCopied = {"apps", "runs", "profile_versions",
                                           "profile_version_runs", "sqlite_sequence"};
 
 // A private, migrated copy of the input: the input itself is never written (not even its
-// WAL), and a copy at an older schema is brought up to ours before its tables are read.
+// WAL; a read-only file or mount will do), and a copy at an older schema is brought up to
+// ours before its tables are read.
 Result<std::string> SnapshotInput(const std::string& input) {
-  struct stat st {};
-  if (::stat(input.c_str(), &st) != 0) return ErrnoError(fmt::format("{}", input));
-  auto db = Database::Open(input, OpenMode::kReadOnly);
+  auto db = OpenDatabaseReadOnly(input, /*as_input=*/true);
   if (!db) return db.error();
-  auto version = db->QueryInt64("PRAGMA user_version");
-  if (!version) {
-    return Error{ErrorDomain::kSqlite, version.error().code,
-                 fmt::format("{}: not a seclearn database ({})", input, version.error().context)};
-  }
-  const int64_t ours = static_cast<int64_t>(Migrations().size());
-  if (*version > ours) {
-    return UsageError(fmt::format("{}: schema version {} is newer than this seclearn ({}); "
-                                  "upgrade seclearn to merge it",
-                                  input, *version, ours));
-  }
   char tmpl[] = "/tmp/seclearn-merge-XXXXXX";
   const int fd = ::mkstemp(tmpl);
   if (fd < 0) return ErrnoError("mkstemp");

@@ -402,4 +402,54 @@ TEST_CASE("a learner killed between or during flushes leaves a sound database", 
         std::vector<ExecutableFact>{{"/bin/victim", static_cast<uint64_t>(k), 7000 - k + 1}});
 }
 
+TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema left as it is",
+          "[unit][store]") {
+  TempDir dir;
+  const std::string path = dir / "r.db";
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.has_value());
+    auto run = store->BeginRun(Info("app", {"/bin/true"}));
+    REQUIRE(run.has_value());
+    FactsDelta d;
+    d.syscalls = {{kX86_64, 0, 3, 200}};
+    REQUIRE(store->Flush(*run, d).has_value());
+  }
+  SECTION("a current schema") {
+    const std::string before = ReadFile(path);
+    {
+      auto store = Store::OpenReadOnly(path);
+      REQUIRE(store.has_value());
+      CHECK(*store->Apps() == std::vector<std::string>{"app"});
+      CHECK(store->Syscalls("app")->size() == 1);
+      auto write = store->BeginRun(Info("app", {"/bin/false"}));
+      CHECK_FALSE(write.has_value());
+    }
+    CHECK(ReadFile(path) == before);
+    CHECK_FALSE(fs::exists(path + "-wal"));
+    CHECK_FALSE(fs::exists(path + "-shm"));
+  }
+  SECTION("an older schema, read through a migrated copy") {
+    {
+      // Schema version 5: the file, network and capability tables came with 6.
+      auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
+      REQUIRE(db.has_value());
+      REQUIRE(db->Exec("DROP TABLE run_files; DROP TABLE run_network; DROP TABLE "
+                       "run_capabilities; PRAGMA user_version = 5")
+                  .has_value());
+    }
+    auto store = Store::OpenReadOnly(path);
+    REQUIRE(store.has_value());
+    CHECK(store->Syscalls("app")->size() == 1);
+    CHECK(store->Files("app")->empty());
+    CHECK(QueryText(path, "PRAGMA user_version") == "5");
+  }
+  SECTION("a missing file") {
+    auto store = Store::OpenReadOnly(dir / "absent.db");
+    REQUIRE_FALSE(store.has_value());
+    CHECK(store.error().Message() == dir / "absent.db" + ": no such database (learn something first)");
+    CHECK_FALSE(fs::exists(dir / "absent.db"));
+  }
+}
+
 }  // namespace seclearn

@@ -41,6 +41,10 @@ class Database {
  public:
   // Opens `path` (no URI parsing) and sets busy_timeout to kBusyTimeoutMs.
   static Result<Database> Open(const std::string& path, OpenMode mode);
+  // Opens `path` read-only through a URI (`file:PATH?mode=ro`, the path percent-encoded);
+  // with `immutable`, also `&immutable=1`: no locks, no PATH-wal or PATH-shm, for a file
+  // nothing can change (on a read-only mount). Messages name `path`.
+  static Result<Database> OpenReadOnly(const std::string& path, bool immutable);
 
   Database() = default;
   Database(Database&& other) noexcept
@@ -64,6 +68,11 @@ class Database {
   // Rows changed by the most recent INSERT/UPDATE/DELETE.
   int64_t Changes() const;
   bool InTransaction() const;
+  // The connection cannot write (SQLite fell back to read-only, or it was opened so).
+  bool ReadOnly() const;
+  // A private in-memory copy of the whole database (sqlite3_backup), whose messages still
+  // name path().
+  Result<Database> CopyToMemory() const;
   // How long a statement waits for another writer's lock before SQLITE_BUSY.
   Result<void> SetBusyTimeout(int ms);
 

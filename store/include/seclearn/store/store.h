@@ -17,6 +17,7 @@
 
 #include "seclearn/core/facts.h"
 #include "seclearn/core/result.h"
+#include "seclearn/store/sqlite.h"
 
 namespace seclearn {
 
@@ -63,12 +64,21 @@ struct MergeReport {
 
 class Store {
  public:
-  // Opens or creates the database at `path` (":memory:" for tests). A missing directory,
-  // a file that is not a SQLite database or fails integrity checks, or a schema newer than
-  // this build are errors with a message that names the path.
+  // Opens or creates the database at `path` (":memory:" for tests) for writing. A missing
+  // directory, a file that is not a SQLite database or fails integrity checks, a schema newer
+  // than this build, or a database this process cannot write (error code SQLITE_READONLY:
+  // the file, its directory, a read-only mount; found by a write transaction begun and
+  // rolled back) are errors with a message that names the path.
   static Result<Store> Open(const std::string& path);
-  // Opens an existing database only (for export/show): a missing file is an error.
+  // Opens an existing database only, for writing (export stores versions): a missing file is
+  // an error.
   static Result<Store> OpenExisting(const std::string& path);
+  // Opens an existing database for reading only (show, versions, explain, diff, check): the
+  // file, its directory and the mount may be read-only, and nothing is written (a database
+  // at an older schema is read through a migrated copy in memory). Writes through it fail.
+  // Where SQLite cannot create PATH-shm (a read-only directory or mount) and PATH-wal holds
+  // nothing, the file is opened as immutable.
+  static Result<Store> OpenReadOnly(const std::string& path);
 
   Store(Store&&) noexcept;
   Store& operator=(Store&&) noexcept;
@@ -78,6 +88,8 @@ class Store {
   // Whether `e` is another writer holding the database (SQLITE_BUSY or SQLITE_LOCKED past the
   // busy timeout): worth trying again, nothing is wrong with the data.
   static bool IsBusy(const Error& e);
+  // Whether `e` is a database this process cannot write (Open, OpenExisting).
+  static bool IsReadOnly(const Error& e);
   // How long a write waits for another writer (default sqlite::kBusyTimeoutMs).
   Result<void> SetBusyTimeout(int ms);
 
@@ -172,7 +184,7 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
-  static Result<Store> OpenImpl(const std::string& path, bool create);
+  static Result<Store> OpenImpl(Result<sqlite::Database> db);
   std::unique_ptr<Impl> impl_;
 };
 
