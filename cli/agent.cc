@@ -54,7 +54,7 @@ accepting containers and waits for those being learned to end; a second one exit
 exit status: 0 stopped by a signal; 125 could not start (socket in use, bad database).
 )";
 
-void Log(std::string_view line) { fmt::print(stderr, "seclearn: agent: {}\n", OneLine(line)); }
+void Log(std::string_view line) { PrintStderrLine("seclearn: agent: " + OneLine(line)); }
 
 class ContainerLearner : public ContainerObserver {
  public:

@@ -451,8 +451,9 @@ int CmdBase(std::span<char*> args) {
                            nnp ? "no_new_privs" : "privileged", rec.syscalls.size());
   }
   if (!parsed->Has("--quiet")) {
-    fmt::print(stderr, "seclearn: {} ({}) base measured over {} containers each: {} ({})\n",
-               *runtime, OneLine(version), runs, summary, db_path);
+    PrintStderrLine(fmt::format(
+        "seclearn: {} ({}) base measured over {} containers each: {} ({})", *runtime,
+        OneLine(version), runs, summary, db_path));
   }
   return 0;
 }

@@ -28,10 +28,12 @@ std::string DefaultAgentSocket();  // agent.cc
 int CmdExplain(std::span<char*> args);  // explain.cc
 int CmdCheck(std::span<char*> args);    // check.cc
 
-// Prints "seclearn: <message>" on stderr (one line).
+// Prints "seclearn: <message>" on stderr (one line); a failed write is ignored.
 void PrintError(std::string_view message);
 void PrintError(const Error& error);
 void PrintWarning(std::string_view message);
+// `line` and a newline on stderr, as is; a failed write is ignored, never thrown.
+void PrintStderrLine(std::string_view line);
 // Control characters escaped (\n, \xNN; C1 controls and non-UTF-8 bytes too), so a message
 // is always one line.
 std::string OneLine(std::string_view message);

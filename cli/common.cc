@@ -54,14 +54,21 @@ std::string OneLine(std::string_view message) {
   return out;
 }
 
+// fwrite, not fmt::print: a full or closed stderr loses the line, never throws (the exit
+// status still says what happened).
+void PrintStderrLine(std::string_view line) {
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fputc('\n', stderr);
+}
+
 void PrintError(std::string_view message) {
-  fmt::print(stderr, "seclearn: {}\n", OneLine(message));
+  PrintStderrLine(fmt::format("seclearn: {}", OneLine(message)));
 }
 
 void PrintError(const Error& error) { PrintError(error.Message()); }
 
 void PrintWarning(std::string_view message) {
-  fmt::print(stderr, "seclearn: warning: {}\n", OneLine(message));
+  PrintStderrLine(fmt::format("seclearn: warning: {}", OneLine(message)));
 }
 
 int ReportExecFailure(const std::string& cmd, const Error& error) {

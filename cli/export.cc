@@ -107,7 +107,7 @@ struct ExportContext {
   std::optional<int64_t> run;  // --run N: that run only
 };
 
-void PrintNote(std::string_view line) { fmt::print(stderr, "seclearn: {}\n", OneLine(line)); }
+void PrintNote(std::string_view line) { PrintStderrLine("seclearn: " + OneLine(line)); }
 
 Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   SeccompExportOptions o;

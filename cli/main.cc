@@ -1,6 +1,11 @@
 // seclearn: learn minimal seccomp profiles by tracing real workloads.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <span>
 #include <string_view>
 
@@ -37,7 +42,9 @@ exit status: learn and run pass the workload's status through (128+N for signal 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int Dispatch(int argc, char** argv) {
   using namespace seclearn;
   // Installed as a runtime (dockerd --add-runtime NAME=/path/seclearn-runtime): every
   // argument belongs to the runtime.
@@ -72,4 +79,35 @@ int main(int argc, char** argv) {
   if (cmd == "check") return cli::CmdCheck(rest);
   cli::PrintError(std::string("unknown command '") + std::string(cmd) + "' (see seclearn --help)");
   return kExitSeclearnFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace seclearn;
+  // Off a terminal, output is kept until exit, so that a failed write is seen at the flush
+  // below with its errno (a write that fails mid-way leaves only the error flag).
+  static char stdout_buffer[1 << 20];
+  if (::isatty(STDOUT_FILENO) == 0) {
+    std::setvbuf(stdout, stdout_buffer, _IOFBF, sizeof stdout_buffer);
+  }
+  int status = kExitSeclearnFailure;
+  try {
+    status = Dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    // A library that throws (fmt on a failed write, an allocation): one line, never abort().
+    cli::PrintError(e.what());
+    status = kExitSeclearnFailure;
+  }
+  // Output lost to a full disk or a closed descriptor is a failure of the command, not a
+  // success: stdout is buffered, so the last of it goes (or fails) here.
+  const int flushed = std::fflush(stdout);
+  const int err = errno;
+  if (flushed != 0 || std::ferror(stdout)) {
+    cli::PrintError(fmt::format("cannot write to stdout: {}",
+                                flushed != 0 ? std::strerror(err) : "a write failed, output lost"));
+    // diff's trouble is 2, as diff(1)'s.
+    status = argc >= 2 && std::string_view(argv[1]) == "diff" ? 2 : kExitSeclearnFailure;
+  }
+  return status;
 }
