@@ -86,6 +86,9 @@ options:
                     read-only file, directory or mount will do; --version N needs no write
                     either)
 
+A run that has not finished (still being learned, or its learner died) is included with a
+warning: the profile lacks what the rest of that run needs.
+
 exit status: 0 written; 125 error (unknown app or version, nothing learned, unreadable
 database, a database it cannot write without --no-store, bad option, output that cannot be
 written).
@@ -400,6 +403,22 @@ int CmdExport(std::span<char*> args) {
   if (!run) {
     PrintError(fmt::format("export: {}", run.error().Message()));
     return kExitSeclearnFailure;
+  }
+  std::string unfinished;
+  size_t unfinished_count = 0;
+  for (const auto& r : *runs) {
+    if (r.end_ns || (*run && r.run_id != **run)) continue;
+    unfinished += (unfinished.empty() ? "" : ", ") + std::to_string(r.run_id);
+    ++unfinished_count;
+  }
+  if (unfinished_count != 0) {
+    PrintWarning(fmt::format(
+        "the profile includes run{} {} of app '{}', which {} not finished (still being learned, "
+        "or its learner died): it lacks whatever the rest of {} needs; export again once {} "
+        "ended",
+        unfinished_count == 1 ? "" : "s", unfinished, *app, unfinished_count == 1 ? "has" : "have",
+        unfinished_count == 1 ? "that run" : "those runs",
+        unfinished_count == 1 ? "it has" : "they have"));
   }
   ExportContext ctx{*store, *app, *parsed, *runs, *run};
   auto emitted = format->emit(ctx);

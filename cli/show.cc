@@ -25,7 +25,8 @@ namespace {
 constexpr const char* kShowHelp = R"(usage: seclearn show [--db PATH] [--app NAME] [--json]
 
 Without --app: the apps in the database. With --app: its runs (command, start, duration,
-exit status), its syscalls per architecture with counts and the time each was first seen,
+exit status; "unfinished", --json "finished": false, for a run still being learned or whose
+learner died), its syscalls per architecture with counts and the time each was first seen,
 the executables it ran, the files it accessed, its network use and the capabilities it
 exercised or wanted, over all its runs.
 
@@ -244,6 +245,8 @@ int CmdShow(std::span<char*> args) {
       jr.Set("backend", Json::String(r.backend)).Set("kernel", Json::String(r.kernel));
       jr.Set("host", Json::String(r.host)).Set("start", Json::String(FormatTime(r.start_ns)));
       jr.Set("end", r.end_ns ? Json::String(FormatTime(*r.end_ns)) : Json::Null());
+      // No end: still being learned, or its learner died (a copy merged meanwhile, too).
+      jr.Set("finished", Json::Bool(r.end_ns.has_value()));
       jr.Set("exit_status", r.exit_status ? Json::Int(*r.exit_status) : Json::Null());
       jr.Set("processes", Json::Uint(r.processes));
       jr.Set("distinct_syscalls", Json::Uint(r.distinct_syscalls));
@@ -316,8 +319,16 @@ int CmdShow(std::span<char*> args) {
     return 0;
   }
 
-  std::printf("app %s: %zu run%s, %zu distinct syscalls, %zu executables\n\n", app->c_str(),
+  const size_t unfinished = static_cast<size_t>(std::count_if(
+      runs->begin(), runs->end(), [](const RunSummary& r) { return !r.end_ns.has_value(); }));
+  std::printf("app %s: %zu run%s, %zu distinct syscalls, %zu executables\n", app->c_str(),
               runs->size(), runs->size() == 1 ? "" : "s", sys->size(), exes->size());
+  if (unfinished != 0) {
+    std::printf("%zu run%s unfinished: still being learned, or its learner died; what %s did "
+                "after the last save is missing\n",
+                unfinished, unfinished == 1 ? "" : "s", unfinished == 1 ? "it" : "they");
+  }
+  std::printf("\n");
   std::printf("runs:\n");
   for (const auto& r : *runs) {
     const std::string status = r.exit_status ? fmt::format("exit {}", *r.exit_status)

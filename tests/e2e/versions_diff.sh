@@ -80,7 +80,7 @@ for host in a b c; do
   expect_status 0 "$SECLEARN" learn --quiet --db all.db --app svc -- "$TESTEE" syscalls-by-name getpid "$([[ $host == c ]] && echo gettid || echo getuid)"
 done
 expect_status 0 "$SECLEARN" merge --db fleet.db a.db b.db c.db
-expect_stderr_matches 'merged c\.db into fleet\.db: 1 runs added'
+expect_stderr_matches 'merged a\.db, b\.db, c\.db into fleet\.db: 3 runs added, 0 already there'
 expect_status 0 "$SECLEARN" export --db fleet.db --app svc -o fleet.json
 expect_status 0 "$SECLEARN" export --db all.db --app svc -o all.json
 cmp fleet.json all.json || fail "merged export differs from learning all runs in one database"

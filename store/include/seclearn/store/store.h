@@ -59,7 +59,11 @@ struct RuntimeBaseRecord {
 
 struct MergeReport {
   size_t runs_added = 0;
+  // Unfinished here (merged while its learner was still writing, or copied so) and brought up
+  // to date from the input: facts only grow, so each takes the larger count.
+  size_t runs_updated = 0;
   size_t runs_skipped = 0;  // already here (same run uuid): merging is idempotent
+  size_t runs_unfinished = 0;  // of those added or updated, still without an end
 };
 
 class Store {
@@ -122,8 +126,11 @@ class Store {
                                                           int64_t version);
 
   // Folds the database at `input` into this one: apps matched by name, runs kept distinct
-  // (matched by uuid, so merging twice changes nothing), every per-run fact copied. The input
-  // is not modified; one of a newer schema is refused. One transaction.
+  // (matched by uuid, so merging twice changes nothing), every per-run fact copied. A run
+  // already here but unfinished (no end) is completed from the input: each fact takes the
+  // larger count and earlier first sighting, the end and exit status are taken. The input is
+  // only read (a read-only file or mount will do); one of a newer schema is refused. One
+  // transaction; an error about the input names it.
   Result<MergeReport> MergeFrom(const std::string& input);
 
   // Learned argument values (core/arg_filters.h), summed over runs, sorted by
