@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -34,23 +35,33 @@ bool StartsWithWord(std::string_view s, std::string_view word) {
           s[word.size()] == '<' || s[word.size()] == '"');
 }
 
+// The index of the quote that closes the quoted string opening at text[open], as
+// apparmor_parser's lexer finds it: the longest match of "([^\0"]|\\")*", so a quote right
+// after a backslash ends the string only when no later quote can ("a\\" r, "b" r, reads as
+// the string `"a\\" r, "` followed by b). None: unterminated.
+std::optional<size_t> QuotedEnd(std::string_view text, size_t open) {
+  std::optional<size_t> end;
+  for (size_t j = open + 1; j < text.size() && text[j] != '\0'; ++j) {
+    if (text[j] != '"') continue;
+    end = j;
+    if (text[j - 1] != '\\') break;
+  }
+  return end;
+}
+
 // Splits on whitespace outside quotes, parentheses and braces.
 std::vector<std::string> Tokens(std::string_view s) {
   std::vector<std::string> out;
   std::string cur;
   int depth = 0;
-  bool quote = false;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (quote) {
-      cur += c;
-      if (c == '\\' && i + 1 < s.size())
-        cur += s[++i];
-      else if (c == '"')
-        quote = false;
+    if (c == '"') {
+      const size_t end = QuotedEnd(s, i).value_or(s.size() - 1);
+      cur += s.substr(i, end - i + 1);
+      i = end;
       continue;
     }
-    if (c == '"') quote = true;
     if (c == '(' || c == '{') ++depth;
     if ((c == ')' || c == '}') && depth > 0) --depth;
     if (std::isspace(static_cast<unsigned char>(c)) && depth == 0) {
@@ -193,7 +204,6 @@ class AaProfileReader {
   Result<void> Lex(std::string_view text, const std::string& source, const std::string& dir,
                    int depth) {
     int line = 1, cur_line = 1, brace = 0, paren = 0;
-    bool quote = false;
     std::string cur;
     const auto where = [&](int l) { return fmt::format("{}:{}", source, l); };
     const auto to_eol = [&](size_t i) {
@@ -203,18 +213,6 @@ class AaProfileReader {
     size_t i = 0;
     while (i < text.size()) {
       const char c = text[i];
-      if (quote) {
-        cur += c;
-        if (c == '\\' && i + 1 < text.size()) {
-          cur += text[i + 1];
-          i += 2;
-          continue;
-        }
-        if (c == '"') quote = false;
-        if (c == '\n') ++line;
-        ++i;
-        continue;
-      }
       const bool at_start = Trim(cur).empty();
       if (c == '\n') {
         ++line;
@@ -263,7 +261,15 @@ class AaProfileReader {
         i = to_eol(i);
         continue;
       }
-      if (c == '"') quote = true;
+      if (c == '"') {
+        const auto end = QuotedEnd(text, i);
+        if (!end) return ParseError(fmt::format("{}: unterminated quoted string", where(line)));
+        const std::string_view quoted = text.substr(i, *end - i + 1);
+        cur += quoted;
+        line += static_cast<int>(std::count(quoted.begin(), quoted.end(), '\n'));
+        i = *end + 1;
+        continue;
+      }
       if (c == '(') ++paren;
       if (c == ')' && paren > 0) --paren;
       if (c == '{' && paren == 0) {
@@ -294,7 +300,6 @@ class AaProfileReader {
       cur += c;
       ++i;
     }
-    if (quote) return ParseError(fmt::format("{}: unterminated quoted string", where(cur_line)));
     if (!Trim(cur).empty())
       return ParseError(fmt::format("{}: rule without a final ','", where(cur_line)));
     return {};

@@ -193,11 +193,13 @@ AaPathExpr& AaPathExpr::Literal(std::string_view bytes) {
   for (unsigned char c : bytes) {
     if (IsPlain(c)) {
       text_ += static_cast<char>(c);
-    } else if (std::strchr("*?[]{}^\\\"", c) != nullptr && c != '\0') {
+    } else if (std::strchr("*?[]{}^\"", c) != nullptr && c != '\0') {
       text_ += '\\';
       text_ += static_cast<char>(c);
       quote_ = true;
-    } else if (c < 0x20 || c >= 0x7f) {
+    } else if (c < 0x20 || c >= 0x7f || c == '\\') {
+      // Not \\ for a backslash: \\ right before the closing quote reads as an escaped quote
+      // (\") to apparmor_parser's lexer when another quote follows in the file.
       text_ += fmt::format("\\{:03o}", c);
       quote_ = true;
     } else {
@@ -332,16 +334,17 @@ std::bitset<256> AllBut(std::string_view excluded) {
   return set;
 }
 
-// Skips one escape sequence starting at text[i] == '\\' and returns the byte it stands for.
-unsigned char DecodeEscape(std::string_view text, size_t& i) {
-  ++i;  // the backslash
-  if (i >= text.size()) return '\\';
-  const unsigned char c = text[i];
-  const auto digits = [&](int base, size_t max) {
-    unsigned value = 0;
-    size_t n = 0;
-    while (n < max && i < text.size()) {
-      const unsigned char d = text[i];
+// The byte an escape sequence stands for, as apparmor_parser's strn_escseq reads it: `i` is
+// just past the backslash and moves past the sequence. \ooo (up to 3 octal digits, at most
+// 255), \dNNN (decimal), \xHH, \\ \" \a \e \f \n \r \t; -1 for anything else (then only the
+// backslash is consumed by the caller).
+int EscapeValue(std::string_view text, size_t& i) {
+  if (i >= text.size()) return -1;
+  const auto number = [&](size_t from, int base, size_t max_digits) {
+    int value = 0;
+    size_t j = from;
+    while (j < text.size() && j - from < max_digits) {
+      const unsigned char d = text[j];
       int v = -1;
       if (d >= '0' && d <= '9')
         v = d - '0';
@@ -349,33 +352,71 @@ unsigned char DecodeEscape(std::string_view text, size_t& i) {
         v = d - 'a' + 10;
       else if (base == 16 && d >= 'A' && d <= 'F')
         v = d - 'A' + 10;
-      if (v < 0 || v >= base) break;
-      value = value * base + static_cast<unsigned>(v);
-      ++i;
-      ++n;
+      if (v < 0 || v >= base || value * base + v > 255) break;
+      value = value * base + v;
+      ++j;
     }
-    return std::pair<unsigned, size_t>(value, n);
+    return std::pair<int, size_t>(value, j);
   };
+  const unsigned char c = text[i];
   if (c >= '0' && c <= '7') {
-    return static_cast<unsigned char>(digits(8, 3).first);
+    const auto [value, end] = number(i, 8, 3);
+    i = end;
+    return value;
   }
-  if (c == 'x' || c == 'd') {
-    ++i;
-    auto [v, n] = digits(c == 'x' ? 16 : 10, c == 'x' ? 2 : 3);
-    if (n == 0) return c;
-    return static_cast<unsigned char>(v);
+  if (c == 'd' || c == 'x') {
+    const auto [value, end] = number(i + 1, c == 'x' ? 16 : 10, c == 'x' ? 2 : 3);
+    if (end == i + 1) return -1;  // no digits
+    i = end;
+    return value;
   }
-  ++i;
-  switch (c) {
-    case 'n':
-      return '\n';
-    case 't':
-      return '\t';
-    case 'r':
-      return '\r';
-    default:
-      return c;
+  static constexpr std::pair<char, char> kSimple[] = {{'\\', '\\'},  {'"', '"'},  {'a', '\a'},
+                                                      {'e', '\033'}, {'f', '\f'}, {'n', '\n'},
+                                                      {'r', '\r'},   {'t', '\t'}};
+  for (const auto& [letter, value] : kSimple) {
+    if (c == static_cast<unsigned char>(letter)) {
+      ++i;
+      return static_cast<unsigned char>(value);
+    }
   }
+  return -1;
+}
+
+// What apparmor_parser makes of a path (or a variable's value) as written, quotes removed,
+// before it expands variables (processunquoted): escapes become the bytes they stand for, but
+// those the glob syntax gives a meaning (* ? [ ] { } ^ , \\) stay escaped, and \000 stays as
+// written; an unknown escape keeps its backslash (the glob reader then drops it).
+std::string ProcessEscapes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      size_t j = i + 1;
+      const int c = EscapeValue(text, j);
+      if (c >= 0) {
+        if (c == 0)
+          out += text.substr(i, j - i);
+        else if (std::strchr("*?[]{}^,\\", c) != nullptr)
+          out += {'\\', static_cast<char>(c)};
+        else
+          out += static_cast<char>(c);
+        i = j;
+        continue;
+      }
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+// Reads one escape of processed text (text[i] == '\\') as the glob matcher does: a numeric
+// or named escape is its byte, any other escaped character is itself.
+Result<unsigned char> DecodeEscape(std::string_view text, size_t& i) {
+  ++i;  // the backslash
+  if (i >= text.size()) return ParseError("a path ends in an escaping '\\'");
+  const int c = EscapeValue(text, i);
+  if (c >= 0) return static_cast<unsigned char>(c);
+  return static_cast<unsigned char>(text[i++]);
 }
 
 Result<std::string> ExpandVariables(std::string_view text, const AaVariables& vars, int depth) {
@@ -397,7 +438,7 @@ Result<std::string> ExpandVariables(std::string_view text, const AaVariables& va
       const bool slash_follows = close + 1 < text.size() && text[close + 1] == '/';
       std::vector<std::string> values;
       for (const auto& v : it->second) {
-        auto expanded = ExpandVariables(v, vars, depth + 1);
+        auto expanded = ExpandVariables(ProcessEscapes(v), vars, depth + 1);
         if (!expanded) return expanded.error();
         std::string value = std::move(*expanded);
         if (slash_follows && !value.empty() && value.back() == '/' &&
@@ -463,7 +504,9 @@ class Parser {
       if (in_alt && (c == ',' || c == '}')) return seq;
       if (c == '}') return ParseError("unbalanced '}' in a path");
       if (c == '\\') {
-        seq.push_back(Char(DecodeEscape(text_, i_)));
+        auto byte = DecodeEscape(text_, i_);
+        if (!byte) return byte.error();
+        seq.push_back(Char(*byte));
         continue;
       }
       if (c == '*') {
@@ -472,8 +515,7 @@ class Parser {
         i_ += dbl ? 2 : 1;
         while (i_ < text_.size() && text_[i_] == '*') ++i_;  // *** is **
         // A star that is a whole path component matches at least one character.
-        const bool after_slash =
-            star > 0 && text_[star - 1] == '/' && (star < 2 || text_[star - 2] != '\\');
+        const bool after_slash = star > 0 && text_[star - 1] == '/';
         const bool before_slash = i_ >= text_.size() || text_[i_] == '/';
         if (after_slash && before_slash) {
           Node first;
@@ -531,25 +573,17 @@ class Parser {
     int prev = -1;
     while (i_ < text_.size() && (text_[i_] != ']' || first)) {
       first = false;
-      unsigned char c;
-      if (text_[i_] == '\\') {
-        c = DecodeEscape(text_, i_);
-      } else {
-        c = text_[i_++];
-      }
-      if (c == '-' && prev >= 0 && i_ < text_.size() && text_[i_] != ']') {
-        unsigned char hi;
-        if (text_[i_] == '\\') {
-          hi = DecodeEscape(text_, i_);
-        } else {
-          hi = text_[i_++];
-        }
-        for (int x = prev; x <= hi; ++x) set.set(static_cast<size_t>(x));
+      auto c = Byte();
+      if (!c) return c.error();
+      if (*c == '-' && prev >= 0 && i_ < text_.size() && text_[i_] != ']') {
+        auto hi = Byte();
+        if (!hi) return hi.error();
+        for (int x = prev; x <= *hi; ++x) set.set(static_cast<size_t>(x));
         prev = -1;
         continue;
       }
-      set.set(c);
-      prev = c;
+      set.set(*c);
+      prev = *c;
     }
     if (i_ >= text_.size()) return ParseError("unbalanced '[' in a path");
     ++i_;  // ]
@@ -557,6 +591,12 @@ class Parser {
     n.chars = negate ? ~set : set;
     n.chars.reset(0);
     return n;
+  }
+
+  // One byte of a class: an escape or the character itself.
+  Result<unsigned char> Byte() {
+    if (text_[i_] == '\\') return DecodeEscape(text_, i_);
+    return static_cast<unsigned char>(text_[i_++]);
   }
 
   static Node Char(unsigned char c) {
@@ -617,7 +657,7 @@ class AaGlobBuilder {
 };
 
 Result<AaGlob> AaGlob::Compile(std::string_view text, const AaVariables& variables) {
-  auto expanded = ExpandVariables(text, variables, 0);
+  auto expanded = ExpandVariables(ProcessEscapes(text), variables, 0);
   if (!expanded) return expanded.error();
   const std::string collapsed = CollapseSlashes(*expanded);
   auto seq = Parser(collapsed).Parse();

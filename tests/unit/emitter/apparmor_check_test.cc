@@ -10,6 +10,7 @@
 #include "aa_parser.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/emitter/apparmor_check.h"
+#include "support/skip.h"
 
 namespace seclearn {
 namespace {
@@ -170,6 +171,64 @@ TEST_CASE("check: required permissions per access", "[unit][emitter]") {
   CHECK(AaPermString(kAaAppend | kAaMmap) == "ma");
   CHECK(ParseAaModes("Pix").value() == kAaExec);
   CHECK_FALSE(ParseAaModes("rq").has_value());
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+namespace {
+
+bool Grants(const AaPolicy& p, const std::string& path, uint32_t perm = kAaRead) {
+  return p.Missing(path, perm) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("check: quoted paths end where apparmor_parser's lexer ends them", "[oracle][emitter]") {
+  if (!testing::HaveAppArmorParser()) SkipTest("apparmor_parser (package apparmor)");
+  struct Case {
+    std::string rules;                 // inside `profile t { ... }`
+    std::vector<std::string> granted;  // read access, when both accept
+    std::vector<std::string> refused;
+  };
+  const std::vector<Case> cases = {
+      // \\ right before the closing quote reads as an escaped quote when a quote follows.
+      {"  \"/d/a\\\\\" r,\n  \"/d/b c\" r,\n", {}, {}},
+      {"  \"/d/a\\\\\" r,\n", {"/d/a\\"}, {"/d/a", "/d/a\\\\"}},
+      {"  \"/d/a\\134\" r,\n  \"/d/b c\" r,\n", {"/d/a\\", "/d/b c"}, {"/d/a", "/d/b"}},
+      {"  \"/d/q\\\"\" r,\n  \"/d/b c\" r,\n", {"/d/q\"", "/d/b c"}, {"/d/q"}},
+      {"  \"/d/a\\\\\\\"b\" r,\n  \"/d/c d\" r,\n", {"/d/a\\\"b", "/d/c d"}, {"/d/a\\"}},
+      // Escapes decoded before the glob is read: \052 is a literal *, \x41 an A; \477 is
+      // \47 then 7 (octal stops at 255); an unknown escape is the character itself.
+      {"  \"/d/\\052\" r,\n  \"/d/\\x41\\477\" r,\n  /d/\\q r,\n",
+       {"/d/*", "/d/A'7", "/d/q"},
+       {"/d/x", "/d/A7"}},
+      {"  \"/d/\\a\\e\\f\\t\\d065\" r,\n", {"/d/\a\033\f\tA"}, {"/d/"}},
+      // @{ spelt with an escape is a variable reference all the same; @\{ is not one.
+      {"  \"/d/\\100{pid}\" r,\n  \"/d/@\\{pid\\}\" r,\n", {"/d/42", "/d/@{pid}"}, {"/d/x"}},
+  };
+  for (const auto& c : cases) {
+    const std::string text =
+        "abi <abi/3.0>,\ninclude <tunables/global>\nprofile t {\n" + c.rules + "}\n";
+    INFO(text);
+    auto run = testing::RunAppArmorParser(text, {"-D", "dfa-states"});
+    INFO(run.output.substr(0, 500));
+    auto policy = Parse(text);
+    INFO((policy ? "" : policy.error().Message()));
+    REQUIRE(policy.has_value() == (run.status == 0));
+    if (!policy) continue;
+    const AaDfa dfa = AaDfa::Parse(run.output);
+    for (const auto& p : c.granted) {
+      INFO(p);
+      CHECK(Grants(*policy, p));
+      CHECK((dfa.Perms(p) & AaDfa::kRead) != 0);
+    }
+    for (const auto& p : c.refused) {
+      INFO(p);
+      CHECK_FALSE(Grants(*policy, p));
+      CHECK((dfa.Perms(p) & AaDfa::kRead) == 0);
+    }
+  }
 }
 
 }  // namespace seclearn

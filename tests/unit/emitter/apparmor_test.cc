@@ -3,9 +3,12 @@
 // SECLEARN_UPDATE_GOLDEN=1 rewrites the golden files.
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <random>
+#include <set>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -257,6 +260,67 @@ TEST_CASE("hostile file names never change the profile's structure", "[oracle][e
   // One profile, no second one smuggled in.
   auto names_run = RunAppArmorParser(exp->text, {"-N"});
   CHECK(names_run.output.find("evil") == std::string::npos);
+}
+
+TEST_CASE("any name, exported, is that one name to apparmor_parser and to check",
+          "[oracle][emitter]") {
+  // Names of one path component: every byte 1-255 but '/' alone, after and before a backslash
+  // and next to a quote; backslashes, quotes, glob characters and @{ at every position of a
+  // short name; then random names over an alphabet heavy in those.
+  std::vector<std::string> names;
+  for (int b = 1; b < 256; ++b) {
+    if (b == '/') continue;
+    const std::string c(1, static_cast<char>(b));
+    for (const std::string& n : {c, c + "\\", "\\" + c, "\"" + c, c + "\"", "x" + c + "\\\\"})
+      names.push_back(n);
+  }
+  for (const char* piece :
+       {"\\", "\\\\", "\"", "\\\"", "@{", "@{pid}", "@\\{", "*",     "**",    "?", "[",
+        "]",  "{",    "}",  ",",    "^",  "#",      " ",    "\\134", "\\x5c", "\n"})
+    for (size_t pos = 0; pos <= 4; ++pos) names.push_back(std::string("name").insert(pos, piece));
+  std::mt19937 rng(20261201);
+  const std::string alphabet = "\\\\\\\"\"\"@{}*?[]^,# \t\nab01\x7f\x80\xff";
+  for (int i = 0; i < 400; ++i) {
+    std::string n(1 + rng() % 10, ' ');
+    for (char& c : n) c = alphabet[rng() % alphabet.size()];
+    names.push_back(n);
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+
+  constexpr size_t kBatch = 150;  // names per profile: one apparmor_parser run each
+  for (size_t first = 0; first < names.size(); first += kBatch) {
+    std::vector<FileAccessRecord> records;
+    std::set<std::string> paths;
+    for (size_t i = first; i < std::min(names.size(), first + kBatch); ++i) {
+      // Through a temporary directory too, where generalisation does the most.
+      const std::string dir = i % 2 ? "/srv/names/" : "/tmp/names/";
+      records.push_back({dir + names[i], kAccessRead, 1, "openat"});
+      paths.insert(dir + names[i]);
+    }
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a.path < b.path; });
+    AppArmorOptions o;
+    o.app = "names";
+    o.runs = 1;
+    auto exp = BuildAppArmorProfile(records, {}, {}, o);
+    REQUIRE(exp.has_value());
+    const AaDfa dfa = Compile(exp->text);  // apparmor_parser -Q -K accepts it
+    const AaPolicy policy = ParseBack(exp->text);
+    for (const auto& r : records) {
+      // Look-alikes: one byte more or less, a backslash or quote more.
+      const std::string& p = r.path;
+      for (const std::string& probe :
+           {p, p + "x", p + "\\", p + "\"", p.substr(0, p.size() - 1), p + "/", "\\" + p}) {
+        const bool kernel = (dfa.Perms(probe) & AaDfa::kRead) != 0;
+        INFO(p << " -> " << GeneralizePath(p).Token() << ", probe " << probe);
+        CHECK((policy.Missing(probe, kAaRead) == 0) == kernel);
+        // A name no generalisation applies to grants only itself.
+        if (GeneralizePath(p) == AaPathExpr().Literal(p)) CHECK(kernel == (paths.count(probe) > 0));
+      }
+      CHECK((dfa.Perms(p) & AaDfa::kRead) != 0);
+    }
+  }
 }
 
 TEST_CASE("refused and unusable facts are named, escaped, and left out", "[unit][emitter]") {

@@ -8,7 +8,8 @@
 //   if (missing) fmt::print("{} /etc/shadow\n", AaPermString(missing));    // "r /etc/shadow"
 //
 // Understood: abi; include / #include <...> / "..." / if exists (files and directories);
-// variable definitions (@{X}=..., @{X}+=...) in order; the first top-level profile (or the
+// quoted strings that end where apparmor_parser's lexer ends them ("a\\" before another
+// quote runs on to that quote); variable definitions (@{X}=..., @{X}+=...) in order; the first top-level profile (or the
 // one named), its file rules in both orders (PATH MODES, MODES PATH) with audit, deny, allow,
 // owner and file prefixes and "-> target", and a bare `file,`. Nested profiles and hats are
 // skipped; every other rule kind (network, capability, signal, dbus, unix, mount, ...) is read

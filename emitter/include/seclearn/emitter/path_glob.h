@@ -12,10 +12,11 @@
 //   glob->Matches("/proc/77/task/78/stat");     // true
 //
 // Literal bytes: letters, digits and / . _ - + = : ~ % @ stay as they are; the glob characters
-// * ? [ ] { } ^, the backslash and the double quote get a backslash; control characters and
-// every byte >= 0x80 become \ooo octal escapes; anything else (space , # ! ...) is kept as is,
-// and the token is quoted. apparmor_parser reads all of these back as the same literal bytes
-// (an escaped brace also stops @{...} expansion).
+// * ? [ ] { } ^ and the double quote get a backslash; the backslash itself, control characters
+// and every byte >= 0x80 become \ooo octal escapes (a \\ before the closing quote would read
+// as an escaped quote); anything else (space , # ! ...) is kept as is, and the token is quoted.
+// apparmor_parser reads all of these back as the same literal bytes (an escaped brace also
+// stops @{...} expansion), and so does AaGlob::Compile.
 //
 // Generalisation, per path segment (the first segment and everything under /etc stay literal):
 //   /proc/N, /proc/self        -> @{PROC}/@{pid}; /proc/N/task/M and /proc/thread-self ->
@@ -86,11 +87,14 @@ using AaVariables = std::map<std::string, std::vector<std::string>>;
 // PROC, pid, tid, pids, uid, HOME, HOMEDIRS, multiarch, run, sys, etc_ro, etc_rw.
 const AaVariables& BuiltinAaVariables();
 
-// A compiled AppArmor path glob: literal bytes, \-escapes (\\, \", \ooo, \xHH, \dNNN, \c),
-// *, **, ?, [...] and [^...] classes, nested {a,b} alternations and @{var} references.
-// As apparmor_parser does: variables expand to alternations of their values (a value's
-// trailing '/' is dropped before a '/'), repeated slashes collapse, and a * or ** that forms a
-// whole path component ("/*", "/**/") matches at least one character.
+// A compiled AppArmor path glob: literal bytes, \-escapes, *, **, ?, [...] and [^...] classes,
+// nested {a,b} alternations and @{var} references, read as apparmor_parser reads them.
+// Escapes are decoded first, in the path and in each variable value (\ooo and \dNNN up to
+// 255, \xHH, \\ \" \a \e \f \n \r \t; one that gives a glob character, as \052 for *, is that
+// character taken literally; any other escaped character is itself). Then variables expand to
+// alternations of their values (a value's trailing '/' is dropped before a '/'), repeated
+// slashes collapse, and a * or ** that forms a whole path component ("/*", "/**/") matches at
+// least one character.
 class AaGlob {
  public:
   // kParse error naming the problem (unbalanced brace or bracket, unknown variable, ...).
