@@ -157,14 +157,13 @@ void GeneralizeSegment(std::string_view seg, bool temp, AaPathExpr& out) {
     const std::string_view run = seg.substr(b, runs[k].end - b);
     pos = runs[k].end;
     if (AllDigits(run)) {
-      const bool after_dot_or_dash = b == 0 || seg[b - 1] == '.' || seg[b - 1] == '-';
-      if (temp && run.size() <= 7 && run[0] != '0' && after_dot_or_dash) {
-        out.Glob("@{pid}");
-      } else if (run.size() >= 8) {
+      // Only a long run (a timestamp) changes between runs for sure: a short number outside
+      // /proc is as likely a name the workload chose (7, report-2024) as a pid, and @{pid}
+      // would grant every number in its place.
+      if (run.size() >= 8)
         out.Glob(Repeat("[0-9]", run.size()));
-      } else {
+      else
         out.Literal(run);
-      }
       continue;
     }
     if (IsHexHash(run) || IsRandomId(run)) {

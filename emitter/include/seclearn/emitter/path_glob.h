@@ -32,8 +32,8 @@
 //   a final .ext of <= 5 characters), >= 6 long, after '.', '-', '_' or a "tmp" prefix, and
 //   random-looking (>= 8 long, or with an upper-case letter, or >= 2 changes between
 //   lower case, upper case and digits)        -> one ? per character
-//   digit runs of 1-7 digits without a leading zero, at the start of a name or after '.' or
-//   '-' (pids, counters)                                      -> @{pid}
+// Shorter digit runs stay literal everywhere but /proc (7, 42, report-2024 are names a
+// workload may choose; @{pid} would grant any number there).
 // A ? matches one character other than '/', so a generalised name keeps its length and its
 // fixed parts, and never matches across directories.
 #pragma once
