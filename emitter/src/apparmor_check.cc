@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <compare>
+#include <cstring>
 #include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -20,6 +23,10 @@ namespace seclearn {
 namespace {
 
 constexpr int kMaxIncludeDepth = 32;
+// An included file is read whole: one larger than this, or includes adding up to more, are an
+// error rather than an allocation that grows until the process is killed.
+constexpr off_t kMaxIncludeBytes = 16 << 20;
+constexpr size_t kMaxIncludedBytes = 64 << 20;
 constexpr uint32_t kAllPerms =
     kAaRead | kAaWrite | kAaAppend | kAaLink | kAaLock | kAaMmap | kAaExec;
 
@@ -190,6 +197,10 @@ class AaProfileReader {
   }
 
   Result<AaPolicy> Read(std::string_view text, const std::string& source) {
+    // The file itself, when it is one, so that including it is a cycle.
+    struct stat st {};
+    if (::stat(source.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      include_stack_.push_back({{st.st_dev, st.st_ino}, source});
     if (auto r = Lex(text, source, DirName(source), 0); !r) return r.error();
     return Build(source);
   }
@@ -234,11 +245,10 @@ class AaProfileReader {
         }
         if ((c == '#' && StartsWithWord(rest.substr(1), "include")) ||
             StartsWithWord(rest, "include")) {
-          const size_t e = to_eol(i);
-          std::string_view directive = Trim(text.substr(i, e - i));
-          if (!directive.empty() && directive.back() == ',') directive.remove_suffix(1);
-          if (auto r = Include(directive, where(line), dir, depth); !r) return r;
-          i = e;
+          // The directive ends after its name: a comment or a ',' may follow on the line.
+          auto end = Include(text, i, where(line), dir, depth);
+          if (!end) return end.error();
+          i = *end;
           continue;
         }
         if (c == '$') {  // boolean variables: nothing here depends on them
@@ -253,6 +263,7 @@ class AaProfileReader {
         }
         if (c == '}') {
           stmts_.push_back({Stmt::kClose, "}", where(line)});
+          if (block_includes_.size() > 1) block_includes_.pop_back();
           ++i;
           continue;
         }
@@ -278,6 +289,7 @@ class AaProfileReader {
             head.substr(0, 8) == "profile " || head.substr(0, 4) == "hat " ||
             head.substr(0, 1) == "^") {
           stmts_.push_back({Stmt::kOpen, std::string(head), where(cur_line)});
+          block_includes_.emplace_back();  // as apparmor_parser: each block includes afresh
           cur.clear();
           brace = 0;
           ++i;
@@ -330,69 +342,136 @@ class AaProfileReader {
     return {};
   }
 
-  Result<void> Include(std::string_view directive, const std::string& where, const std::string& dir,
-                       int depth) {
-    if (directive.front() == '#') directive.remove_prefix(1);
-    directive = Trim(directive.substr(7));  // "include"
+  // Reads the include directive at text[i] ("include", "#include", "include if exists", then
+  // <name>, "name" or a bare name) and what it names; returns where the directive ends.
+  Result<size_t> Include(std::string_view text, size_t i, const std::string& where,
+                         const std::string& dir, int depth) {
+    const auto blanks = [&] {
+      while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    };
+    if (text[i] == '#') ++i;
+    i += 7;  // "include"
+    blanks();
     bool if_exists = false;
-    if (StartsWithWord(directive, "if")) {
-      directive = Trim(directive.substr(2));
-      if (!StartsWithWord(directive, "exists"))
+    if (StartsWithWord(text.substr(i), "if")) {
+      i += 2;
+      blanks();
+      if (!StartsWithWord(text.substr(i), "exists"))
         return ParseError(fmt::format("{}: expected 'include if exists'", where));
-      directive = Trim(directive.substr(6));
+      i += 6;
+      blanks();
       if_exists = true;
     }
-    if (directive.size() < 3)
+    const auto malformed = [&] {
       return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
-    const char open = directive.front(), close = directive.back();
-    if (!((open == '<' && close == '>') || (open == '"' && close == '"')))
-      return ParseError(fmt::format("{}: include needs <name> or \"name\"", where));
-    const std::string name(directive.substr(1, directive.size() - 2));
+    };
+    if (i >= text.size()) return malformed();
+    const char open = text[i];
+    std::string_view name;
+    if (open == '<' || open == '"') {
+      size_t end = i + 1;
+      if (open == '"') {
+        const auto q = QuotedEnd(text, i);
+        if (!q) return malformed();
+        end = *q;
+      } else {
+        while (end < text.size() && std::strchr("\">\t\r\n", text[end]) == nullptr) ++end;
+        if (end >= text.size() || text[end] != '>') return malformed();
+      }
+      name = Trim(text.substr(i + 1, end - i - 1));
+      i = end + 1;
+    } else {
+      const size_t begin = i;
+      while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])) &&
+             std::strchr("\"!,<>", text[i]) == nullptr)
+        ++i;
+      name = text.substr(begin, i - begin);
+    }
+    if (name.empty()) return malformed();
+    const char close = open == '<' ? '>' : open == '"' ? '"' : ' ';
+    const std::string shown =
+        close == ' ' ? std::string(name) : fmt::format("{}{}{}", open, name, close);
+    if (auto r = IncludeNamed(std::string(name), open == '<', shown, if_exists, where, dir, depth);
+        !r)
+      return r.error();
+    return i;
+  }
+
+  Result<void> IncludeNamed(const std::string& name, bool search, const std::string& shown,
+                            bool if_exists, const std::string& where, const std::string& dir,
+                            int depth) {
     // For a diff: includes inside a profile are listed, not read; those outside one
     // (tunables) are read when this host has them, for their variables.
     bool optional = if_exists;
     if (!options_.follow_includes) {
-      if (OpenBlocks() > 0) {
+      if (block_includes_.size() > 1) {
         stmts_.push_back({Stmt::kInclude, name, where});
         return {};
       }
       optional = true;
     }
-    if (depth >= kMaxIncludeDepth)
-      return ParseError(fmt::format("{}: includes nest too deeply at {}", where, name));
-
+    if (depth >= kMaxIncludeDepth) {
+      return ParseError(fmt::format("{}: include {}: includes nest more than {} deep", where, shown,
+                                    kMaxIncludeDepth));
+    }
     std::vector<std::string> candidates;
-    if (!name.empty() && name[0] == '/') {
+    if (name[0] == '/') {
       candidates.push_back(name);
     } else {
-      if (open == '"') candidates.push_back(dir + "/" + name);
+      if (!search) candidates.push_back(dir + "/" + name);
       for (const auto& d : options_.include_dirs) candidates.push_back(d + "/" + name);
     }
     for (const auto& path : candidates) {
       struct stat st {};
       if (::stat(path.c_str(), &st) != 0) continue;
-      if (S_ISDIR(st.st_mode)) return IncludeDirectory(path, where, depth);
-      auto text = ReadWholeFile(path);
-      if (!text)
-        return ErrnoError(text.error().code, fmt::format("{}: {}", where, text.error().context));
-      return Lex(*text, path, DirName(path), depth + 1);
+      if (S_ISDIR(st.st_mode)) return IncludeDirectory(path, shown, where, depth);
+      return IncludeFile(path, st, shown, where, depth);
     }
     if (optional) return {};
-    return ErrnoError(ENOENT,
-                      fmt::format("{}: cannot find include {}{}{} (searched {})", where, open, name,
-                                  close, candidates.empty() ? "nothing" : candidates.back()));
+    return ErrnoError(ENOENT, fmt::format("{}: cannot find include {} (searched {})", where, shown,
+                                          candidates.empty() ? "nothing" : candidates.back()));
   }
 
-  int OpenBlocks() const {
-    int open = 0;
-    for (const auto& st : stmts_) {
-      if (st.kind == Stmt::kOpen) ++open;
-      if (st.kind == Stmt::kClose) --open;
+  // One file of an include: a regular file of bounded size, not one of the files that include
+  // it (a cycle), read once per block as apparmor_parser does (a second include of it adds
+  // nothing).
+  Result<void> IncludeFile(const std::string& path, const struct stat& st, const std::string& shown,
+                           const std::string& where, int depth) {
+    if (!S_ISREG(st.st_mode)) {
+      return ParseError(
+          fmt::format("{}: include {}: {} is not a regular file", where, shown, path));
     }
-    return open;
+    if (st.st_size > kMaxIncludeBytes) {
+      return ParseError(fmt::format("{}: include {}: {} is larger than {} MiB", where, shown, path,
+                                    kMaxIncludeBytes >> 20));
+    }
+    const FileId id{st.st_dev, st.st_ino};
+    for (const auto& [open_id, open_path] : include_stack_) {
+      if (open_id == id) {
+        return ParseError(fmt::format("{}: include {}: {} includes itself (an include cycle)",
+                                      where, shown, open_path));
+      }
+    }
+    if (!block_includes_.back().insert(id).second) return {};
+    auto text = ReadWholeFile(path);
+    if (!text) {
+      Error e = text.error();
+      e.context = fmt::format("{}: {}", where, e.context);
+      return e;
+    }
+    included_bytes_ += text->size();
+    if (included_bytes_ > kMaxIncludedBytes) {
+      return ParseError(fmt::format("{}: include {}: includes add up to more than {} MiB", where,
+                                    shown, kMaxIncludedBytes >> 20));
+    }
+    include_stack_.push_back({id, path});
+    auto r = Lex(*text, path, DirName(path), depth + 1);
+    include_stack_.pop_back();
+    return r;
   }
 
-  Result<void> IncludeDirectory(const std::string& path, const std::string& where, int depth) {
+  Result<void> IncludeDirectory(const std::string& path, const std::string& shown,
+                                const std::string& where, int depth) {
     DIR* d = ::opendir(path.c_str());
     if (d == nullptr) return ErrnoError(fmt::format("{}: cannot list {}", where, path));
     std::vector<std::string> names;
@@ -407,11 +486,9 @@ class AaProfileReader {
     for (const auto& n : names) {
       const std::string file = path + "/" + n;
       struct stat st {};
+      // Only the regular files in it, as apparmor_parser reads a directory.
       if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      auto text = ReadWholeFile(file);
-      if (!text)
-        return ErrnoError(text.error().code, fmt::format("{}: {}", where, text.error().context));
-      if (auto r = Lex(*text, file, path, depth + 1); !r) return r;
+      if (auto r = IncludeFile(file, st, shown, where, depth); !r) return r;
     }
     return {};
   }
@@ -531,9 +608,19 @@ class AaProfileReader {
     return {};
   }
 
+  struct FileId {
+    dev_t dev;
+    ino_t ino;
+    auto operator<=>(const FileId&) const = default;
+  };
+
   const AaParseOptions& options_;
   std::vector<Stmt> stmts_;
   AaVariables variables_;
+  // The files being read, outermost first, and those each open block has included.
+  std::vector<std::pair<FileId, std::string>> include_stack_;
+  std::vector<std::set<FileId>> block_includes_ = {{}};
+  size_t included_bytes_ = 0;
 };
 
 Result<AaPolicy> ParseAppArmorText(std::string_view text, const std::string& source,

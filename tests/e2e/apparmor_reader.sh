@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# What AppArmor text seclearn writes: file names ending in a backslash, learned from a real
-# process, exported next to other quoted rules, compiled by apparmor_parser and checked.
+# What AppArmor text seclearn writes and reads: file names ending in a backslash, learned from a
+# real process, exported next to other quoted rules, compiled by apparmor_parser and checked;
+# then profiles whose includes name /dev/zero, a FIFO or the profile itself: `check` and `diff`
+# each end at once with one error line naming the include, never reading forever or blocking.
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 
@@ -26,4 +28,28 @@ expect_status 0 "$SECLEARN" learn --quiet --db "$DB" --app near -- \
 expect_status 1 "$SECLEARN" check --db "$DB" --app near --apparmor "$TMP/bs.apparmor" --profile bs
 for n in a b; do
   grep -q "/d/$n  " "$TMP/out" || fail "$D/$n is granted by the profile of other names"
+done
+
+# Includes that must not be read: a device that never ends, a FIFO nobody writes, a cycle.
+mkfifo "$TMP/fifo"
+printf 'include "/dev/zero"\nprofile z {\n}\n' >"$TMP/zero.apparmor"
+printf 'include "%s"\nprofile f {\n}\n' "$TMP/fifo" >"$TMP/fifo.apparmor"
+printf 'include "self.apparmor"\nprofile s {\n}\n' >"$TMP/self.apparmor"
+printf 'profile p {\n  include "/dev/zero"\n}\n' >"$TMP/inner-zero.apparmor"
+printf 'profile ok {\n}\n' >"$TMP/ok.apparmor"
+for f in zero fifo self inner-zero; do
+  case $f in
+    zero | inner-zero) why='/dev/zero is not a regular file' ;;
+    fifo) why="$TMP/fifo is not a regular file" ;;
+    self) why='self\.apparmor includes itself \(an include cycle\)' ;;
+  esac
+  line=1
+  [[ $f == inner-zero ]] && line=2
+  step "check: $f.apparmor is one error line, exit 125"
+  expect_status 125 timeout 20 "$SECLEARN" check --db "$DB" --app bs --apparmor "$TMP/$f.apparmor"
+  expect_one_error_line "^seclearn: check: .*$f\.apparmor:$line: include .*$why"
+  [[ $f == inner-zero ]] && continue  # diff lists includes inside a profile, reads none
+  step "diff: $f.apparmor against a profile is one error line, exit 2"
+  expect_status 2 timeout 20 "$SECLEARN" diff "$TMP/$f.apparmor" "$TMP/ok.apparmor"
+  expect_one_error_line "^seclearn: diff: .*$f\.apparmor:1: include .*$why"
 done

@@ -1,16 +1,21 @@
 // Reading AppArmor profiles back (seclearn check): Debian's own abstractions and tunables,
 // rule forms, deny and owner, errors with file:line. Where it matters, compared with the DFA
 // the real apparmor_parser builds from the same text.
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include "aa_parser.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/emitter/apparmor_check.h"
+#include "seclearn/emitter/diff.h"
 #include "support/skip.h"
+#include "support/temp_dir.h"
 
 namespace seclearn {
 namespace {
@@ -228,6 +233,128 @@ TEST_CASE("check: quoted paths end where apparmor_parser's lexer ends them", "[o
       CHECK_FALSE(Grants(*policy, p));
       CHECK((dfa.Perms(p) & AaDfa::kRead) == 0);
     }
+  }
+}
+
+TEST_CASE("check: every file the apparmor package ships reads as apparmor_parser reads it",
+          "[oracle][emitter]") {
+  namespace fs = std::filesystem;
+  const fs::path root = "/etc/apparmor.d";
+  if (!testing::HaveAppArmorParser() || !fs::is_directory(root / "abstractions") ||
+      !fs::is_regular_file(root / "tunables/global"))
+    SkipTest("the apparmor package (apparmor_parser, /etc/apparmor.d)");
+  // Abstractions and tunables are parts of a profile: each is read the way a profile takes it.
+  struct Input {
+    std::string file, text;
+    bool wrapped;  // text includes `file`; else text is the file's own
+  };
+  std::vector<Input> inputs;
+  for (const char* dir : {"abstractions", "tunables"}) {
+    for (const auto& e : fs::recursive_directory_iterator(root / dir)) {
+      if (!e.is_regular_file()) continue;
+      const std::string rel = fs::relative(e.path(), root).string();
+      const std::string wrapped =
+          std::string(dir) == "abstractions"
+              ? "abi <abi/3.0>,\ninclude <tunables/global>\nprofile stock {\n  include <" + rel +
+                    ">\n}\n"
+              : "abi <abi/3.0>,\ninclude <tunables/global>\ninclude <" + rel +
+                    ">\nprofile stock {\n}\n";
+      inputs.push_back({e.path().string(), wrapped, true});
+    }
+  }
+  for (const auto& e : fs::directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;  // the profiles themselves
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    inputs.push_back({e.path().string(), ss.str(), false});
+  }
+  REQUIRE(inputs.size() > 50);
+  size_t accepted = 0;
+  for (const auto& in : inputs) {
+    INFO(in.file);
+    const auto run = testing::RunAppArmorParser(in.text);
+    auto policy = in.wrapped ? ParseAppArmorText(in.text, "stock.profile", AaParseOptions{})
+                             : ParseAppArmorFile(in.file, AaParseOptions{});
+    INFO(run.output.substr(0, 500));
+    INFO((policy ? "" : policy.error().Message()));
+    CHECK(policy.has_value() == (run.status == 0));
+    accepted += policy.has_value() ? 1 : 0;
+  }
+  CHECK(accepted == inputs.size());  // Debian's own files are all valid
+}
+
+TEST_CASE("check: includes read regular files only, each once, without cycles or bound",
+          "[unit][emitter]") {
+  TempDir dir;
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name, std::ios::binary) << text;
+  };
+  REQUIRE(::symlink("/dev/zero", (dir / "zero").c_str()) == 0);
+  REQUIRE(::mkfifo((dir / "fifo").c_str(), 0600) == 0);
+  write("rules", "/srv/included r,\n");
+  write("self", "include <self>\n");
+  write("loop1", "/srv/loop1 r,\ninclude <loop2>\n");
+  write("loop2", "include <loop1>\n");
+  write("twice", "include <rules>\ninclude <rules>\ninclude <loop-free>\n");
+  write("loop-free", "include <rules>\n");
+  for (int i = 0; i < 40; ++i)
+    write("chain" + std::to_string(i), "include <chain" + std::to_string(i + 1) + ">\n");
+  write("chain40", "/srv/deep r,\n");
+  write("big", "");
+  std::filesystem::resize_file(dir / "big", (16u << 20) + 1);  // sparse: nothing is written
+  AaParseOptions o;
+  o.include_dirs = {dir.path};
+  const auto parse = [&](const std::string& body) {
+    write("p.apparmor", "profile p {\n" + body + "}\n");
+    return ParseAppArmorFile(dir / "p.apparmor", o);
+  };
+  // One line: the file and line of the include at fault, then what is wrong.
+  const auto error_of = [&](const std::string& body, const std::string& where) {
+    auto r = parse(body);
+    REQUIRE_FALSE(r.has_value());
+    const std::string m = r.error().Message();
+    CHECK(m.find('\n') == std::string::npos);
+    CHECK(m.rfind(dir / where, 0) == 0);
+    return m;
+  };
+  CHECK_THAT(error_of("  include <zero>\n", "p.apparmor:2: include <zero>: "),
+             Catch::Contains("/zero is not a regular file"));
+  CHECK_THAT(error_of("  include <fifo>\n", "p.apparmor:2: include <fifo>: "),
+             Catch::Contains("/fifo is not a regular file"));
+  CHECK_THAT(error_of("  include \"/dev/zero\"\n", "p.apparmor:2: include \"/dev/zero\": "),
+             Catch::Contains("/dev/zero is not a regular file"));
+  CHECK_THAT(error_of("  include if exists <fifo>\n", "p.apparmor:2: "),
+             Catch::Contains("not a regular file"));
+  CHECK_THAT(error_of("  include <self>\n", "self:1: include <self>: "),
+             Catch::Contains("/self includes itself (an include cycle)"));
+  CHECK_THAT(error_of("  include <loop1>\n", "loop2:1: include <loop1>: "),
+             Catch::Contains("/loop1 includes itself"));
+  CHECK_THAT(error_of("  include \"p.apparmor\"\n", "p.apparmor:2: "),
+             Catch::Contains("p.apparmor includes itself"));
+  CHECK_THAT(error_of("  include <chain0>\n", "chain31:1: include <chain32>: "),
+             Catch::Contains("nest more than 32 deep"));
+  CHECK_THAT(error_of("  include <big>\n", "p.apparmor:2: include <big>: "),
+             Catch::Contains("/big is larger than 16 MiB"));
+
+  // The same file twice in one block, as apparmor_parser: read once.
+  auto twice = parse("  include <twice>\n  include <rules> # and a comment\n");
+  INFO((twice ? "" : twice.error().Message()));
+  REQUIRE(twice.has_value());
+  CHECK(twice->rules().size() == 1);
+  CHECK(Grants(*twice, "/srv/included"));
+  auto shallow = parse("  include <chain20>\n");
+  REQUIRE(shallow.has_value());
+  CHECK(Grants(*shallow, "/srv/deep"));
+
+  // diff reads the includes before the profile (tunables) the same way.
+  for (const std::string inc : {"\"zero\"", "\"fifo\"", "\"d.apparmor\"", "\"/dev/zero\""}) {
+    const std::string text = "include " + inc + "\nprofile p {\n}\n";
+    write("d.apparmor", text);
+    auto d = DiffAppArmor(text, dir / "d.apparmor", "profile p {\n}\n", "new");
+    INFO(inc);
+    REQUIRE_FALSE(d.has_value());
+    CHECK(d.error().Message().find(dir / "d.apparmor:1: include " + inc) == 0);
   }
 }
 

@@ -7,9 +7,12 @@
 //   uint32_t missing = policy->Missing("/etc/shadow", RequiredAaPerms(kAccessRead));
 //   if (missing) fmt::print("{} /etc/shadow\n", AaPermString(missing));    // "r /etc/shadow"
 //
-// Understood: abi; include / #include <...> / "..." / if exists (files and directories);
-// quoted strings that end where apparmor_parser's lexer ends them ("a\\" before another
-// quote runs on to that quote); variable definitions (@{X}=..., @{X}+=...) in order; the first top-level profile (or the
+// Understood: abi; include / #include <...> / "..." / if exists (files and directories),
+// read as apparmor_parser reads them: regular files only, each once per profile block; a
+// device, FIFO or socket, a file over 16 MiB (64 MiB for all), nesting deeper than 32 and a
+// file that includes itself are errors naming the include. Quoted strings end where
+// apparmor_parser's lexer ends them ("a\\" before another quote runs on to that quote).
+// Variable definitions (@{X}=..., @{X}+=...) in order; the first top-level profile (or the
 // one named), its file rules in both orders (PATH MODES, MODES PATH) with audit, deny, allow,
 // owner and file prefixes and "-> target", and a bare `file,`. Nested profiles and hats are
 // skipped; every other rule kind (network, capability, signal, dbus, unix, mount, ...) is read
