@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <set>
 
@@ -666,6 +665,11 @@ Result<AaGlob> AaGlob::Compile(std::string_view text, const AaVariables& variabl
   const int accept = builder.NewState();
   glob.states_[accept].accept = true;
   glob.start_ = builder.Build(*seq, accept);
+  for (State& st : glob.states_) {
+    if (st.chars.count() != 1) continue;
+    for (int c = 1; c < 256; ++c)
+      if (st.chars.test(static_cast<size_t>(c))) st.single = c;
+  }
   for (const Node& n : *seq) {
     if (n.kind != Node::kChars || n.chars.count() != 1) break;
     for (size_t c = 0; c < 256; ++c)
@@ -705,13 +709,36 @@ bool AaGlob::Matches(std::string_view path) const {
   return std::any_of(current.begin(), current.end(), [&](int s) { return states_[s].accept; });
 }
 
+namespace {
+
+// What every glob walk of this thread has examined (states and transitions).
+thread_local uint64_t work_done = 0;
+
+// Closure's visited marks, one array per thread shared by every glob: a state is in the set
+// being built when its mark is that closure's generation, so a closure costs what it visits
+// (a linear search of the set would make a 20,000-value variable take seconds).
+struct ClosureMarks {
+  std::vector<uint64_t> mark;
+  uint64_t generation = 0;
+};
+thread_local ClosureMarks closure_marks;
+
+}  // namespace
+
+uint64_t AaGlob::WorkDone() { return work_done; }
+
 // The states reachable from `stack` through epsilon moves, sorted.
 AaGlob::StateSet AaGlob::Closure(std::vector<int> stack) const {
+  ClosureMarks& m = closure_marks;
+  if (m.mark.size() < states_.size()) m.mark.resize(states_.size(), 0);
+  const uint64_t generation = ++m.generation;
   StateSet set;
   while (!stack.empty()) {
     const int t = stack.back();
     stack.pop_back();
-    if (std::find(set.begin(), set.end(), t) != set.end()) continue;
+    ++work_done;
+    if (m.mark[t] == generation) continue;
+    m.mark[t] = generation;
     set.push_back(t);
     for (int e : states_[t].eps) stack.push_back(e);
   }
@@ -721,42 +748,51 @@ AaGlob::StateSet AaGlob::Closure(std::vector<int> stack) const {
 
 AaGlob::StateSet AaGlob::Start() const { return Closure({start_}); }
 
-AaGlob::StateSet AaGlob::Step(const StateSet& from, unsigned char c) const {
-  std::vector<int> next;
-  for (int s : from)
-    if (states_[s].next >= 0 && states_[s].chars.test(c)) next.push_back(states_[s].next);
-  return Closure(std::move(next));
+std::vector<AaGlob::StateSet> AaGlob::StepAll(const StateSet& from) const {
+  std::vector<std::vector<int>> next(256);
+  for (int s : from) {
+    const State& st = states_[s];
+    if (st.next < 0) continue;
+    if (st.single >= 0) {
+      ++work_done;
+      next[st.single].push_back(st.next);
+      continue;
+    }
+    work_done += 256;
+    for (size_t c = 1; c < 256; ++c)
+      if (st.chars.test(c)) next[c].push_back(st.next);
+  }
+  std::vector<StateSet> out(256);
+  for (size_t c = 1; c < 256; ++c)
+    if (!next[c].empty()) out[c] = Closure(std::move(next[c]));
+  return out;
 }
 
 bool AaGlob::Accepts(const StateSet& set) const {
   return std::any_of(set.begin(), set.end(), [&](int s) { return states_[s].accept; });
 }
 
-namespace {
-
 // Walks the product of two globs' subset automata from their start, calling visit(a, b) on
 // each reachable pair of state sets until it returns true (found) or the walk ends. Pairs
 // whose first set is empty are not followed: no path the first glob matches goes there.
 template <typename Visit>
-std::optional<bool> WalkProduct(const AaGlob& a, const AaGlob& b, Visit visit,
-                                const std::function<std::vector<int>(const AaGlob&)>& start,
-                                const std::function<std::vector<int>(const AaGlob&,
-                                                                     const std::vector<int>&,
-                                                                     unsigned char)>& step,
-                                bool need_both) {
+std::optional<bool> AaGlob::WalkProduct(const AaGlob& a, const AaGlob& b, Visit visit,
+                                        bool need_both) {
   constexpr size_t kMaxPairs = 4096;
-  using Pair = std::pair<std::vector<int>, std::vector<int>>;
+  using Pair = std::pair<StateSet, StateSet>;
   std::set<Pair> seen;
-  std::vector<Pair> todo = {{start(a), start(b)}};
+  std::vector<Pair> todo = {{a.Start(), b.Start()}};
   seen.insert(todo.front());
   while (!todo.empty()) {
     Pair p = std::move(todo.back());
     todo.pop_back();
     if (visit(p.first, p.second)) return true;
+    std::vector<StateSet> next_a = a.StepAll(p.first);
+    std::vector<StateSet> next_b = b.StepAll(p.second);
     for (int c = 1; c < 256; ++c) {  // paths hold no NUL
-      Pair q{step(a, p.first, static_cast<unsigned char>(c)),
-             step(b, p.second, static_cast<unsigned char>(c))};
-      if (q.first.empty() || (need_both && q.second.empty()) || seen.count(q)) continue;
+      if (next_a[c].empty() || (need_both && next_b[c].empty())) continue;
+      Pair q{std::move(next_a[c]), std::move(next_b[c])};
+      if (seen.count(q)) continue;
       if (seen.size() >= kMaxPairs) return std::nullopt;
       seen.insert(q);
       todo.push_back(std::move(q));
@@ -764,8 +800,6 @@ std::optional<bool> WalkProduct(const AaGlob& a, const AaGlob& b, Visit visit,
   }
   return false;
 }
-
-}  // namespace
 
 namespace {
 
@@ -780,28 +814,19 @@ bool PrefixesAgree(const std::string& a, const std::string& b) {
 
 bool AaGlob::Includes(const AaGlob& narrower) const {
   if (!PrefixesAgree(prefix_, narrower.prefix_)) return false;
-  auto start = [](const AaGlob& g) { return g.Start(); };
-  auto step = [](const AaGlob& g, const std::vector<int>& s, unsigned char c) {
-    return g.Step(s, c);
-  };
   // A path the narrower glob matches and this one does not is a counterexample.
   const auto found = WalkProduct(
       narrower, *this,
       [&](const StateSet& n, const StateSet& w) { return narrower.Accepts(n) && !Accepts(w); },
-      start, step, false);
+      false);
   return found.has_value() && !*found;
 }
 
 bool AaGlob::Overlaps(const AaGlob& other) const {
   if (!PrefixesAgree(prefix_, other.prefix_)) return false;
-  auto start = [](const AaGlob& g) { return g.Start(); };
-  auto step = [](const AaGlob& g, const std::vector<int>& s, unsigned char c) {
-    return g.Step(s, c);
-  };
   const auto found = WalkProduct(
       *this, other,
-      [&](const StateSet& a, const StateSet& b) { return Accepts(a) && other.Accepts(b); },
-      start, step, true);
+      [&](const StateSet& a, const StateSet& b) { return Accepts(a) && other.Accepts(b); }, true);
   // Too large to tell: say they overlap (callers use it to flag risk).
   return !found.has_value() || *found;
 }

@@ -8,6 +8,7 @@
 
 #include "aa_parser.h"
 #include "seclearn/emitter/diff.h"
+#include "seclearn/emitter/path_glob.h"
 
 namespace seclearn {
 namespace {
@@ -347,6 +348,31 @@ TEST_CASE("diff apparmor: malformed input names file, line and problem", "[oracl
   check("profile app {\n  /etc/a zz,\n}\n", "new.apparmor:2: unknown file mode 'z' in 'zz'");
   CHECK(LooksLikeAppArmor(good));
   CHECK_FALSE(LooksLikeAppArmor("CHOWN\nSYS_ADMIN\n"));
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("diff apparmor: the work for a variable grows linearly with its values",
+          "[unit][emitter]") {
+  // A new rule through a variable of n values, compared with the old rules and graded against
+  // the risk table. The glob walks' own count of what they examined, not a clock.
+  const auto work = [](int n) {
+    std::string values;
+    for (int i = 0; i < n; ++i) values += " /srv/v" + std::to_string(i);
+    const std::string old_text = "profile app {\n  /srv/a r,\n  /srv/** r,\n}\n";
+    const std::string new_text =
+        "@{X}=" + values + "\nprofile app {\n  /srv/a r,\n  @{X}/data rw,\n}\n";
+    const uint64_t before = AaGlob::WorkDone();
+    auto d = DiffAppArmor(old_text, "old.apparmor", new_text, "new.apparmor");
+    REQUIRE(d.has_value());
+    REQUIRE_FALSE(d->changes.empty());
+    return AaGlob::WorkDone() - before;
+  };
+  const uint64_t small = work(2000), large = work(8000);
+  INFO("work for 2000 values: " << small << ", for 8000: " << large);
+  CHECK(large < 6 * small);  // 4x the values: 4x the work, not 16x
 }
 
 }  // namespace seclearn

@@ -42,6 +42,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,19 +110,27 @@ class AaGlob {
   bool Overlaps(const AaGlob& other) const;
   // The literal bytes every match starts with (for a quick prefilter).
   const std::string& literal_prefix() const { return prefix_; }
+  // The states and transitions every glob walk of this thread (Includes, Overlaps) has examined
+  // so far: a measure of their work that does not depend on the machine's speed.
+  static uint64_t WorkDone();
 
  private:
   struct State {
     std::bitset<256> chars;  // transition on these bytes to `next`
     int next = -1;
+    int single = -1;       // the one byte of `chars`, if it holds only one
     std::vector<int> eps;  // epsilon transitions
     bool accept = false;
   };
   using StateSet = std::vector<int>;  // sorted, closed under epsilon transitions
   StateSet Start() const;
-  StateSet Step(const StateSet& from, unsigned char c) const;
+  // The successors of `from` on every byte (indexed by the byte), in one pass over its states.
+  std::vector<StateSet> StepAll(const StateSet& from) const;
   StateSet Closure(std::vector<int> stack) const;
   bool Accepts(const StateSet& set) const;
+  template <typename Visit>
+  static std::optional<bool> WalkProduct(const AaGlob& a, const AaGlob& b, Visit visit,
+                                         bool need_both);
 
   std::vector<State> states_;
   int start_ = -1;
