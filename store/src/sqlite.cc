@@ -26,9 +26,11 @@ int OpenFlags(OpenMode mode) {
 
 }  // namespace
 
-Result<Database> Database::Open(const std::string& path, OpenMode mode) {
+// sqlite3_open_v2 of `target` (a path, or a file: URI for `path`) with the busy timeout set.
+Result<Database> Database::OpenTarget(const std::string& target, const std::string& path,
+                                      int flags) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, OpenFlags(mode), nullptr);
+  const int rc = sqlite3_open_v2(target.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     // The handle exists (and holds the message) unless allocation itself failed.
     Error error = SqliteError(rc, path, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -40,6 +42,10 @@ Result<Database> Database::Open(const std::string& path, OpenMode mode) {
     return database.LastError(brc);
   }
   return database;
+}
+
+Result<Database> Database::Open(const std::string& path, OpenMode mode) {
+  return OpenTarget(path, path, OpenFlags(mode));
 }
 
 Result<Database> Database::OpenReadOnly(const std::string& path, bool immutable) {
@@ -54,19 +60,7 @@ Result<Database> Database::OpenReadOnly(const std::string& path, bool immutable)
     }
   }
   uri += immutable ? "?mode=ro&immutable=1" : "?mode=ro";
-  sqlite3* db = nullptr;
-  const int rc =
-      sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  if (rc != SQLITE_OK) {
-    Error error = SqliteError(rc, path, db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-    sqlite3_close_v2(db);
-    return error;
-  }
-  Database database(db, path);
-  if (const int brc = sqlite3_busy_timeout(db, kBusyTimeoutMs); brc != SQLITE_OK) {
-    return database.LastError(brc);
-  }
-  return database;
+  return OpenTarget(uri, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
 Result<Database> Database::CopyToMemory() const {

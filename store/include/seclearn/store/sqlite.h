@@ -78,6 +78,8 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  static Result<Database> OpenTarget(const std::string& target, const std::string& path,
+                                     int flags);
   sqlite3* db_ = nullptr;
   std::string path_;
 };
