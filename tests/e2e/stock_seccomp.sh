@@ -19,7 +19,20 @@ add() {
 }
 while IFS= read -r line; do add "${line#*: }"; done < <(dpkg -S seccomp.json 2>/dev/null || true)
 add /usr/share/containers/seccomp.json
-add /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
+moby=/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
+add "$moby"
+# Without it installed, moby's default.json (what docker.io enforces) is taken from its -dev
+# package, fetched from the apt archive and unpacked here, not installed (that package pulls
+# in a Go source tree's worth of others).
+if [[ ! -f $moby ]] && command -v apt-get >/dev/null; then
+  if (cd "$TMP" && timeout 120 apt-get download -qq golang-github-docker-docker-dev) >/dev/null 2>&1; then
+    dpkg-deb --fsys-tarfile "$TMP"/golang-github-docker-docker-dev_*.deb |
+      tar -x -C "$TMP" --wildcards '*/profiles/seccomp/default.json'
+    add "$TMP$moby"
+  else
+    note "moby's default.json: apt-get download golang-github-docker-docker-dev failed, not tested"
+  fi
+fi
 # More, for a manual run: SECLEARN_EXTRA_SECCOMP=a.json:b.json (moby's default.json unpacked
 # from golang-github-docker-docker-dev, say).
 IFS=: read -ra extra <<<"${SECLEARN_EXTRA_SECCOMP:-}"
