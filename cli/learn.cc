@@ -6,13 +6,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
-#include <csignal>
 #include <set>
 
 #include "args.h"
 #include "commands.h"
 #include "recorder.h"
+#include "text.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
@@ -79,11 +78,47 @@ AccessOptions ReadAccessOptions() {
   return options;
 }
 
-// The run's recorder (recorder.h) with the live status line of a terminal.
+// Under no_new_privs a setuid or setgid binary, or one with file capabilities, runs without
+// the privileges it would have had (ping, passwd, su): what it did here may differ from what
+// it does in production. Checked at each exec, while /proc/PID/exe is the new image.
+class PrivilegedExecs {
+ public:
+  void Check(pid_t pid, const std::string& exe) {
+    if (seen_.size() >= kMax || seen_.count(exe)) return;
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/%d/exe", pid);
+    struct stat st {};
+    if (::stat(link, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    std::string what;
+    if (st.st_mode & S_ISUID) what = fmt::format("setuid {}", st.st_uid == 0 ? "root" : "user");
+    else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) what = "setgid";
+    else if (::getxattr(link, "security.capability", nullptr, 0) > 0) what = "file capabilities";
+    if (what.empty()) return;
+    seen_.insert(exe);
+    found_.push_back(fmt::format("{} ({})", exe, what));
+  }
+  const std::vector<std::string>& found() const { return found_; }
+
+ private:
+  static constexpr size_t kMax = 64;
+  std::set<std::string> seen_;
+  std::vector<std::string> found_;
+};
+
+// The run's recorder (recorder.h) with the live status line of a terminal; under
+// no_new_privs it also notes the privileged binaries executed.
 class LearnSink : public RunRecorder {
  public:
-  LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access)
-      : RunRecorder(&store, 0, std::move(info), Options(access, this)), live_status_(live_status) {}
+  LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access, bool no_new_privs)
+      : RunRecorder(&store, 0, std::move(info), Options(access, this)),
+        live_status_(live_status),
+        no_new_privs_(no_new_privs) {}
+
+  void OnExec(const ExecEvent& e) override {
+    RunRecorder::OnExec(e);
+    if (no_new_privs_) privileged_.Check(e.pid, e.exe);
+  }
+  const PrivilegedExecs& privileged() const { return privileged_; }
 
   void OnTick(int64_t now_ns) override {
     if (!started()) return;
@@ -118,60 +153,16 @@ class LearnSink : public RunRecorder {
   }
 
   bool live_status_;
+  bool no_new_privs_;
   bool status_shown_ = false;
-};
-
-// Under no_new_privs a setuid or setgid binary, or one with file capabilities, runs without
-// the privileges it would have had (ping, passwd, su): what it did here may differ from what
-// it does in production. Checked at each exec, while /proc/PID/exe is the new image.
-class PrivilegedExecs {
- public:
-  void Check(pid_t pid, const std::string& exe) {
-    if (seen_.size() >= kMax || seen_.count(exe)) return;
-    char link[64];
-    std::snprintf(link, sizeof link, "/proc/%d/exe", pid);
-    struct stat st {};
-    if (::stat(link, &st) != 0 || !S_ISREG(st.st_mode)) return;
-    std::string what;
-    if (st.st_mode & S_ISUID) what = fmt::format("setuid {}", st.st_uid == 0 ? "root" : "user");
-    else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) what = "setgid";
-    else if (::getxattr(link, "security.capability", nullptr, 0) > 0) what = "file capabilities";
-    if (what.empty()) return;
-    seen_.insert(exe);
-    found_.push_back(fmt::format("{} ({})", exe, what));
-  }
-  const std::vector<std::string>& found() const { return found_; }
-
- private:
-  static constexpr size_t kMax = 64;
-  std::set<std::string> seen_;
-  std::vector<std::string> found_;
-};
-
-class NnpLearnSink : public LearnSink {
- public:
-  using LearnSink::LearnSink;
-  void OnExec(const ExecEvent& e) override {
-    LearnSink::OnExec(e);
-    if (check_) privileged_.Check(e.pid, e.exe);
-  }
-  void SkipPrivilegeCheck() { check_ = false; }
-  const PrivilegedExecs& privileged() const { return privileged_; }
-
- private:
-  bool check_ = true;
   PrivilegedExecs privileged_;
 };
 
+// "SIGUSR1, SIGPIPE" for a mask with bit N-1 set for signal N.
 std::string SignalList(uint64_t mask) {
   std::string out;
   for (int sig = 1; sig <= 64; ++sig) {
-    if (!(mask & (uint64_t{1} << (sig - 1)))) continue;
-    const char* abbrev = ::sigabbrev_np(sig);
-    out += (out.empty() ? "" : ", ") +
-           (abbrev != nullptr    ? fmt::format("SIG{}", abbrev)
-            : sig >= SIGRTMIN    ? fmt::format("SIGRTMIN+{}", sig - SIGRTMIN)
-                                 : fmt::format("signal {}", sig));
+    if (mask & (uint64_t{1} << (sig - 1))) out += (out.empty() ? "" : ", ") + SignalName(sig);
   }
   return out;
 }
@@ -232,13 +223,13 @@ int CmdLearn(std::span<char*> args) {
   info.start_ns = RealtimeNs();
 
   const bool quiet = parsed->Has("--quiet");
-  NnpLearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions());
   TraceOptions opts;
   opts.learn_access = true;
   opts.argv = parsed->command;
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
-  if (!opts.no_new_privs) sink.SkipPrivilegeCheck();
+  LearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions(),
+                 opts.no_new_privs);
   opts.stacks = *stacks;
 
   Result<TraceResult> result = backend == "notify" ? NotifyBackend().Run(opts, sink)
@@ -291,9 +282,8 @@ int CmdLearn(std::span<char*> args) {
             : ""));
   }
   if (result->ended_by_signal != 0) {
-    const char* abbrev = ::sigabbrev_np(result->ended_by_signal);
-    PrintWarning(fmt::format("a second SIG{} ended the learn: {} process{} still running killed",
-                             abbrev != nullptr ? abbrev : "?", result->killed_at_end,
+    PrintWarning(fmt::format("a second {} ended the learn: {} process{} still running killed",
+                             SignalName(result->ended_by_signal), result->killed_at_end,
                              result->killed_at_end == 1 ? "" : "es"));
   }
   if (auto r = sink.FlushLast(); !r) {

@@ -18,6 +18,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "text.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/file.h"
@@ -119,10 +120,9 @@ std::optional<std::string> ExecBlockedBy(ScmpFilter& filter, const std::string& 
   if (!under) return std::nullopt;  // no verdict: the real execve will tell
   if (under->returned && under->err == EFAULT) return std::nullopt;
   if (!under->returned) {
-    const char* abbrev = ::sigabbrev_np(under->signal);
     return fmt::format("{}: the seccomp profile does not let it start: execve is killed with "
-                       "SIG{} under it (allow execve)",
-                       cmd, abbrev != nullptr ? abbrev : "?");
+                       "{} under it (allow execve)",
+                       cmd, SignalName(under->signal));
   }
   // An errno the exec itself would give (not the profile's) is left to the real execve.
   if (auto without = ProbeExec(nullptr, path); without && without->returned &&

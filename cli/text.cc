@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <csignal>
+#include <cstring>
 #include <ctime>
 
 #include "seclearn/core/arch.h"
@@ -114,6 +116,12 @@ std::string ArchName(uint32_t arch) {
 std::string Basename(std::string_view path) {
   const size_t slash = path.rfind('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+std::string SignalName(int sig) {
+  if (const char* abbrev = ::sigabbrev_np(sig)) return fmt::format("SIG{}", abbrev);
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX) return fmt::format("SIGRTMIN+{}", sig - SIGRTMIN);
+  return fmt::format("signal {}", sig);
 }
 
 std::string FrameText(const StackFrame& f) {

@@ -32,6 +32,8 @@ std::string FormatTime(int64_t ns);
 // "x86_64", "i386", ... or the AUDIT_ARCH value in hex.
 std::string ArchName(uint32_t arch);
 std::string Basename(std::string_view path);
+// "SIGUSR1", "SIGRTMIN+3", else "signal N".
+std::string SignalName(int sig);
 
 // One frame: "function (file:line)", "function (module)" or "module+0xADDR [build-id ID]".
 std::string FrameText(const StackFrame& frame);

@@ -152,21 +152,30 @@ std::string AddressSpaceToken(pid_t tid) {
   return token;
 }
 
-// Field 22 of /proc/PID/stat (the start time in clock ticks), 0 if the process is gone.
-uint64_t ReadStartTime(pid_t pid) {
+// From /proc/PID/stat: the state (field 3, 0 if the process is gone) and the start time
+// (field 22, in clock ticks: tells a process from a later one given the same pid).
+struct ProcStat {
+  char state = 0;
+  uint64_t start_time = 0;
+};
+
+ProcStat ReadProcStat(pid_t pid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
   Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return 0;
+  if (!fd.valid()) return {};
   char buf[1024];
   const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return 0;
+  if (n <= 0) return {};
   buf[n] = '\0';
   const char* p = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
-  if (p == nullptr) return 0;
+  if (p == nullptr || p[1] != ' ') return {};
+  ProcStat out;
+  out.state = p[2];
   ++p;  // the space before field 3
   for (int field = 3; field < 22 && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
-  return p != nullptr ? std::strtoull(p + 1, nullptr, 10) : 0;
+  if (p != nullptr) out.start_time = std::strtoull(p + 1, nullptr, 10);
+  return out;
 }
 
 }  // namespace
@@ -213,7 +222,7 @@ struct NotifySession::State {
 
   Proc& AddProc(pid_t tgid) {
     Proc& p = procs[tgid];
-    p.start_time = ReadStartTime(tgid);
+    p.start_time = ReadProcStat(tgid).start_time;
     ++processes;
     return p;
   }
@@ -505,16 +514,8 @@ void NotifySession::set_learn_access(bool on) { s_->learn_access = on; }
 
 bool NotifySession::TasksAlive() const {
   for (const auto& [tid, task] : s_->tasks) {
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/%d/stat", tid);
-    Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) continue;
-    char buf[512];
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-    if (n <= 0) continue;
-    buf[n] = '\0';
-    const char* paren = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
-    if (paren != nullptr && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X') return true;
+    const char state = ReadProcStat(tid).state;
+    if (state != 0 && state != 'Z' && state != 'X') return true;
   }
   return false;
 }
@@ -527,7 +528,7 @@ uint64_t NotifySession::SignalProcesses(int sig, bool skip_own_group) {
     // Through a pidfd, once it is known to be the same process: a pid the session remembers
     // may have been reused since its process died without a word.
     Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, tgid, 0)));
-    if (!pidfd.valid() || ReadStartTime(tgid) != p.start_time) continue;
+    if (!pidfd.valid() || ReadProcStat(tgid).start_time != p.start_time) continue;
     if (skip_own_group && ::getpgid(tgid) == own_group) continue;
     if (::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0) ++sent;
   }
@@ -555,10 +556,10 @@ volatile sig_atomic_t g_child_exited = 0;
 void OnChild(int) { g_child_exited = 1; }
 
 // For the duration of a run: the termination signals (their handlers are RunSignals') and
-// SIGCHLD are blocked except inside ppoll (no lost wake-up). seclearn is not a child subreaper: orphans of the workload go to
-// the process they would go to without it (getppid, orphaned process groups and their
-// SIGHUP/SIGCONT are as without tracing); the run ends when the last one is gone
-// (NotifySession::TasksAlive covers an init that never reaps).
+// SIGCHLD are blocked except inside ppoll (no lost wake-up). seclearn is not a child
+// subreaper: orphans of the workload go to the process they would go to without it (getppid,
+// orphaned process groups and their SIGHUP/SIGCONT are as without tracing); the run ends when
+// the last one is gone (NotifySession::TasksAlive covers an init that never reaps).
 class RunScope {
  public:
   RunScope() {
@@ -844,12 +845,8 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
     result.wait_status = reported_status(std::nullopt);
     sink.OnExit(ExitEvent{pid, pid, result.wait_status, RealtimeNs()});
   }
-  result.parent_stops_undone = parent->stops_undone();
-  result.parent_ignored_signals = parent->ignored_mask();
-  result.parent_ignored_from = parent->ignored_from();
+  parent->RecordSignals(&result);
   session->Finish(sink);
-  result.ignored_signals = signals.ignored_mask();
-  result.ignored_signal_from = signals.ignored_from();
   result.syscalls = session->notifications();
   result.processes = session->processes();
   result.threads = session->threads();

@@ -615,16 +615,12 @@ Result<TraceResult> Tracer::Run() {
   }
   // The stand-in reaps the workload after us, reports and exits.
   const std::optional<int> reported = parent->Finish();
-  result_.parent_stops_undone = parent->stops_undone();
-  result_.parent_ignored_signals = parent->ignored_mask();
-  result_.parent_ignored_from = parent->ignored_from();
+  parent->RecordSignals(&result_);
   if (!root_done) {
     // Should not happen: waitpid reported ECHILD before the workload's exit.
     result_.wait_status = reported ? *reported : W_EXITCODE(kExitSeclearnFailure, 0);
   }
   result_.duration_ns = RealtimeNs() - start;
-  result_.ignored_signals = signals.ignored_mask();
-  result_.ignored_signal_from = signals.ignored_from();
   sink_.OnTick(RealtimeNs());
   if (fatal_) return *fatal_;
 

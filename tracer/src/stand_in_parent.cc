@@ -124,6 +124,14 @@ std::optional<int> StandInParent::ReadReport() {
   return status;
 }
 
+void StandInParent::RecordSignals(TraceResult* result) const {
+  result->parent_stops_undone = stops_undone_;
+  result->parent_ignored_signals = ignored_mask_;
+  result->parent_ignored_from = ignored_from_;
+  result->ignored_signals = RunSignals::ignored_mask();
+  result->ignored_signal_from = RunSignals::ignored_from();
+}
+
 std::optional<int> StandInParent::Finish() {
   while (!exited_) {
     int status = 0;

@@ -20,6 +20,7 @@
 
 #include "seclearn/core/fd.h"
 #include "seclearn/core/result.h"
+#include "seclearn/tracer/ptrace_backend.h"
 
 namespace seclearn::tracer_internal {
 
@@ -43,16 +44,14 @@ class StandInParent {
   // A waitpid status of pid(): a stop is undone (SIGCONT); an exit is recorded. Returns true
   // once the stand-in has exited.
   bool OnStatus(int status);
-  bool exited() const { return exited_; }
   // Waits for the stand-in to exit (it does once the workload is reaped), continuing it
   // whenever it is stopped, and returns the workload's wait status as it reported it, or
   // nullopt if it died first (SIGKILL).
   std::optional<int> Finish();
-  // How many times the stand-in was found stopped and continued.
-  uint64_t stops_undone() const { return stops_undone_; }
-  // After Finish(): the signals the stand-in received and ignored, and the first sender.
-  uint64_t ignored_mask() const { return ignored_mask_; }
-  pid_t ignored_from() const { return ignored_from_; }
+  // After Finish(): into `result`, the signals the stand-in ignored (and their first sender)
+  // and how often it was stopped and continued, with those seclearn itself ignored
+  // (RunSignals).
+  void RecordSignals(TraceResult* result) const;
 
  private:
   StandInParent(pid_t pid, pid_t workload, Fd report)
