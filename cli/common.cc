@@ -34,25 +34,7 @@ Result<void> WriteAll(int fd, std::string_view content, const std::string& what)
 // Messages quote names that come from users, workloads and profiles: control characters
 // (C1 ones too) and bytes that are not UTF-8 are escaped so that every message stays one line
 // and none is a terminal escape.
-std::string OneLine(std::string_view message) {
-  std::string out;
-  out.reserve(message.size());
-  for (size_t i = 0; i < message.size();) {
-    const auto c = static_cast<unsigned char>(message[i]);
-    const size_t n = Utf8Length(message, i);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (n == 0 || c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out.append(message.substr(i, n));
-      i += n;
-      continue;
-    }
-    ++i;
-  }
-  return out;
-}
+std::string OneLine(std::string_view message) { return TerminalSafe(message, true); }
 
 // fwrite, not fmt::print: a full or closed stderr loses the line, never throws (the exit
 // status still says what happened).

@@ -77,14 +77,14 @@ std::string DisplayName(std::string_view s, bool quote_spaces) {
   return quote ? "\"" + out + "\"" : out;
 }
 
-std::string TerminalSafe(std::string_view s) {
+std::string TerminalSafe(std::string_view s, bool newline_as_n) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
     const size_t n = Utf8Length(s, i);
     if (n == 0 || c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
+      out += c == '\n' && newline_as_n ? std::string("\\n") : fmt::format("\\x{:02x}", c);
       ++i;
       continue;
     }

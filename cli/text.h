@@ -22,8 +22,9 @@ bool IsUtf8(std::string_view s);
 std::string DisplayName(std::string_view s, bool quote_spaces = true);
 // For text already in some syntax of its own (an AppArmor rule as the profile writes it,
 // with its quotes and backslashes): printable UTF-8 is kept as is, anything a terminal would
-// obey (control characters, C1 controls, bytes that are not UTF-8) becomes \xNN.
-std::string TerminalSafe(std::string_view s);
+// obey (control characters, C1 controls, bytes that are not UTF-8) becomes \xNN; a newline
+// is \n instead with `newline_as_n` (messages: OneLine).
+std::string TerminalSafe(std::string_view s, bool newline_as_n = false);
 
 // A Unix time in nanoseconds, in UTC, by a strftime(3) format.
 std::string FormatUtc(int64_t ns, const char* strftime_format);

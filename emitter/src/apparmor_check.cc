@@ -25,7 +25,6 @@ namespace {
 constexpr int kMaxIncludeDepth = 32;
 // An included file is read whole: one larger than this, or includes adding up to more, are an
 // error rather than an allocation that grows until the process is killed.
-constexpr off_t kMaxIncludeBytes = 16 << 20;
 constexpr size_t kMaxIncludedBytes = 64 << 20;
 constexpr uint32_t kAllPerms =
     kAaRead | kAaWrite | kAaAppend | kAaLink | kAaLock | kAaMmap | kAaExec;
@@ -441,9 +440,10 @@ class AaProfileReader {
       return ParseError(
           fmt::format("{}: include {}: {} is not a regular file", where, shown, path));
     }
-    if (st.st_size > kMaxIncludeBytes) {
+    // The limit ReadWholeFile keeps, said here with the include that names the file.
+    if (static_cast<uint64_t>(st.st_size) > kMaxInputFileBytes) {
       return ParseError(fmt::format("{}: include {}: {} is larger than {} MiB", where, shown, path,
-                                    kMaxIncludeBytes >> 20));
+                                    kMaxInputFileBytes >> 20));
     }
     const FileId id{st.st_dev, st.st_ino};
     for (const auto& [open_id, open_path] : include_stack_) {
