@@ -11,6 +11,7 @@
 
 #include "seclearn/store/sqlite.h"
 #include "seclearn/store/store.h"
+#include "support/stack_fact.h"
 #include "support/temp_dir.h"
 
 namespace seclearn {
@@ -38,15 +39,7 @@ void Learn(Store& store, const std::string& app, int i) {
 
 
 StackFact Stack(int32_t nr, int64_t time_ns, std::vector<StackFrame> frames) {
-  StackFact s;
-  s.executable = "/bin/app";
-  s.arch = AUDIT_ARCH_X86_64;
-  s.nr = nr;
-  s.pid = 100;
-  s.tid = 101;
-  s.time_ns = time_ns;
-  s.frames = std::move(frames);
-  return s;
+  return MakeStack("/bin/app", nr, time_ns, std::move(frames));
 }
 
 const StackFrame kLibc{"/usr/lib/libc.so.6", "93ac", 0x11a2c, "syscall", "", 0};

@@ -6,22 +6,10 @@
 
 #include "seclearn/store/sqlite.h"
 #include "seclearn/store/store.h"
+#include "support/stack_fact.h"
 
 namespace seclearn {
 namespace {
-
-StackFact Stack(const std::string& exe, int32_t nr, int64_t time_ns,
-                std::vector<StackFrame> frames) {
-  StackFact s;
-  s.executable = exe;
-  s.arch = AUDIT_ARCH_X86_64;
-  s.nr = nr;
-  s.pid = 100;
-  s.tid = 101;
-  s.time_ns = time_ns;
-  s.frames = std::move(frames);
-  return s;
-}
 
 const StackFrame kSyscall{"/usr/lib/x86_64-linux-gnu/libc.so.6", "93ac", 0x11a2c, "syscall", "", 0};
 const StackFrame kProbe{"/app/probe", "c22d", 0x1256, "do_keyctl_probe", "/src/probe.c", 31};
@@ -43,9 +31,9 @@ TEST_CASE("stacks are stored once per distinct frame sequence, first occurrence 
   REQUIRE(r2.has_value());
 
   FactsDelta d1;
-  d1.stacks.push_back(Stack("/app/probe", 250, 50, {kSyscall, kProbe, kMain}));  // keyctl
-  d1.stacks.push_back(Stack("/app/probe", 39, 40, {kSyscall, kMain}));           // getpid
-  StackFact path = Stack("/app/probe", 257, 60, {kSyscall, kProbe, kMain});
+  d1.stacks.push_back(MakeStack("/app/probe", 250, 50, {kSyscall, kProbe, kMain}));  // keyctl
+  d1.stacks.push_back(MakeStack("/app/probe", 39, 40, {kSyscall, kMain}));           // getpid
+  StackFact path = MakeStack("/app/probe", 257, 60, {kSyscall, kProbe, kMain});
   path.kind = StackKind::kPath;
   path.path = "/etc/hostname";
   path.access = kAccessRead;
@@ -54,11 +42,11 @@ TEST_CASE("stacks are stored once per distinct frame sequence, first occurrence 
   // The same delta again (a retried flush) and a later, different stack for the same key.
   REQUIRE(store->Flush(*r1, d1).has_value());
   FactsDelta later;
-  later.stacks.push_back(Stack("/app/probe", 250, 90, {kSyscall, kMain}));
+  later.stacks.push_back(MakeStack("/app/probe", 250, 90, {kSyscall, kMain}));
   REQUIRE(store->Flush(*r1, later).has_value());
   FactsDelta d2;
-  d2.stacks.push_back(Stack("/app/probe", 250, 30, {kSyscall, kProbe, kMain}));
-  d2.stacks.push_back(Stack("/app/probe-stripped", 250, 35, {kSyscall, kStripped}));
+  d2.stacks.push_back(MakeStack("/app/probe", 250, 30, {kSyscall, kProbe, kMain}));
+  d2.stacks.push_back(MakeStack("/app/probe-stripped", 250, 35, {kSyscall, kStripped}));
   REQUIRE(store->Flush(*r2, d2).has_value());
 
   auto keyctl = store->SyscallStacks("a", AUDIT_ARCH_X86_64, 250);
@@ -112,7 +100,7 @@ TEST_CASE("identical stacks and frames share their rows", "[unit][store]") {
       std::vector<StackFrame> frames = {kSyscall, kMain};
       if (nr % 3 == 1) frames = {kSyscall, kProbe, kMain};
       if (nr % 3 == 2) frames = {kSyscall, kStripped};
-      d.stacks.push_back(Stack("/app/probe", nr, nr, frames));
+      d.stacks.push_back(MakeStack("/app/probe", nr, nr, frames));
     }
     for (int run = 0; run < 3; ++run) {
       auto r = store->BeginRun(info);
