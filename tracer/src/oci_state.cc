@@ -198,11 +198,7 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
         if (!name.starts_with("syscall_")) names.insert(std::move(name));
       }
     }
-    // write: runc writes the listener's number to its parent after installing the filter, and
-    // refuses to notify it. rt_sigreturn: a signal (the Go runtime's SIGURG preemption) can
-    // reach runc init before it has handed the listener over; notified, its return from the
-    // handler would wait on a listener only it holds, forever (seen: seclearn base).
-    meta.unnotified = {"rt_sigreturn", "write"};
+    meta.unnotified.assign(kRuncUnnotified.begin(), kRuncUnnotified.end());
     Json notify = Json::Array();
     for (const auto& n : names)
       if (std::find(meta.unnotified.begin(), meta.unnotified.end(), n) == meta.unnotified.end())
