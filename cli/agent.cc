@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "args.h"
 #include "commands.h"
@@ -91,42 +93,34 @@ class ContainerLearner : public ContainerObserver {
     info.kernel = kernel_;
     info.host = host_;
     info.start_ns = start.time_ns;
-    Result<int64_t> run = Error{};
-    (void)RetryWhileBusy(
-        [&]() -> Result<void> {
-          run = store_.BeginRun(info);
-          if (!run) return run.error();
-          return {};
-        },
-        kStartPatienceNs);
-    if (!run) {
-      Log(fmt::format("container {}: cannot record it: {}; runs unrecorded", st.id,
-                      run.error().Message()));
-      return nullptr;
-    }
     ContainerRecord rec;
-    rec.run_id = *run;
     rec.container_id = st.id;
     rec.runtime = start.learning.runtime;
     rec.bundle = st.bundle;
     rec.pid = st.pid;
-    if (auto r = RetryWhileBusy([&] { return store_.AddContainer(rec); }, kStartPatienceNs); !r) {
-      Log(fmt::format("container {}: {}", st.id, r.error().Message()));
-    }
-    const std::string name = fmt::format("container {} (app {}, run {})", st.id, app, *run);
-    if (!quiet_) Log(fmt::format("{}: learning", name));
+    auto c = std::make_unique<Container>();
+    c->label = fmt::format("container {} (app {}", st.id, app);
     RecorderOptions o;
     o.runtime_phase = true;
     o.unnotified = start.learning.unnotified;
-    o.on_save_failure = [name](const Error& e) {
-      cli::Log(Store::IsBusy(e)
-                   ? fmt::format("{}: another writer holds the database: saving again later", name)
-                   : fmt::format("{}: cannot save yet, will retry: {}", name, e.Message()));
+    // The run and the container's record are written by the recorder's flushes, which never
+    // wait long for the write lock: the container's calls are answered meanwhile.
+    o.begin_at_once = true;
+    o.on_run_begun = [rec](Store& store, int64_t run) mutable {
+      rec.run_id = run;
+      return store.AddContainer(rec);
     };
-    auto sink = std::make_unique<Container>(
-        Container{std::make_unique<RunRecorder>(&store_, *run, RunInfo{}, std::move(o)), name});
-    EventSink* out = sink->recorder.get();
-    sinks_[out] = std::move(sink);
+    o.on_save_failure = [label = c->label](const Error& e) {
+      cli::Log(Store::IsBusy(e)
+                   ? fmt::format("{}): another writer holds the database: saving again later",
+                                 label)
+                   : fmt::format("{}): cannot save yet, will retry: {}", label, e.Message()));
+    };
+    // Begun by the first tick's flush, within a second.
+    c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
+    if (!quiet_) Log(fmt::format("{}: learning", c->Name()));
+    EventSink* out = c->recorder.get();
+    sinks_[out] = std::move(c);
     return out;
   }
 
@@ -134,35 +128,46 @@ class ContainerLearner : public ContainerObserver {
                       const ContainerEnd& end) override {
     auto it = sinks_.find(sink);
     if (it == sinks_.end()) return;
-    RunRecorder& rec = *it->second->recorder;
-    const std::string& name = it->second->name;
-    if (auto r = rec.FlushLast(); !r) {
-      Log(fmt::format("{}: not saved: {}", name, r.error().Message()));
-    }
-    std::optional<int> status;
-    if (end.exit_request >= 0) status = end.exit_request;
-    if (auto r = RetryWhileBusy(
-            [&] { return store_.EndContainerRun(rec.run_id(), end.time_ns, status); },
-            RunRecorder::kLastFlushPatienceNs);
-        !r) {
-      Log(fmt::format("{}: {}", name, r.error().Message()));
-    }
+    std::unique_ptr<Container> c = std::move(it->second);
+    sinks_.erase(it);
+    const RunRecorder& rec = *c->recorder;
+    if (end.exit_request >= 0) c->status = end.exit_request;
+    c->end_ns = end.time_ns;
+    // Saved now if the database lets us at once, else at the next ticks: the other containers
+    // are not kept waiting on a lock.
+    const bool saved = Close(*c, RunRecorder::kTickBusyMs);
     if (!quiet_) {
       Log(
           fmt::format("{}: ended: {} workload syscalls, {} runtime syscalls{}, {} calls, "
                       "exit {}",
-                      name, rec.workload().distinct_syscalls(), rec.runtime().distinct_syscalls(),
+                      c->Name(), rec.workload().distinct_syscalls(),
+                      rec.runtime().distinct_syscalls(),
                       rec.started() ? "" : " (the workload never started)", end.notifications,
-                      status ? std::to_string(*status) : "unknown"));
+                      c->status ? std::to_string(*c->status) : "unknown"));
     }
-    sinks_.erase(it);
+    if (!saved) ending_.push_back(std::move(c));
+  }
+
+  void OnTick(int64_t /*now_ns*/) override {
+    std::erase_if(ending_, [&](const std::unique_ptr<Container>& c) {
+      return Close(*c, RunRecorder::kTickBusyMs);
+    });
   }
 
   void Log(std::string_view line) override { cli::Log(line); }
 
-  // At shutdown: what the containers still running learned so far.
+  // At shutdown: the ended containers not saved yet, and what those still running learned
+  // so far; now waiting for other writers as a learner's last flush does.
   void FlushAll() {
-    for (auto& [p, s] : sinks_) (void)s->recorder->FlushLast();
+    for (auto& c : ending_) {
+      if (!Close(*c, sqlite::kBusyTimeoutMs, RunRecorder::kLastFlushPatienceNs))
+        Log(fmt::format("{}: not saved: {}", c->Name(), c->last_error));
+    }
+    ending_.clear();
+    for (auto& [p, c] : sinks_) {
+      if (auto r = c->recorder->FlushLast(); !r)
+        Log(fmt::format("{}: not saved: {}", c->Name(), r.error().Message()));
+    }
   }
 
  private:
@@ -174,11 +179,40 @@ class ContainerLearner : public ContainerObserver {
   // first exec apart, the workload's after it.
   struct Container {
     std::unique_ptr<RunRecorder> recorder;
-    std::string name;
+    std::string label;  // "container ID (app NAME"
+    int64_t end_ns = 0;
+    std::optional<int> status;
+    std::string last_error;
+    std::string Name() const {
+      const int64_t run = recorder->run_id();
+      return run != 0 ? fmt::format("{}, run {})", label, run) : label + ")";
+    }
   };
-  // A container's run must begin while the runtime waits for its listener to be taken.
-  static constexpr int64_t kStartPatienceNs = 10'000'000'000;
+
+  // An ended container's last facts and its end. Waits for the write lock `busy_ms` a try,
+  // trying again for `patience_ns`; false if not saved yet (last_error says why).
+  bool Close(Container& c, int busy_ms, int64_t patience_ns = 0) {
+    RunRecorder& rec = *c.recorder;
+    (void)store_.SetBusyTimeout(busy_ms);
+    auto r = RetryWhileBusy(
+        [&]() -> Result<void> {
+          if (auto f = rec.Flush(RealtimeNs()); !f) return f;
+          return store_.EndContainerRun(rec.run_id(), c.end_ns, c.status);
+        },
+        patience_ns);
+    (void)store_.SetBusyTimeout(sqlite::kBusyTimeoutMs);
+    if (r) return true;
+    if (!Store::IsBusy(r.error())) {
+      // Not a lock: said once, and the run is left as it is (show marks it unfinished).
+      Log(fmt::format("{}: not saved: {}", c.Name(), r.error().Message()));
+      return true;
+    }
+    c.last_error = r.error().Message();
+    return false;
+  }
+
   std::map<EventSink*, std::unique_ptr<Container>> sinks_;
+  std::vector<std::unique_ptr<Container>> ending_;  // ended, not saved yet
 };
 
 }  // namespace

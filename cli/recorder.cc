@@ -30,7 +30,15 @@ void RunRecorder::OnExec(const ExecEvent& e) {
 }
 
 void RunRecorder::OnTick(int64_t now_ns) {
-  if (now_ns - last_flush_ns_ >= 1'000'000'000) (void)Flush(now_ns);
+  if (now_ns - last_flush_ns_ >= 1'000'000'000) (void)FlushWaiting(now_ns, kTickBusyMs);
+}
+
+Result<void> RunRecorder::FlushWaiting(int64_t now_ns, int busy_ms) {
+  if (store_ == nullptr) return Flush(now_ns);
+  if (auto r = store_->SetBusyTimeout(busy_ms); !r) return r.error();
+  auto r = Flush(now_ns);
+  (void)store_->SetBusyTimeout(sqlite::kBusyTimeoutMs);
+  return r;
 }
 
 Result<void> RetryWhileBusy(const std::function<Result<void>()>& op, int64_t patience_ns) {
@@ -83,10 +91,15 @@ Result<void> RunRecorder::Flush(int64_t now_ns) {
   }
   if (store_ == nullptr) return {};
   if (run_id_ == 0) {
-    if (!started()) return {};  // the command has not started (yet): nothing to record
+    // The command has not started (yet): nothing to record.
+    if (!started() && !options_.begin_at_once) return {};
     auto id = store_->BeginRun(info_);
     if (!id) return Failed(id.error());
     run_id_ = *id;
+  }
+  if (!begun_hook_done_ && options_.on_run_begun) {
+    if (auto res = options_.on_run_begun(*store_, run_id_); !res) return Failed(res.error());
+    begun_hook_done_ = true;
   }
   if (!pending_.empty()) {
     if (auto res = store_->Flush(run_id_, pending_); !res) return Failed(res.error());

@@ -8,6 +8,9 @@
 //
 // A failed flush (SQLITE_BUSY past the busy timeout: another writer holds the lock; a full
 // disk) loses nothing: every kind of fact not yet saved is kept and goes with the next flush.
+// The periodic flush (OnTick) waits for the write lock only kTickBusyMs: the tracer answers
+// the workload's stops and notifications between flushes, so a database held by other
+// writers slows the workload by at most that each second, never by the busy timeout.
 #pragma once
 
 #include <cstdint>
@@ -38,13 +41,19 @@ struct RecorderOptions {
   std::vector<std::string> unnotified;
   // Called with the first error of a failed flush (later ones until a success are quiet).
   std::function<void(const Error&)> on_save_failure;
+  // Begin the run at the first flush even before the workload's first exec (a container's
+  // run exists from its start; the runtime's calls come first).
+  bool begin_at_once = false;
+  // Written once after the run is begun, before its facts (a container's record); a failure
+  // is retried with the next flush, as facts are.
+  std::function<Result<void>(Store&, int64_t run_id)> on_run_begun;
 };
 
 class RunRecorder : public EventSink {
  public:
   // Records into run `run_id` of `store`; with run_id 0 the run `info` is begun once the
-  // workload has exec'd, so a command that never starts leaves nothing. store null: in memory
-  // only (the aggregators are read afterwards).
+  // workload has exec'd (or at the first flush, begin_at_once), so a command that never
+  // starts leaves nothing. store null: in memory only (the aggregators are read afterwards).
   RunRecorder(Store* store, int64_t run_id, RunInfo info, RecorderOptions options);
 
   SyscallNeeds Needs(const SyscallEvent& e) override;
@@ -56,6 +65,9 @@ class RunRecorder : public EventSink {
 
   // Saves everything learned and not yet saved. On failure it is all kept for the next call.
   Result<void> Flush(int64_t now_ns);
+  // Flush, waiting for another writer's lock at most `busy_ms` (not the busy timeout).
+  Result<void> FlushWaiting(int64_t now_ns, int busy_ms);
+  static constexpr int kTickBusyMs = 25;
   // The run's last flush: while other writers keep the database busy it tries again (each try
   // waits out the busy timeout) for up to `patience_ns`; other errors end it at once.
   Result<void> FlushLast(int64_t patience_ns = kLastFlushPatienceNs);
@@ -84,6 +96,7 @@ class RunRecorder : public EventSink {
   int64_t boundary_ns_ = 0;
   bool boundary_saved_ = false;
   bool unnotified_added_ = false;
+  bool begun_hook_done_ = false;
   bool failing_ = false;
   int64_t last_flush_ns_ = 0;
 };

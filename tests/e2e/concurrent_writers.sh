@@ -68,7 +68,12 @@ for f in "$TMP"/learn*.err "$TMP"/box*.err; do
   [[ -e $f ]] || continue
   if grep -q 'database is locked' "$f"; then cat "$f" >&2; fail "$(basename "$f"): database is locked"; fi
 done
-((status == 0)) || { cat "$TMP"/learn*.err >&2; fail "a learner or container exited $status"; }
+if ((status != 0)); then
+  for f in "$TMP"/learn*.err "$TMP"/box*.err "$TMP"/agent.log; do
+    [[ -s $f ]] && { echo "--- $(basename "$f"):"; cat "$f"; } >&2
+  done
+  fail "a learner or container exited $status"
+fi
 # The premise: the lock outlasted the busy timeout, so the learners did wait and try again.
 grep -q "another writer holds the database: saving again later" "$TMP"/learn*.err ||
   fail "no learner met the held lock (the test proves nothing)"

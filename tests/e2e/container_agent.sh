@@ -120,7 +120,7 @@ SEQ=$((SEQ + 1)); on_exit runc delete -f "seclearn-e2e-$$-$SEQ"
 container slow 'echo start; sleep 2; echo end' >"$TMP/out" 2>&1 &
 slow=$!
 for ((i = 0; i < 100; i++)); do
-  grep -q 'app slow, run' "$TMP/agent.log" && break
+  grep -q 'app slow): learning' "$TMP/agent.log" && break
   sleep 0.05
 done
 sleep 1.6

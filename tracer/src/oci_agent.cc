@@ -374,6 +374,7 @@ Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& op
     int64_t now = RealtimeNs();
     if (now >= next_tick) {
       for (auto& [fd, c] : s.containers) c->sink->OnTick(now);
+      observer.OnTick(now);
       std::vector<int> expired;
       for (auto& [fd, conn] : s.conns)
         if (now >= conn.deadline_ns) expired.push_back(fd);
