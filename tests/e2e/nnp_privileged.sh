@@ -16,7 +16,7 @@ cp /usr/bin/id suid-id && chmod 4755 suid-id
 cp /usr/bin/id sgid-id && chgrp 0 sgid-id && chmod 2755 sgid-id
 cp /usr/bin/id caps-id && setcap cap_net_raw+ep caps-id
 cp /usr/bin/id plain-id
-if findmnt -n -o OPTIONS -T "$TMP" | grep -qw nosuid; then skip "$TMP is mounted nosuid"; fi
+if findmnt -n -o OPTIONS -T "$TMP" | grep -w nosuid >/dev/null; then skip "$TMP is mounted nosuid"; fi
 DB=$TMP/nnp.db
 
 for backend in ptrace notify; do

@@ -90,4 +90,4 @@ agent_log_matches() {
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
 # profile_has FILE NAME: true if FILE allows NAME in some rule.
-profile_has() { profile_names "$1" | grep -qx -- "$2"; }
+profile_has() { profile_names "$1" | grep -x -- "$2" >/dev/null; }

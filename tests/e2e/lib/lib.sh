@@ -121,7 +121,7 @@ profile_lacks() {
   local file=$1 name
   shift
   for name in "$@"; do
-    if profile_names "$file" | grep -qx -- "$name"; then
+    if profile_names "$file" | grep -x -- "$name" >/dev/null; then
       fail "premise: $file unexpectedly allows $name"
     fi
   done
