@@ -43,7 +43,9 @@ options:
   --quiet           log only problems, not each container
   --print-profile   write the learning seccomp profile for this socket and exit: every call
                     a notification (for runc: every name but write, which runc cannot
-                    notify; the agent records write as always needed)
+                    notify, and the Go runtime's futex, sched_yield, nanosleep, getpid,
+                    tgkill and rt_sigreturn, which would hang runc init before it hands
+                    the listener over; the agent records these as always needed)
   --runtime NAME    runc (default) or crun: the runtime the printed profile is for
   -o, --output FILE where --print-profile writes (default: stdout)
 

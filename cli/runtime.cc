@@ -29,8 +29,8 @@ constexpr const char* kRuntimeHelp =
 
 An OCI runtime shim. For `create` and `run` it rewrites the bundle's config.json so that
 linux.seccomp is a learning filter whose listener is `seclearn agent` (every syscall becomes a
-notification the agent records; for runc, write is allowed unseen and recorded as always
-needed), sets the annotation seclearn.app=NAME if an app is given (replacing the bundle's), then
+notification the agent records; for runc, write and the Go runtime's futex, sched_yield,
+nanosleep, getpid, tgkill and rt_sigreturn are allowed unseen and recorded as always needed), sets the annotation seclearn.app=NAME if an app is given (replacing the bundle's), then
 executes the real runtime with the original arguments. Every other command (start, state,
 kill, delete, ...) goes straight to the runtime. The agent must be running.
 
