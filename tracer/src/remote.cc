@@ -1,6 +1,7 @@
 #include "remote.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -97,12 +98,8 @@ bool ParseIds(std::string_view line, uint32_t ids[4]) {
   return true;
 }
 
-FileStat StatFile(const std::string& path) {
+FileStat FromStat(const struct stat& st) {
   FileStat out;
-  if (path.empty() || path[0] != '/') return out;
-  struct stat st {};
-  // A dangling symlink still has an owner and a mode.
-  if (::stat(path.c_str(), &st) != 0 && ::lstat(path.c_str(), &st) != 0) return out;
   out.known = true;
   out.mode = st.st_mode;
   out.uid = st.st_uid;
@@ -476,6 +473,7 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
     p.cwd.clear();
     p.root.clear();
     p.same_mnt = -1;
+    p.root_fd.Reset();
   }
   if (si.classes & kSetId) creds_.erase(tid);
 }
@@ -502,16 +500,67 @@ bool Resolver::SameView(const SyscallEvent& ev) {
     self_ = ReadTaskCreds(static_cast<pid_t>(::syscall(SYS_gettid)));
     self_mnt_ = ProcLink(::getpid(), "ns/mnt");
   }
+  const bool same_mnt = SameMounts(ev);
+  constexpr uint64_t kDac = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+  const TaskCreds& c = ev.creds;
+  return self_.known && c.known && same_mnt && c.fsuid == self_.fsuid &&
+         c.fsgid == self_.fsgid && c.groups == self_.groups &&
+         (c.cap_eff & kDac) == (self_.cap_eff & kDac);
+}
+
+bool Resolver::SameMounts(const SyscallEvent& ev) {
+  if (self_mnt_.empty()) self_mnt_ = ProcLink(::getpid(), "ns/mnt");
   Proc& p = ProcOf(ev.pid);
   if (p.same_mnt < 0) {
     const std::string mnt = ProcLink(ev.tid, "ns/mnt");
     p.same_mnt = !mnt.empty() && mnt == self_mnt_;
   }
-  constexpr uint64_t kDac = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-  const TaskCreds& c = ev.creds;
-  return self_.known && c.known && p.same_mnt == 1 && c.fsuid == self_.fsuid &&
-         c.fsgid == self_.fsgid && c.groups == self_.groups &&
-         (c.cap_eff & kDac) == (self_.cap_eff & kDac);
+  return p.same_mnt == 1;
+}
+
+FileStat Resolver::StatInView(const SyscallEvent& ev, const std::string& path, bool nofollow,
+                              bool or_link) {
+  FileStat out;
+  if (path.empty() || path[0] != '/') return out;
+  struct stat st {};
+  // /proc/self and /proc/thread-self were rewritten to the task's pid in our /proc (ForStat):
+  // a container's own procfs would not know that pid.
+  const bool own_proc = path.starts_with("/proc/");
+  if (own_proc || SameMounts(ev)) {
+    int rc = nofollow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
+    if (rc != 0 && !nofollow && or_link) rc = ::lstat(path.c_str(), &st);
+    if (rc != 0) {
+      out.err = errno;
+      return out;
+    }
+    return FromStat(st);
+  }
+  Proc& p = ProcOf(ev.pid);
+  if (!p.root_fd.valid()) {
+    char link[64];
+    std::snprintf(link, sizeof link, "/proc/%d/root", static_cast<int>(ev.tid));
+    p.root_fd.Reset(::open(link, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!p.root_fd.valid()) {
+      out.err = errno;
+      return out;
+    }
+  }
+  // RESOLVE_IN_ROOT: "/" and ".." stop at the task's root and absolute symlinks resolve in
+  // it, as for the task; no magic links (/proc/N/fd/M of the container's procfs).
+  auto open_in_root = [&](bool no_follow) {
+    struct open_how how {};
+    how.flags = O_PATH | O_CLOEXEC | (no_follow ? O_NOFOLLOW : 0);
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    return Fd(static_cast<int>(
+        ::syscall(SYS_openat2, p.root_fd.get(), path.c_str(), &how, sizeof how)));
+  };
+  Fd f = open_in_root(nofollow);
+  if (!f.valid() && !nofollow && or_link) f = open_in_root(true);
+  if (!f.valid() || ::fstat(f.get(), &st) != 0) {
+    out.err = errno;
+    return out;
+  }
+  return FromStat(st);
 }
 
 SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev) {
@@ -525,22 +574,14 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
         (open ? (flags & O_NOFOLLOW) != 0 : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));
     const std::string path = ForStat(ev, ev.abs_path);
     FileStat& out = ev.stat1;
+    const pid_t view = SameMounts(ev) ? 0 : ev.pid;
     if (last_stat_.generation == generation_ && last_stat_.nofollow == nofollow &&
-        ev.time_ns - last_stat_.time_ns < kLastStatTtlNs && last_stat_.path == path) {
+        ev.time_ns - last_stat_.time_ns < kLastStatTtlNs && last_stat_.view == view &&
+        last_stat_.path == path) {
       out = last_stat_.st;
     } else {
-      struct stat st {};
-      const int rc = nofollow ? ::lstat(path.c_str(), &st) : ::stat(path.c_str(), &st);
-      out = {};
-      if (rc == 0) {
-        out.known = true;
-        out.mode = st.st_mode;
-        out.uid = st.st_uid;
-        out.gid = st.st_gid;
-      } else {
-        out.err = errno;
-      }
-      last_stat_ = LastStat{path, nofollow, generation_, ev.time_ns, out};
+      out = StatInView(ev, path, nofollow, /*or_link=*/false);
+      last_stat_ = LastStat{view, path, nofollow, generation_, ev.time_ns, out};
     }
     stat1_done = true;
     out.predicts = (open ? OpenPredictable(ev, flags, out) : true) && SameView(ev);
@@ -548,13 +589,17 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
   }
   if (needs.stat & (SyscallNeeds::kStatPath | SyscallNeeds::kStatParent)) {
     const std::string path = ForStat(ev, ev.abs_path);
-    if ((needs.stat & SyscallNeeds::kStatPath) && !stat1_done) ev.stat1 = StatFile(path);
-    if (needs.stat & SyscallNeeds::kStatParent) ev.parent1 = StatFile(Dirname(path));
+    if ((needs.stat & SyscallNeeds::kStatPath) && !stat1_done)
+      ev.stat1 = StatInView(ev, path, false, /*or_link=*/true);
+    if (needs.stat & SyscallNeeds::kStatParent)
+      ev.parent1 = StatInView(ev, Dirname(path), false, /*or_link=*/true);
   }
   if (needs.stat & (SyscallNeeds::kStatPath2 | SyscallNeeds::kStatParent2)) {
     const std::string path = ForStat(ev, ev.abs_path2);
-    if (needs.stat & SyscallNeeds::kStatPath2) ev.stat2 = StatFile(path);
-    if (needs.stat & SyscallNeeds::kStatParent2) ev.parent2 = StatFile(Dirname(path));
+    if (needs.stat & SyscallNeeds::kStatPath2)
+      ev.stat2 = StatInView(ev, path, false, /*or_link=*/true);
+    if (needs.stat & SyscallNeeds::kStatParent2)
+      ev.parent2 = StatInView(ev, Dirname(path), false, /*or_link=*/true);
   }
   if (needs.target_pid > 0) ev.target_creds = ReadTaskCreds(needs.target_pid);
   return needs;

@@ -89,6 +89,7 @@ class Resolver {
     std::string root;      // empty: read again
     int8_t same_mnt = -1;  // in seclearn's mount namespace; -1: read again (with root)
     Fd pidfd;              // for pidfd_getfd (sockets); opened on first use
+    Fd root_fd;            // /proc/TGID/root (O_PATH), in another mount namespace; with root
     // /proc/TID/fd/N of descriptors used as dirfd or mapped: tar calls openat(dirfd, name)
     // thousands of times on a few directories. Dropped by Observe and at exec.
     std::unordered_map<int, std::string> fd_paths;
@@ -104,6 +105,13 @@ class Resolver {
   const DescriptorCalls& CallsOf(uint32_t arch);
   // Whether a stat made here gives what the task's own stat would.
   bool SameView(const SyscallEvent& ev);
+  // Whether the task is in seclearn's mount namespace (its paths name our files).
+  bool SameMounts(const SyscallEvent& ev);
+  // stat of `path` (absolute, as the task names it) as the task would see it: in another
+  // mount namespace (a container) resolved in the task's root with its symlinks kept inside
+  // it, not on the host. `or_link`: a dangling symlink gives the link's own mode.
+  FileStat StatInView(const SyscallEvent& ev, const std::string& path, bool nofollow,
+                      bool or_link);
   Proc& ProcOf(pid_t tgid) { return procs_[tgid]; }
   const std::string& Cwd(pid_t tgid, pid_t tid);
   const std::string& Root(pid_t tgid, pid_t tid);
@@ -123,6 +131,7 @@ class Resolver {
   uint64_t generation_ = 0;
   static constexpr int64_t kLastStatTtlNs = 1'000'000;
   struct LastStat {
+    pid_t view = 0;  // 0: seclearn's mount namespace; else the process whose root it was
     std::string path;
     bool nofollow = false;
     uint64_t generation = 0;
