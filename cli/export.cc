@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "access.h"
 #include "args.h"
@@ -78,7 +79,8 @@ options:
   --ambient         capabilities --json: also inheritable and ambient, for a non-root
                     process.user (capabilities survive its execve only as ambient ones)
   --seccomp-profile PATH
-                    docker-flags: where the seccomp profile is (default out/NAME.seccomp.json)
+                    docker-flags: where the seccomp profile is (default NAME.seccomp.json),
+                    written as an absolute path
   --apparmor-profile NAME
                     docker-flags: the loaded AppArmor profile's name (default NAME)
   -o, --output FILE write there (atomically) instead of stdout
@@ -278,8 +280,12 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   auto facts = LoadFacts(ctx);
   if (!facts) return facts.error();
   DockerFlagsInput in;
-  in.seccomp_path =
-      ctx.args.Get("--seccomp-profile").value_or(fmt::format("out/{}.seccomp.json", ctx.app));
+  // Absolute: docker reads the file from its own working directory.
+  std::error_code ec;
+  const std::filesystem::path given =
+      ctx.args.Get("--seccomp-profile").value_or(fmt::format("{}.seccomp.json", ctx.app));
+  const std::filesystem::path absolute = std::filesystem::absolute(given, ec);
+  in.seccomp_path = (ec ? given : absolute.lexically_normal()).string();
   in.apparmor_profile = ctx.args.Get("--apparmor-profile").value_or(ctx.app);
   in.capabilities = ExercisedCapabilities(facts->capabilities, nullptr);
   in.files = facts->files.records;

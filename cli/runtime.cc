@@ -47,9 +47,10 @@ options (first the option, then $SECLEARN_RUNTIME_PATH / $SECLEARN_AGENT_SOCKET 
 $SECLEARN_APP, then the config file):
   --runtime-path PATH  the real runtime (default: runc on $PATH); runc or crun (by file name)
   --agent-socket PATH  the agent's socket (default: /run/seclearn/agent.sock)
-  --app NAME           the app containers are learned as (default: the bundle's seclearn.app
-                       annotation, e.g. podman --annotation; else the agent uses the
-                       container id)
+  --app NAME           the app containers are learned as, unless the container's own
+                       environment names one (SECLEARN_APP=NAME in process.env: docker run
+                       -e SECLEARN_APP=web); default: the bundle's seclearn.app annotation
+                       (podman --annotation), else the agent uses the container id
 
 exit status: the runtime's; 125 when the shim itself fails (bundle unreadable, no agent),
 126/127 when the runtime cannot be executed.

@@ -133,7 +133,7 @@ expect_status 0 "$SECLEARN" export --db "$DB" --app bind80 --format capabilities
 step "export --format docker-flags: bind80 keeps the network and its capability, drops the rest"
 expect_status 0 "$SECLEARN" export --db "$DB" --app bind80 --format docker-flags
 grep -qx -- '--cap-add=CAP_NET_BIND_SERVICE' "$TMP/out" || fail "no --cap-add for bind80"
-grep -qx -- '--security-opt seccomp=out/bind80.seccomp.json' "$TMP/out" || fail "no seccomp option"
+grep -qx -- "--security-opt seccomp=$PWD/bind80.seccomp.json" "$TMP/out" || fail "no seccomp option (absolute, in the working directory)"
 grep -qx -- '--security-opt apparmor=bind80' "$TMP/out" || fail "no apparmor option"
 grep -qx -- '--security-opt no-new-privileges' "$TMP/out" || fail "no no-new-privileges"
 if grep -q -- '--network none' "$TMP/out"; then fail "bind80 used inet but got --network none"; fi

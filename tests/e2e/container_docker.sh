@@ -2,7 +2,8 @@
 # Docker (docker.io) with seclearn as a runtime: the test starts its own dockerd (data-root,
 # exec-root and socket under a temp dir, no bridge, no iptables, the vfs driver, runtime
 # seclearn = a seclearn-runtime symlink with its config file beside it), imports the busybox
-# rootfs, learns a container with `docker run --runtime=seclearn`, exports with --runtime
+# rootfs, learns a container with `docker run --runtime=seclearn` (and one more under the app
+# its SECLEARN_APP environment variable names), exports with --runtime
 # docker, and proves it: `docker run --security-opt seccomp=PROFILE` does the job and a
 # command outside what was learned is refused. The daemon is stopped by pid at the end.
 set -euo pipefail
@@ -59,6 +60,16 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.05
 done
 agent_log_matches 'app bb-docker, run 1\): ended: .* exit 0'
+
+step "one container names its own app: docker run -e SECLEARN_APP (Docker 20.10 has no --annotation)"
+expect_status 0 timeout 120 "$DOCKER" run --rm --runtime=seclearn --network=none \
+  -e SECLEARN_APP=bb-env seclearn-e2e-bb /bin/sh -c 'echo env'
+expect_stdout_is env
+for ((i = 0; i < 100; i++)); do
+  grep 'app bb-env, run 2): ended: ' "$TMP/agent.log" >/dev/null && break
+  sleep 0.05
+done
+agent_log_matches 'app bb-env, run 2\): ended: .* exit 0'
 stop_agent
 
 step "export for docker (runc's set, privileged path) and run under --security-opt seccomp"

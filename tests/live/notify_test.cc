@@ -293,14 +293,30 @@ TEST_CASE("the learning filter for runc notifies all but write and the Go runtim
   CHECK(crun.Find("defaultAction")->AsString() == "SCMP_ACT_NOTIFY");
   CHECK(crun.Find("syscalls") == nullptr);
 
-  // The shim's rewrite keeps the config, replaces linux.seccomp and sets the app annotation.
+  // The shim's rewrite keeps the config, replaces linux.seccomp and sets the app annotation:
+  // the container's SECLEARN_APP (its environment), else the shim's, else the bundle's.
   auto out = RewriteConfigForLearning(
-      R"({"process":{"args":["sh"]},"annotations":{"seclearn.app":"old"},"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"]}}})",
-      "config.json", o, "new");
+      R"({"process":{"args":["sh"],"env":["SECLEARN_APP=env"]},"annotations":{"seclearn.app":"own"},"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"]}}})",
+      "config.json", o, "shim");
   REQUIRE(out.has_value());
   auto doc = ParseJson(*out, "out");
   REQUIRE(doc.has_value());
-  CHECK(doc->Find("annotations")->Find("seclearn.app")->AsString() == "new");
+  CHECK(doc->Find("annotations")->Find("seclearn.app")->AsString() == "env");
+  auto app_of = [&](const std::string& config, std::string_view shim_app) {
+    auto text = RewriteConfigForLearning(config, "config.json", o, shim_app);
+    REQUIRE(text.has_value());
+    auto d = ParseJson(*text, "out");
+    REQUIRE(d.has_value());
+    const Json* a = d->Find("annotations");
+    return a != nullptr && a->Find("seclearn.app") ? a->Find("seclearn.app")->AsString()
+                                                  : std::string("-");
+  };
+  CHECK(app_of(R"({"process":{"env":["PATH=/bin","SECLEARN_APP=web","SECLEARN_APP=x"]}})",
+               "shim") == "web");
+  CHECK(app_of(R"({"process":{"env":["SECLEARN_APPX=no"]}})", "shim") == "shim");
+  CHECK(app_of(R"({"process":{"env":["PATH=/bin"]}})", "") == "-");
+  CHECK(app_of(R"({"annotations":{"seclearn.app":"own"}})", "shim") == "shim");
+  CHECK(app_of(R"({"annotations":{"seclearn.app":"own"}})", "") == "own");
   const Json* seccomp = doc->Find("linux")->Find("seccomp");
   CHECK(seccomp->Find("defaultAction")->AsString() == "SCMP_ACT_NOTIFY");
   CHECK(seccomp->Find("architectures")->AsArray().size() == 1);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <optional>
 #include <set>
 
 #include "seclearn/core/arch.h"
@@ -17,6 +18,7 @@ namespace {
 
 constexpr std::string_view kMetadataTag = "seclearn";
 constexpr std::string_view kAppAnnotation = "seclearn.app";
+constexpr std::string_view kAppEnv = "SECLEARN_APP";
 // Highest syscall number looked up when listing names (x86_64 and i386 end below 470; the
 // generic table of aarch64/riscv64 below 470 too).
 constexpr int32_t kMaxNr = 1024;
@@ -63,6 +65,17 @@ std::vector<uint32_t> DefaultArches() {
   }
   if (native == AUDIT_ARCH_AARCH64) return {AUDIT_ARCH_AARCH64, AUDIT_ARCH_ARM};
   return {native};
+}
+
+// The value of NAME in process.env: the first, as the workload's getenv finds it.
+std::optional<std::string> ContainerEnv(const Json& config, std::string_view name) {
+  const Json* process = config.Find("process");
+  const Json* env = process != nullptr && process->is_object() ? process->Find("env") : nullptr;
+  if (env == nullptr || !env->is_array()) return std::nullopt;
+  const std::string prefix = std::string(name) + "=";
+  for (const Json& e : env->AsArray())
+    if (e.is_string() && e.AsString().starts_with(prefix)) return e.AsString().substr(prefix.size());
+  return std::nullopt;
 }
 
 }  // namespace
@@ -234,13 +247,17 @@ Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::
         if (n.is_string()) opts.architectures.push_back(n.AsString());
   }
   linux_obj->Set("seccomp", LearningSeccomp(opts));
-  if (!app.empty()) {
+  // The container's environment first (docker run -e SECLEARN_APP=NAME: one container's
+  // choice, where Docker 20.10 passes no annotations), then the shim's app, which replaces
+  // the bundle's annotation (podman --annotation) as an operator's setting does.
+  const std::string chosen = ContainerEnv(*doc, kAppEnv).value_or(std::string(app));
+  if (!chosen.empty()) {
     Json* ann = doc->Find("annotations");
     if (ann == nullptr || !ann->is_object()) {
       doc->Set("annotations", Json::Object());
       ann = doc->Find("annotations");
     }
-    ann->Set(std::string(kAppAnnotation), Json::String(std::string(app)));
+    ann->Set(std::string(kAppAnnotation), Json::String(chosen));
   }
   return WriteJson(*doc, 2);
 }

@@ -98,8 +98,9 @@ inline constexpr std::array<std::string_view, 7> kRuncUnnotified = {
 // The linux.seccomp object of the learning filter, and the names it leaves unnotified.
 Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata = nullptr);
 
-// config.json text -> the same with linux.seccomp replaced by the learning filter and, if
-// `app` is not empty, the annotation seclearn.app set to it (replacing one there). The
+// config.json text -> the same with linux.seccomp replaced by the learning filter and the
+// annotation seclearn.app set (replacing the bundle's) to the container's SECLEARN_APP
+// (process.env), else to `app` if it is not empty. The
 // architectures of an existing linux.seccomp are kept. kParse error if the text is not a
 // JSON object.
 Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::string_view source,
