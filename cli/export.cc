@@ -219,6 +219,7 @@ Result<AppArmorExport> BuildAppArmor(ExportContext& ctx, const AccessFacts& fact
   auto exp = BuildAppArmorProfile(facts.files.records, facts.network, facts.capabilities, o);
   if (!exp) return exp.error();
   for (const auto& w : exp->warnings) PrintWarning(w);
+  for (const auto& n : exp->notes) PrintNote("apparmor: generalised " + n);
   return exp;
 }
 

@@ -88,6 +88,16 @@ bool Collapsible(std::string_view dir) {
 }
 
 constexpr uint32_t kReadOnlyAccess = kAccessRead | kAccessStat | kAccessMmapExec;
+constexpr uint32_t kExecAccess = kAccessExec | kAccessMmapExec;
+
+// Where a directory the workload fills may be written as DIR/{,**}: as Collapsible, and
+// never under the system's configuration, programs or libraries.
+bool FillableDir(std::string_view dir) {
+  for (std::string_view system : {"/etc/", "/usr/", "/bin/", "/sbin/", "/lib/", "/lib32/",
+                                  "/lib64/", "/libx32/", "/boot/", "/root/"})
+    if (StartsWith(dir, system)) return false;
+  return Collapsible(dir);
+}
 
 }  // namespace
 
@@ -411,6 +421,59 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
     m.paths += below.size();
     for (size_t i : below) consumed[i] = true;
     collapsed.push_back(dir);
+  }
+
+  // Directories the workload fills (a database's, a cache, a spool): one DIR/{,**} rule with
+  // every mode used below it instead of one per file, which the next file it creates would
+  // lack.
+  std::vector<std::string> filled;
+  for (const auto* r : todo) {
+    if (!(r->access & kAccessCreate)) continue;
+    for (size_t slash = r->path.find('/', 1); slash != std::string::npos && slash + 1 < r->path.size();
+         slash = r->path.find('/', slash + 1))
+      filled.push_back(r->path.substr(0, slash + 1));
+  }
+  std::sort(filled.begin(), filled.end(), [](const auto& a, const auto& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  filled.erase(std::unique(filled.begin(), filled.end()), filled.end());
+  for (const auto& dir : filled) {
+    if (!FillableDir(dir)) continue;
+    if (std::any_of(collapsed.begin(), collapsed.end(),
+                    [&](const auto& c) { return StartsWith(dir, c); }))
+      continue;
+    std::set<std::string> created;
+    uint32_t access = 0;
+    std::vector<size_t> below;
+    for (size_t i = 0; i < todo.size(); ++i) {
+      const std::string& p = todo[i]->path;
+      // What was executed or mapped executable keeps its own rule: a rule that lets the
+      // workload write and run anything below would be a hole, not a generalisation.
+      if (consumed[i] || !StartsWith(p, dir) || (todo[i]->access & kExecAccess)) continue;
+      below.push_back(i);
+      access |= todo[i]->access;
+      if (p != dir && (todo[i]->access & kAccessCreate)) {
+        const std::string rest = p.substr(dir.size());
+        created.insert(rest.substr(0, rest.find('/')));
+      }
+    }
+    if (created.size() < kFilledDirMinEntries) continue;
+    // What the directory holds now, where this host has it: what the workload created must
+    // be at least half (a container's volume is not here: its creations are the evidence).
+    const auto total = options.count_entries ? options.count_entries(dir) : std::nullopt;
+    if (total && created.size() * 2 < *total) continue;
+    // Read as well: what it wrote there it may read back next time (a table, a cache entry).
+    access |= kAccessRead;
+    AaPathExpr expr = GeneralizePath(dir);
+    expr.Glob("{,**}");
+    Merged& m = rules[expr.Token()];
+    m.access |= access;
+    m.paths += below.size();
+    for (size_t i : below) consumed[i] = true;
+    collapsed.push_back(dir);
+    out.notes.push_back(fmt::format(
+        "{} {}: a directory the workload fills ({} entries created, {} paths used below it)",
+        expr.text(), AaModes(access), created.size(), below.size()));
   }
 
   // One rule per generalised path. A generalisation that would not match its own path (it

@@ -371,3 +371,67 @@ TEST_CASE("directories: symlinks kept for calls that act on the link", "[unit][e
 }
 
 }  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("a directory the workload fills: one rule that covers the next run's new files",
+          "[oracle][emitter]") {
+  // A database's data directory: run A creates its tables, run B others; a cache under /etc
+  // (never generalised) and an executable the workload wrote and ran (keeps its own rule).
+  auto run = [](int first, int count) {
+    std::vector<FileFact> files = {File("/var/lib/db/data/", kAccessCreate, "mkdir"),
+                                   File("/var/lib/db/data/base/", kAccessCreate, "mkdir"),
+                                   File("/var/lib/db/data/plugin.so",
+                                        kAccessCreate | kAccessWrite | kAccessMmapExec)};
+    for (int i = first; i < first + count; ++i) {
+      files.push_back(File("/var/lib/db/data/base/" + std::to_string(16384 + i),
+                           kAccessCreate | kAccessWrite | kAccessRead | kAccessLock));
+      files.push_back(File("/var/lib/db/data/t" + std::to_string(i), kAccessCreate | kAccessWrite));
+      files.push_back(File("/etc/db/cache/e" + std::to_string(i), kAccessCreate | kAccessWrite));
+    }
+    return CollectFileAccesses(files, {}, Lexical);
+  };
+  AppArmorOptions o;
+  o.app = "db";
+  o.runs = 1;
+  const auto a = run(0, kFilledDirMinEntries);
+  auto exp = BuildAppArmorProfile(a.records, {}, {}, o);
+  REQUIRE(exp.has_value());
+  INFO(exp->text);
+  const AaDfa dfa = Compile(exp->text);
+  REQUIRE(exp->notes.size() == 1);
+  CHECK(exp->notes[0].starts_with("/var/lib/db/data/{,**} rwk: a directory the workload fills"));
+  size_t data_rules = 0, etc_rules = 0;
+  for (const auto& r : exp->file_rules) {
+    if (r.token.starts_with("/var/lib/db/data/")) ++data_rules;
+    if (r.token.starts_with("/etc/db/")) ++etc_rules;
+  }
+  CHECK(data_rules == 2);  // the directory's rule, and plugin.so's own
+  CHECK(etc_rules == kFilledDirMinEntries);
+  const auto b = run(1000, 5);
+  for (const auto& r : b.records) {
+    INFO(r.path);
+    const uint32_t bits = DfaBits(RequiredAaPerms(r.access));
+    const bool etc = r.path.starts_with("/etc/");
+    CHECK(((dfa.Perms(r.path) & bits) == bits) == !etc);
+  }
+  // Created and written, not executable: only plugin.so, by its own rule, may be mapped.
+  CHECK((dfa.Perms("/var/lib/db/data/base/evil.so") & AaDfa::kMmap) == 0);
+  CHECK((dfa.Perms("/var/lib/db/data/plugin.so") & AaDfa::kMmap) != 0);
+
+  // One entry created fewer than kFilledDirMinEntries (base/ and t0..t13): a rule each.
+  exp = BuildAppArmorProfile(run(0, kFilledDirMinEntries - 2).records, {}, {}, o);
+  REQUIRE(exp.has_value());
+  CHECK(exp->notes.empty());
+  // Where this host has the directory with more than twice as many entries: not the
+  // workload's own.
+  o.count_entries = [](std::string_view dir) -> std::optional<size_t> {
+    return dir == "/var/lib/db/data/" ? std::optional<size_t>(100) : std::nullopt;
+  };
+  exp = BuildAppArmorProfile(a.records, {}, {}, o);
+  REQUIRE(exp.has_value());
+  CHECK(exp->notes.size() == 1);  // base/ (all its entries created) instead
+  CHECK(exp->notes[0].starts_with("/var/lib/db/data/base/{,**}"));
+}
+
+}  // namespace seclearn

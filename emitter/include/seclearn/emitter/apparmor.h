@@ -84,6 +84,13 @@ CollectedAccesses CollectFileAccesses(const std::vector<FileFact>& files,
 //   - everything below it was only read or mapped (r, m);
 //   - it is at least 3 levels deep and not under /proc, /sys or /dev (never /** nor /etc/**).
 inline constexpr size_t kDirRuleMinEntries = 3;
+// A directory the workload fills (a database's, a cache, a spool) gets one DIR/{,**} rule with
+// the modes used below it, and r (what it wrote it may read back), when at least kFilledDirMinEntries of its entries were created by
+// the workload, they are at least half of what it holds on this host (when it is here), it is
+// collapsible as above and neither under /etc, /usr, /bin, /sbin, /lib*, /boot nor /root.
+// What was executed or mapped below it keeps its own rule. Each such rule is a note
+// (AppArmorExport::notes). Fewer files keep a rule each: a reviewer can read them.
+inline constexpr size_t kFilledDirMinEntries = 16;
 
 struct AppArmorOptions {
   std::string app;      // the profile name: letters, digits, '.', '_', '-'
@@ -114,6 +121,7 @@ struct AppArmorExport {
   std::vector<std::string> capabilities;  // as in the profile: "net_bind_service", ...
   std::vector<std::pair<std::string, std::string>> network;  // ("inet", "stream"), ...
   std::vector<std::string> warnings;      // facts left out, one line each
+  std::vector<std::string> notes;         // generalisations beyond the facts, one line each
 };
 
 // The modes for FileAccess bits, in AppArmor's order; "" when AppArmor mediates none of them.
