@@ -51,7 +51,8 @@ It runs N containers whose entrypoint is a static no-op (one exit_group) with a 
 filter whose listener is this command, once with process.noNewPrivileges=true and once with
 false (the runtime installs the filter later with it), and stores the union per setting with
 the runtime's version. `seclearn export --runtime NAME` then uses the newest measured set from
-the database instead of the data file shipped with seclearn (docker uses runc's).
+the database instead of the data file shipped with seclearn (docker and containerd use
+runc's).
 
 options:
   --runtime NAME       runc or crun (required)
@@ -236,7 +237,7 @@ std::string VersionOf(const std::string& version_line) {
 
 Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime, bool nnp,
                                          std::string_view app) {
-  const std::string measured_as = runtime == "docker" ? "runc" : std::string(runtime);
+  const std::string measured_as(FilterInstaller(runtime));
   auto measured = store.LatestRuntimeBase(measured_as, nnp);
   if (!measured) return measured.error();
   RuntimeBase base;

@@ -59,9 +59,9 @@ options:
   --db PATH         database (default: $SECLEARN_DB, else ./seclearn.db)
   --app NAME        the application to export (required)
   --version N       re-emit stored version N of this format, byte for byte
-  --runtime NAME    none (default), runc, crun or docker: also allow what that OCI runtime
-                    does after installing the filter, as a last, commented rule, so the
-                    container can start (docker uses runc's set)
+  --runtime NAME    none (default), runc, crun, docker or containerd: also allow what that
+                    OCI runtime does after installing the filter, as a last, commented rule,
+                    so the container can start (docker and containerd use runc's set)
   --no-new-privileges
                     the container runs with no_new_privileges (docker run --security-opt
                     no-new-privileges, or process.noNewPrivileges): runc then installs the

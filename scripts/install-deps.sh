@@ -10,7 +10,7 @@ PKGS=(
   # programs the tests and benchmarks run
   sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor libcap2-bin
   # container runtimes the notify agent and runtime shim are proven with (tests/e2e/container_*)
-  crun docker.io podman uidmap
+  containerd crun docker.io podman uidmap
 )
 if [[ "$(uname -m)" == x86_64 ]]; then
   PKGS+=(gcc-multilib)  # 32-bit static helper for the i386 (int 0x80) test

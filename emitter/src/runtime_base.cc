@@ -32,8 +32,12 @@ const EmbeddedFile* FindEmbeddedData(std::string_view name) {
   return nullptr;
 }
 
+std::string_view FilterInstaller(std::string_view runtime) {
+  return runtime == "docker" || runtime == "containerd" ? "runc" : runtime;
+}
+
 std::vector<std::string> KnownRuntimes() {
-  std::vector<std::string> out = {"docker"};
+  std::vector<std::string> out = {"containerd", "docker"};
   for (const auto& f : EmbeddedData()) {
     if (f.name.rfind("runtime/", 0) != 0) continue;
     std::string_view n = f.name.substr(8);
@@ -46,8 +50,7 @@ std::vector<std::string> KnownRuntimes() {
 }
 
 Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privileges) {
-  // Docker (apt docker.io) runs containers with runc.
-  const std::string_view wanted = runtime == "docker" ? "runc" : runtime;
+  const std::string_view wanted = FilterInstaller(runtime);
   for (const auto& f : EmbeddedData()) {
     if (f.name.rfind("runtime/", 0) != 0) continue;
     const std::string_view file = f.name.substr(8);

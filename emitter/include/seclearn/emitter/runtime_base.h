@@ -24,11 +24,14 @@ struct RuntimeBase {
   std::vector<std::string> names;  // sorted, unique, x86_64 names
 };
 
-// runtime: "runc", "crun" or "docker" (Docker's default runtime is runc). With
+// runtime: "runc", "crun", "docker" or "containerd" (these two run runc). With
 // no_new_privileges the runtime installs the filter later and needs fewer syscalls; without
 // it (docker run's default) the earlier install also needs setuid/setgid/capset and friends.
 Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privileges);
 // The runtimes LoadRuntimeBase knows, for --help and errors.
 std::vector<std::string> KnownRuntimes();
+// The OCI runtime that installs the filter for `runtime`: Docker (apt docker.io) and
+// containerd (its runc shim, apt containerd) run containers with runc; others are their own.
+std::string_view FilterInstaller(std::string_view runtime);
 
 }  // namespace seclearn
