@@ -1,38 +1,122 @@
 #!/usr/bin/env bash
-# The main job on a real workload: set up, build, learn sqlite3 writing a database into
-# ./seclearn.db, export out/sqlite3.seccomp.json, and prove the profile by running the same
-# workload under it (and a workload that needs more, which the profile stops).
+# The main job on a real container: set up, build, learn a busybox web server run by runc
+# (a bundle made from the host's busybox-static, no registry) through the runtime shim and the
+# agent into ./seclearn.db while a client drives it, export its seccomp, AppArmor and
+# docker-flags profiles into out/, and prove the seccomp profile by running the same container
+# under it with plain runc (it serves), and a container that needs more (ln -s), which it stops.
+#
+# Writes ./seclearn.db and out/ in the current directory. With SECLEARN=BINARY set (the test
+# e2e: demo does) it uses that binary and skips the set-up.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh >/dev/null
-seclearn=$PWD/build/cli/seclearn
+repo=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -n ${SECLEARN:-} ]]; then
+  seclearn=$SECLEARN
+else
+  bash "$repo/scripts/install-deps.sh"
+  (cd "$repo" && bash scripts/build.sh >/dev/null)
+  seclearn=$repo/build/cli/seclearn
+fi
+PY=/usr/bin/python3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+agent=
+cleanup() {
+  runc delete -f "seclearn-demo-$$" >/dev/null 2>&1 || true
+  runc delete -f "seclearn-demo-$$-proof" >/dev/null 2>&1 || true
+  runc delete -f "seclearn-demo-$$-denied" >/dev/null 2>&1 || true
+  [[ -n $agent ]] && kill "$agent" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-sql="create table t(k integer primary key, v text);
-insert into t(v) select hex(randomblob(16)) from (with recursive c(x) as (select 1 union all select x+1 from c where x<1000) select x from c);
-select count(*), length(group_concat(v)) from t;"
+echo "== a runc bundle: busybox httpd on 127.0.0.1:$port, serving until /tmp/stop appears"
+bundle=$work/bundle
+bash "$repo/scripts/make-busybox-bundle.sh" "$bundle" /bin/sh -c \
+  "mkdir -p /tmp/www && echo 'hello from a learned container' >/tmp/www/index.html &&
+   httpd -f -p 127.0.0.1:$port -h /tmp/www & pid=\$!;
+   while [ ! -e /tmp/stop ]; do sleep 0.1; done; kill \$pid; wait \$pid; echo served" >/dev/null
+"$PY" - "$bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+c = json.load(open(path))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["root"]["readonly"] = False   # the server writes its page into /tmp
+json.dump(c, open(path, "w"), indent=2)
+PY
+cp "$bundle/config.json" "$work/config.orig.json"
 
-echo "== learn: sqlite3 creating a 1000-row table (twice: each run adds to what is learned)"
-for i in 1 2; do
-  rm -f "$work/demo.db"
-  "$seclearn" learn --db ./seclearn.db --app sqlite3 -- sqlite3 "$work/demo.db" "$sql"
-done
+# drive N: N requests from the host; each must return the page.
+drive() {
+  "$PY" - "$port" "$1" <<'PY'
+import sys, time, urllib.request
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for _ in range(100):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read(); break
+    except OSError:
+        time.sleep(0.1)
+for i in range(n):
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
+    assert body == b"hello from a learned container\n", body
+print(f"   {n} requests answered")
+PY
+}
 
+echo "== learn: the container through seclearn runtime (the shim) and seclearn agent"
+"$seclearn" agent --socket "$work/agent.sock" --db ./seclearn.db --quiet &
+agent=$!
+for _ in $(seq 100); do [[ -S $work/agent.sock ]] && break; sleep 0.05; done
+rm -f "$bundle/rootfs/tmp/stop"
+"$seclearn" runtime --runtime-path runc --agent-socket "$work/agent.sock" --app demo-web -- \
+  run --bundle "$bundle" "seclearn-demo-$$" </dev/null >"$work/learn.out" 2>"$work/learn.err" &
+server=$!
+drive 50
+touch "$bundle/rootfs/tmp/stop"
+wait "$server"
+kill -TERM "$agent"
+wait "$agent" || true
+agent=
+echo "   $("$seclearn" show --db ./seclearn.db --app demo-web | head -n 1)"
+
+echo "== export into out/: seccomp (with runc's own calls), AppArmor, docker-flags"
 mkdir -p out
-echo "== export: out/sqlite3.seccomp.json"
-"$seclearn" export --db ./seclearn.db --app sqlite3 --format seccomp -o out/sqlite3.seccomp.json
-allowed=$(/usr/bin/python3 -c 'import json,sys; print(sum(len(r["names"]) for r in json.load(open(sys.argv[1]))["syscalls"]))' out/sqlite3.seccomp.json)
-echo "   $allowed syscalls allowed (Docker's default profile allows about 360)"
+"$seclearn" export --db ./seclearn.db --app demo-web --format seccomp --runtime runc \
+  -o out/demo-web.seccomp.json
+"$seclearn" export --db ./seclearn.db --app demo-web --format apparmor -o out/demo-web.apparmor
+apparmor_parser -Q -K out/demo-web.apparmor 2>/dev/null && echo "   apparmor_parser compiles out/demo-web.apparmor"
+"$seclearn" export --db ./seclearn.db --app demo-web --format docker-flags \
+  --seccomp-profile out/demo-web.seccomp.json -o out/demo-web.docker-flags 2>/dev/null
+echo "   docker run $(tr '\n' ' ' <out/demo-web.docker-flags)IMAGE"
+names=$("$PY" -c 'import json,sys; print(len({n for r in json.load(open(sys.argv[1]))["syscalls"] if r["action"] == "SCMP_ACT_ALLOW" for n in r["names"]}))' out/demo-web.seccomp.json)
+echo "   $names syscall names allowed, runc's own included (Docker's default profile allows about 360)"
 
-echo "== prove: the same workload under the profile"
-rm -f "$work/demo.db"
-"$seclearn" run --seccomp out/sqlite3.seccomp.json -- sqlite3 "$work/demo.db" "$sql"
-echo "== prove: a workload that needs more (mkdir) is stopped by it"
-if "$seclearn" run --seccomp out/sqlite3.seccomp.json -- busybox mkdir "$work/newdir" 2>"$work/err"; then
-  echo "unexpected: mkdir succeeded under the sqlite3 profile" >&2
+# with_profile: the bundle's original config with linux.seccomp = the exported profile.
+with_profile() {
+  "$PY" - "$work/config.orig.json" out/demo-web.seccomp.json "$bundle/config.json" "$@" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["seccomp"] = json.load(open(sys.argv[2]))
+if len(sys.argv) > 4:
+    c["process"]["args"] = sys.argv[4:]
+json.dump(c, open(sys.argv[3], "w"), indent=2)
+PY
+}
+
+echo "== prove: the same container under the profile with plain runc, driven again"
+with_profile
+rm -f "$bundle/rootfs/tmp/stop"
+runc run --bundle "$bundle" "seclearn-demo-$$-proof" </dev/null >"$work/proof.out" 2>"$work/proof.err" &
+server=$!
+drive 20
+touch "$bundle/rootfs/tmp/stop"
+wait "$server"
+echo "   the container ended: $(cat "$work/proof.out")"
+
+echo "== prove: a container that needs more (a symlink) is stopped by the profile"
+with_profile /bin/ln -s /tmp /tmp/seclearn-denied
+if runc run --bundle "$bundle" "seclearn-demo-$$-denied" </dev/null 2>"$work/err"; then
+  echo "unexpected: ln -s succeeded under the demo-web profile" >&2
   exit 1
 fi
 echo "   refused: $(tail -n 1 "$work/err")"
-echo "== done: ./seclearn.db ($("$seclearn" show --db ./seclearn.db --app sqlite3 | head -n 1))"
+echo "== done: ./seclearn.db, out/demo-web.{seccomp.json,apparmor,docker-flags}"

@@ -81,6 +81,11 @@ expect_stderr_matches() {
   grep -Eq -- "$1" "$TMP/err" || fail "stderr does not match /$1/"
 }
 
+# expect_stdout_matches REGEX: the last expect_status's stdout has a line matching REGEX.
+expect_stdout_matches() {
+  grep -Eq -- "$1" "$TMP/out" || fail "stdout does not match /$1/"
+}
+
 # expect_stdout_is TEXT: the last expect_status's stdout is exactly TEXT plus a newline.
 expect_stdout_is() {
   [[ $(cat "$TMP/out") == "$1" ]] || fail "stdout is '$(cat "$TMP/out")', expected '$1'"
