@@ -95,19 +95,25 @@ class ContainerLearner : public ContainerObserver {
     info.kernel = kernel_;
     info.host = host_;
     info.start_ns = start.time_ns;
+    // runc exec (docker exec) hands over a listener for a process it starts in a container
+    // already running: a run of its own, named by that process's command, marked an exec.
+    const bool exec = st.status == "running";
+    if (exec) info.argv.clear();
     ContainerRecord rec;
+    rec.exec = exec;
     rec.container_id = st.id;
     rec.runtime = start.learning.runtime;
     rec.bundle = st.bundle;
     rec.pid = st.pid;
     auto c = std::make_unique<Container>();
-    c->label = fmt::format("container {} (app {}", st.id, app);
+    c->label = fmt::format("{}container {} (app {}", exec ? "exec into " : "", st.id, app);
     RecorderOptions o;
     o.runtime_phase = true;
     o.unnotified = start.learning.unnotified;
     // The run and the container's record are written by the recorder's flushes, which never
     // wait long for the write lock: the container's calls are answered meanwhile.
     o.begin_at_once = true;
+    o.argv_at_first_exec = exec;
     o.on_run_begun = [rec](Store& store, int64_t run) mutable {
       rec.run_id = run;
       return store.AddContainer(rec);

@@ -75,6 +75,7 @@ options:
                     prctl are allowed only with the argument values observed (address
                     families, namespace flags, ...), one rule per value; none: by name only
   --run N           export what run N learned, not the union of all runs
+  --without-exec    leave out the runs of processes exec'd into running containers
   --json            capabilities: OCI process.capabilities JSON instead of docker flags
   --ambient         capabilities --json: also inheritable and ambient, for a non-root
                     process.user (capabilities survive its execve only as ambient ones)
@@ -89,7 +90,9 @@ options:
                     either)
 
 A run that has not finished (still being learned, or its learner died) is included with a
-warning: the profile lacks what the rest of that run needs.
+warning: the profile lacks what the rest of that run needs. Runs of processes exec'd into a
+running container (docker exec, runc exec: a debugging shell) are included with a note;
+--without-exec leaves them out.
 
 exit status: 0 written; 125 error (unknown app or version, nothing learned, unreadable
 database, a database it cannot write without --no-store, bad option, output that cannot be
@@ -195,7 +198,9 @@ Result<Emitted> EmitK8sSeccomp(ExportContext& ctx) {
 }
 
 std::string RunOption(const ExportContext& ctx) {
-  return ctx.run ? fmt::format("--run {}", *ctx.run) : "";
+  std::string out = ctx.run ? fmt::format("--run {}", *ctx.run) : "";
+  if (ctx.args.Has("--without-exec")) out += out.empty() ? "--without-exec" : " --without-exec";
+  return out;
 }
 
 Result<AccessFacts> LoadFacts(ExportContext& ctx) {
@@ -332,7 +337,8 @@ int CmdExport(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
                      "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch"};
-  spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store"};
+  spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store",
+                "--without-exec"};
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "export", kExportHelp, &args_status);
   if (!parsed) return args_status;
@@ -401,6 +407,7 @@ int CmdExport(std::span<char*> args) {
     return 0;
   }
 
+  store->LeaveOutExecRuns(parsed->Has("--without-exec"));
   auto runs = store->Runs(*app);
   if (!runs) {
     PrintError(runs.error());
@@ -426,6 +433,17 @@ int CmdExport(std::span<char*> args) {
         unfinished_count == 1 ? "" : "s", unfinished, *app, unfinished_count == 1 ? "has" : "have",
         unfinished_count == 1 ? "that run" : "those runs",
         unfinished_count == 1 ? "it has" : "they have"));
+  }
+  std::string execs;
+  for (const auto& r : *runs) {
+    if (r.exec_into.empty() || (*run && r.run_id != **run)) continue;
+    execs += fmt::format("{}{} (into {})", execs.empty() ? "" : ", ", r.run_id, r.exec_into);
+  }
+  if (!execs.empty()) {
+    PrintNote(fmt::format(
+        "the profile includes processes exec'd into running containers (docker exec), runs "
+        "{}; --without-exec leaves them out",
+        execs));
   }
   ExportContext ctx{*store, *app, *parsed, *runs, *run};
   auto emitted = format->emit(ctx);

@@ -1,8 +1,15 @@
 #include "recorder.h"
 
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/fd.h"
 
 namespace seclearn::cli {
 
@@ -24,8 +31,43 @@ void RunRecorder::OnSyscall(const SyscallEvent& e) {
   (options_.runtime_phase && !started() ? runtime_ : workload_).OnSyscall(e);
 }
 
+namespace {
+
+// A process's command line from /proc/PID/cmdline; empty if it is gone.
+std::vector<std::string> ReadCmdline(pid_t pid) {
+  std::vector<std::string> argv;
+  Fd fd(::open(fmt::format("/proc/{}/cmdline", pid).c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return argv;
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > (1u << 20)) break;  // ARG_MAX-sized at most; enough to name it
+  }
+  for (size_t start = 0; start < text.size();) {
+    const size_t end = std::min(text.find('\0', start), text.size());
+    argv.emplace_back(text, start, end - start);
+    start = end + 1;
+  }
+  return argv;
+}
+
+}  // namespace
+
 void RunRecorder::OnExec(const ExecEvent& e) {
-  if (boundary_ns_ == 0) boundary_ns_ = e.time_ns != 0 ? e.time_ns : 1;
+  if (boundary_ns_ == 0) {
+    boundary_ns_ = e.time_ns != 0 ? e.time_ns : 1;
+    if (options_.argv_at_first_exec) {
+      if (auto argv = ReadCmdline(e.pid); !argv.empty()) {
+        info_.argv = std::move(argv);
+        argv_unsaved_ = run_id_ != 0;
+      }
+    }
+  }
   workload_.OnExec(e);
 }
 
@@ -100,6 +142,10 @@ Result<void> RunRecorder::Flush(int64_t now_ns) {
   if (!begun_hook_done_ && options_.on_run_begun) {
     if (auto res = options_.on_run_begun(*store_, run_id_); !res) return Failed(res.error());
     begun_hook_done_ = true;
+  }
+  if (argv_unsaved_) {
+    if (auto res = store_->SetRunArgv(run_id_, info_.argv); !res) return Failed(res.error());
+    argv_unsaved_ = false;
   }
   if (!pending_.empty()) {
     if (auto res = store_->Flush(run_id_, pending_); !res) return Failed(res.error());

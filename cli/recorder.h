@@ -47,6 +47,9 @@ struct RecorderOptions {
   // Written once after the run is begun, before its facts (a container's record); a failure
   // is retried with the next flush, as facts are.
   std::function<Result<void>(Store&, int64_t run_id)> on_run_begun;
+  // The run's argv is the workload's at its first exec (/proc/PID/cmdline), not the one
+  // given: a process exec'd into a container is known only then.
+  bool argv_at_first_exec = false;
 };
 
 class RunRecorder : public EventSink {
@@ -97,6 +100,7 @@ class RunRecorder : public EventSink {
   bool boundary_saved_ = false;
   bool unnotified_added_ = false;
   bool begun_hook_done_ = false;
+  bool argv_unsaved_ = false;  // argv_at_first_exec: read after the run was begun
   bool failing_ = false;
   int64_t last_flush_ns_ = 0;
 };

@@ -26,7 +26,8 @@ constexpr const char* kShowHelp = R"(usage: seclearn show [--db PATH] [--app NAM
 
 Without --app: the apps in the database. With --app: its runs (command, start, duration,
 exit status; "unfinished", --json "finished": false, for a run still being learned or whose
-learner died), its syscalls per architecture with counts and the time each was first seen,
+learner died; "exec into CONTAINER", --json "exec_into", for a process exec'd into a
+running container: docker exec, runc exec), its syscalls per architecture with counts and the time each was first seen,
 the executables it ran, the files it accessed, its network use and the capabilities it
 exercised or wanted, over all its runs.
 
@@ -242,6 +243,7 @@ int CmdShow(std::span<char*> args) {
       for (const auto& a : r.argv) argv.Push(Json::String(a));
       Json jr = Json::Object();
       jr.Set("run", Json::Int(r.run_id)).Set("argv", std::move(argv));
+      jr.Set("exec_into", r.exec_into.empty() ? Json::Null() : Json::String(r.exec_into));
       jr.Set("backend", Json::String(r.backend)).Set("kernel", Json::String(r.kernel));
       jr.Set("host", Json::String(r.host)).Set("start", Json::String(FormatTime(r.start_ns)));
       jr.Set("end", r.end_ns ? Json::String(FormatTime(*r.end_ns)) : Json::Null());
@@ -338,7 +340,11 @@ int CmdShow(std::span<char*> args) {
     std::printf("  #%-4lld %s  %-10s %8s  %s  %3llu proc  %3llu syscalls  %s\n",
                 static_cast<long long>(r.run_id), FormatTime(r.start_ns).c_str(), status.c_str(),
                 dur.c_str(), r.backend.c_str(), static_cast<unsigned long long>(r.processes),
-                static_cast<unsigned long long>(r.distinct_syscalls), ShellQuote(r.argv).c_str());
+                static_cast<unsigned long long>(r.distinct_syscalls),
+                (r.exec_into.empty() ? ShellQuote(r.argv)
+                                     : fmt::format("exec into {}: {}", OneLine(r.exec_into),
+                                                   ShellQuote(r.argv)))
+                    .c_str());
   }
   std::printf("\nsyscalls:\n");
   for (const auto& s : *sys) {

@@ -34,7 +34,7 @@ bundle=$work/bundle
 bash "$repo/scripts/make-busybox-bundle.sh" "$bundle" /bin/sh -c \
   "mkdir -p /tmp/www && echo 'hello from a learned container' >/tmp/www/index.html &&
    httpd -f -p 127.0.0.1:$port -h /tmp/www & pid=\$!;
-   while [ ! -e /tmp/stop ]; do sleep 0.1; done; kill \$pid; wait \$pid; echo served" >/dev/null
+   while [ ! -e /tmp/stop ]; do sleep 0.1; done; kill \$pid; echo served" >/dev/null
 "$PY" - "$bundle/config.json" <<'PY'
 import json, sys
 path = sys.argv[1]

@@ -12,6 +12,7 @@ std::span<const std::string_view> Migrations() {
       kSchemaContainers,  // v4
       kSchemaStacks,      // v5
       kSchemaAccess,      // v6
+      kSchemaContainerExecs,  // v7
   };
   return kMigrations;
 }

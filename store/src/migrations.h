@@ -14,6 +14,7 @@ extern const std::string_view kSchemaVersions;  // schema_versions.cc
 extern const std::string_view kSchemaContainers;  // schema_containers.cc
 extern const std::string_view kSchemaStacks;      // schema_stacks.cc
 extern const std::string_view kSchemaAccess;      // schema_access.cc
+extern const std::string_view kSchemaContainerExecs;  // schema_containers.cc
 
 std::span<const std::string_view> Migrations();
 

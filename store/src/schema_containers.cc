@@ -41,4 +41,10 @@ CREATE TABLE runtime_base_syscalls (
 ) WITHOUT ROWID;
 )sql";
 
+// v7: a run of a process exec'd into a running container (runc exec, docker exec) rather
+// than the container's start; `export --without-exec` leaves such runs out.
+const std::string_view kSchemaContainerExecs = R"sql(
+ALTER TABLE run_containers ADD COLUMN exec INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace seclearn

@@ -482,13 +482,14 @@ Result<std::vector<RunSummary>> Store::Runs(std::string_view app) {
   if (!tx) return tx.error();
   auto runs = db.Prepare(R"sql(
 SELECT r.id, r.backend, r.kernel, r.host, r.start_ns, r.end_ns, r.exit_status, r.processes,
-       (SELECT count(*) FROM run_syscalls s WHERE s.run_id = r.id)
+       (SELECT count(*) FROM run_syscalls s WHERE s.run_id = r.id),
+       (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id AND c.exec)
 FROM runs r JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1
+WHERE a.name = ?1 AND NOT (?3 AND r.id IN (SELECT run_id FROM run_containers WHERE exec))
 ORDER BY r.id
 )sql");
   if (!runs) return runs.error();
-  runs->BindText(1, app);
+  runs->BindText(1, app).BindInt64(3, impl_->leave_out_execs);
   std::vector<RunSummary> result;
   std::map<int64_t, size_t> index_of;
   while (true) {
@@ -506,6 +507,7 @@ ORDER BY r.id
     if (auto status = runs->ColumnOptionalInt64(6)) run.exit_status = static_cast<int>(*status);
     run.processes = static_cast<uint64_t>(runs->ColumnInt64(7));
     run.distinct_syscalls = static_cast<uint64_t>(runs->ColumnInt64(8));
+    run.exec_into = runs->ColumnText(9);
     index_of[run.run_id] = result.size() - 1;
   }
 
@@ -529,20 +531,20 @@ ORDER BY ra.run_id, ra.idx
   return result;
 }
 
-Result<std::vector<SyscallFact>> QuerySyscallFacts(sqlite::Database& db, std::string_view table,
+Result<std::vector<SyscallFact>> QuerySyscallFacts(Store::Impl& s, std::string_view table,
                                                    std::string_view app,
                                                    std::optional<int64_t> run_id,
                                                    SyscallPhase phase) {
-  auto stmt = db.Prepare(fmt::format(R"sql(
+  auto stmt = s.db.Prepare(fmt::format(R"sql(
 SELECT s.arch, s.nr, sum(s.count), min(s.first_seen_ns)
 FROM {} s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2) AND NOT (?3 AND s.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY s.arch, s.nr
 ORDER BY s.arch, s.nr
 )sql",
                                      table));
   if (!stmt) return stmt.error();
-  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id).BindInt64(3, s.leave_out_execs);
   std::vector<SyscallFact> facts;
   auto rows = stmt->ForEachRow([&](Statement& row) {
     SyscallFact& f = facts.emplace_back();
@@ -558,7 +560,7 @@ ORDER BY s.arch, s.nr
 
 Result<std::vector<SyscallFact>> Store::Syscalls(std::string_view app,
                                                  std::optional<int64_t> run_id) {
-  return QuerySyscallFacts(impl_->db, "run_syscalls", app, run_id, SyscallPhase::kWorkload);
+  return QuerySyscallFacts(*impl_, "run_syscalls", app, run_id, SyscallPhase::kWorkload);
 }
 
 Result<std::vector<ExecutableFact>> Store::Executables(std::string_view app,
@@ -566,12 +568,12 @@ Result<std::vector<ExecutableFact>> Store::Executables(std::string_view app,
   auto stmt = impl_->db.Prepare(R"sql(
 SELECT e.path, sum(e.count), min(e.first_seen_ns)
 FROM run_executables e JOIN runs r ON r.id = e.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR e.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR e.run_id = ?2) AND NOT (?3 AND e.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY e.path
 ORDER BY e.path
 )sql");
   if (!stmt) return stmt.error();
-  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id).BindInt64(3, impl_->leave_out_execs);
   std::vector<ExecutableFact> facts;
   auto rows = stmt->ForEachRow([&](Statement& row) {
     ExecutableFact& f = facts.emplace_back();

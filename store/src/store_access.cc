@@ -47,11 +47,11 @@ Result<void> PrepareOnce(sqlite::Database& db, sqlite::Statement& stmt, std::str
 }
 
 template <typename Fact, typename Read>
-Result<std::vector<Fact>> Query(sqlite::Database& db, std::string_view sql, std::string_view app,
+Result<std::vector<Fact>> Query(Store::Impl& s, std::string_view sql, std::string_view app,
                                 std::optional<int64_t> run_id, Read read) {
-  auto stmt = db.Prepare(sql);
+  auto stmt = s.db.Prepare(sql);
   if (!stmt) return stmt.error();
-  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id).BindInt64(3, s.leave_out_execs);
   std::vector<Fact> facts;
   auto rows = stmt->ForEachRow([&](sqlite::Statement& row) {
     read(row, facts.emplace_back());
@@ -114,10 +114,10 @@ Result<void> FlushAccess(Store::Impl& s, int64_t run_id, const FactsDelta& delta
 // The bare syscall/evidence columns come from the row holding min(first_seen_ns) (SQLite's
 // rule for a query with a single min() aggregate): the earliest run's evidence.
 Result<std::vector<FileFact>> Store::Files(std::string_view app, std::optional<int64_t> run_id) {
-  auto facts = Query<FileFact>(impl_->db, R"sql(
+  auto facts = Query<FileFact>(*impl_, R"sql(
 SELECT f.path, f.access, f.err, sum(f.count), min(f.first_seen_ns), f.syscall
 FROM run_files f JOIN runs r ON r.id = f.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR f.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR f.run_id = ?2) AND NOT (?3 AND f.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY f.path, f.access, f.err
 ORDER BY f.path, f.access, f.err
 )sql",
@@ -139,11 +139,11 @@ ORDER BY f.path, f.access, f.err
 
 Result<std::vector<NetworkFact>> Store::Network(std::string_view app,
                                                 std::optional<int64_t> run_id) {
-  auto facts = Query<NetworkFact>(impl_->db, R"sql(
+  auto facts = Query<NetworkFact>(*impl_, R"sql(
 SELECT n.op, n.family, n.type, n.protocol, n.address, n.port, n.err, sum(n.count),
        min(n.first_seen_ns)
 FROM run_network n JOIN runs r ON r.id = n.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR n.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR n.run_id = ?2) AND NOT (?3 AND n.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY n.op, n.family, n.type, n.protocol, n.address, n.port, n.err
 )sql",
                                   app, run_id, [](const sqlite::Statement& st, NetworkFact& f) {
@@ -168,10 +168,10 @@ GROUP BY n.op, n.family, n.type, n.protocol, n.address, n.port, n.err
 
 Result<std::vector<CapabilityFact>> Store::Capabilities(std::string_view app,
                                                         std::optional<int64_t> run_id) {
-  return Query<CapabilityFact>(impl_->db, R"sql(
+  return Query<CapabilityFact>(*impl_, R"sql(
 SELECT c.capability, c.granted, sum(c.count), min(c.first_seen_ns), c.syscall, c.evidence
 FROM run_capabilities c JOIN runs r ON r.id = c.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR c.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR c.run_id = ?2) AND NOT (?3 AND c.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY c.capability, c.granted
 ORDER BY c.capability, c.granted
 )sql",

@@ -41,12 +41,12 @@ Result<std::vector<ArgFact>> Store::SyscallArgs(std::string_view app,
   auto stmt = impl_->db.Prepare(R"sql(
 SELECT g.arch, g.nr, g.arg_index, g.value, sum(g.count), min(g.first_seen_ns)
 FROM run_syscall_args g JOIN runs r ON r.id = g.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR g.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR g.run_id = ?2) AND NOT (?3 AND g.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY g.arch, g.nr, g.arg_index, g.value
 ORDER BY g.arch, g.nr, g.arg_index, g.value
 )sql");
   if (!stmt) return stmt.error();
-  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id).BindInt64(3, impl_->leave_out_execs);
   std::vector<ArgFact> facts;
   auto rows = stmt->ForEachRow([&](sqlite::Statement& row) {
     ArgFact& f = facts.emplace_back();

@@ -23,8 +23,8 @@ Error NoSuchRun(Error error, int64_t run_id) {
 
 Result<void> Store::AddContainer(const ContainerRecord& c) {
   auto stmt = impl_->db.Prepare(R"sql(
-INSERT INTO run_containers (run_id, container_id, runtime, bundle, pid, boundary_ns)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+INSERT INTO run_containers (run_id, container_id, runtime, bundle, pid, boundary_ns, exec)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
 )sql");
   if (!stmt) return stmt.error();
   stmt->BindInt64(1, c.run_id)
@@ -32,7 +32,8 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6)
       .BindText(3, c.runtime)
       .BindText(4, c.bundle)
       .BindInt64(5, c.pid)
-      .BindOptionalInt64(6, c.boundary_ns);
+      .BindOptionalInt64(6, c.boundary_ns)
+      .BindInt64(7, c.exec ? 1 : 0);
   if (auto r = stmt->Run(); !r) return NoSuchRun(r.error(), c.run_id);
   return {};
 }
@@ -86,13 +87,13 @@ Result<void> Store::EndContainerRun(int64_t run_id, int64_t end_ns,
 
 Result<std::vector<SyscallFact>> Store::RuntimeSyscalls(std::string_view app,
                                                         std::optional<int64_t> run_id) {
-  return QuerySyscallFacts(impl_->db, "run_runtime_syscalls", app, run_id,
+  return QuerySyscallFacts(*impl_, "run_runtime_syscalls", app, run_id,
                            SyscallPhase::kRuntime);
 }
 
 Result<std::vector<ContainerRecord>> Store::Containers(std::string_view app) {
   auto stmt = impl_->db.Prepare(R"sql(
-SELECT c.run_id, c.container_id, c.runtime, c.bundle, c.pid, c.boundary_ns
+SELECT c.run_id, c.container_id, c.runtime, c.bundle, c.pid, c.boundary_ns, c.exec
 FROM run_containers c JOIN runs r ON r.id = c.run_id JOIN apps a ON a.id = r.app_id
 WHERE a.name = ?1
 ORDER BY c.run_id
@@ -108,10 +109,31 @@ ORDER BY c.run_id
     c.bundle = s.ColumnText(3);
     c.pid = s.ColumnInt64(4);
     c.boundary_ns = s.ColumnOptionalInt64(5);
+    c.exec = s.ColumnInt64(6) != 0;
   });
   if (!r) return r.error();
   return out;
 }
+
+Result<void> Store::SetRunArgv(int64_t run_id, const std::vector<std::string>& argv) {
+  Database& db = impl_->db;
+  auto tx = Transaction::Begin(db);
+  if (!tx) return tx.error();
+  auto clear = db.Prepare("DELETE FROM run_args WHERE run_id = ?1");
+  if (!clear) return clear.error();
+  clear->BindInt64(1, run_id);
+  if (auto r = clear->Run(); !r) return r.error();
+  auto add = db.Prepare("INSERT INTO run_args (run_id, idx, arg) VALUES (?1, ?2, ?3)");
+  if (!add) return add.error();
+  for (size_t i = 0; i < argv.size(); ++i) {
+    add->Reset();
+    add->BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(i)).BindText(3, argv[i]);
+    if (auto r = add->Run(); !r) return NoSuchRun(r.error(), run_id);
+  }
+  return tx->Commit();
+}
+
+void Store::LeaveOutExecRuns(bool leave_out) { impl_->leave_out_execs = leave_out; }
 
 Result<int64_t> Store::AddRuntimeBase(const RuntimeBaseRecord& base) {
   Database& db = impl_->db;

@@ -21,6 +21,9 @@ struct Store::Impl {
   Statement insert_syscall_stack, insert_path_stack;
   // store_access.cc, prepared on first use:
   Statement upsert_file, upsert_network, upsert_capability;
+  // Store::LeaveOutExecRuns: the fact queries and Runs skip runs exec'd into a running
+  // container (?3 of their run condition).
+  bool leave_out_execs = false;
 };
 
 // The database at `path` opened for reading only (Store::OpenReadOnly): refused unless it is
@@ -29,9 +32,12 @@ struct Store::Impl {
 // journal or checkpoints a WAL into the file), and an older schema as it is.
 Result<sqlite::Database> OpenDatabaseReadOnly(const std::string& path, bool as_input);
 
+// Every fact query chooses its runs with "(?2 IS NULL OR X.run_id = ?2) AND NOT (?3 AND
+// X.run_id IN (SELECT run_id FROM run_containers WHERE exec))": ?2 the run (or NULL for all),
+// ?3 Impl::leave_out_execs.
 // Syscall facts summed over the app's runs (or one run) from `table`: run_syscalls or
 // run_runtime_syscalls (same columns), tagged with `phase`.
-Result<std::vector<SyscallFact>> QuerySyscallFacts(sqlite::Database& db, std::string_view table,
+Result<std::vector<SyscallFact>> QuerySyscallFacts(Store::Impl& s, std::string_view table,
                                                    std::string_view app,
                                                    std::optional<int64_t> run_id,
                                                    SyscallPhase phase);

@@ -279,11 +279,11 @@ Result<std::vector<std::pair<uint32_t, int32_t>>> Store::SyscallsWithStacks(
   auto stmt = impl_->db.Prepare(R"sql(
 SELECT DISTINCT s.arch, s.nr
 FROM run_syscall_stacks s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
-WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2)
+WHERE a.name = ?1 AND (?2 IS NULL OR s.run_id = ?2) AND NOT (?3 AND s.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 ORDER BY s.arch, s.nr
 )sql");
   if (!stmt) return stmt.error();
-  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id).BindInt64(3, impl_->leave_out_execs);
   std::vector<std::pair<uint32_t, int32_t>> out;
   auto rows = stmt->ForEachRow([&](Statement& row) {
     out.emplace_back(static_cast<uint32_t>(row.ColumnInt64(0)),

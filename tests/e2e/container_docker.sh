@@ -70,6 +70,21 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.05
 done
 agent_log_matches 'app bb-env, run 2\): ended: .* exit 0'
+
+step "docker exec into a running container is an exec run, not the container's command"
+expect_status 0 timeout 120 "$DOCKER" run -d --runtime=seclearn --network=none --name "seclearn-e2e-$$-svc" \
+  -e SECLEARN_APP=bb-svc seclearn-e2e-bb /bin/sh -c 'while [ ! -e /tmp/stop ]; do sleep 0.1; done'
+on_exit "$DOCKER" rm -f "seclearn-e2e-$$-svc"
+expect_status 0 timeout 60 "$DOCKER" exec "seclearn-e2e-$$-svc" /bin/touch /tmp/stop
+expect_status 0 timeout 60 "$DOCKER" wait "seclearn-e2e-$$-svc"
+for ((i = 0; i < 100; i++)); do
+  (($(grep -c 'app bb-svc, run [0-9]*): ended: ' "$TMP/agent.log" || true) >= 2)) && break
+  sleep 0.05
+done
+agent_log_matches '^seclearn: agent: exec into container [0-9a-f]{64} \(app bb-svc, run [0-9]+\): ended: '
+expect_status 0 "$SECLEARN" show --db "$DB" --app bb-svc
+grep -E 'exec into [0-9a-f]{64}: /bin/touch /tmp/stop$' "$TMP/out" >/dev/null ||
+  fail "show does not name the docker exec by its command"
 stop_agent
 
 step "export for docker (runc's set, privileged path) and run under --security-opt seccomp"

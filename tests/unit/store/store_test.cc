@@ -431,11 +431,13 @@ TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema le
   }
   SECTION("an older schema, read through a migrated copy") {
     {
-      // Schema version 5: the file, network and capability tables came with 6.
+      // Schema version 5: the file, network and capability tables came with 6,
+      // run_containers.exec with 7.
       auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
       REQUIRE(db.has_value());
       REQUIRE(db->Exec("DROP TABLE run_files; DROP TABLE run_network; DROP TABLE "
-                       "run_capabilities; PRAGMA user_version = 5")
+                       "run_capabilities; ALTER TABLE run_containers DROP COLUMN exec; "
+                       "PRAGMA user_version = 5")
                   .has_value());
     }
     auto store = Store::OpenReadOnly(path);

@@ -194,6 +194,8 @@ struct RunSummary {
   std::optional<int> exit_status;      // docker-style: code, or 128+signal
   uint64_t processes = 0;
   uint64_t distinct_syscalls = 0;
+  // The container a run's process was exec'd into (docker exec); empty for other runs.
+  std::string exec_into;
 };
 
 }  // namespace seclearn

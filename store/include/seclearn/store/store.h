@@ -42,6 +42,7 @@ struct ContainerRecord {
   std::string bundle;
   int64_t pid = 0;                    // the container's first process, host pid
   std::optional<int64_t> boundary_ns;  // the workload's first execve; unset until seen
+  bool exec = false;  // a process exec'd into the running container (docker exec), not its start
 };
 
 // A runtime base set measured by `seclearn base`: the calls the runtime itself makes after
@@ -164,6 +165,12 @@ class Store {
                                                    std::optional<int64_t> run_id = std::nullopt);
   // The app's container runs, oldest first.
   Result<std::vector<ContainerRecord>> Containers(std::string_view app);
+  // A run's command line, replacing the one BeginRun stored (an exec into a container is
+  // known only once it has exec'd).
+  Result<void> SetRunArgv(int64_t run_id, const std::vector<std::string>& argv);
+  // From now on Runs and every fact query of this Store leave out the runs of processes
+  // exec'd into running containers (export --without-exec).
+  void LeaveOutExecRuns(bool leave_out);
   // Stores a measured base set and returns its id.
   Result<int64_t> AddRuntimeBase(const RuntimeBaseRecord& base);
   // The newest measured set of `runtime` for that no_new_privs setting, if any.
