@@ -6,10 +6,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
-require_root
-require_notify
-require_busybox
-command -v runc >/dev/null || skip "runc is not installed"
+require_containers
 
 readonly kBursts=25 kWidth=6
 DB=$TMP/db

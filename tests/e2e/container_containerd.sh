@@ -8,12 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
 
-require_root
-require_notify
-command -v containerd >/dev/null || skip "containerd is not installed (apt containerd)"
-command -v ctr >/dev/null || skip "ctr is not installed (apt containerd)"
-command -v runc >/dev/null || skip "runc is not installed"
-require_busybox
+require_containers containerd ctr
 
 DB=$TMP/db
 SOCK=$TMP/agent.sock
@@ -25,9 +20,7 @@ mkdir -p "$D"
 step "the busybox rootfs, the shim (symlink + seclearn-runtime.json) and the agent"
 make_bundle "$TMP/bundle" /bin/true
 ROOTFS=$TMP/bundle/rootfs
-ln -s "$SECLEARN" "$D/seclearn-runtime"
-printf '{"runtime_path": "%s", "agent_socket": "%s", "app": "bb-ctr"}\n' \
-  "$(command -v runc)" "$SOCK" >"$D/seclearn-runtime.json"
+install_shim "$D" bb-ctr
 start_agent "$SOCK" "$DB"
 
 step "start a private containerd"

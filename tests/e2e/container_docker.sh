@@ -29,9 +29,7 @@ mkdir -p "$D"
 
 step "make the busybox rootfs and the shim (symlink + seclearn-runtime.json)"
 make_bundle "$BUNDLE" /bin/true
-ln -s "$SECLEARN" "$D/seclearn-runtime"
-printf '{"runtime_path": "%s", "agent_socket": "%s", "app": "bb-docker"}\n' \
-  "$(command -v runc)" "$SOCK" >"$D/seclearn-runtime.json"
+install_shim "$D" bb-docker
 start_agent "$SOCK" "$DB"
 
 step "start a private dockerd"

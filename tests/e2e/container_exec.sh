@@ -5,20 +5,12 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
-require_root
-require_notify
-require_busybox
-command -v runc >/dev/null || skip "runc is not installed"
+require_containers
 
 DB=$TMP/db
 ID=seclearn-e2e-$$-exec
 make_bundle "$TMP/bundle" /bin/sh -c 'while [ ! -e /tmp/stop ]; do sleep 0.1; done; echo done'
-"$PY" - "$TMP/bundle/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["root"]["readonly"] = False
-json.dump(c, open(sys.argv[1], "w"), indent=2)
-PY
+configure_bundle "$TMP/bundle" readonly=false
 start_agent "$TMP/agent.sock" "$DB"
 
 step "a container learned as app svc; runc exec a debugging command into it"

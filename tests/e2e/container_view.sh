@@ -9,10 +9,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
-require_root
-require_notify
-require_busybox
-command -v runc >/dev/null || skip "runc is not installed"
+require_containers
 
 DB=$TMP/db
 ID=seclearn-e2e-$$-view
@@ -35,15 +32,7 @@ on_exit rm -f "'$BOTH'"
 [[ ! -e $LOG ]] || fail "premise: the host has $LOG"
 # The container may override file permissions (Docker's default set has CAP_DAC_OVERRIDE; runc
 # spec's has not).
-"$PY" - "$TMP/bundle/config.json" <<'PY'
-import json, sys
-path = sys.argv[1]
-c = json.load(open(path))
-for s in ("bounding", "effective", "permitted"):
-    c["process"]["capabilities"].setdefault(s, []).append("CAP_DAC_OVERRIDE")
-c["root"]["readonly"] = False
-json.dump(c, open(path, "w"), indent=2)
-PY
+configure_bundle "$TMP/bundle" addcap=CAP_DAC_OVERRIDE readonly=false
 
 step "learn the container through the shim and the agent"
 start_agent "$TMP/agent.sock" "$DB"

@@ -5,10 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
-require_root
-require_notify
-require_busybox
-command -v runc >/dev/null || skip "runc is not installed"
+require_containers
 [[ -x /usr/sbin/apparmor_parser ]] || skip "apparmor_parser (package apparmor) is not installed"
 
 step "scripts/demo.sh"

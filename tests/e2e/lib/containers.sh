@@ -3,6 +3,7 @@
 #
 #   source "$(dirname "$0")/lib/containers.sh"
 #   require_notify                       # skips without seccomp user notification
+#   require_containers ctr               # root, notify, busybox, runc (and ctr), or skips
 #   make_bundle "$TMP/bundle" /bin/sh -c 'echo hi'
 #   start_agent "$TMP/agent.sock" "$DB"  # AGENT_PID, log in $TMP/agent.log; killed at exit
 #   stop_agent                           # SIGTERM, waits for it
@@ -21,6 +22,16 @@ require_busybox() {
   [[ -f $MAKE_BUNDLE ]] || fail "missing $MAKE_BUNDLE"
 }
 
+# require_containers [CMD...]: what learning a runc container through the agent needs (root,
+# seccomp user notification, busybox-static, runc) and each CMD on PATH; skips otherwise.
+require_containers() {
+  require_root
+  require_notify
+  require_busybox
+  local cmd
+  for cmd in runc "$@"; do command -v "$cmd" >/dev/null || skip "$cmd is not installed"; done
+}
+
 # make_bundle DIR ARGS...: a busybox rootfs bundle from scripts/make-busybox-bundle.sh.
 make_bundle() {
   local dir=$1
@@ -31,7 +42,8 @@ make_bundle() {
 
 # configure_bundle DIR KEY=VALUE...: edits DIR/config.json. Keys: args (a JSON array),
 # nnp (true|false), seccomp (a profile file, or empty to remove linux.seccomp),
-# app (the seclearn.app annotation).
+# app (the seclearn.app annotation), readonly (true|false: root.readonly),
+# addcap (a capability added to the bounding, effective and permitted sets).
 configure_bundle() {
   "$PY" - "$@" <<'EOF'
 import json, sys
@@ -52,11 +64,24 @@ for kv in sys.argv[2:]:
             config["linux"].pop("seccomp", None)
     elif key == "app":
         config.setdefault("annotations", {})["seclearn.app"] = value
+    elif key == "readonly":
+        config["root"]["readonly"] = value == "true"
+    elif key == "addcap":
+        for kind in ("bounding", "effective", "permitted"):
+            config["process"]["capabilities"].setdefault(kind, []).append(value)
     else:
         raise SystemExit("configure_bundle: unknown key " + key)
 with open(path, "w") as f:
     json.dump(config, f, indent=2)
 EOF
+}
+
+# install_shim DIR APP: DIR/seclearn-runtime, a symlink to seclearn (the runtime shim), with its
+# DIR/seclearn-runtime.json naming runc, the agent at $SOCK and APP.
+install_shim() {
+  ln -s "$SECLEARN" "$1/seclearn-runtime"
+  printf '{"runtime_path": "%s", "agent_socket": "%s", "app": "%s"}\n' \
+    "$(command -v runc)" "$SOCK" "$2" >"$1/seclearn-runtime.json"
 }
 
 # start_agent SOCKET DB [ARGS...]: runs `seclearn agent` in the background until stop_agent or
