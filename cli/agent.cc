@@ -201,14 +201,14 @@ class ContainerLearner : public ContainerObserver {
   // trying again for `patience_ns`; false if not saved yet (last_error says why).
   bool Close(Container& c, int busy_ms, int64_t patience_ns = 0) {
     RunRecorder& rec = *c.recorder;
-    (void)store_.SetBusyTimeout(busy_ms);
-    auto r = RetryWhileBusy(
-        [&]() -> Result<void> {
-          if (auto f = rec.Flush(RealtimeNs()); !f) return f;
-          return store_.EndContainerRun(rec.run_id(), c.end_ns, c.status);
-        },
-        patience_ns);
-    (void)store_.SetBusyTimeout(sqlite::kBusyTimeoutMs);
+    auto r = WithBusyTimeout(store_, busy_ms, [&] {
+      return RetryWhileBusy(
+          [&]() -> Result<void> {
+            if (auto f = rec.Flush(RealtimeNs()); !f) return f;
+            return store_.EndContainerRun(rec.run_id(), c.end_ns, c.status);
+          },
+          patience_ns);
+    });
     if (r) return true;
     if (!Store::IsBusy(r.error())) {
       // Not a lock: said once, and the run is left as it is (show marks it unfinished).

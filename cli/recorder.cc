@@ -1,15 +1,12 @@
 #include "recorder.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <utility>
 
 #include "seclearn/core/arch.h"
-#include "seclearn/core/fd.h"
+#include "seclearn/core/file.h"
 
 namespace seclearn::cli {
 
@@ -36,21 +33,11 @@ namespace {
 // A process's command line from /proc/PID/cmdline; empty if it is gone.
 std::vector<std::string> ReadCmdline(pid_t pid) {
   std::vector<std::string> argv;
-  Fd fd(::open(fmt::format("/proc/{}/cmdline", pid).c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return argv;
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > (1u << 20)) break;  // ARG_MAX-sized at most; enough to name it
-  }
-  for (size_t start = 0; start < text.size();) {
-    const size_t end = std::min(text.find('\0', start), text.size());
-    argv.emplace_back(text, start, end - start);
+  auto text = ReadWholeFile(fmt::format("/proc/{}/cmdline", pid));
+  if (!text) return argv;
+  for (size_t start = 0; start < text->size();) {
+    const size_t end = std::min(text->find('\0', start), text->size());
+    argv.emplace_back(*text, start, end - start);
     start = end + 1;
   }
   return argv;
@@ -77,9 +64,13 @@ void RunRecorder::OnTick(int64_t now_ns) {
 
 Result<void> RunRecorder::FlushWaiting(int64_t now_ns, int busy_ms) {
   if (store_ == nullptr) return Flush(now_ns);
-  if (auto r = store_->SetBusyTimeout(busy_ms); !r) return r.error();
-  auto r = Flush(now_ns);
-  (void)store_->SetBusyTimeout(sqlite::kBusyTimeoutMs);
+  return WithBusyTimeout(*store_, busy_ms, [&] { return Flush(now_ns); });
+}
+
+Result<void> WithBusyTimeout(Store& store, int busy_ms, const std::function<Result<void>()>& op) {
+  if (auto r = store.SetBusyTimeout(busy_ms); !r) return r.error();
+  auto r = op();
+  (void)store.SetBusyTimeout(sqlite::kBusyTimeoutMs);
   return r;
 }
 

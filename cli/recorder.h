@@ -29,6 +29,9 @@ namespace seclearn::cli {
 // Runs `op` until it succeeds, fails otherwise than busy (Store::IsBusy), or `patience_ns` has
 // passed: each busy try has already waited out the store's busy timeout.
 Result<void> RetryWhileBusy(const std::function<Result<void>()>& op, int64_t patience_ns);
+// Runs `op` with `store` waiting at most `busy_ms` for another writer's lock, then restores
+// the busy timeout (sqlite::kBusyTimeoutMs).
+Result<void> WithBusyTimeout(Store& store, int busy_ms, const std::function<Result<void>()>& op);
 
 struct RecorderOptions {
   AccessOptions access;

@@ -391,13 +391,7 @@ SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))) FROM apps WHERE name = ?1
   if (auto r = add_run->Run(); !r) return r.error();
   const int64_t run_id = db.LastInsertRowid();
 
-  auto add_arg = db.Prepare("INSERT INTO run_args (run_id, idx, arg) VALUES (?1, ?2, ?3)");
-  if (!add_arg) return add_arg.error();
-  for (size_t i = 0; i < info.argv.size(); ++i) {
-    add_arg->Reset();
-    add_arg->BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(i)).BindText(3, info.argv[i]);
-    if (auto r = add_arg->Run(); !r) return r.error();
-  }
+  if (auto r = InsertRunArgs(db, run_id, info.argv); !r) return r.error();
   if (auto r = tx->Commit(); !r) return r.error();
   return run_id;
 }
@@ -529,6 +523,18 @@ ORDER BY ra.run_id, ra.idx
   }
   if (auto r = tx->Commit(); !r) return r.error();
   return result;
+}
+
+Result<void> InsertRunArgs(sqlite::Database& db, int64_t run_id,
+                           const std::vector<std::string>& argv) {
+  auto add = db.Prepare("INSERT INTO run_args (run_id, idx, arg) VALUES (?1, ?2, ?3)");
+  if (!add) return add.error();
+  for (size_t i = 0; i < argv.size(); ++i) {
+    add->Reset();
+    add->BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(i)).BindText(3, argv[i]);
+    if (auto r = add->Run(); !r) return r.error();
+  }
+  return {};
 }
 
 Result<std::vector<SyscallFact>> QuerySyscallFacts(Store::Impl& s, std::string_view table,

@@ -123,13 +123,7 @@ Result<void> Store::SetRunArgv(int64_t run_id, const std::vector<std::string>& a
   if (!clear) return clear.error();
   clear->BindInt64(1, run_id);
   if (auto r = clear->Run(); !r) return r.error();
-  auto add = db.Prepare("INSERT INTO run_args (run_id, idx, arg) VALUES (?1, ?2, ?3)");
-  if (!add) return add.error();
-  for (size_t i = 0; i < argv.size(); ++i) {
-    add->Reset();
-    add->BindInt64(1, run_id).BindInt64(2, static_cast<int64_t>(i)).BindText(3, argv[i]);
-    if (auto r = add->Run(); !r) return NoSuchRun(r.error(), run_id);
-  }
+  if (auto r = InsertRunArgs(db, run_id, argv); !r) return NoSuchRun(r.error(), run_id);
   return tx->Commit();
 }
 

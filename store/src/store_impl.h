@@ -32,6 +32,10 @@ struct Store::Impl {
 // journal or checkpoints a WAL into the file), and an older schema as it is.
 Result<sqlite::Database> OpenDatabaseReadOnly(const std::string& path, bool as_input);
 
+// The rows of run_args for `argv`, inside the caller's transaction.
+Result<void> InsertRunArgs(sqlite::Database& db, int64_t run_id,
+                           const std::vector<std::string>& argv);
+
 // Every fact query chooses its runs with "(?2 IS NULL OR X.run_id = ?2) AND NOT (?3 AND
 // X.run_id IN (SELECT run_id FROM run_containers WHERE exec))": ?2 the run (or NULL for all),
 // ?3 Impl::leave_out_execs.

@@ -496,10 +496,7 @@ std::string ForStat(const SyscallEvent& ev, const std::string& path) {
 }
 
 bool Resolver::SameView(const SyscallEvent& ev) {
-  if (!self_.known) {
-    self_ = ReadTaskCreds(static_cast<pid_t>(::syscall(SYS_gettid)));
-    self_mnt_ = ProcLink(::getpid(), "ns/mnt");
-  }
+  if (!self_.known) self_ = ReadTaskCreds(static_cast<pid_t>(::syscall(SYS_gettid)));
   const bool same_mnt = SameMounts(ev);
   constexpr uint64_t kDac = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
   const TaskCreds& c = ev.creds;
