@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/file.h"
 #include "seclearn/core/json.h"
 #include "seclearn/core/kernel_syscalls.h"
 #include "seclearn/core/sha256.h"
@@ -282,6 +283,12 @@ Result<Emitted> EmitCapabilities(ExportContext& ctx) {
   return out;
 }
 
+// AppArmor confines processes on this host: the module is loaded and enabled.
+bool AppArmorEnabledHere() {
+  auto enabled = ReadWholeFile("/sys/module/apparmor/parameters/enabled");
+  return enabled && enabled->starts_with("Y");
+}
+
 Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   auto facts = LoadFacts(ctx);
   if (!facts) return facts.error();
@@ -293,12 +300,29 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   const std::filesystem::path absolute = std::filesystem::absolute(given, ec);
   in.seccomp_path = (ec ? given : absolute.lexically_normal()).string();
   in.apparmor_profile = ctx.args.Get("--apparmor-profile").value_or(ctx.app);
+  // Named when asked for, or when this host's kernel enforces AppArmor (Podman refuses the
+  // option elsewhere).
+  if (!ctx.args.Get("--apparmor-profile") && !AppArmorEnabledHere()) {
+    in.apparmor = false;
+    in.apparmor_absent = "AppArmor is not enabled in this kernel";
+  }
   in.capabilities = ExercisedCapabilities(facts->capabilities, nullptr);
   in.files = facts->files.records;
   in.network = facts->network;
   in.executables = facts->executables.size();
   in.privileged_executables = PrivilegedExecutablesOnHost(facts->executables);
   in.needs_root = NeedsRootOnHost;
+  // A container's files are its image's, not this host's: their modes cannot be judged here.
+  auto containers = ctx.store.Containers(ctx.app);
+  if (!containers) return containers.error();
+  for (const auto& c : *containers) {
+    if (ctx.run && c.run_id != *ctx.run) continue;
+    const std::string why = fmt::format(
+        "run {} was learned in container {}, whose files' modes this host does not hold",
+        c.run_id, c.container_id.substr(0, 12));
+    in.needs_root = [why](const FileAccessRecord&) { return std::optional<std::string>(why); };
+    break;
+  }
   const DockerFlags flags = BuildDockerFlags(in);
   for (const auto& r : flags.reasons) PrintNote(r);
   Emitted out;

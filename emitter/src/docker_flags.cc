@@ -57,9 +57,16 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
   f.options.push_back("--security-opt seccomp=" + ShellWord(in.seccomp_path));
   f.reasons.push_back(
       fmt::format("seccomp: the learned profile, expected at {}", Escaped(in.seccomp_path)));
-  f.options.push_back("--security-opt apparmor=" + ShellWord(in.apparmor_profile));
-  f.reasons.push_back(fmt::format("apparmor: profile {} (load it first: apparmor_parser -r FILE)",
-                                  in.apparmor_profile));
+  if (in.apparmor) {
+    f.options.push_back("--security-opt apparmor=" + ShellWord(in.apparmor_profile));
+    f.reasons.push_back(fmt::format(
+        "apparmor: profile {} (load it first: apparmor_parser -r FILE)", in.apparmor_profile));
+  } else {
+    f.reasons.push_back(fmt::format(
+        "no --security-opt apparmor={}: {} (where AppArmor runs, load the profile with "
+        "apparmor_parser -r FILE and add it, or pass --apparmor-profile)",
+        ShellWord(in.apparmor_profile), in.apparmor_absent));
+  }
 
   for (const auto& c : DockerCapabilityFlags(in.capabilities)) f.options.push_back(c);
   const auto caps = CapabilityNames(in.capabilities);

@@ -88,6 +88,10 @@ stop_agent
 step "export for docker (runc's set, privileged path) and run under --security-opt seccomp"
 expect_status 0 "$SECLEARN" export --db "$DB" --app bb-docker --runtime docker -o "$TMP/bb.json"
 profile_lacks "$TMP/bb.json" mkdir mkdirat
+# The container's files are the image's: this host cannot judge their modes for --user.
+expect_status 0 "$SECLEARN" export --db "$DB" --app bb-docker --format docker-flags --no-store
+if grep -- '--user' "$TMP/out" >/dev/null; then fail "--user judged by the host's files"; fi
+expect_stderr_matches '^seclearn: no --user: run 1 was learned in container [0-9a-f]{12}, whose files'
 expect_status 0 timeout 120 "$DOCKER" run --rm --network=none --security-opt "seccomp=$TMP/bb.json" \
   seclearn-e2e-bb /bin/sh -c "$SCRIPT"
 expect_stdout_is hello

@@ -120,6 +120,17 @@ TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit
   f = BuildDockerFlags(root);
   CHECK(std::find(f.options.begin(), f.options.end(), "--user 65534:65534") == f.options.end());
   CHECK(std::find(f.options.begin(), f.options.end(), "--read-only") != f.options.end());
+
+  // Where AppArmor is not enabled the profile is not named (Podman refuses it); the reason says
+  // why and how to add it.
+  root.apparmor = false;
+  root.apparmor_absent = "AppArmor is not enabled in this kernel";
+  f = BuildDockerFlags(root);
+  for (const auto& o : f.options) CHECK(o.find("apparmor") == std::string::npos);
+  CHECK(f.reasons[1] ==
+        "no --security-opt apparmor=a: AppArmor is not enabled in this kernel (where AppArmor "
+        "runs, load the profile with apparmor_parser -r FILE and add it, or pass "
+        "--apparmor-profile)");
 }
 
 TEST_CASE("docker flags: host checks of modes and privileged binaries", "[unit][emitter]") {

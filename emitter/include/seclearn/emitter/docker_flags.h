@@ -20,7 +20,9 @@
 //   --read-only         when every write went to /tmp, /var/tmp or /run (plus /dev, /proc,
 //                       which docker mounts itself); each of those written gets a --tmpfs;
 //   --user 65534:65534  when no capability was exercised and no access needed uid 0 (a file
-//                       or directory that "other" may not use, by its mode on this host);
+//                       or directory that "other" may not use, by its mode on this host;
+//                       the caller withholds it for runs learned in a container, whose
+//                       files this host does not hold);
 //   --network none      when the workload made no inet or inet6 socket at all.
 #pragma once
 
@@ -38,6 +40,10 @@ namespace seclearn {
 struct DockerFlagsInput {
   std::string seccomp_path;
   std::string apparmor_profile;
+  // Whether to name the AppArmor profile (--security-opt apparmor=NAME): Podman refuses the
+  // option where AppArmor is not enabled, Docker ignores it.
+  bool apparmor = true;
+  std::string apparmor_absent;  // when !apparmor: why, for the reason line
   CapabilitySet capabilities = 0;
   std::vector<FileAccessRecord> files;  // CollectFileAccesses: successful accesses only
   std::vector<NetworkFact> network;
