@@ -140,6 +140,7 @@ const AccessLearner::CallInfo& AccessLearner::InfoFor(uint32_t arch, int32_t nr)
       c.stat_family = c.si->access.first == kAccessStat &&
                       (c.si->name.starts_with("stat") || c.si->name.starts_with("lstat") ||
                        c.si->name == "newfstatat" || c.si->name == "fstatat64");
+      c.create_only = c.si->access.first == kAccessCreate && !(c.si->classes & kOpen);
     }
   }
   return it->second;
@@ -273,7 +274,9 @@ SyscallNeeds AccessLearner::Needs(const SyscallEvent& event) {
   // So is a read-only open's, in the cases the backend can model (remote.cc).
   const bool read_only_open =
       (a.call->si->classes & kOpen) && (a.access[0] == kAccessRead || a.access[0] == kAccessStat);
-  if ((a.call->stat_family || read_only_open) && !a.path[0].empty() &&
+  // A mkdir or mknod of a path that exists fails with EEXIST: without a result (the notify
+  // backend) that stat is all that tells a failed create from a made one.
+  if ((a.call->stat_family || a.call->create_only || read_only_open) && !a.path[0].empty() &&
       event.path.find("..") == std::string::npos)
     needs.stat |= SyscallNeeds::kStatOutcome;
   // Without any capability a failure says all there is to say: no stat, no target.
@@ -308,7 +311,10 @@ void AccessLearner::OnSyscall(const SyscallEvent& event) {
   int64_t r = event.result;
   if (!has_result && event.stat1.predicts) {
     has_result = true;
-    r = event.stat1.known ? 0 : -event.stat1.err;
+    if (a.call->create_only)
+      r = event.stat1.known ? -EEXIST : 0;
+    else
+      r = event.stat1.known ? 0 : -event.stat1.err;
   }
   if (!has_result) {
     // Asked for no result: the same call was seen before, count it where that one went.

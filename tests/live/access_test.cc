@@ -213,6 +213,25 @@ TEST_CASE("paths are made absolute through the dirfd and the cwd", "[live][acces
   for (const auto& f : l.files) CHECK(f.path.starts_with("/"));
 }
 
+TEST_CASE("mkdir of a path that exists is a failed create on every backend", "[live][access]") {
+  // busybox mkdir -p makes every prefix, "/" and the existing ones included: each fails with
+  // EEXIST. The notify backend sees no result; the stat at the stop says the name exists.
+  if (::access("/bin/busybox", X_OK) != 0) SkipTest("/bin/busybox (busybox-static)");
+  const Backend backend = GENERATE(from_range(AllBackends()));
+  CAPTURE(BackendName(backend));
+  TempDir dir;
+  auto l = Learn({"/bin/busybox", "mkdir", "-p", dir / "new/deeper"}, backend);
+  REQUIRE(l.result.has_value());
+  REQUIRE(ExitCodeForWaitStatus(l.result->wait_status) == 0);
+  CAPTURE(l.files);
+  CHECK(FindFile(l.files, "/", kAccessCreate, EEXIST) != nullptr);
+  CHECK(FindFile(l.files, "/", kAccessCreate) == nullptr);
+  CHECK(FindFile(l.files, dir.path, kAccessCreate, EEXIST) != nullptr);
+  CHECK(FindFile(l.files, dir.path, kAccessCreate) == nullptr);
+  CHECK(FindFile(l.files, dir / "new", kAccessCreate) != nullptr);
+  CHECK(FindFile(l.files, dir / "new/deeper", kAccessCreate) != nullptr);
+}
+
 TEST_CASE("file operations ask for the right access and get the right result", "[live][access]") {
   const Backend backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));

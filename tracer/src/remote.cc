@@ -564,10 +564,12 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
   bool stat1_done = false;
   if ((needs.stat & SyscallNeeds::kStatOutcome) && !ev.abs_path.empty() && ev.abs_path[0] == '/') {
     const bool open = si.classes & kOpen;
+    // mkdir, mknod: the name must not exist, a dangling symlink included.
+    const bool create_only = !open && si.access.first == kAccessCreate;
     const uint64_t flags =
         si.name == "openat2" ? ev.openat2_flags : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
     const bool nofollow =
-        si.name.starts_with("lstat") ||
+        create_only || si.name.starts_with("lstat") ||
         (open ? (flags & O_NOFOLLOW) != 0 : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));
     const std::string path = ForStat(ev, ev.abs_path);
     FileStat& out = ev.stat1;
@@ -581,8 +583,16 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
       last_stat_ = LastStat{view, path, nofollow, generation_, ev.time_ns, out};
     }
     stat1_done = true;
-    out.predicts = (open ? OpenPredictable(ev, flags, out) : true) && SameView(ev);
-    if (out.predicts) needs.result = false;
+    if (create_only) {
+      // The name exists where the task looks (StatInView: its root, its mounts): the call
+      // fails, with EEXIST (or EACCES if the task may not search the way there, which is
+      // then recorded as EEXIST). Only a backend without results uses this; ptrace still
+      // stops at the exit for the real one.
+      out.predicts = out.known;
+    } else {
+      out.predicts = (open ? OpenPredictable(ev, flags, out) : true) && SameView(ev);
+      if (out.predicts) needs.result = false;
+    }
   }
   if (needs.stat & (SyscallNeeds::kStatPath | SyscallNeeds::kStatParent)) {
     const std::string path = ForStat(ev, ev.abs_path);

@@ -99,6 +99,7 @@ class AccessLearner {
     const CapabilityRule* rules = nullptr;  // its capability rules, `nrules` of them
     uint8_t nrules = 0;
     bool stat_family = false;  // stat, lstat, newfstatat, statx, ...: kStatOutcome applies
+    bool create_only = false;  // mkdir, mknod (and *at): an existing path means EEXIST
   };
   // What one event asks for; path views point into the event.
   struct Analysis {
