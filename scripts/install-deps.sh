@@ -9,6 +9,7 @@ PKGS=(
   libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2
   # programs the tests and benchmarks run
   sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor libcap2-bin
+  curl iproute2 iptables
   # container runtimes the notify agent and runtime shim are proven with (tests/e2e/container_*)
   containerd crun docker.io podman uidmap
 )

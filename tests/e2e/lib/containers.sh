@@ -116,3 +116,25 @@ sql() { sqlite3 -batch -noheader "$1" "$2"; }
 
 # profile_has FILE NAME: true if FILE allows NAME in some rule.
 profile_has() { profile_names "$1" | grep -x -- "$2" >/dev/null; }
+
+# in_private_host SCRIPT: runs bash SCRIPT as root in new mount, network and pid namespaces
+# where /run, /var/lib, /usr/local and /etc/docker are fresh tmpfs and lo is up, so the fixed
+# paths a README block names (/run/seclearn, /var/lib/seclearn, /usr/local/bin, the daemons'
+# state) are the test's alone; every process it started dies with the pid namespace. PATH
+# starts with $SECLEARN's directory. Output goes to $TMP/inner.out and $TMP/inner.err; the
+# status is the script's (killed after 300 s).
+in_private_host() {
+  cat >"$TMP/private-host.sh" <<SETUP
+set -euo pipefail
+export PATH=$(dirname "$SECLEARN"):/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ip link set lo up
+for d in /run /var/lib /usr/local /etc/docker; do
+  [[ -d \$d ]] || continue
+  mount -t tmpfs -o mode=0755 tmpfs "\$d"
+done
+mkdir -p /usr/local/bin
+source "$1"
+SETUP
+  timeout -k 5 300 unshare --mount --net --pid --fork --mount-proc bash "$TMP/private-host.sh" \
+    </dev/null >"$TMP/inner.out" 2>"$TMP/inner.err"
+}

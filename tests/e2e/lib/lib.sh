@@ -161,3 +161,15 @@ wait_gone() {
     sleep 0.1
   done
 }
+
+# readme_snippet NAME: the shell block of README.md that follows the line
+# `<!-- readme-test: NAME -->`, its indentation removed, exactly as a reader copies it.
+readme_snippet() {
+  awk -v name="$1" '
+    $0 ~ "^ *<!-- readme-test: " name " -->$" { marker = 1; next }
+    marker && /^ *```sh$/ { inside = 1; marker = 0; match($0, /^ */); indent = RLENGTH; next }
+    inside && /^ *```$/ { found = 1; exit }
+    inside { print substr($0, indent + 1) }
+    END { if (!found) exit 1 }
+  ' "$E2E_REPO/README.md" || fail "README.md has no shell block marked readme-test: $1"
+}
