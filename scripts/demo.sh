@@ -4,6 +4,9 @@
 # agent into ./seclearn.db while a client drives it, export its seccomp, AppArmor and
 # docker-flags profiles into out/, and prove the seccomp profile by running the same container
 # under it with plain runc (it serves), and a container that needs more (ln -s), which it stops.
+# Where Docker is installed (dockerd, docker) the same server is learned again as an image run
+# by a private dockerd through `--add-runtime` and proven under every docker-flags option
+# (DEMO_DOCKER=0 leaves it out).
 #
 # Writes ./seclearn.db and out/ in the current directory. With SECLEARN=BINARY set (the test
 # e2e: demo does) it uses that binary and skips the set-up.
@@ -19,7 +22,16 @@ fi
 PY=/usr/bin/python3
 work=$(mktemp -d)
 agent=
+dockerd_pid=
 cleanup() {
+  if [[ -n $dockerd_pid ]]; then
+    docker rm -f "seclearn-demo-$$" "seclearn-demo-$$-proof" >/dev/null 2>&1 || true
+    kill "$dockerd_pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
+    # dockerd leaves its netns bind mount (exec-root/netns/default) behind.
+    awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r |
+      while read -r m; do umount -l "$m" || true; done
+  fi
   runc delete -f "seclearn-demo-$$" >/dev/null 2>&1 || true
   runc delete -f "seclearn-demo-$$-proof" >/dev/null 2>&1 || true
   runc delete -f "seclearn-demo-$$-denied" >/dev/null 2>&1 || true
@@ -62,10 +74,20 @@ print(f"   {n} requests answered")
 PY
 }
 
+# start_agent: seclearn agent on $work/agent.sock into ./seclearn.db, in the background.
+start_agent() {
+  "$seclearn" agent --socket "$work/agent.sock" --db ./seclearn.db --quiet &
+  agent=$!
+  for _ in $(seq 100); do [[ -S $work/agent.sock ]] && break; sleep 0.05; done
+}
+stop_agent() {
+  kill -TERM "$agent"
+  wait "$agent" || true
+  agent=
+}
+
 echo "== learn: the container through seclearn runtime (the shim) and seclearn agent"
-"$seclearn" agent --socket "$work/agent.sock" --db ./seclearn.db --quiet &
-agent=$!
-for _ in $(seq 100); do [[ -S $work/agent.sock ]] && break; sleep 0.05; done
+start_agent
 rm -f "$bundle/rootfs/tmp/stop"
 "$seclearn" runtime --runtime-path runc --agent-socket "$work/agent.sock" --app demo-web -- \
   run --bundle "$bundle" "seclearn-demo-$$" </dev/null >"$work/learn.out" 2>"$work/learn.err" &
@@ -73,9 +95,7 @@ server=$!
 drive 50
 touch "$bundle/rootfs/tmp/stop"
 wait "$server"
-kill -TERM "$agent"
-wait "$agent" || true
-agent=
+stop_agent
 echo "   $("$seclearn" show --db ./seclearn.db --app demo-web | head -n 1)"
 
 echo "== export into out/: seccomp (with runc's own calls), AppArmor, docker-flags"
@@ -119,4 +139,46 @@ if runc run --bundle "$bundle" "seclearn-demo-$$-denied" </dev/null 2>"$work/err
   exit 1
 fi
 echo "   refused: $(tail -n 1 "$work/err")"
-echo "== done: ./seclearn.db, out/demo-web.{seccomp.json,apparmor,docker-flags}"
+
+if [[ ${DEMO_DOCKER:-1} != 0 ]] && command -v dockerd >/dev/null && [[ -x /usr/bin/docker ]]; then
+  echo "== Docker: the same server as an image, learned through a private dockerd --add-runtime"
+  d=$work/docker
+  mkdir -p "$d"
+  ln -s "$seclearn" "$d/seclearn-runtime"
+  printf '{"runtime_path": "%s", "agent_socket": "%s"}\n' "$(command -v runc)" "$work/agent.sock" \
+    >"$d/seclearn-runtime.json"
+  dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
+    --host "unix://$d/docker.sock" --bridge=none --iptables=false --ip-masq=false \
+    --storage-driver vfs --add-runtime "seclearn=$d/seclearn-runtime" </dev/null >"$d/log" 2>&1 &
+  dockerd_pid=$!
+  docker() { /usr/bin/docker --host "unix://$d/docker.sock" "$@"; }
+  for _ in $(seq 200); do docker version >/dev/null 2>&1 && break; sleep 0.1; done
+  tar -C "$bundle/rootfs" --exclude ./tmp/stop -c . | docker import - seclearn-demo-web >/dev/null
+  serve="mkdir -p /tmp/www && echo 'hello from a learned container' >/tmp/www/index.html &&
+    exec httpd -f -p 127.0.0.1:$port -h /tmp/www"
+  start_agent
+  docker run -d --name "seclearn-demo-$$" --runtime=seclearn -e SECLEARN_APP=demo-web-docker \
+    --network host seclearn-demo-web /bin/sh -c "$serve" >/dev/null
+  drive 50
+  docker rm -f "seclearn-demo-$$" >/dev/null
+  stop_agent
+  "$seclearn" export --db ./seclearn.db --app demo-web-docker --runtime docker \
+    -o out/demo-web-docker.seccomp.json
+  "$seclearn" export --db ./seclearn.db --app demo-web-docker --format docker-flags \
+    --seccomp-profile out/demo-web-docker.seccomp.json -o out/demo-web-docker.docker-flags 2>/dev/null
+  flags=$(tr '\n' ' ' <out/demo-web-docker.docker-flags)
+  echo "== prove: docker run ${flags}--network host (every option docker-flags proposed)"
+  eval "docker run -d --name seclearn-demo-$$-proof $flags --network host seclearn-demo-web \
+    /bin/sh -c \"\$serve\"" >/dev/null
+  drive 20
+  docker rm -f "seclearn-demo-$$-proof" >/dev/null
+  if docker run --rm --security-opt "seccomp=$PWD/out/demo-web-docker.seccomp.json" \
+    seclearn-demo-web /bin/ln -s /tmp /tmp/seclearn-denied 2>"$work/err"; then
+    echo "unexpected: ln -s succeeded under the demo-web-docker profile" >&2
+    exit 1
+  fi
+  echo "   refused: $(tail -n 1 "$work/err")"
+  echo "== done: ./seclearn.db, out/demo-web{,-docker}.{seccomp.json,docker-flags}, out/demo-web.apparmor"
+else
+  echo "== done: ./seclearn.db, out/demo-web.{seccomp.json,apparmor,docker-flags}"
+fi
