@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "procfs.h"
 #include "remote.h"
 #include "run_signals.h"
 #include "stand_in_parent.h"
@@ -55,76 +56,17 @@ int Seccomp(unsigned op, unsigned flags, void* args) {
   return static_cast<int>(::syscall(SYS_seccomp, op, flags, args));
 }
 
-pid_t ParseStatusField(const char* buf, const char* key) {
-  const char* p = std::strstr(buf, key);
-  if (p == nullptr) return -1;
-  return static_cast<pid_t>(std::strtol(p + std::strlen(key), nullptr, 10));
-}
-
-// Tgid and PPid of a task; {-1, -1} if it is gone.
-std::pair<pid_t, pid_t> ReadTgidPpid(pid_t tid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", tid);
-  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return {-1, -1};
-  char buf[2048];
-  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return {-1, -1};
-  buf[n] = '\0';
-  return {ParseStatusField(buf, "\nTgid:"), ParseStatusField(buf, "\nPPid:")};
-}
-
-std::string ReadLink(const char* path) {
-  char buf[4096];
-  const ssize_t n = ::readlink(path, buf, sizeof buf);
-  if (n <= 0) return {};
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 bool TaskExists(pid_t tid) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d", tid);
   return ::access(path, F_OK) == 0;
 }
 
-Fd OpenMem(pid_t tid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/mem", tid);
-  return Fd(::open(path, O_RDONLY | O_CLOEXEC));
-}
-
-// A NUL-terminated string at addr through a /proc/PID/mem descriptor, page by page so an
-// unmapped tail does not lose what precedes it.
-bool ReadMemString(int mem, uint64_t addr, std::string* out) {
-  out->clear();
-  if (addr == 0 || mem < 0) return false;
-  char buf[4096];
-  while (out->size() < kMaxPath) {
-    const size_t chunk = std::min<size_t>(4096 - (addr % 4096), kMaxPath - out->size());
-    const ssize_t n = ::pread(mem, buf, chunk, static_cast<off_t>(addr));
-    if (n <= 0) return !out->empty();
-    const void* nul = std::memchr(buf, '\0', static_cast<size_t>(n));
-    if (nul != nullptr) {
-      out->append(buf, static_cast<size_t>(static_cast<const char*>(nul) - buf));
-      return true;
-    }
-    out->append(buf, static_cast<size_t>(n));
-    addr += static_cast<uint64_t>(n);
-  }
-  return true;
-}
-
 // Identifies an address space: its auxv plus the 16 bytes AT_RANDOM points at, which the
 // kernel draws anew on every exec (auxv alone repeats when ASLR is off). Empty if unreadable.
 std::string AddressSpaceToken(pid_t tid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/auxv", tid);
-  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return {};
-  std::string token(1024, '\0');
-  const ssize_t n = ::read(fd.get(), token.data(), token.size());
-  if (n <= 0) return {};
-  token.resize(static_cast<size_t>(n));
+  std::string token;
+  if (!ReadProcFile(tid, "auxv", &token)) return {};
   constexpr uint64_t kAtRandom = 25;
   uint64_t random_addr = 0;
   // 64-bit entries first; a 32-bit process has 32-bit ones, which never decode as
@@ -142,40 +84,12 @@ std::string AddressSpaceToken(pid_t tid) {
     }
   }
   if (random_addr != 0) {
-    Fd mem = OpenMem(tid);
+    Fd mem = OpenTaskMem(tid);
     char bytes[16];
-    if (mem.valid() &&
-        ::pread(mem.get(), bytes, sizeof bytes, static_cast<off_t>(random_addr)) == 16) {
+    if (ReadTaskMemory(MemFd{mem.get()}, random_addr, bytes, sizeof bytes))
       token.append(bytes, sizeof bytes);
-    }
   }
   return token;
-}
-
-// From /proc/PID/stat: the state (field 3, 0 if the process is gone) and the start time
-// (field 22, in clock ticks: tells a process from a later one given the same pid).
-struct ProcStat {
-  char state = 0;
-  uint64_t start_time = 0;
-};
-
-ProcStat ReadProcStat(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return {};
-  char buf[1024];
-  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  buf[n] = '\0';
-  const char* p = std::strrchr(buf, ')');  // comm may hold spaces and parentheses
-  if (p == nullptr || p[1] != ' ') return {};
-  ProcStat out;
-  out.state = p[2];
-  ++p;  // the space before field 3
-  for (int field = 3; field < 22 && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
-  if (p != nullptr) out.start_time = std::strtoull(p + 1, nullptr, 10);
-  return out;
 }
 
 }  // namespace
@@ -271,7 +185,8 @@ struct NotifySession::State {
       if (now - proc->second.exited_ns < kForgetAfterNs) return it->second.tgid;
       ForgetProc(proc->first);
     }
-    auto [tgid, ppid] = ReadTgidPpid(tid);
+    const ProcStatus status = ReadProcStatus(tid);
+    pid_t tgid = status.tgid;
     if (tgid <= 0) tgid = tid;  // gone already (killed): count it under its own id
     auto proc = procs.find(tgid);
     if (proc != procs.end() && proc->second.exited) {
@@ -281,8 +196,7 @@ struct NotifySession::State {
     if (proc == procs.end()) {
       AddProc(tgid);
       if (tgid != root) {
-        auto [leader_tgid, leader_ppid] = tid == tgid ? std::pair{tgid, ppid} : ReadTgidPpid(tgid);
-        (void)leader_tgid;
+        const pid_t leader_ppid = tid == tgid ? status.ppid : ReadProcStatus(tgid).ppid;
         TaskEvent te;
         te.pid = tgid;
         te.tid = tgid;
@@ -324,12 +238,10 @@ struct NotifySession::State {
       for (pid_t t : dead) ForgetTask(t);
       if (!tasks.count(tgid)) AddTask(tgid, tgid, now);
       resolver.OnExec(tgid, former);
-      char path[64];
-      std::snprintf(path, sizeof path, "/proc/%d/exe", tgid);
       ExecEvent ev;
       ev.pid = tgid;
       ev.former_tid = former;
-      ev.exe = ReadLink(path);
+      ev.exe = ProcLink(tgid, "exe");
       ev.time_ns = now;
       sink.OnExec(ev);
       return;
@@ -342,16 +254,16 @@ struct NotifySession::State {
 
   int MemFor(pid_t tgid, pid_t tid) {
     Proc& p = procs[tgid];
-    if (!p.mem.valid()) p.mem = OpenMem(tid);
+    if (!p.mem.valid()) p.mem = OpenTaskMem(tid);
     return p.mem.get();
   }
 
   void ReadPath(pid_t tgid, pid_t tid, uint64_t addr, std::string* out) {
-    if (ReadMemString(MemFor(tgid, tid), addr, out)) return;
+    if (ReadTaskString(MemFd{MemFor(tgid, tid)}, addr, out, kMaxPath)) return;
     // The cached descriptor may belong to a task that has exited (a zombie leader): retry
     // once through the caller itself.
-    procs[tgid].mem = OpenMem(tid);
-    ReadMemString(procs[tgid].mem.get(), addr, out);
+    procs[tgid].mem = OpenTaskMem(tid);
+    ReadTaskString(MemFd{procs[tgid].mem.get()}, addr, out, kMaxPath);
   }
 
   void Maintain(int64_t now) {

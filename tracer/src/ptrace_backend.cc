@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "procfs.h"
 #include "remote.h"
 #include "run_signals.h"
 #include "stand_in_parent.h"
@@ -117,27 +118,13 @@ struct Task {
   uint64_t restore_flags = 0;
 };
 
-pid_t ReadTgid(pid_t tid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", tid);
-  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return tid;
-  char buf[1024];
-  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return tid;
-  buf[n] = '\0';
-  const char* p = std::strstr(buf, "\nTgid:");
-  if (p == nullptr) return tid;
-  return static_cast<pid_t>(std::strtol(p + 6, nullptr, 10));
-}
+// PATH_MAX: the longest path argument the kernel accepts.
+constexpr size_t kMaxPathArg = 4096;
 
-std::string ReadExeLink(pid_t pid) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/exe", pid);
-  char buf[4096];
-  const ssize_t n = ::readlink(path, buf, sizeof buf);
-  if (n <= 0) return {};
-  return std::string(buf, static_cast<size_t>(n));
+// A task's thread group; its own id if it is gone.
+pid_t ReadTgid(pid_t tid) {
+  const pid_t tgid = ReadProcStatus(tid).tgid;
+  return tgid > 0 ? tgid : tid;
 }
 
 class Tracer {
@@ -349,9 +336,9 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
   const SpecialNrs& special = special_.For(ev.arch);
   bool wait_result = false;
   if (const SyscallInfo* si = LookupSyscall(ev.arch, ev.nr)) {
-    if (si->path_args.first >= 0) ReadTraceeString(tid, ev.args[si->path_args.first], &ev.path);
+    if (si->path_args.first >= 0) ReadTaskString(tid, ev.args[si->path_args.first], &ev.path, kMaxPathArg);
     if (si->path_args.second >= 0)
-      ReadTraceeString(tid, ev.args[si->path_args.second], &ev.path2);
+      ReadTaskString(tid, ev.args[si->path_args.second], &ev.path2, kMaxPathArg);
     wait_result = opts_.want_path_results && (si->classes & kFile) && !(si->classes & kProcess);
     if (opts_.learn_access) {
       resolver_.Resolve(*si, ev);
@@ -479,7 +466,7 @@ void Tracer::HandleExec(pid_t tid) {
   ExecEvent ev;
   ev.pid = tid;
   ev.former_tid = former_tid;
-  ev.exe = ReadExeLink(tid);
+  ev.exe = ProcLink(tid, "exe");
   ev.time_ns = RealtimeNs();
   sink_.OnExec(ev);
   Resume(tid, t);
@@ -638,29 +625,6 @@ Result<TraceResult> Tracer::Run() {
 }
 
 }  // namespace
-
-bool ReadTraceeString(pid_t pid, uint64_t addr, std::string* out, size_t max_len) {
-  out->clear();
-  if (addr == 0) return false;
-  const size_t page = 4096;
-  char buf[4096];
-  while (out->size() < max_len) {
-    // Never cross a page boundary in one read: the next page may be unmapped.
-    const size_t chunk = std::min(page - (addr % page), max_len - out->size());
-    struct iovec local = {buf, chunk};
-    struct iovec remote = {reinterpret_cast<void*>(addr), chunk};
-    const ssize_t n = ::process_vm_readv(pid, &local, 1, &remote, 1, 0);
-    if (n <= 0) return !out->empty();
-    const void* nul = std::memchr(buf, '\0', static_cast<size_t>(n));
-    if (nul != nullptr) {
-      out->append(buf, static_cast<const char*>(nul) - buf);
-      return true;
-    }
-    out->append(buf, static_cast<size_t>(n));
-    addr += static_cast<uint64_t>(n);
-  }
-  return true;
-}
 
 Result<TraceResult> PtraceBackend::Run(const TraceOptions& opts, EventSink& sink) {
   if (opts.learn_access) {

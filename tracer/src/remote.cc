@@ -28,76 +28,6 @@ namespace {
 // The largest sockaddr worth reading (sizeof(struct sockaddr_storage)).
 constexpr size_t kMaxSockaddr = 128;
 
-bool ReadLink(const char* link, std::string* out) {
-  char buf[4096];
-  const ssize_t n = ::readlink(link, buf, sizeof buf);
-  if (n <= 0) return false;
-  out->assign(buf, static_cast<size_t>(n));
-  return true;
-}
-
-std::string ProcLink(pid_t tid, const char* what) {
-  char link[64];
-  std::snprintf(link, sizeof link, "/proc/%d/%s", static_cast<int>(tid), what);
-  std::string out;
-  ReadLink(link, &out);
-  return out;
-}
-
-// Reads a whole /proc file (they report size 0, so read until EOF).
-bool ReadProcFile(const char* path, std::string* out) {
-  Fd fd(::open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return false;
-  out->clear();
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out->append(buf, static_cast<size_t>(n));
-  }
-  return !out->empty();
-}
-
-std::string_view NextField(std::string_view& line) {
-  const size_t start = line.find_first_not_of(" \t");
-  if (start == std::string_view::npos) {
-    line = {};
-    return {};
-  }
-  line.remove_prefix(start);
-  const size_t end = line.find_first_of(" \t\n");
-  std::string_view field = line.substr(0, end);
-  line.remove_prefix(end == std::string_view::npos ? line.size() : end);
-  return field;
-}
-
-template <typename T>
-bool ParseNumber(std::string_view text, T* out, int base = 10) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out, base);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
-// The value of "Key:" in /proc/PID/status, up to the end of its line.
-std::string_view StatusLine(std::string_view status, std::string_view key) {
-  size_t pos = 0;
-  while (pos < status.size()) {
-    const size_t eol = std::min(status.find('\n', pos), status.size());
-    std::string_view line = status.substr(pos, eol - pos);
-    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ':')
-      return line.substr(key.size() + 1);
-    pos = eol + 1;
-  }
-  return {};
-}
-
-bool ParseIds(std::string_view line, uint32_t ids[4]) {
-  for (int i = 0; i < 4; ++i) {
-    if (!ParseNumber(NextField(line), &ids[i])) return false;
-  }
-  return true;
-}
-
 FileStat FromStat(const struct stat& st) {
   FileStat out;
   out.known = true;
@@ -116,27 +46,9 @@ std::string Dirname(const std::string& path) {
 
 // The file mapped at `addr` in task `tid`, from /proc/TID/maps ("" for anonymous memory).
 std::string MappedFile(pid_t tid, uint64_t addr) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/maps", static_cast<int>(tid));
-  std::string maps;
-  if (!ReadProcFile(path, &maps)) return {};
-  std::string_view rest = maps;
-  while (!rest.empty()) {
-    const size_t eol = rest.find('\n');
-    std::string_view line = rest.substr(0, eol);
-    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
-    std::string_view range = NextField(line);
-    const size_t dash = range.find('-');
-    uint64_t start = 0, end = 0;
-    if (dash == std::string_view::npos || !ParseNumber(range.substr(0, dash), &start, 16) ||
-        !ParseNumber(range.substr(dash + 1), &end, 16))
-      continue;
-    if (addr < start || addr >= end) continue;
-    for (int i = 0; i < 4; ++i) NextField(line);  // perms, offset, dev, inode
-    const size_t name = line.find('/');
-    return name == std::string_view::npos ? std::string() : std::string(line.substr(name));
-  }
-  return {};
+  const auto maps = ReadProcMaps(tid, /*exec_only=*/false);
+  const ProcMapping* m = FindProcMapping(maps, addr);
+  return m != nullptr && m->path.starts_with("/") ? m->path : std::string();
 }
 
 bool IsLockCommand(uint64_t cmd) {
@@ -204,13 +116,6 @@ bool MayChangeStat(const SyscallInfo& si, const SyscallEvent& ev) {
 }
 
 }  // namespace
-
-bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
-  if (addr == 0) return false;
-  struct iovec local = {buf, len};
-  struct iovec remote = {reinterpret_cast<void*>(addr), len};
-  return ::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
-}
 
 Result<void> CheckResolverFeatures() {
   // Invalid arguments: EBADF where the call exists, ENOSYS where it does not.
@@ -281,34 +186,6 @@ std::string ResolveAgainst(std::string_view root, std::string_view base, std::st
   return under_root(std::string(inside) + "/" + std::string(path));
 }
 
-TaskCreds ReadTaskCreds(pid_t tid) {
-  TaskCreds creds;
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
-  std::string status;
-  if (!ReadProcFile(path, &status)) return creds;
-  uint32_t uids[4], gids[4];
-  if (!ParseIds(StatusLine(status, "Uid"), uids) || !ParseIds(StatusLine(status, "Gid"), gids))
-    return creds;
-  creds.ruid = uids[0];
-  creds.euid = uids[1];
-  creds.suid = uids[2];
-  creds.fsuid = uids[3];
-  creds.rgid = gids[0];
-  creds.egid = gids[1];
-  creds.sgid = gids[2];
-  creds.fsgid = gids[3];
-  std::string_view cap = StatusLine(status, "CapEff");
-  if (!ParseNumber(NextField(cap), &creds.cap_eff, 16)) return creds;
-  std::string_view groups = StatusLine(status, "Groups");
-  for (std::string_view g = NextField(groups); !g.empty(); g = NextField(groups)) {
-    uint32_t gid = 0;
-    if (ParseNumber(g, &gid)) creds.groups.push_back(gid);
-  }
-  creds.known = true;
-  return creds;
-}
-
 const std::string& Resolver::Cwd(pid_t tgid, pid_t tid) {
   Proc& p = ProcOf(tgid);
   if (p.cwd.empty()) p.cwd = ProcLink(tid, "cwd");
@@ -325,10 +202,10 @@ std::string Resolver::FdPath(pid_t tgid, pid_t tid, int fd) {
   if (fd < 0) return {};
   Proc& p = ProcOf(tgid);
   if (auto it = p.fd_paths.find(fd); it != p.fd_paths.end()) return it->second;
-  char link[64];
-  std::snprintf(link, sizeof link, "/proc/%d/fd/%d", static_cast<int>(tid), fd);
-  std::string out;
-  if (!ReadLink(link, &out)) return out;
+  char what[32];
+  std::snprintf(what, sizeof what, "fd/%d", fd);
+  std::string out = ProcLink(tid, what);
+  if (out.empty()) return out;
   if (p.fd_paths.size() >= kMaxCachedFds) p.fd_paths.clear();
   p.fd_paths.emplace(fd, out);
   return out;

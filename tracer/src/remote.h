@@ -36,12 +36,10 @@
 #include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
 #include "seclearn/core/syscall_table.h"
+#include "procfs.h"
 
 namespace seclearn {
 
-// Copies exactly `len` bytes at `addr` of task `tid` (process_vm_readv); false if any byte
-// could not be read.
-bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len);
 // Writes `len` bytes at `addr` of a task we trace (through /proc/TID/mem, which writes
 // read-only private mappings too, as a debugger's breakpoints do); false if it could not.
 bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len);
@@ -61,8 +59,6 @@ std::string NormalizePath(std::string_view path);
 // gives "<base>/<path>".
 std::string ResolveAgainst(std::string_view root, std::string_view base, std::string_view path);
 
-// Credentials from /proc/TID/status; known=false if the task is gone.
-TaskCreds ReadTaskCreds(pid_t tid);
 
 class Resolver {
  public:

@@ -27,83 +27,18 @@
 #include <unordered_set>
 #include <utility>
 
+#include "procfs.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/syscall_table.h"
 
 namespace seclearn {
 namespace {
 
-// One line of /proc/PID/maps that can hold code.
-struct Mapping {
-  uint64_t start = 0;
-  uint64_t end = 0;
-  uint64_t pgoff = 0;
-  uint64_t inode = 0;
-  std::string path;  // "" for anonymous memory
-};
-
-// Hex or decimal digits at `p`, advancing it.
-uint64_t ParseNumber(const char*& p, const char* end, int base) {
-  uint64_t v = 0;
-  for (; p < end; ++p) {
-    const char c = *p;
-    int d;
-    if (c >= '0' && c <= '9')
-      d = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f')
-      d = c - 'a' + 10;
-    else
-      break;
-    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
-  }
-  return v;
-}
-
-// The executable mappings of `tid`, sorted (as the kernel lists them). Parsed by hand: this runs
-// at every capture, and a Python process has hundreds of lines.
-std::vector<Mapping> ReadMaps(pid_t tid) {
-  std::vector<Mapping> maps;
-  char name[64];
-  std::snprintf(name, sizeof name, "/proc/%d/maps", tid);
-  Fd fd(::open(name, O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return maps;
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  while (p < end) {
-    const char* eol = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-    if (eol == nullptr) eol = end;
-    // start-end perms offset dev inode [path]
-    Mapping m;
-    m.start = ParseNumber(p, eol, 16);
-    if (p < eol && *p == '-') ++p;
-    m.end = ParseNumber(p, eol, 16);
-    const bool exec = eol - p > 4 && p[3] == 'x';
-    p += std::min<ptrdiff_t>(6, eol - p);  // " rwxp "
-    m.pgoff = ParseNumber(p, eol, 16);
-    while (p < eol && *p == ' ') ++p;
-    while (p < eol && *p != ' ') ++p;  // dev
-    while (p < eol && *p == ' ') ++p;
-    m.inode = ParseNumber(p, eol, 10);
-    while (p < eol && *p == ' ') ++p;
-    if (exec) {
-      m.path.assign(p, eol);
-      maps.push_back(std::move(m));
-    }
-    p = eol + 1;
-  }
-  return maps;
-}
-
+// One executable line of /proc/PID/maps.
+using Mapping = ProcMapping;
+std::vector<Mapping> ReadMaps(pid_t tid) { return ReadProcMaps(tid, /*exec_only=*/true); }
 const Mapping* FindMapping(const std::vector<Mapping>& maps, uint64_t pc) {
-  auto it = std::upper_bound(maps.begin(), maps.end(), pc,
-                             [](uint64_t a, const Mapping& m) { return a < m.start; });
-  if (it == maps.begin()) return nullptr;
-  --it;
-  return pc < it->end ? &*it : nullptr;
+  return FindProcMapping(maps, pc);
 }
 
 std::string Demangle(const char* name) {
@@ -371,10 +306,7 @@ struct UnwindContext {
       if (p->base == base) return p.get();
     auto& p = pages.emplace_back(std::make_unique<Page>());
     p->base = base;
-    struct iovec local = {p->bytes.data(), p->bytes.size()};
-    struct iovec remote = {reinterpret_cast<void*>(base), p->bytes.size()};
-    p->ok =
-        ::process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(p->bytes.size());
+    p->ok = ReadTaskMemory(tid, base, p->bytes.data(), p->bytes.size());
     return p.get();
   }
 };
@@ -614,11 +546,7 @@ struct StackRecorder::Impl {
     return p;
   }
   int ExeId(pid_t tgid) {
-    char link[64];
-    std::snprintf(link, sizeof link, "/proc/%d/exe", tgid);
-    char buf[4096];
-    const ssize_t n = ::readlink(link, buf, sizeof buf);
-    std::string path = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+    std::string path = ProcLink(tgid, "exe");
     auto [it, inserted] = exe_ids.try_emplace(path, static_cast<int>(exes.size()));
     if (inserted) exes.emplace_back().path = std::move(path);
     return it->second;

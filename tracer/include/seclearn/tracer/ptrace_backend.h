@@ -96,9 +96,4 @@ class PtraceBackend {
   Result<TraceResult> Run(const TraceOptions& opts, EventSink& sink);
 };
 
-// Reads a NUL-terminated string of at most max_len bytes at `addr` in process `pid`
-// (process_vm_readv, page by page so an unmapped tail does not fail the whole read).
-// Returns false if nothing could be read.
-bool ReadTraceeString(pid_t pid, uint64_t addr, std::string* out, size_t max_len = 4096);
-
 }  // namespace seclearn
