@@ -6,11 +6,10 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "by_number.h"
 #include "seclearn/core/arch.h"
 
 namespace seclearn {
@@ -69,18 +68,7 @@ const ArgFilter* FindArgFilter(std::string_view syscall) {
 }
 
 const ArgFilter* FindArgFilter(uint32_t audit_arch, int32_t nr) {
-  static std::mutex mu;
-  static std::unordered_map<uint64_t, const ArgFilter*> index;
-  static std::unordered_map<uint32_t, bool> built;
-  std::lock_guard lock(mu);
-  if (!built[audit_arch]) {
-    built[audit_arch] = true;
-    for (const auto& f : kArgFilters)
-      if (auto n = SyscallNumber(audit_arch, f.syscall))
-        index[(uint64_t{audit_arch} << 32) | static_cast<uint32_t>(*n)] = &f;
-  }
-  auto it = index.find((uint64_t{audit_arch} << 32) | static_cast<uint32_t>(nr));
-  return it == index.end() ? nullptr : it->second;
+  return FindByNumber<&ArgFilter::syscall>(kArgFilters, audit_arch, nr);
 }
 
 std::string DescribeArgValue(std::string_view syscall, uint64_t value) {

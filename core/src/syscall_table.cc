@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
-#include <unordered_map>
 
+#include "by_number.h"
 #include "seclearn/core/arch.h"
 
 namespace seclearn {
@@ -182,20 +181,7 @@ const SyscallInfo* LookupSyscall(std::string_view name) {
 }
 
 const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr) {
-  // Built once per architecture; the tracer asks on every stop, so this must stay a hash hit.
-  static std::mutex mu;
-  static std::unordered_map<uint64_t, const SyscallInfo*> index;
-  static std::unordered_map<uint32_t, bool> built;
-  std::lock_guard lock(mu);
-  if (!built[audit_arch]) {
-    built[audit_arch] = true;
-    for (const auto& info : kSyscallInfo) {
-      if (auto n = SyscallNumber(audit_arch, info.name))
-        index[(uint64_t{audit_arch} << 32) | static_cast<uint32_t>(*n)] = &info;
-    }
-  }
-  auto it = index.find((uint64_t{audit_arch} << 32) | static_cast<uint32_t>(nr));
-  return it == index.end() ? nullptr : it->second;
+  return FindByNumber<&SyscallInfo::name>(kSyscallInfo, audit_arch, nr);
 }
 
 uint32_t OpenFlagsAccess(uint64_t flags) {

@@ -21,22 +21,6 @@ namespace {
 
 int32_t Arg32(const RuleContext& ctx, int i) { return static_cast<int32_t>(ctx.ev.args[i]); }
 
-bool InGroups(const TaskCreds& c, uint32_t gid) {
-  return c.fsgid == gid || std::find(c.groups.begin(), c.groups.end(), gid) != c.groups.end();
-}
-
-// generic_permission() without ACLs: the owner, group or other bits decide. mask: 4 read,
-// 2 write, 1 execute/search.
-bool DacAllows(const FileStat& st, const TaskCreds& c, uint32_t mask) {
-  uint32_t bits = st.mode & 7;
-  if (c.fsuid == st.uid) {
-    bits = (st.mode >> 6) & 7;
-  } else if (InGroups(c, st.gid)) {
-    bits = (st.mode >> 3) & 7;
-  }
-  return (bits & mask) == mask;
-}
-
 std::string Owner(const FileStat& st) {
   return fmt::format("mode {:04o} owner {}:{}", st.mode & 07777, st.uid, st.gid);
 }
@@ -65,7 +49,7 @@ OpenDac CheckOpen(const RuleContext& ctx, bool describe) {
   if (!c.known) return r;
   if (ctx.ev.stat1.known) {
     r.known = true;
-    r.denied = mask != 0 && !DacAllows(ctx.ev.stat1, c, mask);
+    r.denied = mask != 0 && !ModeAllows(ctx.ev.stat1, c, mask);
     if (describe)
       r.what = fmt::format("open {} for {} ({})", ctx.ev.abs_path,
                            mask == 4 ? "read" : (mask == 2 ? "write" : "read-write"),
@@ -73,7 +57,7 @@ OpenDac CheckOpen(const RuleContext& ctx, bool describe) {
   } else if ((acc & kAccessCreate) && ctx.ev.parent1.known) {
     r.known = true;
     r.read_only = false;
-    r.denied = !DacAllows(ctx.ev.parent1, c, 3);
+    r.denied = !ModeAllows(ctx.ev.parent1, c, 3);
     if (describe)
       r.what = fmt::format("create {} (directory {})", ctx.ev.abs_path, Owner(ctx.ev.parent1));
   }
@@ -105,7 +89,7 @@ Verdict ExecOverride(const RuleContext& ctx, std::string* evidence) {
   if (!st.known || !ctx.ev.creds.known) return Verdict::kUnknown;
   // Execute permission is overridable only when at least one execute bit is set.
   if (!S_ISREG(st.mode) || !(st.mode & 0111)) return Verdict::kNotNeeded;
-  return DacAllows(st, ctx.ev.creds, 1) ? Verdict::kNotNeeded : Verdict::kNeeded;
+  return ModeAllows(st, ctx.ev.creds, 1) ? Verdict::kNotNeeded : Verdict::kNeeded;
 }
 
 // Creating, deleting or renaming an entry writes its directory.
@@ -123,7 +107,7 @@ Verdict DirectoryOverride(const RuleContext& ctx, std::string* evidence) {
       verdict = Verdict::kUnknown;
       continue;
     }
-    if (!DacAllows(*parent[i], ctx.ev.creds, 3)) {
+    if (!ModeAllows(*parent[i], ctx.ev.creds, 3)) {
       if (evidence)
         *evidence = fmt::format("{} {} (directory {})", what, *path[i], Owner(*parent[i]));
       return Verdict::kNeeded;
@@ -204,7 +188,7 @@ Verdict UtimeFowner(const RuleContext& ctx, std::string* evidence) {
   if (!st.known || !ctx.ev.creds.known) return Verdict::kUnknown;
   if (ctx.ev.creds.fsuid == st.uid) return Verdict::kNotNeeded;
   // Setting them to "now" needs only write permission.
-  if (now && DacAllows(st, ctx.ev.creds, 2)) return Verdict::kNotNeeded;
+  if (now && ModeAllows(st, ctx.ev.creds, 2)) return Verdict::kNotNeeded;
   return Verdict::kNeeded;
 }
 

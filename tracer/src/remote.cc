@@ -90,15 +90,7 @@ bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st)
   if ((flags & O_DIRECTORY) && !S_ISDIR(st.mode)) return false;
   constexpr uint64_t kDacCaps = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
   if (ev.creds.cap_eff & kDacCaps) return true;
-  const TaskCreds& c = ev.creds;
-  uint32_t bits = st.mode & 7;
-  if (c.fsuid == st.uid) {
-    bits = (st.mode >> 6) & 7;
-  } else if (c.fsgid == st.gid ||
-             std::find(c.groups.begin(), c.groups.end(), st.gid) != c.groups.end()) {
-    bits = (st.mode >> 3) & 7;
-  }
-  return (bits & 4) != 0;
+  return ModeAllows(st, ev.creds, 4);
 }
 
 // Whether a listed call may change what a stat of some path says: it creates, removes,

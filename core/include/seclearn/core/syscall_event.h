@@ -36,6 +36,27 @@ struct FileStat {
   bool predicts = false;  // SyscallNeeds::kStatOutcome: known/err is the call's own outcome
 };
 
+// Whether `gid` is the task's fs group or one of its supplementary groups.
+inline bool InGroups(const TaskCreds& c, uint32_t gid) {
+  if (c.fsgid == gid) return true;
+  for (uint32_t g : c.groups)
+    if (g == gid) return true;
+  return false;
+}
+
+// generic_permission() by the mode bits alone (no ACLs, no capabilities): the owner's, the
+// group's or the others' bits decide, whichever class the task is in. mask: 4 read, 2 write,
+// 1 execute/search.
+inline bool ModeAllows(const FileStat& st, const TaskCreds& c, uint32_t mask) {
+  uint32_t bits = st.mode & 7;
+  if (c.fsuid == st.uid) {
+    bits = (st.mode >> 6) & 7;
+  } else if (InGroups(c, st.gid)) {
+    bits = (st.mode >> 3) & 7;
+  }
+  return (bits & mask) == mask;
+}
+
 // The socket a descriptor argument refers to (SO_DOMAIN, SO_TYPE, SO_PROTOCOL).
 struct SocketInfo {
   bool known = false;
