@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "seclearn/core/path.h"
 #include "seclearn/emitter/apparmor_check.h"
 #include "seclearn/emitter/capabilities.h"
 #include "seclearn/emitter/path_glob.h"
@@ -103,24 +104,8 @@ bool FillableDir(std::string_view dir) {
 
 ResolvedPath NormalizePathLexically(std::string_view path) {
   if (path.empty() || path[0] != '/') return {std::string(path), PathKind::kUnknown};
-  std::vector<std::string_view> segs;
-  size_t i = 0;
-  while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
-    if (i >= path.size()) break;
-    size_t j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    const std::string_view seg = path.substr(i, j - i);
-    if (seg == "..") {
-      if (!segs.empty()) segs.pop_back();
-    } else if (seg != ".") {
-      segs.push_back(seg);
-    }
-    i = j;
-  }
-  std::string out;
-  for (auto s : segs) out += "/" + std::string(s);
-  if (out.empty()) return {"/", PathKind::kDirectory};
+  std::string out = NormalizePath(path);
+  if (out == "/") return {out, PathKind::kDirectory};
   const bool dir = path.size() > 1 && path.back() == '/';
   if (dir) out += '/';
   return {out, dir ? PathKind::kDirectory : PathKind::kUnknown};

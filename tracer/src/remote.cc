@@ -129,27 +129,6 @@ bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len) {
   return ::pwrite(mem.get(), buf, len, static_cast<off_t>(addr)) == static_cast<ssize_t>(len);
 }
 
-std::string NormalizePath(std::string_view path) {
-  if (path.empty() || path[0] != '/') return std::string(path);
-  std::string out;
-  out.reserve(path.size());
-  size_t pos = 0;
-  while (pos < path.size()) {
-    const size_t next = std::min(path.find('/', pos), path.size());
-    const std::string_view part = path.substr(pos, next - pos);
-    pos = next + 1;
-    if (part.empty() || part == ".") continue;
-    if (part == "..") {
-      out.resize(out.empty() ? 0 : out.rfind('/'));
-      continue;
-    }
-    out += '/';
-    out += part;
-  }
-  if (out.empty()) out = "/";
-  return out;
-}
-
 std::string ResolveAgainst(std::string_view root, std::string_view base, std::string_view path) {
   const bool chrooted = !root.empty() && root != "/";
   auto under_root = [&](std::string_view inside) {

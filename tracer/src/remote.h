@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "seclearn/core/fd.h"
+#include "seclearn/core/path.h"
 #include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
 #include "seclearn/core/syscall_table.h"
@@ -48,10 +49,6 @@ bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len);
 // one is an error naming it, never a run that silently learns less. pidfd_open and
 // pidfd_getfd (Linux 5.6) read the socket behind a descriptor.
 Result<void> CheckResolverFeatures();
-
-// Folds "//", "/./" and "/../" of an absolute path lexically (".." at the root stays at the
-// root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.
-std::string NormalizePath(std::string_view path);
 
 // `path` as the kernel resolves it for a task whose root is `root` and whose starting
 // directory (cwd or dirfd) is `base`, both as seen from here ("/" when not chrooted).

@@ -1,0 +1,16 @@
+// Lexical path handling shared by the tracer (paths as the kernel resolves them) and the
+// emitter (paths as profiles name them). Touches no file system.
+//
+//   NormalizePath("/usr//lib/./x/../y/")  // "/usr/lib/y"
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace seclearn {
+
+// Folds "//", "/./" and "/../" of an absolute path lexically (".." at the root stays at the
+// root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.
+std::string NormalizePath(std::string_view path);
+
+}  // namespace seclearn

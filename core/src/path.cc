@@ -1,0 +1,28 @@
+#include "seclearn/core/path.h"
+
+#include <algorithm>
+
+namespace seclearn {
+
+std::string NormalizePath(std::string_view path) {
+  if (path.empty() || path[0] != '/') return std::string(path);
+  std::string out;
+  out.reserve(path.size());
+  size_t pos = 0;
+  while (pos < path.size()) {
+    const size_t next = std::min(path.find('/', pos), path.size());
+    const std::string_view part = path.substr(pos, next - pos);
+    pos = next + 1;
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      out.resize(out.empty() ? 0 : out.rfind('/'));
+      continue;
+    }
+    out += '/';
+    out += part;
+  }
+  if (out.empty()) out.push_back('/');
+  return out;
+}
+
+}  // namespace seclearn
