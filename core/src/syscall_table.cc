@@ -7,6 +7,7 @@
 
 #include "by_number.h"
 #include "seclearn/core/arch.h"
+#include "seclearn/core/syscall_event.h"
 
 namespace seclearn {
 namespace {
@@ -19,26 +20,38 @@ constexpr uint32_t kC = kCreds;
 constexpr uint32_t kM = kMount;
 constexpr uint32_t kMem = kMemory;
 constexpr uint32_t kS = kSignal;
+using K = SyscallKind;
 
-// {name, classes, path args, their dirfd args, flags arg, fd arg, access of each path}
+// {name, classes, path args, their dirfd args, flags arg, fd arg, access of each path[, kind,
+//  key args, sockaddr arg]}
 constexpr std::array kSyscallInfo = {
-    SyscallInfo{"accept", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
-    SyscallInfo{"accept4", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
+    SyscallInfo{"accept", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}, K::kSocketLocal, Args(), -1},
+    SyscallInfo{"accept4", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}, K::kSocketLocal, Args(), -1},
     SyscallInfo{"access", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
     SyscallInfo{"acct", kF | kAdmin, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"adjtimex", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"bind", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
+    SyscallInfo{"bind", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}, K::kPlain, Args(), 1},
     SyscallInfo{"bpf", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"capset", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"chdir", kF | kChangesFs, {0, -1}, {-1, -1}, -1, -1, {kAccessChdir, 0}},
-    SyscallInfo{"chmod", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"chown", kF | kC, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"chown32", kF | kC, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
+    SyscallInfo{"chmod", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}, K::kPlain, Args(1), -1},
+    SyscallInfo{
+        "chown", kF | kC, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}, K::kPlain, Args(1, 2), -1},
+    SyscallInfo{"chown32",
+                kF | kC,
+                {0, -1},
+                {-1, -1},
+                -1,
+                -1,
+                {kAccessWrite, 0},
+                K::kPlain,
+                Args(1, 2),
+                -1},
     SyscallInfo{"chroot", kF | kM | kChangesFs, {0, -1}, {-1, -1}, -1, -1, {kAccessChdir, 0}},
     SyscallInfo{"clock_adjtime", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"clock_settime", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"clone", kP, {-1, -1}, {-1, -1}, 0, -1, {0, 0}},
-    SyscallInfo{"connect", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
+    SyscallInfo{"clone", kP, {-1, -1}, {-1, -1}, 0, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{"connect", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}, K::kPlain, Args(), 1},
     SyscallInfo{
         "creat", kF | kD | kOpen, {0, -1}, {-1, -1}, -1, -1, {kAccessCreate | kAccessWrite, 0}},
     SyscallInfo{"delete_module", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
@@ -46,15 +59,29 @@ constexpr std::array kSyscallInfo = {
     SyscallInfo{"execveat", kF | kP, {1, -1}, {0, -1}, 4, -1, {kAccessExec, 0}},
     SyscallInfo{"faccessat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessStat, 0}},
     SyscallInfo{"faccessat2", kF, {1, -1}, {0, -1}, 3, -1, {kAccessStat, 0}},
-    SyscallInfo{"fchdir", kD | kChangesFs, {-1, -1}, {-1, -1}, -1, 0, {kAccessChdir, 0}},
-    SyscallInfo{"fchmodat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"fchmodat2", kF, {1, -1}, {0, -1}, 3, -1, {kAccessWrite, 0}},
-    SyscallInfo{"fchownat", kF | kC, {1, -1}, {0, -1}, 4, -1, {kAccessWrite, 0}},
-    SyscallInfo{"fcntl", kD, {-1, -1}, {-1, -1}, -1, 0, {kAccessLock, 0}},
-    SyscallInfo{"fcntl64", kD, {-1, -1}, {-1, -1}, -1, 0, {kAccessLock, 0}},
+    SyscallInfo{"fchdir",
+                kD | kChangesFs,
+                {-1, -1},
+                {-1, -1},
+                -1,
+                0,
+                {kAccessChdir, 0},
+                K::kChdirFd,
+                Args(),
+                -1},
+    SyscallInfo{
+        "fchmodat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessWrite, 0}, K::kPlain, Args(2), -1},
+    SyscallInfo{
+        "fchmodat2", kF, {1, -1}, {0, -1}, 3, -1, {kAccessWrite, 0}, K::kPlain, Args(2), -1},
+    SyscallInfo{
+        "fchownat", kF | kC, {1, -1}, {0, -1}, 4, -1, {kAccessWrite, 0}, K::kPlain, Args(2, 3), -1},
+    SyscallInfo{
+        "fcntl", kD, {-1, -1}, {-1, -1}, -1, 0, {kAccessLock, 0}, K::kLockCommand, Args(), -1},
+    SyscallInfo{
+        "fcntl64", kD, {-1, -1}, {-1, -1}, -1, 0, {kAccessLock, 0}, K::kLockCommand, Args(), -1},
     SyscallInfo{"finit_module", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"flock", kD, {-1, -1}, {-1, -1}, -1, 0, {kAccessLock, 0}},
-    SyscallInfo{"fstatat64", kF, {1, -1}, {0, -1}, 3, -1, {kAccessStat, 0}},
+    SyscallInfo{"flock", kD, {-1, -1}, {-1, -1}, -1, 0, {kAccessLock, 0}, K::kLock, Args(), -1},
+    SyscallInfo{"fstatat64", kF, {1, -1}, {0, -1}, 3, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
     SyscallInfo{"futimesat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"getxattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessRead, 0}},
     SyscallInfo{"init_module", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
@@ -63,35 +90,68 @@ constexpr std::array kSyscallInfo = {
     SyscallInfo{"iopl", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"kexec_file_load", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"kexec_load", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"kill", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"lchown", kF | kC, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"lchown32", kF | kC, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
+    SyscallInfo{"kill", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1), -1},
+    SyscallInfo{
+        "lchown", kF | kC, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}, K::kPlain, Args(1, 2), -1},
+    SyscallInfo{"lchown32",
+                kF | kC,
+                {0, -1},
+                {-1, -1},
+                -1,
+                -1,
+                {kAccessWrite, 0},
+                K::kPlain,
+                Args(1, 2),
+                -1},
     SyscallInfo{"lgetxattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessRead, 0}},
     SyscallInfo{"link", kF, {0, 1}, {-1, -1}, -1, -1, {kAccessRead, kAccessCreate | kAccessLink}},
     SyscallInfo{"linkat", kF, {1, 3}, {0, 2}, 4, -1, {kAccessRead, kAccessCreate | kAccessLink}},
-    SyscallInfo{"listen", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
+    SyscallInfo{"listen", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}, K::kSocketLocal, Args(), -1},
     SyscallInfo{"listxattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessRead, 0}},
     SyscallInfo{"llistxattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessRead, 0}},
     SyscallInfo{"lremovexattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"lsetxattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"lstat", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
-    SyscallInfo{"lstat64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
+    SyscallInfo{
+        "lstat", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}, K::kStatNoFollow, Args(), -1},
+    SyscallInfo{
+        "lstat64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}, K::kStatNoFollow, Args(), -1},
     SyscallInfo{"mkdir", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessCreate, 0}},
     SyscallInfo{"mkdirat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessCreate, 0}},
-    SyscallInfo{"mknod", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessCreate, 0}},
-    SyscallInfo{"mknodat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessCreate, 0}},
+    SyscallInfo{"mknod", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessCreate, 0}, K::kPlain, Args(1), -1},
+    SyscallInfo{
+        "mknodat", kF, {1, -1}, {0, -1}, -1, -1, {kAccessCreate, 0}, K::kPlain, Args(2), -1},
     SyscallInfo{"mlock", kMem, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"mlock2", kMem, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"mlockall", kMem, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"mmap", kMem, {-1, -1}, {-1, -1}, -1, 4, {kAccessMmapExec, 0}},
-    SyscallInfo{"mmap2", kMem, {-1, -1}, {-1, -1}, -1, 4, {kAccessMmapExec, 0}},
+    SyscallInfo{"mmap",
+                kMem,
+                {-1, -1},
+                {-1, -1},
+                -1,
+                4,
+                {kAccessMmapExec, 0},
+                K::kMapExec,
+                Args(),
+                -1},
+    SyscallInfo{
+        "mmap2", kMem, {-1, -1}, {-1, -1}, -1, 4, {kAccessMmapExec, 0}, K::kMapExec, Args(), -1},
     SyscallInfo{"mount", kF | kM, {1, -1}, {-1, -1}, 3, -1, {kAccessMount, 0}},
-    SyscallInfo{"mprotect", kMem, {-1, -1}, {-1, -1}, -1, -1, {kAccessMmapExec, 0}},
+    SyscallInfo{"mprotect",
+                kMem,
+                {-1, -1},
+                {-1, -1},
+                -1,
+                -1,
+                {kAccessMmapExec, 0},
+                K::kProtectExec,
+                Args(),
+                -1},
     SyscallInfo{"name_to_handle_at", kF, {1, -1}, {0, -1}, 4, -1, {kAccessStat, 0}},
-    SyscallInfo{"newfstatat", kF, {1, -1}, {0, -1}, 3, -1, {kAccessStat, 0}},
+    SyscallInfo{"newfstatat", kF, {1, -1}, {0, -1}, 3, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
     SyscallInfo{"open", kF | kD | kOpen, {0, -1}, {-1, -1}, 1, -1, {0, 0}},
     SyscallInfo{"openat", kF | kD | kOpen, {1, -1}, {0, -1}, 2, -1, {0, 0}},
-    SyscallInfo{"openat2", kF | kD | kOpen, {1, -1}, {0, -1}, -1, -1, {0, 0}},
+    SyscallInfo{
+        "openat2", kF | kD | kOpen, {1, -1}, {0, -1}, -1, -1, {0, 0}, K::kOpenHow, Args(), -1},
     SyscallInfo{"perf_event_open", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"pivot_root", kF | kM, {0, 1}, {-1, -1}, -1, -1, {kAccessMount, kAccessMount}},
     SyscallInfo{"prlimit64", kP, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
@@ -103,63 +163,114 @@ constexpr std::array kSyscallInfo = {
     SyscallInfo{"removexattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"rename", kF, {0, 1}, {-1, -1}, -1, -1, {kAccessDelete, kAccessCreate}},
     SyscallInfo{"renameat", kF, {1, 3}, {0, 2}, -1, -1, {kAccessDelete, kAccessCreate}},
-    SyscallInfo{"renameat2", kF, {1, 3}, {0, 2}, 4, -1, {kAccessDelete, kAccessCreate}},
+    SyscallInfo{"renameat2",
+                kF,
+                {1, 3},
+                {0, 2},
+                4,
+                -1,
+                {kAccessDelete, kAccessCreate},
+                K::kRenameFlags,
+                Args(4),
+                -1},
     SyscallInfo{"rmdir", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessDelete, 0}},
     SyscallInfo{"sched_setattr", kP, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"sched_setparam", kP, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"sched_setscheduler", kP, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"sendto", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}},
+    SyscallInfo{"sendto", kN | kD, {-1, -1}, {-1, -1}, -1, 0, {0, 0}, K::kSendTo, Args(), 4},
     SyscallInfo{"setdomainname", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setfsgid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setfsgid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setfsuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setfsuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setgid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setgid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setgroups", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setgroups32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
+    SyscallInfo{
+        "setfsgid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setfsgid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setfsuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setfsuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{"setgid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setgid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setgroups", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setgroups32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
     SyscallInfo{"sethostname", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"setns", kM | kSetId | kChangesFs, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"setpriority", kP, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setregid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setregid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setresgid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setresgid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setresuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setresuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setreuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setreuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
+    SyscallInfo{
+        "setregid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1), -1},
+    SyscallInfo{
+        "setregid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1), -1},
+    SyscallInfo{
+        "setresgid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1, 2), -1},
+    SyscallInfo{"setresgid32",
+                kC | kSetId,
+                {-1, -1},
+                {-1, -1},
+                -1,
+                -1,
+                {0, 0},
+                K::kPlain,
+                Args(0, 1, 2),
+                -1},
+    SyscallInfo{
+        "setresuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1, 2), -1},
+    SyscallInfo{"setresuid32",
+                kC | kSetId,
+                {-1, -1},
+                {-1, -1},
+                -1,
+                -1,
+                {0, 0},
+                K::kPlain,
+                Args(0, 1, 2),
+                -1},
+    SyscallInfo{
+        "setreuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1), -1},
+    SyscallInfo{
+        "setreuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1), -1},
     SyscallInfo{"setrlimit", kP, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"settimeofday", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"setuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
+    SyscallInfo{"setuid", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{
+        "setuid32", kC | kSetId, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
     SyscallInfo{"setxattr", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"socket", kN, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"stat", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
-    SyscallInfo{"stat64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
-    SyscallInfo{"statfs", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
-    SyscallInfo{"statfs64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}},
-    SyscallInfo{"statx", kF, {1, -1}, {0, -1}, 2, -1, {kAccessStat, 0}},
+    SyscallInfo{"socket", kN, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kSocket, Args(0, 1, 2), -1},
+    SyscallInfo{"stat", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
+    SyscallInfo{"stat64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
+    SyscallInfo{"statfs", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
+    SyscallInfo{"statfs64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
+    SyscallInfo{"statx", kF, {1, -1}, {0, -1}, 2, -1, {kAccessStat, 0}, K::kStat, Args(), -1},
     SyscallInfo{"stime", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
     SyscallInfo{"swapoff", kF | kAdmin, {0, -1}, {-1, -1}, -1, -1, {kAccessRead | kAccessWrite, 0}},
     SyscallInfo{"swapon", kF | kAdmin, {0, -1}, {-1, -1}, -1, -1, {kAccessRead | kAccessWrite, 0}},
     SyscallInfo{"symlink", kF, {0, 1}, {-1, -1}, -1, -1, {0, kAccessCreate | kAccessLink}},
     SyscallInfo{"symlinkat", kF, {0, 2}, {-1, 1}, -1, -1, {0, kAccessCreate | kAccessLink}},
-    SyscallInfo{"syslog", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"tgkill", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"timer_create", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"timerfd_create", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
-    SyscallInfo{"tkill", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
+    SyscallInfo{"syslog", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{"tgkill", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1, 2), -1},
+    SyscallInfo{"timer_create", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{"timerfd_create", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0), -1},
+    SyscallInfo{"tkill", kS, {-1, -1}, {-1, -1}, -1, -1, {0, 0}, K::kPlain, Args(0, 1), -1},
     SyscallInfo{"truncate", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"truncate64", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"umount", kF | kM, {0, -1}, {-1, -1}, -1, -1, {kAccessMount, 0}},
     SyscallInfo{"umount2", kF | kM, {0, -1}, {-1, -1}, -1, -1, {kAccessMount, 0}},
     SyscallInfo{"unlink", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessDelete, 0}},
     SyscallInfo{"unlinkat", kF, {1, -1}, {0, -1}, 2, -1, {kAccessDelete, 0}},
-    SyscallInfo{"unshare", kP | kM | kSetId | kChangesFs, {-1, -1}, {-1, -1}, 0, -1, {0, 0}},
+    SyscallInfo{"unshare",
+                kP | kM | kSetId | kChangesFs,
+                {-1, -1},
+                {-1, -1},
+                0,
+                -1,
+                {0, 0},
+                K::kPlain,
+                Args(0),
+                -1},
     SyscallInfo{"uselib", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessRead, 0}},
     SyscallInfo{"utime", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
-    SyscallInfo{"utimensat", kF, {1, -1}, {0, -1}, 3, -1, {kAccessWrite, 0}},
+    SyscallInfo{
+        "utimensat", kF, {1, -1}, {0, -1}, 3, -1, {kAccessWrite, 0}, K::kTimesAt, Args(), -1},
     SyscallInfo{"utimes", kF, {0, -1}, {-1, -1}, -1, -1, {kAccessWrite, 0}},
     SyscallInfo{"vhangup", kAdmin, {-1, -1}, {-1, -1}, -1, -1, {0, 0}},
 };
@@ -170,6 +281,47 @@ constexpr bool IsSortedByName(const auto& table) {
   return true;
 }
 static_assert(IsSortedByName(kSyscallInfo), "kSyscallInfo must be sorted by name");
+
+// Each kind's argument roles are where the code that asks the kind reads them.
+constexpr bool RolesAgree(const SyscallInfo& i) {
+  const bool network = i.classes & kNetwork;
+  if (i.key_args >= (1u << kMaxSyscallArgs)) return false;
+  if (i.sockaddr_arg >= 0 && (!network || i.fd_arg < 0 || i.sockaddr_arg + 1 >= kMaxSyscallArgs))
+    return false;
+  switch (i.kind) {
+    case SyscallKind::kStat:
+    case SyscallKind::kStatNoFollow:
+      return i.access.first == kAccessStat && i.path_args.first >= 0;
+    case SyscallKind::kOpenHow:
+      return (i.classes & kOpen) && i.flags_arg < 0;
+    case SyscallKind::kRenameFlags:
+      return i.flags_arg >= 0 && i.path_args.second >= 0;
+    case SyscallKind::kTimesAt:
+      return i.path_args.first >= 0 && i.dirfd_args.first >= 0;
+    case SyscallKind::kSocket:
+      return network && i.fd_arg < 0;
+    case SyscallKind::kSocketLocal:
+      return network && i.fd_arg >= 0 && i.sockaddr_arg < 0;
+    case SyscallKind::kSendTo:
+      return network && i.sockaddr_arg >= 0;
+    case SyscallKind::kMapExec:
+    case SyscallKind::kLockCommand:
+    case SyscallKind::kLock:
+    case SyscallKind::kChdirFd:
+      return i.fd_arg >= 0;
+    case SyscallKind::kProtectExec:
+      return i.access.first == kAccessMmapExec;
+    case SyscallKind::kPlain:
+      return true;
+  }
+  return false;
+}
+constexpr bool AllRolesAgree(const auto& table) {
+  for (const auto& i : table)
+    if (!RolesAgree(i)) return false;
+  return true;
+}
+static_assert(AllRolesAgree(kSyscallInfo), "a kSyscallInfo row's kind and argument roles disagree");
 
 }  // namespace
 
@@ -182,6 +334,22 @@ const SyscallInfo* LookupSyscall(std::string_view name) {
 
 const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr) {
   return FindByNumber<&SyscallInfo::name>(kSyscallInfo, audit_arch, nr);
+}
+
+PathAccess RequestedAccess(const SyscallInfo& si, const uint64_t* args, uint64_t openat2_flags,
+                           bool how_known) {
+  PathAccess access = si.access;
+  if (si.classes & kOpen) {
+    if (si.kind == SyscallKind::kOpenHow) {
+      if (how_known) access.first = OpenFlagsAccess(openat2_flags);
+    } else if (si.flags_arg >= 0) {
+      access.first = OpenFlagsAccess(args[si.flags_arg]);
+    }
+  }
+  constexpr uint64_t kRenameExchange = 1u << 1;  // RENAME_EXCHANGE
+  if (si.kind == SyscallKind::kRenameFlags && (args[si.flags_arg] & kRenameExchange))
+    access.first = access.second = kAccessDelete | kAccessCreate;
+  return access;
 }
 
 uint32_t OpenFlagsAccess(uint64_t flags) {

@@ -1,6 +1,7 @@
 #include "seclearn/learner/access_learner.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,44 +13,14 @@
 #include <tuple>
 #include <type_traits>
 
-#include <fmt/format.h>
-
 #include "capability_rules.h"
 #include "seclearn/core/syscall_table.h"
 
 namespace seclearn {
 namespace {
 
-constexpr uint32_t kRenameExchange = 1u << 1;  // RENAME_EXCHANGE
-
 void AppendU32(std::string& key, uint32_t v) { key.append(reinterpret_cast<const char*>(&v), 4); }
 void AppendU64(std::string& key, uint64_t v) { key.append(reinterpret_cast<const char*>(&v), 8); }
-
-// Arguments (besides paths, sockaddrs and sockets) that decide what a call needs or does.
-// Pointers never are: they differ on every call.
-std::span<const int8_t> KeyArgs(std::string_view name) {
-  static constexpr int8_t k0[] = {0};
-  static constexpr int8_t k01[] = {0, 1};
-  static constexpr int8_t k012[] = {0, 1, 2};
-  static constexpr int8_t k1[] = {1};
-  static constexpr int8_t k12[] = {1, 2};
-  static constexpr int8_t k2[] = {2};
-  static constexpr int8_t k23[] = {2, 3};
-  static constexpr int8_t k4[] = {4};
-  if (name.ends_with("32")) name.remove_suffix(2);
-  if (name == "chown" || name == "lchown") return k12;
-  if (name == "fchownat") return k23;
-  if (name == "chmod" || name == "mknod") return k1;
-  if (name == "fchmodat" || name == "fchmodat2" || name == "mknodat") return k2;
-  if (name == "kill" || name == "tkill") return k01;
-  if (name == "tgkill" || name == "socket") return k012;
-  if (name.starts_with("set") && (name.ends_with("uid") || name.ends_with("gid"))) return k012;
-  if (name == "setgroups" || name == "clone" || name == "unshare" || name == "syslog" ||
-      name == "timer_create" || name == "timerfd_create")
-    return k0;
-  if (name == "renameat2") return k4;
-  return {};
-}
 
 std::string_view NetworkOp(std::string_view name) {
   if (name == "accept4") return "accept";
@@ -95,7 +66,7 @@ bool MutatesPath(uint32_t access, uint32_t classes) {
 }
 
 // Appends to `key` (cleared by the caller, its capacity reused from call to call).
-void OutcomeKey(const SyscallEvent& ev, std::string_view name, const std::string_view path[2],
+void OutcomeKey(const SyscallEvent& ev, const SyscallInfo& si, const std::string_view path[2],
                 const uint32_t access[2], std::string& key) {
   key.append(path[0]);
   key += '\0';
@@ -110,7 +81,8 @@ void OutcomeKey(const SyscallEvent& ev, std::string_view name, const std::string
     key += '\0';
     AppendU32(key, access[1]);
   }
-  for (int8_t i : KeyArgs(name)) AppendU64(key, ev.args[i]);
+  for (int i = 0; i < kMaxSyscallArgs; ++i)
+    if (si.key_args & (1u << i)) AppendU64(key, ev.args[i]);
   if (ev.socket.known) {
     AppendU32(key, static_cast<uint32_t>(ev.socket.family));
     AppendU32(key, static_cast<uint32_t>(ev.socket.type));
@@ -118,7 +90,7 @@ void OutcomeKey(const SyscallEvent& ev, std::string_view name, const std::string
   }
   key.append(ev.sockaddr);
   // Credentials decide set*id and kill: every id matters there.
-  if (ev.creds.known && KeyArgs(name).size() >= 2) {
+  if (ev.creds.known && (si.classes & (kSetId | kSignal))) {
     for (uint32_t id :
          {ev.creds.ruid, ev.creds.euid, ev.creds.suid, ev.creds.rgid, ev.creds.egid, ev.creds.sgid})
       AppendU32(key, id);
@@ -137,9 +109,7 @@ const AccessLearner::CallInfo& AccessLearner::InfoFor(uint32_t arch, int32_t nr)
       const auto rules = RulesFor(c.si->name);
       c.rules = rules.data();
       c.nrules = static_cast<uint8_t>(rules.size());
-      c.stat_family = c.si->access.first == kAccessStat &&
-                      (c.si->name.starts_with("stat") || c.si->name.starts_with("lstat") ||
-                       c.si->name == "newfstatat" || c.si->name == "fstatat64");
+      c.stat_family = c.si->kind == SyscallKind::kStat || c.si->kind == SyscallKind::kStatNoFollow;
       c.create_only = c.si->access.first == kAccessCreate && !(c.si->classes & kOpen);
     }
   }
@@ -159,23 +129,14 @@ void AccessLearner::Analyze(const SyscallEvent& ev, Analysis& a) {
   const SyscallInfo* si = call.si;
   if (si == nullptr) return;
   a.call = &call;
-  uint32_t access[2] = {si->access.first, si->access.second};
-  if (si->classes & kOpen) {
-    if (si->name == "openat2") {
-      access[0] = OpenFlagsAccess(ev.openat2_flags);
-    } else if (si->flags_arg >= 0) {
-      access[0] = OpenFlagsAccess(ev.args[si->flags_arg]);
-    }
-  }
-  if (si->name == "renameat2" && (ev.args[4] & kRenameExchange)) {
-    access[0] = access[1] = kAccessDelete | kAccessCreate;
-  }
+  const PathAccess requested = RequestedAccess(*si, ev.args.data(), ev.openat2_flags, true);
+  uint32_t access[2] = {requested.first, requested.second};
 
   if (si->classes & kNetwork) {
     NetworkFact& n = a.net;
     n = NetworkFact{};
     n.op = std::string(NetworkOp(si->name));
-    if (si->name == "socket") {
+    if (si->kind == SyscallKind::kSocket) {
       n.family = static_cast<int32_t>(ev.args[0]);
       n.type = static_cast<int32_t>(ev.args[1]) & 0xf;  // SOCK_TYPE_MASK
       n.protocol = static_cast<int32_t>(ev.args[2]);
@@ -218,7 +179,7 @@ void AccessLearner::Analyze(const SyscallEvent& ev, Analysis& a) {
     if (rule.check(ctx, nullptr) != Verdict::kNotNeeded) a.rules[a.nrules++] = &rule;
   }
   if (!a.empty()) {
-    OutcomeKey(ev, si->name, a.path, a.access, a.key);
+    OutcomeKey(ev, *si, a.path, a.access, a.key);
     a.keyed_by_path = !a.path[0].empty() && a.path[1].empty();
   }
 }

@@ -101,7 +101,8 @@ bool MayChangeStat(const SyscallInfo& si, const SyscallEvent& ev) {
   if ((si.access.first | si.access.second) & kChanges) return true;
   if (si.classes & kOpen) {
     const uint64_t flags =
-        si.name == "openat2" ? ev.openat2_flags : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
+        si.kind == SyscallKind::kOpenHow ? ev.openat2_flags
+                                         : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
     return (flags & (O_CREAT | 020000000 /* __O_TMPFILE */)) != 0;
   }
   return (si.classes & kNetwork) != 0;  // bind creates a unix socket file
@@ -252,14 +253,15 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
     if (!raw.empty()) {
       abs = Absolute(tgid, tid, dirfd, raw);
     } else if (access[i] != kAccessStat &&
-               (empty_path_is_fd || (ev.args[path_idx[i]] == 0 && si.name == "utimensat"))) {
+               (empty_path_is_fd ||
+                (ev.args[path_idx[i]] == 0 && si.kind == SyscallKind::kTimesAt))) {
       // The call works on the descriptor itself (fexecve, fchownat AT_EMPTY_PATH,
       // futimens); fstat through newfstatat AT_EMPTY_PATH is not a path access.
       abs = FdPath(tgid, tid, dirfd);
     }
   }
 
-  if (si.name == "openat2") {
+  if (si.kind == SyscallKind::kOpenHow) {
     uint64_t how_flags = 0;  // struct open_how starts with its u64 flags
     if (ReadTaskMemory(tid, ev.args[2], &how_flags, sizeof how_flags)) ev.openat2_flags = how_flags;
   }
@@ -267,9 +269,9 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
   if (si.fd_arg >= 0) {
     const int fd = static_cast<int32_t>(ev.args[si.fd_arg]);
     if (si.classes & kNetwork) {
-      const bool is_sendto = si.name == "sendto";
-      const bool local = si.name == "listen" || si.name.starts_with("accept");
-      const int addr_arg = is_sendto ? 4 : (local ? -1 : 1);
+      const bool is_sendto = si.kind == SyscallKind::kSendTo;
+      const bool local = si.kind == SyscallKind::kSocketLocal;
+      const int addr_arg = si.sockaddr_arg;
       if (addr_arg >= 0) {
         const uint64_t addr = ev.args[addr_arg];
         const size_t len =
@@ -296,20 +298,20 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
           ev.abs_path = Absolute(tgid, tid, AT_FDCWD, ev.path);
         }
       }
-    } else if (si.name.starts_with("mmap")) {
+    } else if (si.kind == SyscallKind::kMapExec) {
       const uint64_t prot = ev.args[2];
       const uint64_t mflags = ev.args[3];
       if ((prot & PROT_EXEC) && !(mflags & MAP_ANONYMOUS) && fd >= 0)
         ev.abs_path = FdPath(tgid, tid, fd);
-    } else if (si.name.starts_with("fcntl")) {
+    } else if (si.kind == SyscallKind::kLockCommand) {
       if (IsLockCommand(ev.args[1])) ev.abs_path = FdPath(tgid, tid, fd);
-    } else if (si.name == "flock") {
+    } else if (si.kind == SyscallKind::kLock) {
       if ((ev.args[1] & ~static_cast<uint64_t>(LOCK_NB)) != LOCK_UN)
         ev.abs_path = FdPath(tgid, tid, fd);
-    } else if (si.name == "fchdir") {
+    } else if (si.kind == SyscallKind::kChdirFd) {
       ev.abs_path = FdPath(tgid, tid, fd);
     }
-  } else if (si.name == "mprotect" && (ev.args[2] & PROT_EXEC)) {
+  } else if (si.kind == SyscallKind::kProtectExec && (ev.args[2] & PROT_EXEC)) {
     ev.abs_path = MappedFile(tid, ev.args[0]);
   }
 
@@ -415,9 +417,10 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
     // mkdir, mknod: the name must not exist, a dangling symlink included.
     const bool create_only = !open && si.access.first == kAccessCreate;
     const uint64_t flags =
-        si.name == "openat2" ? ev.openat2_flags : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
+        si.kind == SyscallKind::kOpenHow ? ev.openat2_flags
+                                         : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
     const bool nofollow =
-        create_only || si.name.starts_with("lstat") ||
+        create_only || si.kind == SyscallKind::kStatNoFollow ||
         (open ? (flags & O_NOFOLLOW) != 0 : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));
     const std::string path = ForStat(ev, ev.abs_path);
     FileStat& out = ev.stat1;

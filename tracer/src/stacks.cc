@@ -9,8 +9,8 @@
 #include <linux/audit.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
@@ -509,18 +509,9 @@ uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
   if (si == nullptr) return 0;
   const int8_t arg = which == 0 ? si->path_args.first : si->path_args.second;
   if (arg < 0) return 0;
-  uint32_t access = which == 0 ? si->access.first : si->access.second;
-  if (which == 0 && (si->classes & kOpen)) {
-    if (si->name == "openat2") {
-      if (ev.resolved) access = OpenFlagsAccess(ev.openat2_flags);  // how->flags
-    } else if (si->flags_arg >= 0) {
-      access = OpenFlagsAccess(ev.args[si->flags_arg]);
-    }
-  }
-  constexpr uint64_t kRenameExchange = 1u << 1;  // RENAME_EXCHANGE
-  if (si->name == "renameat2" && (ev.args[4] & kRenameExchange))
-    access = kAccessDelete | kAccessCreate;
-  return access;
+  const PathAccess access =
+      seclearn::RequestedAccess(*si, ev.args.data(), ev.openat2_flags, ev.resolved);
+  return which == 0 ? access.first : access.second;
 }
 
 struct StackRecorder::Impl {

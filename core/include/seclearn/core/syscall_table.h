@@ -23,7 +23,7 @@ enum SyscallClass : uint32_t {
   kDesc = 1u << 1,     // works on a descriptor
   kProcess = 1u << 2,  // process lifecycle
   kNetwork = 1u << 3,
-  kCreds = 1u << 4,    // uid/gid/capabilities
+  kCreds = 1u << 4,  // uid/gid/capabilities
   kMount = 1u << 5,
   kMemory = 1u << 6,
   kSignal = 1u << 7,
@@ -45,6 +45,33 @@ struct PathAccess {
   uint32_t second = 0;
 };
 
+// What a call needs told apart beyond its classes and argument roles: the tracer and the
+// learner ask the kind, never the name.
+enum class SyscallKind : uint8_t {
+  kPlain,
+  kStat,          // stat, statx, newfstatat, statfs, ...: its outcome is what a stat says
+  kStatNoFollow,  // lstat, lstat64: the same, of the link itself
+  kOpenHow,       // openat2: the O_* flags are the first u64 of the struct open_how at arg 2
+  kRenameFlags,   // renameat2: RENAME_EXCHANGE (flags_arg) makes both paths delete and create
+  kTimesAt,       // utimensat: a NULL path names the descriptor itself (futimens)
+  kSocket,        // socket: family, type, protocol in args 0-2
+  kSocketLocal,   // listen, accept, accept4: the socket's own address, no sockaddr argument
+  kSendTo,        // sendto: a sockaddr only when the socket is not connected
+  kMapExec,       // mmap, mmap2: PROT_EXEC (arg 2) of a file (fd_arg) maps it for execution
+  kProtectExec,   // mprotect: PROT_EXEC (arg 2) on the mapping at arg 0
+  kLockCommand,   // fcntl, fcntl64: the lock commands (arg 1) lock the file
+  kLock,          // flock: every operation but LOCK_UN (arg 1) locks it
+  kChdirFd,       // fchdir: the descriptor becomes the cwd
+};
+
+// A set of argument indexes (bit i: argument i).
+using ArgSet = uint8_t;
+constexpr ArgSet Args() { return 0; }
+template <typename... I>
+constexpr ArgSet Args(int first, I... rest) {
+  return static_cast<ArgSet>((1u << first) | Args(rest...));
+}
+
 struct SyscallInfo {
   std::string_view name;
   uint32_t classes = 0;
@@ -53,6 +80,11 @@ struct SyscallInfo {
   int8_t flags_arg = -1;  // O_* (kOpen), AT_* or RENAME_* flags the meaning depends on
   int8_t fd_arg = -1;     // the descriptor the call works on (socket, mapped or locked file)
   PathAccess access;
+  SyscallKind kind = SyscallKind::kPlain;
+  // Arguments besides paths, sockaddrs and sockets that decide what the call needs or does
+  // (ids, modes, signals, flags): the learner tells calls apart by them. Never pointers.
+  ArgSet key_args = 0;
+  int8_t sockaddr_arg = -1;  // a struct sockaddr*, its length in the next argument
 };
 
 // nullptr when the syscall is not in the table (most are: only those with something to read
@@ -64,5 +96,11 @@ const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr);
 // FileAccess bits (facts.h) an open-like call asks for, from its O_* flags (O_PATH: stat only;
 // O_TMPFILE: create and write).
 uint32_t OpenFlagsAccess(uint64_t flags);
+
+// The FileAccess bits each path argument of a call asks for: the table's, with an open's
+// from its O_* flags (openat2: `openat2_flags`, read from its struct open_how, when
+// `how_known`) and RENAME_EXCHANGE's delete-and-create on both paths.
+PathAccess RequestedAccess(const SyscallInfo& si, const uint64_t* args, uint64_t openat2_flags,
+                           bool how_known);
 
 }  // namespace seclearn
