@@ -28,6 +28,7 @@
 #include <utility>
 
 #include "procfs.h"
+#include "seclearn/core/arch.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/syscall_table.h"
 
@@ -325,6 +326,9 @@ int AccessMem(unw_addr_space_t as, unw_word_t addr, unw_word_t* val, int write, 
   return _UPT_access_mem(as, addr, val, write, ctx->upt);
 }
 
+// The registers libunwind asks for most, read with one ptrace call: each architecture's
+// libunwind numbers against its user_regs_struct. Elsewhere every register goes through _UPT.
+#if defined(__x86_64__)
 // libunwind's x86_64 register numbers, in order: the user_regs_struct field of each.
 constexpr unsigned long long user_regs_struct::*kRegs[] = {
     &user_regs_struct::rax, &user_regs_struct::rdx, &user_regs_struct::rcx, &user_regs_struct::rbx,
@@ -334,16 +338,42 @@ constexpr unsigned long long user_regs_struct::*kRegs[] = {
     &user_regs_struct::rip,
 };
 static_assert(UNW_X86_64_RIP == 16 && UNW_X86_64_RSP == 7 && UNW_X86_64_R15 == 15);
+constexpr bool kFastRegs = true;
+constexpr int kLastFastReg = UNW_X86_64_RIP;
+// PTRACE_GETREGS: the 64-bit layout whatever mode the task runs in.
+bool GetRegs(pid_t tid, user_regs_struct* regs) {
+  return ::ptrace(PTRACE_GETREGS, tid, nullptr, regs) == 0;
+}
+uint64_t RegValue(const user_regs_struct& regs, int reg) { return regs.*kRegs[reg]; }
+#elif defined(__aarch64__)
+// libunwind's aarch64 numbers: X0-X30 are 0-30, SP 31, PC 32 (user_regs_struct: regs[31],
+// sp, pc).
+static_assert(UNW_AARCH64_X30 == 30 && UNW_AARCH64_SP == 31 && UNW_AARCH64_PC == 32);
+constexpr bool kFastRegs = true;
+constexpr int kLastFastReg = UNW_AARCH64_PC;
+bool GetRegs(pid_t tid, user_regs_struct* regs) {
+  struct iovec iov = {regs, sizeof *regs};
+  return ::ptrace(PTRACE_GETREGSET, tid, reinterpret_cast<void*>(NT_PRSTATUS), &iov) == 0;
+}
+uint64_t RegValue(const user_regs_struct& regs, int reg) {
+  return reg < 31 ? regs.regs[reg] : (reg == 31 ? regs.sp : regs.pc);
+}
+#else
+constexpr bool kFastRegs = false;
+constexpr int kLastFastReg = -1;
+bool GetRegs(pid_t, user_regs_struct*) { return false; }
+uint64_t RegValue(const user_regs_struct&, int) { return 0; }
+#endif
 
 int AccessReg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t* val, int write, void*) {
   UnwindContext* ctx = g_unwind;
-  if (!write && reg >= 0 && reg <= UNW_X86_64_RIP) {
+  if (kFastRegs && !write && reg >= 0 && reg <= kLastFastReg) {
     if (!ctx->regs_read) {
       ctx->regs_read = true;
-      ctx->regs_ok = ::ptrace(PTRACE_GETREGS, ctx->tid, nullptr, &ctx->regs) == 0;
+      ctx->regs_ok = GetRegs(ctx->tid, &ctx->regs);
     }
     if (ctx->regs_ok) {
-      *val = ctx->regs.*kRegs[reg];
+      *val = RegValue(ctx->regs, reg);
       return 0;
     }
   }
@@ -489,8 +519,7 @@ struct AddrSpace {
   AddrSpace& operator=(const AddrSpace&) = delete;
 };
 
-static_assert(AUDIT_ARCH_X86_64 == 0xc000003e);
-static_assert(__NR_munmap == 11 && __NR_mremap == 25 && __NR_mmap == 9 && MAP_FIXED == 0x10);
+static_assert(MAP_FIXED == 0x10);  // StackRecorder::ReplacesMappings
 
 uint64_t SyscallKey(uint32_t arch, int32_t nr) {
   return (uint64_t{arch} << 32) | static_cast<uint32_t>(nr);
@@ -515,9 +544,10 @@ uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
 }
 
 struct StackRecorder::Impl {
+  const uint32_t native = NativeAuditArch();  // the unwinder follows this ABI only
   struct Exe {
     std::string path;
-    std::bitset<kDenseNr> native_seen;  // x86_64 numbers: the hot path is one bit test
+    std::bitset<kDenseNr> native_seen;  // native numbers: the hot path is one bit test
     std::unordered_set<uint64_t> other_seen;
     std::unordered_map<std::string, std::vector<uint32_t>> paths_seen;  // accesses per path
     std::unordered_map<uint32_t, size_t> path_stacks;  // per access: stacks captured
@@ -552,7 +582,7 @@ struct StackRecorder::Impl {
   std::vector<StackFrame> Capture(Proc& p, const SyscallEvent& ev, bool* truncated) {
     if (!p.as) p.as = std::make_unique<AddrSpace>();
     std::vector<Pc> pcs;
-    if (ev.arch == AUDIT_ARCH_X86_64 && p.as->as != nullptr) {
+    if (ev.arch == native && p.as->as != nullptr) {
       pcs = Unwind(p.as->as, ev.tid, truncated);
     } else {
       // A compat call: the unwinder follows the tracer's ABI; only the caller's pc is sure.
@@ -577,7 +607,12 @@ struct StackRecorder::Impl {
   FrameResolver resolver;
 };
 
-StackRecorder::StackRecorder() : impl_(std::make_unique<Impl>()) {}
+StackRecorder::StackRecorder()
+    : impl_(std::make_unique<Impl>()),
+      native_(NativeAuditArch()),
+      mmap_(SyscallNumber(native_, "mmap").value_or(-1)),
+      munmap_(SyscallNumber(native_, "munmap").value_or(-1)),
+      mremap_(SyscallNumber(native_, "mremap").value_or(-1)) {}
 StackRecorder::~StackRecorder() = default;
 
 void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
@@ -586,9 +621,9 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   Impl::Exe& exe = s.exes[static_cast<size_t>(p.exe)];
   last_pid_ = ev.pid;
   last_seen_ = &exe.native_seen;
-  if (ev.arch == kNative && ReplacesMappings(ev)) p.maps.clear();
+  if (ev.arch == native_ && ReplacesMappings(ev)) p.maps.clear();
 
-  const bool dense = ev.arch == kNative && ev.nr >= 0 && ev.nr < kDenseNr;
+  const bool dense = ev.arch == native_ && ev.nr >= 0 && ev.nr < kDenseNr;
   const bool new_syscall = dense ? !exe.native_seen.test(static_cast<size_t>(ev.nr))
                                  : !exe.other_seen.count(SyscallKey(ev.arch, ev.nr));
   // Path keys: only calls that name a path (not those on a descriptor).

@@ -23,7 +23,8 @@
 //
 // What is recorded:
 //   - Nothing before the workload's first exec: those calls are seclearn's own child code.
-//   - Native (x86_64) calls: the unwound stack. Compat calls (i386, int 0x80): the calling
+//   - Native calls (the build's architecture): the unwound stack. Compat calls (i386 on
+//     x86_64, int 0x80): the calling
 //     instruction only (the unwinder follows the tracer's ABI, not the tracee's).
 //   - A frame without symbols keeps its module, build-id and ELF address, so it can be
 //     symbolised later against a debug file (eu-addr2line -e FILE ADDR).
@@ -86,7 +87,7 @@ class StackRecorder {
     // Inline, touching two cache lines: the common case (a native call without a path, already
     // seen in the same process as the previous stop) runs at every stop of the workload.
     if (!started_) return;
-    if (ev.pid == last_pid_ && last_seen_ != nullptr && ev.path.empty() && ev.arch == kNative &&
+    if (ev.pid == last_pid_ && last_seen_ != nullptr && ev.path.empty() && ev.arch == native_ &&
         ev.nr >= 0 && ev.nr < kDenseNr && last_seen_->test(static_cast<size_t>(ev.nr)) &&
         !ReplacesMappings(ev))
       return;
@@ -96,17 +97,19 @@ class StackRecorder {
   void OnExit(pid_t tid, pid_t tgid);
 
  private:
-  static constexpr uint32_t kNative = 0xc000003e;  // AUDIT_ARCH_X86_64
   static constexpr int32_t kDenseNr = 1024;
-  // munmap, mremap, or mmap with MAP_FIXED (x86_64 numbers): a mapping may be replaced.
-  static bool ReplacesMappings(const SyscallEvent& ev) {
-    constexpr uint64_t kMapFixed = 0x10;
-    return ev.nr == 11 || ev.nr == 25 || (ev.nr == 9 && (ev.args[3] & kMapFixed));
+  // munmap, mremap, or mmap with MAP_FIXED (native numbers): a mapping may be replaced.
+  bool ReplacesMappings(const SyscallEvent& ev) const {
+    constexpr uint64_t kMapFixed = 0x10;  // the same on every Linux architecture
+    return ev.nr == munmap_ || ev.nr == mremap_ || (ev.nr == mmap_ && (ev.args[3] & kMapFixed));
   }
   void Record(const SyscallEvent& ev, EventSink& sink);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  // The build's own architecture (the dense fast path) and its mapping calls' numbers.
+  uint32_t native_ = 0;
+  int32_t mmap_ = -1, munmap_ = -1, mremap_ = -1;
   bool started_ = false;                              // the workload's first exec was seen
   pid_t last_pid_ = 0;                                // the process of the previous Record
   const std::bitset<kDenseNr>* last_seen_ = nullptr;  // its executable's native calls seen
