@@ -711,7 +711,7 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   // they are reaped. Should their new parent never reap them, the run ends once every task it
   // knows has been dead (a zombie, or gone) for a whole tick.
   int dead_ticks = 0;
-  int64_t next_tick = RealtimeNs() + kSecond;
+  int64_t next_tick = MonotonicNs() + kSecond;
   pollfd pfd{session->fd(), POLLIN, 0};
   while (true) {
     if (const auto term = signals.TakeTerminate(); term.sig != 0) {
@@ -726,9 +726,9 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
       }
     }
     if (g_child_exited) reap();
-    const int64_t now = RealtimeNs();
+    const int64_t now = MonotonicNs();
     if (now >= next_tick) {
-      sink.OnTick(now);
+      sink.OnTick(RealtimeNs());
       next_tick = now + kSecond;
       dead_ticks = root_done && !session->TasksAlive() ? dead_ticks + 1 : 0;
       if (dead_ticks >= 2) break;

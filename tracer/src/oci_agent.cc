@@ -74,7 +74,7 @@ struct OciAgent::State {
     Fd sock;
     std::string buf;
     Fd listener;
-    int64_t deadline_ns = 0;
+    int64_t deadline_ns = 0;  // CLOCK_MONOTONIC
     uint64_t serial = 0;
   };
   struct Container {
@@ -109,7 +109,8 @@ struct OciAgent::State {
     conns.erase(fd);
   }
 
-  void Accept(ContainerObserver& observer, int64_t now, int timeout_ms) {
+  // mono_ns: CLOCK_MONOTONIC, for the connection's deadline.
+  void Accept(ContainerObserver& observer, int64_t mono_ns, int timeout_ms) {
     while (true) {
       Fd c(::accept4(listen.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
       if (!c.valid()) {
@@ -124,7 +125,7 @@ struct OciAgent::State {
       }
       Connection& conn = conns[fd];
       conn.sock = std::move(c);
-      conn.deadline_ns = now + int64_t{timeout_ms} * 1'000'000;
+      conn.deadline_ns = mono_ns + int64_t{timeout_ms} * 1'000'000;
       conn.serial = ++serial;
     }
   }
@@ -353,7 +354,7 @@ Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& op
   } restore{options, old_mask, old_actions};
 
   const int64_t tick_ns = int64_t{std::max(options.tick_ms, 1)} * 1'000'000;
-  int64_t next_tick = RealtimeNs() + tick_ns;
+  int64_t next_tick = MonotonicNs() + tick_ns;
   std::array<epoll_event, 64> events{};
   while (true) {
     const bool stop_now = g_stop_requests >= 2;
@@ -372,16 +373,17 @@ Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& op
     if (stop_asked && s.containers.empty() && s.conns.empty()) break;
 
     int64_t now = RealtimeNs();
-    if (now >= next_tick) {
+    int64_t mono = MonotonicNs();
+    if (mono >= next_tick) {
       for (auto& [fd, c] : s.containers) c->sink->OnTick(now);
       observer.OnTick(now);
       std::vector<int> expired;
       for (auto& [fd, conn] : s.conns)
-        if (now >= conn.deadline_ns) expired.push_back(fd);
+        if (mono >= conn.deadline_ns) expired.push_back(fd);
       for (int fd : expired) s.Finish(observer, fd, now, /*eof=*/false, /*deadline=*/true);
-      next_tick = now + tick_ns;
+      next_tick = mono + tick_ns;
     }
-    const int timeout_ms = static_cast<int>((next_tick - now) / 1'000'000) + 1;
+    const int timeout_ms = static_cast<int>((next_tick - mono) / 1'000'000) + 1;
     const int n = ::epoll_pwait(s.epoll.get(), events.data(), static_cast<int>(events.size()),
                                 timeout_ms, &wait_mask);
     if (n < 0) {
@@ -395,7 +397,7 @@ Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& op
       const uint32_t what = events[i].events;
       switch (kind) {
         case kListen:
-          if (s.accepting) s.Accept(observer, now, options.connection_timeout_ms);
+          if (s.accepting) s.Accept(observer, MonotonicNs(), options.connection_timeout_ms);
           break;
         case kConnection:
           if (s.conns.count(fd)) s.Read(observer, fd, now);

@@ -1,5 +1,6 @@
 // What a run taught us, as plain values shared by learner (produces), store (persists) and
-// emitter (consumes). Later issues add paths, network and capabilities here.
+// emitter (consumes): syscalls per architecture and phase, their argument values, executables,
+// file accesses, network use, capabilities, and the call stacks that first needed them.
 #pragma once
 
 #include <sys/types.h>

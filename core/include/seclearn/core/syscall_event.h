@@ -158,11 +158,15 @@ class EventSink {
   // With TraceOptions::stacks (ptrace backend only): the stack of a first-seen syscall or path
   // access (tracer/stacks.h), delivered at that call's stop, before its OnSyscall.
   virtual void OnStack(const StackFact& /*stack*/) {}
-  // Called by the backend at least once a second while the workload runs, and never
-  // concurrently with the other callbacks: the place to flush.
+  // Called by the backend about once a second while the workload runs (scheduled on the
+  // monotonic clock; now_ns is CLOCK_REALTIME), later while a stop is being handled, and
+  // never concurrently with the other callbacks: the place to flush.
   virtual void OnTick(int64_t /*now_ns*/) {}
 };
 
+// CLOCK_REALTIME: the time of events, as stored and shown.
 int64_t RealtimeNs();
+// CLOCK_MONOTONIC: intervals and deadlines (a clock set back does not stall them).
+int64_t MonotonicNs();
 
 }  // namespace seclearn
