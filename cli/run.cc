@@ -23,9 +23,9 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/core/file.h"
 #include "seclearn/core/fd.h"
-#include "seclearn/emitter/capabilities.h"
-#include "seclearn/emitter/seccomp_apply.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
+#include "seclearn/enforce/capabilities.h"
+#include "seclearn/enforce/seccomp_apply.h"
 
 namespace seclearn::cli {
 namespace {

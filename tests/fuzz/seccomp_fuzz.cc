@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "seclearn/core/arch.h"
-#include "seclearn/emitter/seccomp_apply.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/enforce/seccomp_apply.h"
+#include "seclearn/core/seccomp_profile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace seclearn;

@@ -14,8 +14,8 @@
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
-#include "seclearn/emitter/seccomp_apply.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/enforce/seccomp_apply.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 namespace {

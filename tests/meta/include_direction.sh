@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "${SECLEARN_SOURCE:?}"
 status=0
-for component in core tracer learner store emitter; do
+for component in core tracer learner store emitter enforce; do
   while IFS= read -r hit; do
     file=${hit%%:*}
     rest=${hit#*:}
@@ -18,7 +18,7 @@ for component in core tracer learner store emitter; do
     status=1
   done < <(grep -rn --include='*.h' --include='*.cc' '#include "seclearn/' "$component")
 done
-# SQLite belongs to the store, libseccomp's loader to the emitter, ptrace to the tracer.
+# SQLite belongs to the store, libseccomp's loader to enforce, ptrace to the tracer.
 check_absent() {
   local pattern=$1 why=$2
   shift 2
@@ -30,10 +30,11 @@ check_absent() {
   fi
 }
 check_absent '#include <sqlite3.h>' "only store/ talks to SQLite" core tracer learner emitter cli
-check_absent '#include <sys/ptrace.h>' "only tracer/ uses ptrace" core learner store emitter
+check_absent '#include <sys/ptrace.h>' "only tracer/ uses ptrace" core learner store emitter enforce
+check_absent 'seccomp_(init|load|rule_add)' "only enforce/ builds and loads filters" core tracer learner store emitter cli
 # Each component's CMake target links core and its own libraries, never a sibling component.
-for component in core tracer learner store emitter; do
-  for other in tracer learner store emitter; do
+for component in core tracer learner store emitter enforce; do
+  for other in tracer learner store emitter enforce; do
     [[ $other == "$component" ]] && continue
     if grep -qE "seclearn::$other\b" "$component/CMakeLists.txt"; then
       printf 'FAIL: include_direction: %s/CMakeLists.txt links seclearn::%s\n' "$component" "$other" >&2
@@ -41,5 +42,5 @@ for component in core tracer learner store emitter; do
     fi
   done
 done
-((status == 0)) && echo "PASS: include_direction: core <- tracer, learner, store, emitter <- cli"
+((status == 0)) && echo "PASS: include_direction: core <- tracer, learner, store, emitter, enforce <- cli"
 exit "$status"

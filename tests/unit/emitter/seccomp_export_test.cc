@@ -13,7 +13,7 @@
 #include "seclearn/core/arg_filters.h"
 #include "seclearn/core/kernel_syscalls.h"
 #include "seclearn/emitter/runtime_base.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 namespace {

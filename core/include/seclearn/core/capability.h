@@ -5,9 +5,13 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "seclearn/core/result.h"
 
 namespace seclearn {
 
@@ -39,5 +43,19 @@ constexpr std::optional<int> CapabilityByName(std::string_view name) {
     if (kCapabilityNames[i] == name) return static_cast<int>(i);
   return std::nullopt;
 }
+
+using CapabilitySet = uint64_t;  // bit N: capability N
+
+inline constexpr CapabilitySet CapabilityBit(int cap) { return CapabilitySet{1} << cap; }
+
+// "CAP_CHOWN", "cap_chown", "CHOWN" and "chown" all name capability 0.
+std::optional<int> CapabilityNumber(std::string_view name);
+
+// A comma separated list of names, with or without CAP_, any case; "", "none": empty. kUsage
+// error naming the first unknown name.
+Result<CapabilitySet> ParseCapabilityList(std::string_view list);
+
+// Names in number order.
+std::vector<std::string> CapabilityNames(CapabilitySet set);
 
 }  // namespace seclearn

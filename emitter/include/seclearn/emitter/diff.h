@@ -16,7 +16,7 @@
 
 #include "seclearn/core/json.h"
 #include "seclearn/core/result.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "seclearn/emitter/apparmor.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 

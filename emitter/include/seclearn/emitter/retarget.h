@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 

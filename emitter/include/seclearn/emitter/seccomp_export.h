@@ -18,7 +18,7 @@
 
 #include "seclearn/core/facts.h"
 #include "seclearn/emitter/runtime_base.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 

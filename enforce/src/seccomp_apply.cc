@@ -1,4 +1,4 @@
-#include "seclearn/emitter/seccomp_apply.h"
+#include "seclearn/enforce/seccomp_apply.h"
 
 #include <fmt/format.h>
 #include <seccomp.h>

@@ -1,4 +1,4 @@
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +9,7 @@
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/json.h"
-#include "seclearn/emitter/capabilities.h"
+#include "seclearn/core/capability.h"
 
 namespace seclearn {
 namespace {

@@ -1,3 +1,4 @@
+// The seccomp profile model (core/seccomp_profile.h) and the filter enforce/ builds from it.
 #include <linux/audit.h>
 
 #include <cerrno>
@@ -10,8 +11,8 @@
 #include <catch2/catch.hpp>
 
 #include "seclearn/core/arch.h"
-#include "seclearn/emitter/seccomp_apply.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/enforce/seccomp_apply.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 namespace {
@@ -92,7 +93,7 @@ std::string ErrorOf(std::string_view text) {
 
 }  // namespace
 
-TEST_CASE("seccomp profile parses Docker's format", "[unit][emitter]") {
+TEST_CASE("seccomp profile parses Docker's format", "[unit][enforce]") {
   auto p = ParseSeccompProfile(kDockerLike, "p.json");
   REQUIRE(p);
   CHECK(p->default_action == "SCMP_ACT_ERRNO");
@@ -114,7 +115,7 @@ TEST_CASE("seccomp profile parses Docker's format", "[unit][emitter]") {
   CHECK(p->syscalls[5].comment == "legacy single name");
 }
 
-TEST_CASE("seccomp profile accepts the OCI runtime-spec form and nulls", "[unit][emitter]") {
+TEST_CASE("seccomp profile accepts the OCI runtime-spec form and nulls", "[unit][enforce]") {
   auto p = ParseSeccompProfile(R"({
     "defaultAction": "SCMP_ACT_KILL_PROCESS",
     "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
@@ -146,7 +147,7 @@ TEST_CASE("seccomp profile accepts the OCI runtime-spec form and nulls", "[unit]
   CHECK(minimal->syscalls.empty());
 }
 
-TEST_CASE("seccomp profile errors name line:col and the key", "[unit][emitter]") {
+TEST_CASE("seccomp profile errors name line:col and the key", "[unit][enforce]") {
   CHECK(
       ErrorOf("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"syscalls\": [\n    {\n"
               "      \"names\": \"read\",\n      \"action\": \"SCMP_ACT_ALLOW\"\n    }\n  ]\n}") ==
@@ -197,7 +198,7 @@ TEST_CASE("seccomp profile errors name line:col and the key", "[unit][emitter]")
         "p.json:1:47: \"flags\" must be an array of strings");
 }
 
-TEST_CASE("seccomp profile validates args", "[unit][emitter]") {
+TEST_CASE("seccomp profile validates args", "[unit][enforce]") {
   const auto with_arg = [](std::string_view arg) {
     return ErrorOf(std::string(R"({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [)") +
                    "\n{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ERRNO\",\n\"args\": [" +
@@ -221,12 +222,12 @@ TEST_CASE("seccomp profile validates args", "[unit][emitter]") {
   CHECK(with_arg("7") == "p.json:3:10: syscall argument must be an object, not number");
 }
 
-TEST_CASE("seccomp profile JSON syntax errors keep their position", "[unit][emitter]") {
+TEST_CASE("seccomp profile JSON syntax errors keep their position", "[unit][enforce]") {
   CHECK(ErrorOf("{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\"\n  \"syscalls\": []\n}") ==
         "p.json:3:3: expected ',' or '}' after object member");
 }
 
-TEST_CASE("seccomp profile writes Docker's key order and round trips", "[unit][emitter]") {
+TEST_CASE("seccomp profile writes Docker's key order and round trips", "[unit][enforce]") {
   auto p = ParseSeccompProfile(kDockerLike, "p.json");
   REQUIRE(p);
   const std::string out = WriteSeccompProfile(*p);
@@ -290,7 +291,7 @@ TEST_CASE("seccomp profile writes Docker's key order and round trips", "[unit][e
   CHECK(*q2 == q);
 }
 
-TEST_CASE("seccomp filter builds from a Docker-like profile", "[unit][emitter]") {
+TEST_CASE("seccomp filter builds from a Docker-like profile", "[unit][enforce]") {
   auto p = ParseSeccompProfile(kDockerLike, "p.json");
   REQUIRE(p);
   std::vector<std::string> warnings;
@@ -305,7 +306,7 @@ TEST_CASE("seccomp filter builds from a Docker-like profile", "[unit][emitter]")
   CHECK(BuildSeccompFilter(*p, Everything(), false, nullptr).has_value());
 }
 
-TEST_CASE("seccomp filter warns on unknown names, or fails with strict", "[unit][emitter]") {
+TEST_CASE("seccomp filter warns on unknown names, or fails with strict", "[unit][enforce]") {
   SeccompProfile p;
   p.default_action = "SCMP_ACT_ALLOW";
   p.architectures = {"SCMP_ARCH_NOSUCH"};
@@ -329,7 +330,7 @@ TEST_CASE("seccomp filter warns on unknown names, or fails with strict", "[unit]
   CHECK(strict.error().context.find("unknown syscall name 'no_such_call'") != std::string::npos);
 }
 
-TEST_CASE("seccomp filter maps actions and rejects bad ones", "[unit][emitter]") {
+TEST_CASE("seccomp filter maps actions and rejects bad ones", "[unit][enforce]") {
   CHECK(ScmpActionValue("SCMP_ACT_ALLOW", std::nullopt).has_value());
   CHECK(*ScmpActionValue("SCMP_ACT_ERRNO", std::nullopt) ==
         *ScmpActionValue("SCMP_ACT_ERRNO", static_cast<uint32_t>(EPERM)));
@@ -413,7 +414,7 @@ uint64_t Caps(std::initializer_list<int> caps) {
 
 }  // namespace
 
-TEST_CASE("seccomp profile reads containers-common's and moby's fields", "[unit][emitter]") {
+TEST_CASE("seccomp profile reads containers-common's and moby's fields", "[unit][enforce]") {
   auto p = ParseSeccompProfile(kConditional, "c.json");
   INFO((p ? "" : p.error().context));
   REQUIRE(p);
@@ -462,7 +463,7 @@ TEST_CASE("seccomp profile reads containers-common's and moby's fields", "[unit]
         "p.json:1:75: \"defaultErrno\" ENOSYS is 38, but \"defaultErrnoRet\" is 1");
 }
 
-TEST_CASE("seccomp includes and excludes choose rules as moby and podman do", "[unit][emitter]") {
+TEST_CASE("seccomp includes and excludes choose rules as moby and podman do", "[unit][enforce]") {
   auto p = ParseSeccompProfile(kConditional, "c.json");
   REQUIRE(p);
   const KernelVersion k6{6, 1};
@@ -512,7 +513,7 @@ TEST_CASE("seccomp includes and excludes choose rules as moby and podman do", "[
   CHECK_FALSE(ParseKernelRelease("x.1"));
 }
 
-TEST_CASE("seccomp filter adds each name, action and condition once", "[unit][emitter]") {
+TEST_CASE("seccomp filter adds each name, action and condition once", "[unit][enforce]") {
   // A generated profile: 8,000 rules naming the same few calls, outright and with one
   // argument condition; before, each repetition was a libseccomp rule add (68 s in run).
   SeccompProfile p;

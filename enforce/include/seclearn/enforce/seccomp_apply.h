@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "seclearn/core/result.h"
-#include "seclearn/emitter/seccomp_profile.h"
+#include "seclearn/core/seccomp_profile.h"
 
 namespace seclearn {
 
