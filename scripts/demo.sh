@@ -23,15 +23,20 @@ PY=/usr/bin/python3
 work=$(mktemp -d)
 agent=
 dockerd_pid=
+# stop_dockerd: the private dockerd and its containerd, then the mounts they leave behind
+# (exec-root/netns/default).
+stop_dockerd() {
+  docker rm -f "seclearn-demo-$$" "seclearn-demo-$$-proof" >/dev/null 2>&1 || true
+  kill "$dockerd_pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$dockerd_pid" 2>/dev/null || true
+  wait "$dockerd_pid" 2>/dev/null || true
+  dockerd_pid=
+  awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r |
+    while read -r m; do umount -l "$m" || true; done
+}
 cleanup() {
-  if [[ -n $dockerd_pid ]]; then
-    docker rm -f "seclearn-demo-$$" "seclearn-demo-$$-proof" >/dev/null 2>&1 || true
-    kill "$dockerd_pid" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.1; done
-    # dockerd leaves its netns bind mount (exec-root/netns/default) behind.
-    awk -v w="$work/" 'index($2, w) == 1 {print $2}' /proc/self/mounts | sort -r |
-      while read -r m; do umount -l "$m" || true; done
-  fi
+  [[ -n $dockerd_pid ]] && stop_dockerd
   runc delete -f "seclearn-demo-$$" >/dev/null 2>&1 || true
   runc delete -f "seclearn-demo-$$-proof" >/dev/null 2>&1 || true
   runc delete -f "seclearn-demo-$$-denied" >/dev/null 2>&1 || true
@@ -178,6 +183,7 @@ if [[ ${DEMO_DOCKER:-1} != 0 ]] && command -v dockerd >/dev/null && [[ -x /usr/b
     exit 1
   fi
   echo "   refused: $(tail -n 1 "$work/err")"
+  stop_dockerd
   echo "== done: ./seclearn.db, out/demo-web{,-docker}.{seccomp.json,docker-flags}, out/demo-web.apparmor"
 else
   echo "== done: ./seclearn.db, out/demo-web.{seccomp.json,apparmor,docker-flags}"

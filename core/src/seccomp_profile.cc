@@ -1,15 +1,15 @@
 #include "seclearn/core/seccomp_profile.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <limits>
 
-#include <fmt/format.h>
-
 #include "seclearn/core/arch.h"
-#include "seclearn/core/json.h"
 #include "seclearn/core/capability.h"
+#include "seclearn/core/json.h"
 
 namespace seclearn {
 namespace {
@@ -383,7 +383,7 @@ Result<SeccompProfile> ParseSeccompProfile(std::string_view text, std::string_vi
   return ProfileReader(source).Read(*doc);
 }
 
-std::string WriteSeccompProfile(const SeccompProfile& p) {
+Json SeccompProfileJson(const SeccompProfile& p) {
   Json doc = Json::Object();
   doc.Set("defaultAction", Json::String(p.default_action));
   if (p.default_errno_ret) doc.Set("defaultErrnoRet", Json::Uint(*p.default_errno_ret));
@@ -425,7 +425,11 @@ std::string WriteSeccompProfile(const SeccompProfile& p) {
     rules.Push(std::move(rule));
   }
   doc.Set("syscalls", std::move(rules));
-  return WriteJson(doc, 2);
+  return doc;
+}
+
+std::string WriteSeccompProfile(const SeccompProfile& p) {
+  return WriteJson(SeccompProfileJson(p), 2);
 }
 
 }  // namespace seclearn

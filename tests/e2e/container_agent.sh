@@ -87,9 +87,17 @@ pids=()
 for app in c1 c2 c3; do
   cp -a "$TMP/bundle" "$TMP/bundle-$app"
   SEQ=$((SEQ + 1)); on_exit runc delete -f "seclearn-e2e-$$-$SEQ"
-  container "$app" 'sleep 1; echo done' "$TMP/bundle-$app" >"$TMP/out-$app" &
+  container "$app" 'while [ ! -e /tmp/go ]; do sleep 0.05; done; echo done' "$TMP/bundle-$app" \
+    >"$TMP/out-$app" &
   pids+=($!)
 done
+# None ends before all three are being learned, however slow the machine: each waits for
+# /tmp/go, made once the agent has said "learning" for the three.
+for ((i = 0; i < 600; i++)); do
+  (($(grep -cE 'app c[123], run [0-9]+\): learning$' "$TMP/agent.log" || true) == 3)) && break
+  sleep 0.05
+done
+for app in c1 c2 c3; do touch "$TMP/bundle-$app/rootfs/tmp/go"; done
 for pid in "${pids[@]}"; do wait "$pid" || fail "a concurrent container failed"; done
 wait_ended 4
 for app in c1 c2 c3; do

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/seccomp_profile.h"
 #include "seclearn/tracer/oci_agent.h"
 
 namespace seclearn {
@@ -192,14 +193,12 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
 
   LearningMetadata meta;
   meta.runtime = std::string(RuntimeKindName(options.runtime));
-  Json seccomp = Json::Object();
-  Json arch_list = Json::Array();
+  SeccompProfile seccomp;
   for (uint32_t a : arches)
-    if (auto info = ArchByAudit(a)) arch_list.Push(Json::String(std::string(info->scmp_name)));
+    if (auto info = ArchByAudit(a)) seccomp.architectures.emplace_back(info->scmp_name);
 
   if (options.runtime == RuntimeKind::kCrun) {
-    seccomp.Set("defaultAction", Json::String("SCMP_ACT_NOTIFY"));
-    seccomp.Set("architectures", std::move(arch_list));
+    seccomp.default_action = "SCMP_ACT_NOTIFY";
   } else {
     // Every name libseccomp knows on one of the architectures: runc resolves each per
     // architecture and skips those an architecture lacks.
@@ -212,21 +211,18 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
       }
     }
     meta.unnotified.assign(kRuncUnnotified.begin(), kRuncUnnotified.end());
-    Json notify = Json::Array();
+    SeccompRule notify;
+    notify.action = "SCMP_ACT_NOTIFY";
     for (const auto& n : names)
       if (std::find(meta.unnotified.begin(), meta.unnotified.end(), n) == meta.unnotified.end())
-        notify.Push(Json::String(n));
-    seccomp.Set("defaultAction", Json::String("SCMP_ACT_ALLOW"));
-    seccomp.Set("architectures", std::move(arch_list));
-    seccomp.Set("syscalls",
-                Json::Array().Push(Json::Object()
-                                       .Set("names", std::move(notify))
-                                       .Set("action", Json::String("SCMP_ACT_NOTIFY"))));
+        notify.names.push_back(n);
+    seccomp.default_action = "SCMP_ACT_ALLOW";
+    seccomp.syscalls.push_back(std::move(notify));
   }
-  seccomp.Set("listenerPath", Json::String(options.listener_path));
-  seccomp.Set("listenerMetadata", Json::String(FormatLearningMetadata(meta)));
+  seccomp.listener_path = options.listener_path;
+  seccomp.listener_metadata = FormatLearningMetadata(meta);
   if (metadata != nullptr) *metadata = std::move(meta);
-  return seccomp;
+  return SeccompProfileJson(seccomp);
 }
 
 Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::string_view source,

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "seclearn/core/json.h"
 #include "seclearn/core/result.h"
 
 namespace seclearn {
@@ -134,5 +135,7 @@ Result<SeccompProfile> ParseSeccompProfile(std::string_view text, std::string_vi
 // architectures, archMap, listenerPath, listenerMetadata, flags, syscalls; optional members
 // only when set. Each rule: names, action, errnoRet, args, comment, includes, excludes.
 std::string WriteSeccompProfile(const SeccompProfile& profile);
+// The same document as a value, to embed (an OCI config.json's linux.seccomp).
+Json SeccompProfileJson(const SeccompProfile& profile);
 
 }  // namespace seclearn
