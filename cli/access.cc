@@ -9,6 +9,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/emitter/apparmor_check.h"
 #include "seclearn/emitter/path_glob.h"
+#include "seclearn/host/probes.h"
 
 namespace seclearn::cli {
 

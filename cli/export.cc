@@ -21,6 +21,7 @@
 #include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/retarget.h"
 #include "seclearn/emitter/seccomp_export.h"
+#include "seclearn/host/probes.h"
 #include "seclearn/store/store.h"
 
 namespace seclearn::cli {
@@ -281,12 +282,6 @@ Result<Emitted> EmitCapabilities(ExportContext& ctx) {
   out.summary = names.empty() ? "no capability exercised"
                               : fmt::format("{}", fmt::join(names, ", "));
   return out;
-}
-
-// AppArmor confines processes on this host: the module is loaded and enabled.
-bool AppArmorEnabledHere() {
-  auto enabled = ReadWholeFile("/sys/module/apparmor/parameters/enabled");
-  return enabled && enabled->starts_with("Y");
 }
 
 Result<Emitted> EmitDockerFlags(ExportContext& ctx) {

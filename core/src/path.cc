@@ -25,4 +25,13 @@ std::string NormalizePath(std::string_view path) {
   return out;
 }
 
+ResolvedPath NormalizePathLexically(std::string_view path) {
+  if (path.empty() || path[0] != '/') return {std::string(path), PathKind::kUnknown};
+  std::string out = NormalizePath(path);
+  if (out == "/") return {out, PathKind::kDirectory};
+  const bool dir = path.size() > 1 && path.back() == '/';
+  if (dir) out += '/';
+  return {out, dir ? PathKind::kDirectory : PathKind::kUnknown};
+}
+
 }  // namespace seclearn

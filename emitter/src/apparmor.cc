@@ -1,9 +1,7 @@
 #include "seclearn/emitter/apparmor.h"
 
-#include <dirent.h>
 #include <limits.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <array>
@@ -102,61 +100,6 @@ bool FillableDir(std::string_view dir) {
 
 }  // namespace
 
-ResolvedPath NormalizePathLexically(std::string_view path) {
-  if (path.empty() || path[0] != '/') return {std::string(path), PathKind::kUnknown};
-  std::string out = NormalizePath(path);
-  if (out == "/") return {out, PathKind::kDirectory};
-  const bool dir = path.size() > 1 && path.back() == '/';
-  if (dir) out += '/';
-  return {out, dir ? PathKind::kDirectory : PathKind::kUnknown};
-}
-
-ResolvedPath ResolvePathOnHost(std::string_view raw) {
-  ResolvedPath lex = NormalizePathLexically(raw);
-  std::string p = lex.path;
-  if (p.empty() || p[0] != '/') return lex;
-  const bool trailing = p.size() > 1 && p.back() == '/';
-  if (trailing) p.pop_back();
-
-  if (p == "/proc" || StartsWith(p, "/proc/") || StartsWith(p, "/dev/fd/") ||
-      StartsWith(p, "/dev/std")) {
-    // Only the kind, from the same file of our own process.
-    std::string probe = p;
-    if (StartsWith(p, "/proc/")) {
-      const size_t end = p.find('/', 6);
-      const std::string_view first = std::string_view(p).substr(6, end - 6);
-      if (!first.empty() &&
-          std::all_of(first.begin(), first.end(), [](unsigned char c) { return std::isdigit(c); }))
-        probe = "/proc/self" + (end == std::string::npos ? "" : p.substr(end));
-    }
-    struct stat st {};
-    if (!StartsWith(p, "/dev/") && ::stat(probe.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-      return {p + "/", PathKind::kDirectory};
-    return {trailing ? p + "/" : p, trailing ? PathKind::kDirectory : PathKind::kUnknown};
-  }
-
-  // Resolve the longest existing prefix; keep the rest as is.
-  std::string head = p, tail;
-  for (;;) {
-    char buf[PATH_MAX];
-    if (::realpath(head.c_str(), buf) != nullptr) {
-      std::string resolved = buf;
-      if (!tail.empty()) resolved += (resolved == "/" ? "" : "/") + tail.substr(1);
-      PathKind kind = PathKind::kUnknown;
-      struct stat st {};
-      if (tail.empty() && ::stat(resolved.c_str(), &st) == 0)
-        kind = S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kFile;
-      if (trailing) kind = PathKind::kDirectory;
-      if (kind == PathKind::kDirectory && resolved != "/") resolved += '/';
-      return {resolved, kind};
-    }
-    const size_t slash = head.rfind('/');
-    if (slash == std::string::npos || head == "/") break;
-    tail = head.substr(slash) + tail;
-    head = slash == 0 ? "/" : head.substr(0, slash);
-  }
-  return lex;
-}
 
 CollectedAccesses CollectFileAccesses(const std::vector<FileFact>& files,
                                       const std::vector<ExecutableFact>& executables,
@@ -296,18 +239,6 @@ std::string_view AaSocketType(int type) {
     default:
       return "";
   }
-}
-
-std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
-  DIR* d = ::opendir(std::string(dir).c_str());
-  if (d == nullptr) return std::nullopt;
-  size_t n = 0;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name = e->d_name;
-    if (name != "." && name != "..") ++n;
-  }
-  ::closedir(d);
-  return n;
 }
 
 Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>& files,

@@ -1,8 +1,6 @@
 #include "seclearn/emitter/docker_flags.h"
 
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/xattr.h>
 
 #include <algorithm>
 #include <array>
@@ -164,76 +162,6 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
     f.reasons.push_back("keeps the network: the workload used inet sockets (" + what + ")");
   }
   return f;
-}
-
-std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  for (const auto& e : exes) {
-    if (!seen.insert(e.path).second) continue;
-    struct stat st {};
-    if (::stat(e.path.c_str(), &st) != 0) continue;
-    if (st.st_mode & S_ISUID) {
-      out.push_back(
-          fmt::format("{} is setuid (owner uid {}) on this host", Escaped(e.path), st.st_uid));
-    } else if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) {
-      out.push_back(
-          fmt::format("{} is setgid (group gid {}) on this host", Escaped(e.path), st.st_gid));
-    } else if (::getxattr(e.path.c_str(), "security.capability", nullptr, 0) > 0) {
-      out.push_back(fmt::format("{} has file capabilities on this host", Escaped(e.path)));
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
-  std::string path = r.path;
-  if (path.size() > 1 && path.back() == '/') path.pop_back();
-  if (path == "/proc" || StartsWith(path, "/proc/") || StartsWith(path, "/sys/") ||
-      StartsWith(path, "/dev/pts/") || path.empty() || path[0] != '/')
-    return std::nullopt;
-  const auto other_lacks = [](const struct stat& st, mode_t bits) {
-    return (st.st_mode & bits) != bits;
-  };
-  // Directories on the way must be searchable by others; the deepest existing one is the
-  // parent that a create or delete changes.
-  std::string existing = path;
-  struct stat st {};
-  bool found = ::stat(existing.c_str(), &st) == 0;
-  while (!found && existing != "/") {
-    const size_t slash = existing.rfind('/');
-    existing = slash == 0 ? "/" : existing.substr(0, slash);
-    found = ::stat(existing.c_str(), &st) == 0;
-  }
-  if (!found) return std::nullopt;
-  for (size_t slash = existing.find('/', 1); slash != std::string::npos;
-       slash = existing.find('/', slash + 1)) {
-    const std::string dir = existing.substr(0, slash);
-    struct stat ds {};
-    if (::stat(dir.c_str(), &ds) == 0 && other_lacks(ds, S_IXOTH))
-      return fmt::format("{} is not searchable by other users", Escaped(dir));
-  }
-  const bool exists = existing == path;
-  const bool changes_parent = (r.access & (kAccessCreate | kAccessDelete)) || !exists;
-  if (exists) {
-    mode_t need = 0;
-    if (r.access & kAccessRead) need |= S_IROTH;
-    if (r.access & (kAccessWrite | kAccessAppend)) need |= S_IWOTH;
-    if (r.access & kAccessExec) need |= S_IXOTH;
-    if (S_ISDIR(st.st_mode) && (r.access & kAccessRead)) need |= S_IXOTH;
-    if (need != 0 && other_lacks(st, need) && st.st_uid != 65534)
-      return fmt::format("{} {} (mode {:o}, owner uid {}) is not open to other users",
-                         AaModes(r.access), Escaped(path), st.st_mode & 07777, st.st_uid);
-  }
-  if (changes_parent && (r.access & kWriteAccess)) {
-    std::string parent = exists ? path.substr(0, std::max<size_t>(path.rfind('/'), 1)) : existing;
-    struct stat ps {};
-    if (::stat(parent.c_str(), &ps) == 0 && other_lacks(ps, S_IWOTH | S_IXOTH) &&
-        ps.st_uid != 65534)
-      return fmt::format("creating or removing {} needs write access to {} (mode {:o})",
-                         Escaped(path), Escaped(parent), ps.st_mode & 07777);
-  }
-  return std::nullopt;
 }
 
 }  // namespace seclearn

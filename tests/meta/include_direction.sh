@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "${SECLEARN_SOURCE:?}"
 status=0
-for component in core tracer learner store emitter enforce; do
+for component in core tracer learner store emitter enforce host; do
   while IFS= read -r hit; do
     file=${hit%%:*}
     rest=${hit#*:}
@@ -31,10 +31,14 @@ check_absent() {
 }
 check_absent '#include <sqlite3.h>' "only store/ talks to SQLite" core tracer learner emitter cli
 check_absent '#include <sys/ptrace.h>' "only tracer/ uses ptrace" core learner store emitter enforce
-check_absent 'seccomp_(init|load|rule_add)' "only enforce/ builds and loads filters" core tracer learner store emitter cli
+check_absent 'seccomp_(init|load|rule_add)' "only enforce/ builds and loads filters" core tracer learner store emitter host cli
+# The emitter builds profiles from facts; what this host says comes from host/ (apparmor_check
+# reads the include files a profile names: its input).
+check_absent '::(stat|lstat|realpath|getxattr|opendir)\(' "the emitter probes no host file (host/ does)" \
+  $(ls emitter/src/*.cc | grep -v apparmor_check.cc)
 # Each component's CMake target links core and its own libraries, never a sibling component.
-for component in core tracer learner store emitter enforce; do
-  for other in tracer learner store emitter enforce; do
+for component in core tracer learner store emitter enforce host; do
+  for other in tracer learner store emitter enforce host; do
     [[ $other == "$component" ]] && continue
     if grep -qE "seclearn::$other\b" "$component/CMakeLists.txt"; then
       printf 'FAIL: include_direction: %s/CMakeLists.txt links seclearn::%s\n' "$component" "$other" >&2
@@ -42,5 +46,5 @@ for component in core tracer learner store emitter enforce; do
     fi
   done
 done
-((status == 0)) && echo "PASS: include_direction: core <- tracer, learner, store, emitter, enforce <- cli"
+((status == 0)) && echo "PASS: include_direction: core <- tracer, learner, store, emitter, enforce, host <- cli"
 exit "$status"

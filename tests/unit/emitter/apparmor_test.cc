@@ -15,6 +15,7 @@
 
 #include "aa_parser.h"
 #include "seclearn/emitter/apparmor.h"
+#include "seclearn/host/probes.h"
 #include "seclearn/emitter/apparmor_check.h"
 #include "seclearn/emitter/path_glob.h"
 

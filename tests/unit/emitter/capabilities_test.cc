@@ -133,19 +133,4 @@ TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit
         "--apparmor-profile)");
 }
 
-TEST_CASE("docker flags: host checks of modes and privileged binaries", "[unit][emitter]") {
-  // Debian 12 ships /etc/shadow 0640 root:shadow and /usr/bin/passwd setuid root.
-  CHECK(NeedsRootOnHost({"/etc/shadow", kAccessRead, 1, "openat"}).has_value());
-  CHECK_FALSE(NeedsRootOnHost({"/etc/passwd", kAccessRead, 1, "openat"}).has_value());
-  CHECK(NeedsRootOnHost({"/etc/passwd", kAccessWrite, 1, "openat"}).has_value());
-  CHECK_FALSE(NeedsRootOnHost({"/tmp/seclearn-new-file", kAccessCreate, 1, "openat"}).has_value());
-  CHECK(NeedsRootOnHost({"/etc/seclearn-new-file", kAccessCreate, 1, "openat"}).has_value());
-  CHECK(NeedsRootOnHost({"/root/.bashrc", kAccessRead, 1, "openat"}).has_value());
-  CHECK_FALSE(NeedsRootOnHost({"/dev/null", kAccessWrite, 1, "openat"}).has_value());
-  CHECK_FALSE(NeedsRootOnHost({"/proc/self/status", kAccessRead, 1, "openat"}).has_value());
-  const auto priv = PrivilegedExecutablesOnHost({{"/usr/bin/passwd", 1, 1}, {"/bin/sh", 1, 1}});
-  REQUIRE(priv.size() == 1);
-  CHECK(priv[0].find("/usr/bin/passwd is setuid") != std::string::npos);
-}
-
 }  // namespace seclearn

@@ -76,6 +76,16 @@ struct FileFact {
 };
 
 // One network operation: socket() or bind/connect/listen/accept/sendto on such a socket.
+// A file access as the exports see it (one per path, merged from FileFacts and executables:
+// emitter/apparmor.h CollectFileAccesses).
+struct FileAccessRecord {
+  std::string path;     // absolute, normalised, symlinks resolved; ends in '/' for a directory
+  uint32_t access = 0;  // FileAccess bits (facts.h)
+  uint64_t count = 0;
+  std::string syscall;  // evidence: the first syscall that made it
+  bool operator==(const FileAccessRecord&) const = default;
+};
+
 struct NetworkFact {
   std::string op;        // "socket", "bind", "connect", "listen", "accept", "sendto"
   int32_t family = 0;    // AF_*

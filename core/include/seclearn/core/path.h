@@ -13,4 +13,14 @@ namespace seclearn {
 // root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.
 std::string NormalizePath(std::string_view path);
 
+// A path as a profile names it, with what is known of its kind (a directory ends in '/').
+enum class PathKind { kUnknown, kFile, kDirectory };
+struct ResolvedPath {
+  std::string path;
+  PathKind kind = PathKind::kUnknown;
+};
+
+// NormalizePath keeping a trailing '/' as a directory; kind otherwise unknown.
+ResolvedPath NormalizePathLexically(std::string_view path);
+
 }  // namespace seclearn

@@ -5,7 +5,7 @@
 //                                               ResolvePathOnHost);
 //   AppArmorOptions o;
 //   o.app = "web";
-//   o.count_entries = CountDirEntriesOnHost;
+//   o.count_entries = CountDirEntriesOnHost;                 // host/probes.h
 //   auto profile = BuildAppArmorProfile(acc.records, store.Network(app),
 //                                       store.Capabilities(app), o);
 //   WriteOutputFile("out/web.apparmor", profile->text);   // same facts -> same bytes
@@ -36,33 +36,12 @@
 #include <vector>
 
 #include "seclearn/core/facts.h"
+#include "seclearn/core/path.h"
 #include "seclearn/core/result.h"
 
 namespace seclearn {
 
-// A file access as AppArmor will see it.
-struct FileAccessRecord {
-  std::string path;     // absolute, normalised, symlinks resolved; ends in '/' for a directory
-  uint32_t access = 0;  // FileAccess bits (facts.h)
-  uint64_t count = 0;
-  std::string syscall;  // evidence: the first syscall that made it
-  bool operator==(const FileAccessRecord&) const = default;
-};
-
-enum class PathKind { kUnknown, kFile, kDirectory };
-struct ResolvedPath {
-  std::string path;
-  PathKind kind = PathKind::kUnknown;
-};
 using PathResolver = std::function<ResolvedPath(std::string_view path)>;
-
-// "//", "/./" and "/../" removed; kind unknown. Touches no file system.
-ResolvedPath NormalizePathLexically(std::string_view path);
-// The name the kernel hands AppArmor, as far as this host can tell: realpath() of the longest
-// existing prefix (symlinks such as /lib -> usr/lib resolved) and the kind from stat(). Paths
-// under /proc and /dev/fd, and /dev/std{in,out,err}, are only normalised: resolving them here
-// would name seclearn's own process.
-ResolvedPath ResolvePathOnHost(std::string_view path);
 
 struct CollectedAccesses {
   std::vector<FileAccessRecord> records;  // sorted by path, one per path
@@ -132,9 +111,6 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
                                             const std::vector<NetworkFact>& network,
                                             const std::vector<CapabilityFact>& capabilities,
                                             const AppArmorOptions& options);
-
-// Entries of `dir` on this host (without . and ..), or nullopt.
-std::optional<size_t> CountDirEntriesOnHost(std::string_view dir);
 
 // AppArmor's name for an address family / socket type, or "" if it has none.
 std::string_view AaNetworkFamily(int family);

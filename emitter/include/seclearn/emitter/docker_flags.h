@@ -7,8 +7,8 @@
 //   in.capabilities = ExercisedCapabilities(store.Capabilities("web").value(), nullptr);
 //   in.files = CollectFileAccesses(...).records;
 //   in.network = store.Network("web").value();
-//   in.privileged_executables = PrivilegedExecutablesOnHost(executables);
-//   in.needs_root = NeedsRootOnHost;
+//   in.privileged_executables = PrivilegedExecutablesOnHost(executables);  // host/probes.h
+//   in.needs_root = NeedsRootOnHost;                                         // host/probes.h
 //   DockerFlags f = BuildDockerFlags(in);
 //   // f.options: --security-opt seccomp=out/web.seccomp.json, --security-opt apparmor=web,
 //   //   --cap-drop=ALL, --cap-add=..., --security-opt no-new-privileges, --read-only,
@@ -48,7 +48,7 @@ struct DockerFlagsInput {
   std::vector<FileAccessRecord> files;  // CollectFileAccesses: successful accesses only
   std::vector<NetworkFact> network;
   size_t executables = 0;  // how many were checked for privilege
-  // "PATH is setuid root", ... (from PrivilegedExecutablesOnHost)
+  // "PATH is setuid root", ... (host/probes.h PrivilegedExecutablesOnHost)
   std::vector<std::string> privileged_executables;
   // Why an access needs uid 0, or nullopt. Null: assume none does.
   std::function<std::optional<std::string>(const FileAccessRecord&)> needs_root;
@@ -60,15 +60,5 @@ struct DockerFlags {
 };
 
 DockerFlags BuildDockerFlags(const DockerFlagsInput& in);
-
-// For each executable that is setuid, setgid or carries security.capability on this host: a
-// line "PATH is setuid (owner uid N)" / "... has file capabilities".
-std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes);
-
-// Whether uid 65534 (not root, no capabilities) could have made this access on this host: the
-// "other" permission bits of the file (r, w, x as the access needs), of every directory on
-// the way (x), and of the parent for a create or delete (w, x). Paths under /proc, /sys and
-// /dev/pts are not judged (their owners follow the process).
-std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& record);
 
 }  // namespace seclearn

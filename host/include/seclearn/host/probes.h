@@ -1,0 +1,45 @@
+// What this host says about the facts an export turns into a profile: the kernel's own name
+// for a path (symlinks resolved), who may use a file by its mode, which binaries are
+// privileged, whether AppArmor is enforced. The emitter takes these as inputs (a PathResolver,
+// DockerFlagsInput::needs_root, privileged_executables) and probes nothing itself; the cli
+// passes this host's answers, and tests may pass their own.
+//
+//   auto files = CollectFileAccesses(facts, exes, ResolvePathOnHost);
+//   in.needs_root = NeedsRootOnHost;
+//   in.privileged_executables = PrivilegedExecutablesOnHost(exes);
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seclearn/core/facts.h"
+#include "seclearn/core/path.h"
+
+namespace seclearn {
+
+// The name the kernel hands AppArmor, as far as this host can tell: realpath() of the longest
+// existing prefix (symlinks such as /lib -> usr/lib resolved) and the kind from stat(). Paths
+// under /proc and /dev/fd, and /dev/std{in,out,err}, are only normalised: resolving them here
+// would name seclearn's own process.
+ResolvedPath ResolvePathOnHost(std::string_view path);
+
+// For each executable that is setuid, setgid or carries security.capability on this host: a
+// line "PATH is setuid (owner uid N)" / "... has file capabilities".
+std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes);
+
+// Whether uid 65534 (not root, no capabilities) could have made this access on this host: the
+// "other" permission bits of the file (r, w, x as the access needs), of every directory on
+// the way (x), and of the parent for a create or delete (w, x). Paths under /proc, /sys and
+// /dev/pts are not judged (their owners follow the process).
+std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& record);
+
+// Entries of `dir` on this host (without . and ..), or nullopt.
+std::optional<size_t> CountDirEntriesOnHost(std::string_view dir);
+
+// AppArmor confines processes here: the module is loaded and enabled.
+bool AppArmorEnabledHere();
+
+}  // namespace seclearn

@@ -1,0 +1,176 @@
+#include "seclearn/host/probes.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "seclearn/core/escape.h"
+#include "seclearn/core/file.h"
+#include "seclearn/core/path.h"
+
+namespace seclearn {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// A path from the workload, on one line.
+std::string Escaped(std::string_view path) { return EscapeControl(path); }
+
+constexpr uint32_t kWriteAccess =
+    kAccessWrite | kAccessAppend | kAccessCreate | kAccessDelete | kAccessLink;
+
+// "read", "read, write", ... for the S_I*OTH bits wanted.
+std::string Needed(mode_t bits) {
+  std::string out;
+  for (auto [bit, word] : {std::pair{S_IROTH, "read"}, {S_IWOTH, "write"}, {S_IXOTH, "execute"}})
+    if (bits & bit) out += (out.empty() ? "" : ", ") + std::string(word);
+  return out;
+}
+
+}  // namespace
+
+ResolvedPath ResolvePathOnHost(std::string_view raw) {
+  ResolvedPath lex = NormalizePathLexically(raw);
+  std::string p = lex.path;
+  if (p.empty() || p[0] != '/') return lex;
+  const bool trailing = p.size() > 1 && p.back() == '/';
+  if (trailing) p.pop_back();
+
+  if (p == "/proc" || StartsWith(p, "/proc/") || StartsWith(p, "/dev/fd/") ||
+      StartsWith(p, "/dev/std")) {
+    // Only the kind, from the same file of our own process.
+    std::string probe = p;
+    if (StartsWith(p, "/proc/")) {
+      const size_t end = p.find('/', 6);
+      const std::string_view first = std::string_view(p).substr(6, end - 6);
+      if (!first.empty() &&
+          std::all_of(first.begin(), first.end(), [](unsigned char c) { return std::isdigit(c); }))
+        probe = "/proc/self" + (end == std::string::npos ? "" : p.substr(end));
+    }
+    struct stat st {};
+    if (!StartsWith(p, "/dev/") && ::stat(probe.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      return {p + "/", PathKind::kDirectory};
+    return {trailing ? p + "/" : p, trailing ? PathKind::kDirectory : PathKind::kUnknown};
+  }
+
+  // Resolve the longest existing prefix; keep the rest as is.
+  std::string head = p, tail;
+  for (;;) {
+    char buf[PATH_MAX];
+    if (::realpath(head.c_str(), buf) != nullptr) {
+      std::string resolved = buf;
+      if (!tail.empty()) resolved += (resolved == "/" ? "" : "/") + tail.substr(1);
+      PathKind kind = PathKind::kUnknown;
+      struct stat st {};
+      if (tail.empty() && ::stat(resolved.c_str(), &st) == 0)
+        kind = S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kFile;
+      if (trailing) kind = PathKind::kDirectory;
+      if (kind == PathKind::kDirectory && resolved != "/") resolved += '/';
+      return {resolved, kind};
+    }
+    const size_t slash = head.rfind('/');
+    if (slash == std::string::npos || head == "/") break;
+    tail = head.substr(slash) + tail;
+    head = slash == 0 ? "/" : head.substr(0, slash);
+  }
+  return lex;
+}
+
+std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const auto& e : exes) {
+    if (!seen.insert(e.path).second) continue;
+    struct stat st {};
+    if (::stat(e.path.c_str(), &st) != 0) continue;
+    if (st.st_mode & S_ISUID) {
+      out.push_back(
+          fmt::format("{} is setuid (owner uid {}) on this host", Escaped(e.path), st.st_uid));
+    } else if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) {
+      out.push_back(
+          fmt::format("{} is setgid (group gid {}) on this host", Escaped(e.path), st.st_gid));
+    } else if (::getxattr(e.path.c_str(), "security.capability", nullptr, 0) > 0) {
+      out.push_back(fmt::format("{} has file capabilities on this host", Escaped(e.path)));
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
+  std::string path = r.path;
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  if (path == "/proc" || StartsWith(path, "/proc/") || StartsWith(path, "/sys/") ||
+      StartsWith(path, "/dev/pts/") || path.empty() || path[0] != '/')
+    return std::nullopt;
+  const auto other_lacks = [](const struct stat& st, mode_t bits) {
+    return (st.st_mode & bits) != bits;
+  };
+  // Directories on the way must be searchable by others; the deepest existing one is the
+  // parent that a create or delete changes.
+  std::string existing = path;
+  struct stat st {};
+  bool found = ::stat(existing.c_str(), &st) == 0;
+  while (!found && existing != "/") {
+    const size_t slash = existing.rfind('/');
+    existing = slash == 0 ? "/" : existing.substr(0, slash);
+    found = ::stat(existing.c_str(), &st) == 0;
+  }
+  if (!found) return std::nullopt;
+  for (size_t slash = existing.find('/', 1); slash != std::string::npos;
+       slash = existing.find('/', slash + 1)) {
+    const std::string dir = existing.substr(0, slash);
+    struct stat ds {};
+    if (::stat(dir.c_str(), &ds) == 0 && other_lacks(ds, S_IXOTH))
+      return fmt::format("{} is not searchable by other users", Escaped(dir));
+  }
+  const bool exists = existing == path;
+  const bool changes_parent = (r.access & (kAccessCreate | kAccessDelete)) || !exists;
+  if (exists) {
+    mode_t need = 0;
+    if (r.access & kAccessRead) need |= S_IROTH;
+    if (r.access & (kAccessWrite | kAccessAppend)) need |= S_IWOTH;
+    if (r.access & kAccessExec) need |= S_IXOTH;
+    if (S_ISDIR(st.st_mode) && (r.access & kAccessRead)) need |= S_IXOTH;
+    if (need != 0 && other_lacks(st, need) && st.st_uid != 65534)
+      return fmt::format("{} {} (mode {:o}, owner uid {}) is not open to other users",
+                         Needed(need), Escaped(path), st.st_mode & 07777, st.st_uid);
+  }
+  if (changes_parent && (r.access & kWriteAccess)) {
+    std::string parent = exists ? path.substr(0, std::max<size_t>(path.rfind('/'), 1)) : existing;
+    struct stat ps {};
+    if (::stat(parent.c_str(), &ps) == 0 && other_lacks(ps, S_IWOTH | S_IXOTH) &&
+        ps.st_uid != 65534)
+      return fmt::format("creating or removing {} needs write access to {} (mode {:o})",
+                         Escaped(path), Escaped(parent), ps.st_mode & 07777);
+  }
+  return std::nullopt;
+}
+
+std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
+  DIR* d = ::opendir(std::string(dir).c_str());
+  if (d == nullptr) return std::nullopt;
+  size_t n = 0;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") ++n;
+  }
+  ::closedir(d);
+  return n;
+}
+
+bool AppArmorEnabledHere() {
+  auto enabled = ReadWholeFile("/sys/module/apparmor/parameters/enabled");
+  return enabled && enabled->starts_with("Y");
+}
+
+}  // namespace seclearn
