@@ -260,6 +260,7 @@ class ProfileReader {
       }
     }
     if (auto err = ReadString(v, "comment", &rule->comment)) return err;
+    rule->runtime = rule->comment.find(kRuntimeRuleMarker) != std::string::npos;
     if (auto err = ReadFilter(v, "includes", &rule->includes)) return err;
     return ReadFilter(v, "excludes", &rule->excludes);
   }
@@ -419,7 +420,10 @@ Json SeccompProfileJson(const SeccompProfile& p) {
       }
       rule.Set("args", std::move(args));
     }
-    if (!r.comment.empty()) rule.Set("comment", Json::String(r.comment));
+    std::string comment = r.comment;
+    if (r.runtime && comment.find(kRuntimeRuleMarker) == std::string::npos)
+      comment += std::string(comment.empty() ? "" : "; ") + std::string(kRuntimeRuleMarker);
+    if (!comment.empty()) rule.Set("comment", Json::String(comment));
     if (!r.includes.empty()) rule.Set("includes", FilterJson(r.includes));
     if (!r.excludes.empty()) rule.Set("excludes", FilterJson(r.excludes));
     rules.Push(std::move(rule));

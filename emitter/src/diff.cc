@@ -18,7 +18,6 @@
 namespace seclearn {
 namespace {
 
-constexpr std::string_view kRuntimeMarker = "made by the runtime";
 
 bool IsAllowAction(std::string_view action) {
   return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG";
@@ -101,7 +100,7 @@ Model BuildModel(const SeccompProfile& p) {
   for (const SeccompRule& r : p.syscalls) {
     // Allowlist: the allowing rules matter; denylist: the denying ones.
     if (IsAllowAction(r.action) != m.allowlist) continue;
-    const bool runtime = r.comment.find(kRuntimeMarker) != std::string::npos;
+    const bool runtime = r.runtime;
     for (const auto& name : r.names) {
       Permit& permit = m.names[name];
       std::string cond = WhereText(r);

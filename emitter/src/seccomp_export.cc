@@ -165,11 +165,12 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
     for (const auto& n : rt.names)
       if (!outright.count(n)) runtime.names.push_back(n);
     runtime.action = "SCMP_ACT_ALLOW";
+    runtime.runtime = true;
     runtime.comment = fmt::format(
-        "{} {}: made by the runtime after it installs this filter, before the workload "
-        "starts ({}{}); not needed by {} itself",
-        rt.runtime, rt.versions, rt.source, rt.no_new_privileges ? ", no_new_privileges" : "",
-        options.app);
+        "{} {}: {} after it installs this filter, before the workload starts ({}{}); not "
+        "needed by {} itself",
+        rt.runtime, rt.versions, kRuntimeRuleMarker, rt.source,
+        rt.no_new_privileges ? ", no_new_privileges" : "", options.app);
     out.runtime_names = runtime.names.size();
     if (!runtime.names.empty()) p.syscalls.push_back(std::move(runtime));
   }

@@ -129,7 +129,8 @@ TEST_CASE("diff: a new high-risk syscall, and the runtime's names apart", "[unit
   SeccompRule runtime;
   runtime.names = {"capset", "setuid"};
   runtime.action = "SCMP_ACT_ALLOW";
-  runtime.comment = "runc 1.1.x: made by the runtime after it installs this filter";
+  runtime.comment = "runc 1.1.x: the runtime's own calls";
+  runtime.runtime = true;  // export --runtime marks it; its comment carries the mark in JSON
   new_p.syscalls.push_back(runtime);
   new_p.architectures.push_back("SCMP_ARCH_X86");
   ProfileDiff d = Named(DiffSeccomp(old_p, new_p));

@@ -542,3 +542,29 @@ TEST_CASE("seccomp filter adds each name, action and condition once", "[unit][en
 }
 
 }  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("seccomp profile carries the runtime's rule through JSON", "[unit][enforce]") {
+  SeccompProfile p;
+  p.default_action = "SCMP_ACT_ERRNO";
+  SeccompRule workload, runtime;
+  workload.names = {"read"};
+  workload.action = "SCMP_ACT_ALLOW";
+  workload.comment = "learned";
+  runtime.names = {"capset"};
+  runtime.action = "SCMP_ACT_ALLOW";
+  runtime.comment = "runc 1.1";
+  runtime.runtime = true;
+  p.syscalls = {workload, runtime};
+  auto back = ParseSeccompProfile(WriteSeccompProfile(p), "p.json");
+  REQUIRE(back.has_value());
+  REQUIRE(back->syscalls.size() == 2);
+  CHECK_FALSE(back->syscalls[0].runtime);
+  CHECK(back->syscalls[1].runtime);
+  CHECK(back->syscalls[1].comment == "runc 1.1; made by the runtime");
+  // Written again, the comment is kept as it is.
+  CHECK(WriteSeccompProfile(*back) == WriteSeccompProfile(p));
+}
+
+}  // namespace seclearn

@@ -67,6 +67,10 @@ struct SeccompRuleFilter {
   bool operator==(const SeccompRuleFilter&) const = default;
 };
 
+// What marks a rule in its comment as the container runtime's own calls (made after the
+// runtime installs the filter, before the workload starts): JSON has no other place for it.
+inline constexpr std::string_view kRuntimeRuleMarker = "made by the runtime";
+
 struct SeccompRule {
   std::vector<std::string> names;
   std::string action;                 // "SCMP_ACT_ALLOW", ...
@@ -75,6 +79,9 @@ struct SeccompRule {
   std::string comment;
   SeccompRuleFilter includes;  // the rule applies only where all of these hold
   SeccompRuleFilter excludes;  // and not where any of these holds
+  // The runtime's rule, not the workload's (export --runtime): written into the comment
+  // (kRuntimeRuleMarker) when the comment lacks it, read back from it.
+  bool runtime = false;
 
   bool conditional() const { return !includes.empty() || !excludes.empty(); }
   bool operator==(const SeccompRule&) const = default;
