@@ -292,7 +292,7 @@ int CmdShow(std::span<char*> args) {
     Json jnet = Json::Array();
     for (const auto& n : *net) {
       Json jn = Json::Object();
-      jn.Set("op", Json::String(n.op)).Set("family", Json::String(FamilyName(n.family)));
+      jn.Set("op", Json::String(std::string(NetOpName(n.op)))).Set("family", Json::String(FamilyName(n.family)));
       jn.Set("type", Json::String(TypeName(n.type)));
       jn.Set("protocol", Json::String(ProtocolName(n.family, n.protocol)));
       name(jn, "address", n.address);
@@ -366,7 +366,7 @@ int CmdShow(std::span<char*> args) {
   }
   std::printf("\nnetwork: %zu\n", net->size());
   for (const auto& n : *net) {
-    std::printf("  %-7s %-10s %-14s %-12s %-24s %-12s %6llu\n", n.op.c_str(),
+    std::printf("  %-7s %-10s %-14s %-12s %-24s %-12s %6llu\n", NetOpName(n.op).data(),
                 FamilyName(n.family).c_str(), TypeName(n.type).c_str(),
                 ProtocolName(n.family, n.protocol).c_str(), Endpoint(n).c_str(),
                 ResultName(n.err).c_str(), static_cast<unsigned long long>(n.count));

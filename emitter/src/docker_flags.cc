@@ -155,7 +155,7 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
     f.options.push_back("--network none");
     f.reasons.push_back("network: none: the workload made no inet or inet6 socket");
   } else {
-    std::string what = inet->op;
+    std::string what(NetOpName(inet->op));
     if (!inet->address.empty())
       what += fmt::format(" {}{}", Escaped(inet->address),
                           inet->port >= 0 ? fmt::format(":{}", inet->port) : "");

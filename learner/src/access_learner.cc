@@ -22,11 +22,6 @@ namespace {
 void AppendU32(std::string& key, uint32_t v) { key.append(reinterpret_cast<const char*>(&v), 4); }
 void AppendU64(std::string& key, uint64_t v) { key.append(reinterpret_cast<const char*>(&v), 8); }
 
-std::string_view NetworkOp(std::string_view name) {
-  if (name == "accept4") return "accept";
-  return name;
-}
-
 // Address and port of a sockaddr, for people and profiles.
 void DescribeSockaddr(const SyscallEvent& ev, int32_t family, NetworkFact* fact) {
   const std::string& sa = ev.sockaddr;
@@ -135,7 +130,7 @@ void AccessLearner::Analyze(const SyscallEvent& ev, Analysis& a) {
   if (si->classes & kNetwork) {
     NetworkFact& n = a.net;
     n = NetworkFact{};
-    n.op = std::string(NetworkOp(si->name));
+    n.op = si->net_op.value_or(NetOp::kSocket);
     if (si->kind == SyscallKind::kSocket) {
       n.family = static_cast<int32_t>(ev.args[0]);
       n.type = static_cast<int32_t>(ev.args[1]) & 0xf;  // SOCK_TYPE_MASK
@@ -153,10 +148,10 @@ void AccessLearner::Analyze(const SyscallEvent& ev, Analysis& a) {
       n.protocol = ev.socket.protocol;
       DescribeSockaddr(ev, n.family, &n);
       a.network = true;
-      if (n.family == AF_UNIX && !ev.abs_path.empty() && (n.op == "bind" || n.op == "connect")) {
+      if (n.family == AF_UNIX && !ev.abs_path.empty() && (n.op == NetOp::kBind || n.op == NetOp::kConnect)) {
         // A path socket is a file: bind creates it, connect writes to it.
         a.path[0] = ev.abs_path;
-        a.access[0] = n.op == "bind" ? kAccessCreate : kAccessWrite;
+        a.access[0] = n.op == NetOp::kBind ? kAccessCreate : kAccessWrite;
       }
     }
   } else if (si->path_args.first >= 0 || si->path_args.second >= 0) {
@@ -314,8 +309,7 @@ void AccessLearner::OnSyscall(const SyscallEvent& event) {
   if (a.network) {
     NetworkFact f = a.net;
     f.err = err;
-    std::string key = f.op;
-    key += '\0';
+    std::string key(1, static_cast<char>(f.op));
     for (int32_t v : {f.family, f.type, f.protocol, f.port, f.err})
       AppendU32(key, static_cast<uint32_t>(v));
     key += f.address;
@@ -371,8 +365,9 @@ bool FileLess(const FileFact& a, const FileFact& b) {
   return std::tie(a.path, a.access, a.err) < std::tie(b.path, b.access, b.err);
 }
 bool NetworkLess(const NetworkFact& a, const NetworkFact& b) {
-  return std::tie(a.op, a.family, a.type, a.protocol, a.address, a.port, a.err) <
-         std::tie(b.op, b.family, b.type, b.protocol, b.address, b.port, b.err);
+  return std::tuple(NetOpName(a.op), a.family, a.type, a.protocol, std::string_view(a.address),
+                    a.port, a.err) < std::tuple(NetOpName(b.op), b.family, b.type, b.protocol,
+                                                std::string_view(b.address), b.port, b.err);
 }
 bool CapabilityLess(const CapabilityFact& a, const CapabilityFact& b) {
   return std::tie(a.capability, a.granted) < std::tie(b.capability, b.granted);

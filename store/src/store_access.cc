@@ -1,7 +1,11 @@
 // Store methods for file accesses, network use and capabilities (schema_access.cc).
+#include <fmt/format.h>
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <tuple>
 
+#include "seclearn/core/escape.h"
 #include "seclearn/store/store.h"
 #include "store_impl.h"
 
@@ -53,9 +57,7 @@ Result<std::vector<Fact>> Query(Store::Impl& s, std::string_view sql, std::strin
   if (!stmt) return stmt.error();
   stmt->BindText(1, app).BindOptionalInt64(2, run_id).BindInt64(3, s.leave_out_execs);
   std::vector<Fact> facts;
-  auto rows = stmt->ForEachRow([&](sqlite::Statement& row) {
-    read(row, facts.emplace_back());
-  });
+  auto rows = stmt->ForEachRow([&](sqlite::Statement& row) { read(row, facts.emplace_back()); });
   if (!rows) return rows.error();
   return facts;
 }
@@ -83,7 +85,7 @@ Result<void> FlushAccess(Store::Impl& s, int64_t run_id, const FactsDelta& delta
   for (const NetworkFact& f : delta.network) {
     s.upsert_network.Reset();
     s.upsert_network.BindInt64(1, run_id)
-        .BindText(2, f.op)
+        .BindText(2, NetOpName(f.op))
         .BindInt64(3, f.family)
         .BindInt64(4, f.type)
         .BindInt64(5, f.protocol)
@@ -139,28 +141,41 @@ ORDER BY f.path, f.access, f.err
 
 Result<std::vector<NetworkFact>> Store::Network(std::string_view app,
                                                 std::optional<int64_t> run_id) {
-  auto facts = Query<NetworkFact>(*impl_, R"sql(
+  std::string bad_op;  // a row no seclearn wrote: the database is not what it should be
+  auto facts =
+      Query<NetworkFact>(*impl_, R"sql(
 SELECT n.op, n.family, n.type, n.protocol, n.address, n.port, n.err, sum(n.count),
        min(n.first_seen_ns)
 FROM run_network n JOIN runs r ON r.id = n.run_id JOIN apps a ON a.id = r.app_id
 WHERE a.name = ?1 AND (?2 IS NULL OR n.run_id = ?2) AND NOT (?3 AND n.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY n.op, n.family, n.type, n.protocol, n.address, n.port, n.err
 )sql",
-                                  app, run_id, [](const sqlite::Statement& st, NetworkFact& f) {
-                                    f.op = st.ColumnText(0);
-                                    f.family = static_cast<int32_t>(st.ColumnInt64(1));
-                                    f.type = static_cast<int32_t>(st.ColumnInt64(2));
-                                    f.protocol = static_cast<int32_t>(st.ColumnInt64(3));
-                                    f.address = st.ColumnText(4);
-                                    f.port = static_cast<int32_t>(st.ColumnInt64(5));
-                                    f.err = static_cast<int32_t>(st.ColumnInt64(6));
-                                    f.count = static_cast<uint64_t>(st.ColumnInt64(7));
-                                    f.first_seen_ns = st.ColumnInt64(8);
-                                  });
+                         app, run_id, [&bad_op](const sqlite::Statement& st, NetworkFact& f) {
+                           const std::string op = st.ColumnText(0);
+                           if (auto known = NetOpFromName(op))
+                             f.op = *known;
+                           else if (bad_op.empty())
+                             bad_op = op.empty() ? "(empty)" : op;
+                           f.family = static_cast<int32_t>(st.ColumnInt64(1));
+                           f.type = static_cast<int32_t>(st.ColumnInt64(2));
+                           f.protocol = static_cast<int32_t>(st.ColumnInt64(3));
+                           f.address = st.ColumnText(4);
+                           f.port = static_cast<int32_t>(st.ColumnInt64(5));
+                           f.err = static_cast<int32_t>(st.ColumnInt64(6));
+                           f.count = static_cast<uint64_t>(st.ColumnInt64(7));
+                           f.first_seen_ns = st.ColumnInt64(8);
+                         });
+  if (facts && !bad_op.empty()) {
+    return Error{ErrorDomain::kSqlite, SQLITE_CORRUPT,
+                 fmt::format("{}: database is corrupt (network operation '{}' in run_network)",
+                             impl_->db.path(), EscapeControl(bad_op))};
+  }
   if (facts) {
+    // In the operations' names' order, as before they were a closed set.
     std::stable_sort(facts->begin(), facts->end(), [](const NetworkFact& a, const NetworkFact& b) {
-      return std::tie(a.op, a.family, a.type, a.protocol, a.address, a.port, a.err) <
-             std::tie(b.op, b.family, b.type, b.protocol, b.address, b.port, b.err);
+      return std::tuple(NetOpName(a.op), a.family, a.type, a.protocol, std::string_view(a.address),
+                        a.port, a.err) < std::tuple(NetOpName(b.op), b.family, b.type, b.protocol,
+                                                    std::string_view(b.address), b.port, b.err);
     });
   }
   return facts;

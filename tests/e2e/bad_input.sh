@@ -85,6 +85,15 @@ expect_status 125 "$SECLEARN" learn --db corrupt.db --app known -- "$TESTEE" noo
 expect_one_error_line "corrupt\.db"
 cmp -s corrupt.db corrupt.orig || fail "corrupt.db was modified"
 
+step "a database row no seclearn wrote (an unknown network operation): 125, one line, untouched"
+expect_status 0 "$SECLEARN" learn --quiet --db netop.db --app net -- /bin/busybox sh -c \
+  'busybox nc -l -p 0 127.0.0.1 </dev/null >/dev/null 2>&1 & sleep 0.1; kill $!'
+sqlite3 netop.db "UPDATE run_network SET op = 'evil' || char(10) || 'op' WHERE op = 'bind'"
+cp netop.db netop.orig
+expect_status 125 "$SECLEARN" show --db netop.db --app net
+expect_one_error_line 'netop\.db: database is corrupt \(network operation .evil\\x0aop. in run_network\)'
+cmp -s netop.db netop.orig || fail "netop.db was modified"
+
 step "run with malformed profile JSON: 125, file:line:col of the fault"
 printf '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [ {"names": ["read",], } ]\n}\n' \
   >malformed.json

@@ -41,7 +41,7 @@ struct StringMaker<seclearn::FileFact> {
 template <>
 struct StringMaker<seclearn::NetworkFact> {
   static std::string convert(const seclearn::NetworkFact& n) {
-    return "{" + n.op + " fam " + std::to_string(n.family) + " type " + std::to_string(n.type) +
+    return "{" + std::string(NetOpName(n.op)) + " fam " + std::to_string(n.family) + " type " + std::to_string(n.type) +
            " proto " + std::to_string(n.protocol) + " " + n.address + ":" + std::to_string(n.port) +
            " err " + std::to_string(n.err) + "}";
   }
@@ -118,7 +118,7 @@ const FileFact* FindFile(const std::vector<FileFact>& files, const std::string& 
 const NetworkFact* FindNet(const std::vector<NetworkFact>& net, const std::string& op, int family,
                            const std::string& address, int port = -1) {
   for (const auto& n : net)
-    if (n.op == op && n.family == family && n.address == address && n.port == port) return &n;
+    if (NetOpName(n.op) == op && n.family == family && n.address == address && n.port == port) return &n;
   return nullptr;
 }
 

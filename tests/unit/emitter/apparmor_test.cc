@@ -44,9 +44,9 @@ FileFact File(std::string path, uint32_t access, std::string syscall = "openat",
   return FileFact{std::move(path), access, err, 1, 1, std::move(syscall)};
 }
 
-NetworkFact Net(std::string op, int family, int type, int err = 0) {
+NetworkFact Net(std::string_view op, int family, int type, int err = 0) {
   NetworkFact n;
-  n.op = std::move(op);
+  n.op = *NetOpFromName(op);
   n.family = family;
   n.type = type;
   n.err = err;

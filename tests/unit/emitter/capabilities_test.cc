@@ -91,7 +91,7 @@ TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit
   in.capabilities = CapabilityBit(CAP_NET_BIND_SERVICE);
   in.privileged_executables = {"/usr/bin/ping has file capabilities on this host"};
   NetworkFact n;
-  n.op = "bind";
+  n.op = NetOp::kBind;
   n.family = AF_INET;
   n.type = SOCK_STREAM;
   n.address = "0.0.0.0";

@@ -165,7 +165,7 @@ TEST_CASE("bind below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE", "[
   Learn(l, Bind("127.0.0.1", 80), 0);
   const auto net = l.Network();
   REQUIRE(net.size() == 1);
-  CHECK(net[0].op == "bind");
+  CHECK(net[0].op == NetOp::kBind);
   CHECK(net[0].family == AF_INET);
   CHECK(net[0].type == SOCK_STREAM);
   CHECK(net[0].protocol == IPPROTO_TCP);

@@ -52,7 +52,7 @@ TEST_CASE("store: hostile names round-trip byte for byte", "[unit][store]") {
   FactsDelta d;
   for (const auto& name : HostileNames()) {
     d.files.push_back(FileFact{name, kAccessRead | kAccessWrite, 0, 1, 10, "openat"});
-    d.network.push_back(NetworkFact{"bind", AF_UNIX, SOCK_STREAM, 0, name, -1, 0, 1, 10});
+    d.network.push_back(NetworkFact{NetOp::kBind, AF_UNIX, SOCK_STREAM, 0, name, -1, 0, 1, 10});
   }
   d.capabilities.push_back(
       CapabilityFact{"CAP_CHOWN", true, "chown", "chown " + HostileNames()[2] + " to 0:0", 1, 10});
@@ -87,7 +87,7 @@ TEST_CASE("store: facts are summed over runs and flushes, with the earliest evid
   FactsDelta a;
   a.files = {FileFact{"/etc/passwd", kAccessRead, 0, 3, 300, "openat"},
              FileFact{"/etc/shadow", kAccessRead, 13, 1, 310, "openat"}};
-  a.network = {NetworkFact{"connect", 2, 1, 6, "127.0.0.1", 5432, 0, 2, 320}};
+  a.network = {NetworkFact{NetOp::kConnect, 2, 1, 6, "127.0.0.1", 5432, 0, 2, 320}};
   a.capabilities = {CapabilityFact{"CAP_SETUID", true, "setuid", "setuid(1000) late", 1, 330},
                     CapabilityFact{"CAP_SETUID", false, "setresuid", "wanted", 1, 340}};
   REQUIRE(store.Flush(r1, a).has_value());
@@ -111,7 +111,7 @@ TEST_CASE("store: facts are summed over runs and flushes, with the earliest evid
   auto net = store.Network("web");
   REQUIRE(net.has_value());
   REQUIRE(net->size() == 1);
-  CHECK(net->at(0) == NetworkFact{"connect", 2, 1, 6, "127.0.0.1", 5432, 0, 4, 320});
+  CHECK(net->at(0) == NetworkFact{NetOp::kConnect, 2, 1, 6, "127.0.0.1", 5432, 0, 4, 320});
   auto caps = store.Capabilities("web");
   REQUIRE(caps.has_value());
   REQUIRE(caps->size() == 2);

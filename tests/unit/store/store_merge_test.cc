@@ -53,7 +53,7 @@ FactsDelta EarlyPart() {
   d.executables = {{"/bin/app", 1, 90}};
   d.args = {{AUDIT_ARCH_X86_64, 41, 0, 1, 1, 120}};
   d.files = {{"/etc/hostname", kAccessRead, 0, 1, 110, "openat"}};
-  d.network = {{"socket", 1, 1, 0, "", -1, 0, 1, 120}};
+  d.network = {{NetOp::kSocket, 1, 1, 0, "", -1, 0, 1, 120}};
   d.capabilities = {{"CAP_CHOWN", true, "chown", "chown /tmp/f to 1:1", 1, 130}};
   d.stacks = {Stack(0, 100, {kLibc, kMain})};
   d.new_processes = 1;
@@ -68,8 +68,8 @@ FactsDelta LatePart() {
   d.args = {{AUDIT_ARCH_X86_64, 41, 0, 1, 3, 2000}, {AUDIT_ARCH_X86_64, 41, 0, 2, 1, 2200}};
   d.files = {{"/etc/hostname", kAccessRead, 0, 4, 2000, "openat"},
              {"/tmp/x", kAccessCreate, 0, 1, 2100, "mkdir"}};
-  d.network = {{"socket", 1, 1, 0, "", -1, 0, 2, 2000},
-               {"connect", 2, 2, 0, "127.0.0.1", 53, 0, 1, 2300}};
+  d.network = {{NetOp::kSocket, 1, 1, 0, "", -1, 0, 2, 2000},
+               {NetOp::kConnect, 2, 2, 0, "127.0.0.1", 53, 0, 1, 2300}};
   d.capabilities = {{"CAP_CHOWN", true, "chown", "chown /tmp/g to 1:1", 2, 2000},
                     {"CAP_NET_RAW", false, "socket", "socket AF_INET SOCK_RAW", 1, 2400}};
   StackFact path = Stack(83, 2100, {kLibc, kLater});
@@ -111,7 +111,7 @@ std::string Everything(Store& store, const std::string& app) {
         std::to_string(f.first_seen_ns) + " " + f.syscall);
   const auto v7 = store.Network(app);
   for (const auto& f : *v7)
-    add("net " + f.op + " " + f.address + " " + std::to_string(f.count));
+    add("net " + std::string(NetOpName(f.op)) + " " + f.address + " " + std::to_string(f.count));
   const auto v8 = store.Capabilities(app);
   for (const auto& f : *v8)
     add("cap " + f.capability + " " + std::to_string(f.granted) + " " + f.evidence + " " +

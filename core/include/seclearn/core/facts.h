@@ -9,6 +9,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace seclearn {
@@ -86,8 +87,20 @@ struct FileAccessRecord {
   bool operator==(const FileAccessRecord&) const = default;
 };
 
+// What a network call did (accept4 is an accept): a closed set, named only at the edges (the
+// store's text, show, reasons).
+enum class NetOp : uint8_t { kSocket, kBind, kConnect, kListen, kAccept, kSendTo };
+inline constexpr std::string_view kNetOpNames[] = {"socket", "bind",   "connect",
+                                                   "listen", "accept", "sendto"};
+constexpr std::string_view NetOpName(NetOp op) { return kNetOpNames[static_cast<size_t>(op)]; }
+constexpr std::optional<NetOp> NetOpFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kNetOpNames); ++i)
+    if (kNetOpNames[i] == name) return static_cast<NetOp>(i);
+  return std::nullopt;
+}
+
 struct NetworkFact {
-  std::string op;        // "socket", "bind", "connect", "listen", "accept", "sendto"
+  NetOp op = NetOp::kSocket;
   int32_t family = 0;    // AF_*
   int32_t type = 0;      // SOCK_* without SOCK_NONBLOCK/SOCK_CLOEXEC
   int32_t protocol = 0;  // IPPROTO_* or NETLINK_* family

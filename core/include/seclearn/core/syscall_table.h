@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "seclearn/core/facts.h"
@@ -85,6 +86,7 @@ struct SyscallInfo {
   // (ids, modes, signals, flags): the learner tells calls apart by them. Never pointers.
   ArgSet key_args = 0;
   int8_t sockaddr_arg = -1;  // a struct sockaddr*, its length in the next argument
+  std::optional<NetOp> net_op;  // what a network call does
 };
 
 // nullptr when the syscall is not in the table (most are: only those with something to read
