@@ -1,8 +1,6 @@
 // seclearn learn: run a workload under the tracer and record what it did.
 #include <fmt/format.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +15,7 @@
 #include "seclearn/store/store.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
+#include "seclearn/host/probes.h"
 
 namespace seclearn::cli {
 namespace {
@@ -85,14 +84,11 @@ class PrivilegedExecs {
  public:
   void Check(pid_t pid, const std::string& exe) {
     if (seen_.size() >= kMax || seen_.count(exe)) return;
-    char link[64];
-    std::snprintf(link, sizeof link, "/proc/%d/exe", pid);
-    struct stat st {};
-    if (::stat(link, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    const PrivilegeOf p = BinaryPrivilege(fmt::format("/proc/{}/exe", pid));
     std::string what;
-    if (st.st_mode & S_ISUID) what = fmt::format("setuid {}", st.st_uid == 0 ? "root" : "user");
-    else if ((st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) what = "setgid";
-    else if (::getxattr(link, "security.capability", nullptr, 0) > 0) what = "file capabilities";
+    if (p.kind == Privilege::kSetuid) what = fmt::format("setuid {}", p.id == 0 ? "root" : "user");
+    if (p.kind == Privilege::kSetgid) what = "setgid";
+    if (p.kind == Privilege::kFileCapabilities) what = "file capabilities";
     if (what.empty()) return;
     seen_.insert(exe);
     found_.push_back(fmt::format("{} ({})", exe, what));

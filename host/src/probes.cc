@@ -86,21 +86,34 @@ ResolvedPath ResolvePathOnHost(std::string_view raw) {
   return lex;
 }
 
+PrivilegeOf BinaryPrivilege(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  if (st.st_mode & S_ISUID) return {Privilege::kSetuid, st.st_uid};
+  if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) return {Privilege::kSetgid, st.st_gid};
+  if (::getxattr(path.c_str(), "security.capability", nullptr, 0) > 0)
+    return {Privilege::kFileCapabilities, 0};
+  return {};
+}
+
 std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<ExecutableFact>& exes) {
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const auto& e : exes) {
     if (!seen.insert(e.path).second) continue;
-    struct stat st {};
-    if (::stat(e.path.c_str(), &st) != 0) continue;
-    if (st.st_mode & S_ISUID) {
-      out.push_back(
-          fmt::format("{} is setuid (owner uid {}) on this host", Escaped(e.path), st.st_uid));
-    } else if ((st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP)) {
-      out.push_back(
-          fmt::format("{} is setgid (group gid {}) on this host", Escaped(e.path), st.st_gid));
-    } else if (::getxattr(e.path.c_str(), "security.capability", nullptr, 0) > 0) {
-      out.push_back(fmt::format("{} has file capabilities on this host", Escaped(e.path)));
+    const PrivilegeOf p = BinaryPrivilege(e.path);
+    switch (p.kind) {
+      case Privilege::kSetuid:
+        out.push_back(fmt::format("{} is setuid (owner uid {}) on this host", Escaped(e.path), p.id));
+        break;
+      case Privilege::kSetgid:
+        out.push_back(fmt::format("{} is setgid (group gid {}) on this host", Escaped(e.path), p.id));
+        break;
+      case Privilege::kFileCapabilities:
+        out.push_back(fmt::format("{} has file capabilities on this host", Escaped(e.path)));
+        break;
+      case Privilege::kNone:
+        break;
     }
   }
   return out;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,16 @@ std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<Executabl
 // the way (x), and of the parent for a create or delete (w, x). Paths under /proc, /sys and
 // /dev/pts are not judged (their owners follow the process).
 std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& record);
+
+// What running a binary grants by its own bits on this host: setuid (its owner's uid),
+// setgid (its group's gid, with group execute), or file capabilities (security.capability).
+enum class Privilege { kNone, kSetuid, kSetgid, kFileCapabilities };
+struct PrivilegeOf {
+  Privilege kind = Privilege::kNone;
+  uint32_t id = 0;  // the uid (setuid) or gid (setgid) it runs as
+};
+// stat and getxattr of `path` (following symlinks: /proc/PID/exe names the image itself).
+PrivilegeOf BinaryPrivilege(const std::string& path);
 
 // Entries of `dir` on this host (without . and ..), or nullopt.
 std::optional<size_t> CountDirEntriesOnHost(std::string_view dir);
