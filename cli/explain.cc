@@ -122,6 +122,73 @@ std::string MissingText(const std::vector<Missing>& missing) {
 
 }  // namespace
 
+// The first stack per executable (and access) as JSON, with the runs that recorded none.
+void PrintExplainJson(const std::string& app, const std::string& subject, bool by_path,
+                      const std::vector<FirstStack>& firsts, const std::vector<Missing>& missing) {
+  Json list = Json::Array();
+  for (const FirstStack& fs : firsts) {
+    const StackFact& st = *fs.stack;
+    Json j = Json::Object();
+    j.Set("executable", Json::String(st.executable));
+    if (by_path) {
+      Json acc = Json::Array();
+      for (const auto& a : AccessNames(st.access)) acc.Push(Json::String(a));
+      j.Set("access", std::move(acc));
+    }
+    j.Set("syscall", Json::String(SyscallName(st.arch, st.nr)));
+    j.Set("arch", Json::String(ArchName(st.arch)));
+    j.Set("run", Json::Int(st.run_id)).Set("runs", Json::Uint(fs.runs));
+    j.Set("time", Json::String(FormatTime(st.time_ns))).Set("time_ns", Json::Int(st.time_ns));
+    j.Set("pid", Json::Int(st.pid)).Set("tid", Json::Int(st.tid));
+    j.Set("truncated", Json::Bool(st.truncated));
+    Json frames = Json::Array();
+    for (const StackFrame& f : st.frames) frames.Push(FrameJson(f));
+    j.Set("frames", std::move(frames));
+    list.Push(std::move(j));
+  }
+  Json without = Json::Array();
+  for (const Missing& m : missing) {
+    without.Push(Json::Object()
+                     .Set("run", Json::Int(m.run_id))
+                     .Set("backend", Json::String(m.backend))
+                     .Set("reason", Json::String(m.reason)));
+  }
+  Json doc = Json::Object();
+  doc.Set("app", Json::String(app));
+  doc.Set(by_path ? "path" : "syscall", Json::String(subject));
+  doc.Set("stacks", std::move(list)).Set("without_stack", std::move(without));
+  std::fputs(WriteJson(doc).c_str(), stdout);
+}
+
+// The same for people; kExitNothing (said on stderr) when no stack was recorded.
+int PrintExplainText(const std::string& app, const std::string& subject, bool by_path,
+                     const std::vector<FirstStack>& firsts, const std::vector<Missing>& missing) {
+  if (firsts.empty()) {
+    PrintError(fmt::format("explain: app '{}' {} {} but no stack was recorded ({})", app,
+                           by_path ? "accessed" : "made", subject, MissingText(missing)));
+    return kExitNothing;
+  }
+  std::set<std::string> exes;
+  for (const FirstStack& fs : firsts) exes.insert(fs.stack->executable);
+  std::printf("%s: needed by %zu executable%s of app %s\n", DisplayName(subject, false).c_str(),
+              exes.size(), exes.size() == 1 ? "" : "s", DisplayName(app, false).c_str());
+  for (const FirstStack& fs : firsts) {
+    const StackFact& st = *fs.stack;
+    const std::string call = SyscallName(st.arch, st.nr);
+    std::string head = DisplayName(st.executable, false);
+    if (by_path) head += fmt::format(" ({} via {})", JoinNames(AccessNames(st.access)), call);
+    head += fmt::format(": run {}, {}, pid {} tid {}", st.run_id, FormatTime(st.time_ns), st.pid,
+                        st.tid);
+    if (st.arch != NativeAuditArch()) head += fmt::format(", {}", ArchName(st.arch));
+    if (fs.runs > 1) head += fmt::format(" (first of {} runs)", fs.runs);
+    std::printf("%s\n  %s\n", head.c_str(), StackChain(call, st).c_str());
+  }
+  for (const Missing& m : missing)
+    std::printf("learned without a stack: run %lld: %s\n", static_cast<long long>(m.run_id),
+                m.reason.c_str());
+  return 0;
+}
+
 int CmdExplain(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--path"};
@@ -264,66 +331,10 @@ int CmdExplain(std::span<char*> args) {
   const std::string subject = path ? *path : name;
 
   if (json) {
-    Json list = Json::Array();
-    for (const FirstStack& fs : firsts) {
-      const StackFact& st = *fs.stack;
-      Json j = Json::Object();
-      j.Set("executable", Json::String(st.executable));
-      if (path) {
-        Json acc = Json::Array();
-        for (const auto& a : AccessNames(st.access)) acc.Push(Json::String(a));
-        j.Set("access", std::move(acc));
-      }
-      j.Set("syscall", Json::String(SyscallName(st.arch, st.nr)));
-      j.Set("arch", Json::String(ArchName(st.arch)));
-      j.Set("run", Json::Int(st.run_id)).Set("runs", Json::Uint(fs.runs));
-      j.Set("time", Json::String(FormatTime(st.time_ns))).Set("time_ns", Json::Int(st.time_ns));
-      j.Set("pid", Json::Int(st.pid)).Set("tid", Json::Int(st.tid));
-      j.Set("truncated", Json::Bool(st.truncated));
-      Json frames = Json::Array();
-      for (const StackFrame& f : st.frames) frames.Push(FrameJson(f));
-      j.Set("frames", std::move(frames));
-      list.Push(std::move(j));
-    }
-    Json without = Json::Array();
-    for (const Missing& m : missing) {
-      without.Push(Json::Object()
-                       .Set("run", Json::Int(m.run_id))
-                       .Set("backend", Json::String(m.backend))
-                       .Set("reason", Json::String(m.reason)));
-    }
-    Json doc = Json::Object();
-    doc.Set("app", Json::String(*app));
-    doc.Set(path ? "path" : "syscall", Json::String(subject));
-    doc.Set("stacks", std::move(list)).Set("without_stack", std::move(without));
-    std::fputs(WriteJson(doc).c_str(), stdout);
+    PrintExplainJson(*app, subject, path.has_value(), firsts, missing);
     return firsts.empty() ? kExitNothing : 0;
   }
-
-  if (firsts.empty()) {
-    PrintError(fmt::format("explain: app '{}' {} {} but no stack was recorded ({})", *app,
-                           path ? "accessed" : "made", subject, MissingText(missing)));
-    return kExitNothing;
-  }
-  std::set<std::string> exes;
-  for (const FirstStack& fs : firsts) exes.insert(fs.stack->executable);
-  std::printf("%s: needed by %zu executable%s of app %s\n", DisplayName(subject, false).c_str(),
-              exes.size(), exes.size() == 1 ? "" : "s", DisplayName(*app, false).c_str());
-  for (const FirstStack& fs : firsts) {
-    const StackFact& st = *fs.stack;
-    const std::string call = SyscallName(st.arch, st.nr);
-    std::string head = DisplayName(st.executable, false);
-    if (path) head += fmt::format(" ({} via {})", JoinNames(AccessNames(st.access)), call);
-    head += fmt::format(": run {}, {}, pid {} tid {}", st.run_id, FormatTime(st.time_ns), st.pid,
-                        st.tid);
-    if (st.arch != NativeAuditArch()) head += fmt::format(", {}", ArchName(st.arch));
-    if (fs.runs > 1) head += fmt::format(" (first of {} runs)", fs.runs);
-    std::printf("%s\n  %s\n", head.c_str(), StackChain(call, st).c_str());
-  }
-  for (const Missing& m : missing)
-    std::printf("learned without a stack: run %lld: %s\n", static_cast<long long>(m.run_id),
-                m.reason.c_str());
-  return 0;
+  return PrintExplainText(*app, subject, path.has_value(), firsts, missing);
 }
 
 }  // namespace seclearn::cli
