@@ -21,19 +21,13 @@ namespace seclearn {
 
 enum SyscallClass : uint32_t {
   kFile = 1u << 0,     // takes or creates a path
-  kDesc = 1u << 1,     // works on a descriptor
   kProcess = 1u << 2,  // process lifecycle
   kNetwork = 1u << 3,
-  kCreds = 1u << 4,  // uid/gid/capabilities
-  kMount = 1u << 5,
-  kMemory = 1u << 6,
   kSignal = 1u << 7,
   kSetId = 1u << 8,      // changes the caller's credentials (setuid, capset, ...)
   kChangesFs = 1u << 9,  // changes the caller's cwd or root (chdir, fchdir, chroot)
   kOpen = 1u << 10,      // the access asked for comes from O_* flags (open, openat, ...)
-  kAdmin = 1u << 11,     // system administration: clocks, modules, reboot, hostname, ...
 };
-
 // Argument indexes that hold a NUL-terminated path; -1 when none.
 struct PathArgs {
   int8_t first = -1;
@@ -86,7 +80,7 @@ struct SyscallInfo {
   // (ids, modes, signals, flags): the learner tells calls apart by them. Never pointers.
   ArgSet key_args = 0;
   int8_t sockaddr_arg = -1;  // a struct sockaddr*, its length in the next argument
-  std::optional<NetOp> net_op;  // what a network call does
+  std::optional<NetOp> net_op = std::nullopt;  // what a network call does
 };
 
 // nullptr when the syscall is not in the table (most are: only those with something to read
