@@ -126,7 +126,8 @@ bool ReadProcFile(pid_t tid, const char* what, std::string* out) {
   out->clear();
   Fd fd(::open(ProcPath(tid, what).c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return false;
-  char buf[4096];
+  // 64 KiB at a time: a Python process's maps is tens of KiB, read at every stack capture.
+  static thread_local char buf[65536];
   for (;;) {
     const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
