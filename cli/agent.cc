@@ -91,7 +91,7 @@ class ContainerLearner : public ContainerObserver {
     RunInfo info;
     info.app = app;
     info.argv = start.args;
-    info.backend = "notify";
+    info.backend = BackendKind::kNotify;
     info.kernel = kernel_;
     info.host = host_;
     info.start_ns = start.time_ns;

@@ -109,7 +109,7 @@ std::vector<FirstStack> FirstPerKey(const std::vector<StackFact>& stacks) {
 // Runs that learned the call without a stack, and why.
 struct Missing {
   int64_t run_id;
-  std::string backend;
+  BackendKind backend;
   std::string reason;
 };
 
@@ -150,7 +150,7 @@ void PrintExplainJson(const std::string& app, const std::string& subject, bool b
   for (const Missing& m : missing) {
     without.Push(Json::Object()
                      .Set("run", Json::Int(m.run_id))
-                     .Set("backend", Json::String(m.backend))
+                     .Set("backend", Json::String(std::string(BackendName(m.backend))))
                      .Set("reason", Json::String(m.reason)));
   }
   Json doc = Json::Object();
@@ -242,7 +242,7 @@ int CmdExplain(std::span<char*> args) {
   std::vector<StackFact> stacks;
   std::vector<Missing> missing;
   auto why = [&](const RunSummary& r) {
-    if (r.backend == "notify")
+    if (r.backend == BackendKind::kNotify)
       return std::string(
           "notify backend, which records no stacks (its supervisor is not a "
           "tracer: it cannot stop the caller to unwind it)");

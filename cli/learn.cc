@@ -183,9 +183,11 @@ int CmdLearn(std::span<char*> args) {
     PrintError(fmt::format("learn: invalid app name '{}': use 1-128 letters, digits, '.', '_' or '-'", *app));
     return kExitSeclearnFailure;
   }
-  const std::string backend = parsed->Get("--backend").value_or("ptrace");
-  if (backend != "ptrace" && backend != "notify") {
-    PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace, notify)", backend));
+  const std::string backend_name = parsed->Get("--backend").value_or("ptrace");
+  const auto backend_kind = BackendFromName(backend_name);
+  if (!backend_kind) {
+    PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace, notify)",
+                           backend_name));
     return kExitSeclearnFailure;
   }
   const auto stacks = ParseStackMode(parsed->Get("--stacks").value_or("first"));
@@ -210,7 +212,7 @@ int CmdLearn(std::span<char*> args) {
   RunInfo info;
   info.app = *app;
   info.argv = parsed->command;
-  info.backend = backend;
+  info.backend = *backend_kind;
   struct utsname u {};
   if (::uname(&u) == 0) {
     info.kernel = u.release;
@@ -228,7 +230,7 @@ int CmdLearn(std::span<char*> args) {
                  opts.no_new_privs);
   opts.stacks = *stacks;
 
-  Result<TraceResult> result = backend == "notify" ? NotifyBackend().Run(opts, sink)
+  Result<TraceResult> result = *backend_kind == BackendKind::kNotify ? NotifyBackend().Run(opts, sink)
                                                     : PtraceBackend().Run(opts, sink);
   sink.ClearStatus();
   if (!result) {

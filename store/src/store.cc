@@ -17,6 +17,7 @@
 #include "migrations.h"
 #include "seclearn/store/sqlite.h"
 #include "store_impl.h"
+#include "seclearn/core/escape.h"
 
 namespace seclearn {
 namespace {
@@ -384,7 +385,7 @@ SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))) FROM apps WHERE name = ?1
 )sql");
   if (!add_run) return add_run.error();
   add_run->BindText(1, info.app)
-      .BindText(2, info.backend)
+      .BindText(2, BackendName(info.backend))
       .BindText(3, info.kernel)
       .BindText(4, info.host)
       .BindInt64(5, info.start_ns);
@@ -493,7 +494,14 @@ ORDER BY r.id
     RunSummary& run = result.emplace_back();
     run.run_id = runs->ColumnInt64(0);
     run.app = std::string(app);
-    run.backend = runs->ColumnText(1);
+    const std::string backend = runs->ColumnText(1);
+    const auto kind = BackendFromName(backend);
+    if (!kind) {
+      return StoreError(SQLITE_CORRUPT,
+                        fmt::format("{}: database is corrupt (backend '{}' of run {})", db.path(),
+                                    EscapeControl(backend), run.run_id));
+    }
+    run.backend = *kind;
     run.kernel = runs->ColumnText(2);
     run.host = runs->ColumnText(3);
     run.start_ns = runs->ColumnInt64(4);

@@ -93,6 +93,10 @@ cp netop.db netop.orig
 expect_status 125 "$SECLEARN" show --db netop.db --app net
 expect_one_error_line 'netop\.db: database is corrupt \(network operation .evil\\x0aop. in run_network\)'
 cmp -s netop.db netop.orig || fail "netop.db was modified"
+expect_status 0 "$SECLEARN" learn --quiet --db backend.db --app b -- "$TESTEE" noop
+sqlite3 backend.db "UPDATE runs SET backend = 'ebpf?'"
+expect_status 125 "$SECLEARN" show --db backend.db --app b
+expect_one_error_line "backend\.db: database is corrupt \(backend 'ebpf\?' of run 1\)"
 
 step "run with malformed profile JSON: 125, file:line:col of the fault"
 printf '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [ {"names": ["read",], } ]\n}\n' \

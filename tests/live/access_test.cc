@@ -486,7 +486,7 @@ TEST_CASE("hostile file names round-trip exactly through the store", "[live][acc
   REQUIRE(store.has_value());
   RunInfo info{.app = "hostile",
                .argv = {"testee"},
-               .backend = BackendName(backend),
+               .backend = backend,
                .kernel = "k",
                .host = "h",
                .start_ns = 1};

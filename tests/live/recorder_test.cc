@@ -68,7 +68,7 @@ TEST_CASE("a flush that fails while another writer holds the lock loses no kind 
   RunInfo info;
   info.app = "locked";
   info.argv = {"sh"};
-  info.backend = BackendName(backend);
+  info.backend = backend;
   info.start_ns = RealtimeNs();
   int failures = 0;
   RecorderOptions options;
@@ -151,7 +151,7 @@ TEST_CASE("a container's runtime phase, unnotified names and boundary survive a 
   REQUIRE(store.has_value());
   RunInfo info;
   info.app = "box";
-  info.backend = "notify";
+  info.backend = BackendKind::kNotify;
   auto run = store->BeginRun(info);
   REQUIRE(run.has_value());
   ContainerRecord container;

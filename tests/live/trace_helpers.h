@@ -57,14 +57,13 @@ struct Recording : EventSink {
 };
 
 // The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
-enum class Backend { kPtrace, kNotify };
+using Backend = BackendKind;  // core/facts.h: kPtrace, kNotify
 // Use as: const Backend backend = GENERATE(from_range(AllBackends()));
 // kNotify only where the kernel has seccomp user notification with CONTINUE (5.5+).
 inline std::vector<Backend> AllBackends() {
   if (!NotifyAvailable()) return {Backend::kPtrace};
   return {Backend::kPtrace, Backend::kNotify};
 }
-inline const char* BackendName(Backend b) { return b == Backend::kNotify ? "notify" : "ptrace"; }
 // The notify backend stops before the call runs: it never sees results (has_result).
 inline bool SeesResults(Backend b) { return b == Backend::kPtrace; }
 

@@ -22,7 +22,7 @@ Store Open() {
 int64_t Run(Store& store, const std::string& app, int64_t start) {
   RunInfo info{.app = app,
                .argv = {"x"},
-               .backend = "ptrace",
+               .backend = BackendKind::kPtrace,
                .kernel = "k",
                .host = "h",
                .start_ns = start};

@@ -11,7 +11,7 @@ TEST_CASE("argument values round-trip, summed over runs, unsigned order", "[unit
   REQUIRE(store.has_value());
   RunInfo info;
   info.app = "a";
-  info.backend = "ptrace";
+  info.backend = BackendKind::kPtrace;
   auto r1 = store->BeginRun(info);
   auto r2 = store->BeginRun(info);
   REQUIRE(r1.has_value());

@@ -23,7 +23,7 @@ void Learn(Store& store, const std::string& app, int i) {
   RunInfo info;
   info.app = app;
   info.argv = {"/bin/app", std::to_string(i)};
-  info.backend = "ptrace";
+  info.backend = BackendKind::kPtrace;
   info.start_ns = 1000 + i;
   auto run = store.BeginRun(info);
   REQUIRE(run.has_value());
@@ -223,7 +223,7 @@ TEST_CASE("a run merged before it ended is completed by a later merge, every fac
   RunInfo info;
   info.app = "w";
   info.argv = {"/bin/app"};
-  info.backend = "notify";
+  info.backend = BackendKind::kNotify;
   info.start_ns = 50;
   auto run = learner->BeginRun(info);
   REQUIRE(run.has_value());
@@ -346,7 +346,7 @@ TEST_CASE("merged stacks keep their own frames, whatever ids the hosts gave them
     REQUIRE(s.has_value());
     RunInfo info;
     info.app = "w";
-    info.backend = "ptrace";
+    info.backend = BackendKind::kPtrace;
     info.start_ns = static_cast<int64_t>(host);
     auto run = s->BeginRun(info);
     REQUIRE(run.has_value());

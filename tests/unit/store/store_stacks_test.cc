@@ -24,7 +24,7 @@ TEST_CASE("stacks are stored once per distinct frame sequence, first occurrence 
   REQUIRE(store.has_value());
   RunInfo info;
   info.app = "a";
-  info.backend = "ptrace";
+  info.backend = BackendKind::kPtrace;
   auto r1 = store->BeginRun(info);
   auto r2 = store->BeginRun(info);
   REQUIRE(r1.has_value());
@@ -93,7 +93,7 @@ TEST_CASE("identical stacks and frames share their rows", "[unit][store]") {
     REQUIRE(store.has_value());
     RunInfo info;
     info.app = "a";
-    info.backend = "ptrace";
+    info.backend = BackendKind::kPtrace;
     FactsDelta d;
     // 500 first-seen keys over 3 distinct stacks, as a long run would have.
     for (int32_t nr = 0; nr < 500; ++nr) {

@@ -45,7 +45,7 @@ RunInfo Info(std::string app, std::vector<std::string> argv, int64_t start_ns = 
   RunInfo info;
   info.app = std::move(app);
   info.argv = std::move(argv);
-  info.backend = "ptrace";
+  info.backend = BackendKind::kPtrace;
   info.kernel = "6.1.0-test";
   info.host = "testhost";
   info.start_ns = start_ns;
@@ -200,7 +200,7 @@ TEST_CASE("runs list argv, backend and exit status in order", "[unit][store]") {
   CHECK(r1.run_id == *first);
   CHECK(r1.app == "app");
   CHECK(r1.argv == argv);
-  CHECK(r1.backend == "ptrace");
+  CHECK(r1.backend == BackendKind::kPtrace);
   CHECK(r1.kernel == "6.1.0-test");
   CHECK(r1.host == "testhost");
   CHECK(r1.start_ns == 100);

@@ -27,7 +27,7 @@ TEST_CASE("profile versions are numbered per app and format, deduplicated by con
   REQUIRE(store.has_value());
   RunInfo info;
   info.app = "web";
-  info.backend = "ptrace";
+  info.backend = BackendKind::kPtrace;
   auto run = store->BeginRun(info);
   REQUIRE(run.has_value());
 

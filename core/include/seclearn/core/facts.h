@@ -197,10 +197,23 @@ struct FactsDelta {
   }
 };
 
+// The tracer a run was learned with: a closed set, named only at the edges (the store's text,
+// show, explain, --backend).
+enum class BackendKind : uint8_t { kPtrace, kNotify };
+inline constexpr std::string_view kBackendNames[] = {"ptrace", "notify"};
+constexpr std::string_view BackendName(BackendKind b) {
+  return kBackendNames[static_cast<size_t>(b)];
+}
+constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kBackendNames); ++i)
+    if (kBackendNames[i] == name) return static_cast<BackendKind>(i);
+  return std::nullopt;
+}
+
 struct RunInfo {
   std::string app;
   std::vector<std::string> argv;
-  std::string backend;  // "ptrace", "notify"
+  BackendKind backend = BackendKind::kPtrace;
   std::string kernel;   // uname -r
   std::string host;     // uname -n
   int64_t start_ns = 0;
@@ -210,7 +223,7 @@ struct RunSummary {
   int64_t run_id = 0;
   std::string app;
   std::vector<std::string> argv;
-  std::string backend;
+  BackendKind backend = BackendKind::kPtrace;
   std::string kernel;
   std::string host;
   int64_t start_ns = 0;
