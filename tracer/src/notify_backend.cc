@@ -50,7 +50,6 @@ constexpr int64_t kSecond = 1'000'000'000;
 // An entry of a task that exited (or was not seen for this long and is gone) is forgotten
 // after this: notifications already queued by its siblings arrive well before.
 constexpr int64_t kForgetAfterNs = kSecond;
-constexpr size_t kMaxPath = 4096;
 
 int Seccomp(unsigned op, unsigned flags, void* args) {
   return static_cast<int>(::syscall(SYS_seccomp, op, flags, args));
@@ -259,11 +258,11 @@ struct NotifySession::State {
   }
 
   void ReadPath(pid_t tgid, pid_t tid, uint64_t addr, std::string* out) {
-    if (ReadTaskString(MemFd{MemFor(tgid, tid)}, addr, out, kMaxPath)) return;
+    if (ReadTaskString(MemFd{MemFor(tgid, tid)}, addr, out, kMaxPathArg)) return;
     // The cached descriptor may belong to a task that has exited (a zombie leader): retry
     // once through the caller itself.
     procs[tgid].mem = OpenTaskMem(tid);
-    ReadTaskString(MemFd{procs[tgid].mem.get()}, addr, out, kMaxPath);
+    ReadTaskString(MemFd{procs[tgid].mem.get()}, addr, out, kMaxPathArg);
   }
 
   void Maintain(int64_t now) {

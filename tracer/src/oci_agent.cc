@@ -391,13 +391,14 @@ Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& op
       return ErrnoError("epoll_pwait");
     }
     now = RealtimeNs();
+    mono = MonotonicNs();
     for (int i = 0; i < n; ++i) {
       const auto kind = static_cast<Kind>(events[i].data.u64 >> 32);
       const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffu);
       const uint32_t what = events[i].events;
       switch (kind) {
         case kListen:
-          if (s.accepting) s.Accept(observer, MonotonicNs(), options.connection_timeout_ms);
+          if (s.accepting) s.Accept(observer, mono, options.connection_timeout_ms);
           break;
         case kConnection:
           if (s.conns.count(fd)) s.Read(observer, fd, now);

@@ -225,8 +225,9 @@ bool ReadTaskMemory(pid_t tid, uint64_t addr, void* buf, size_t len) {
   return addr != 0 && ReadChunk(tid, addr, buf, len) == static_cast<ssize_t>(len);
 }
 
+// An invalid descriptor fails like an unreadable address (pread: EBADF).
 bool ReadTaskMemory(MemFd mem, uint64_t addr, void* buf, size_t len) {
-  return addr != 0 && mem.fd >= 0 && ReadChunk(mem, addr, buf, len) == static_cast<ssize_t>(len);
+  return addr != 0 && ReadChunk(mem, addr, buf, len) == static_cast<ssize_t>(len);
 }
 
 bool ReadTaskString(pid_t tid, uint64_t addr, std::string* out, size_t max_len) {
@@ -234,13 +235,16 @@ bool ReadTaskString(pid_t tid, uint64_t addr, std::string* out, size_t max_len) 
 }
 
 bool ReadTaskString(MemFd mem, uint64_t addr, std::string* out, size_t max_len) {
-  if (mem.fd < 0) {
-    out->clear();
-    return false;
-  }
   return ReadString(mem, addr, out, max_len);
 }
 
 Fd OpenTaskMem(pid_t tid) { return Fd(::open(ProcPath(tid, "mem").c_str(), O_RDONLY | O_CLOEXEC)); }
+
+bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len) {
+  if (addr == 0) return false;
+  Fd mem(::open(ProcPath(tid, "mem").c_str(), O_WRONLY | O_CLOEXEC));
+  if (!mem.valid()) return false;
+  return ::pwrite(mem.get(), buf, len, static_cast<off_t>(addr)) == static_cast<ssize_t>(len);
+}
 
 }  // namespace seclearn

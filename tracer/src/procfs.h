@@ -62,6 +62,9 @@ struct ProcStat {
 };
 ProcStat ReadProcStat(pid_t pid);
 
+// PATH_MAX: the longest path argument the kernel takes, and the most ReadTaskString reads of one.
+inline constexpr size_t kMaxPathArg = 4096;
+
 // Task memory through process_vm_readv (tid) or through an open /proc/TID/mem descriptor
 // (MemFd: the notify backend's, which needs no ptrace relationship kept per call).
 struct MemFd {
@@ -76,5 +79,8 @@ bool ReadTaskString(pid_t tid, uint64_t addr, std::string* out, size_t max_len);
 bool ReadTaskString(MemFd mem, uint64_t addr, std::string* out, size_t max_len);
 // /proc/TID/mem opened for reading; invalid if the task is gone.
 Fd OpenTaskMem(pid_t tid);
+// Writes `len` bytes at `addr` of a task we trace (through /proc/TID/mem, which writes
+// read-only private mappings too, as a debugger's breakpoints do); false if it could not.
+bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len);
 
 }  // namespace seclearn

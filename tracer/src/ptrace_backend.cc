@@ -118,9 +118,6 @@ struct Task {
   uint64_t restore_flags = 0;
 };
 
-// PATH_MAX: the longest path argument the kernel accepts.
-constexpr size_t kMaxPathArg = 4096;
-
 // A task's thread group; its own id if it is gone.
 pid_t ReadTgid(pid_t tid) {
   const pid_t tgid = ReadProcStatus(tid).tgid;

@@ -121,15 +121,6 @@ Result<void> CheckResolverFeatures() {
   return {};
 }
 
-bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len) {
-  if (addr == 0) return false;
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/mem", tid);
-  Fd mem(::open(path, O_WRONLY | O_CLOEXEC));
-  if (!mem.valid()) return false;
-  return ::pwrite(mem.get(), buf, len, static_cast<off_t>(addr)) == static_cast<ssize_t>(len);
-}
-
 std::string ResolveAgainst(std::string_view root, std::string_view base, std::string_view path) {
   const bool chrooted = !root.empty() && root != "/";
   auto under_root = [&](std::string_view inside) {

@@ -41,10 +41,6 @@
 
 namespace seclearn {
 
-// Writes `len` bytes at `addr` of a task we trace (through /proc/TID/mem, which writes
-// read-only private mappings too, as a debugger's breakpoints do); false if it could not.
-bool WriteTaskMemory(pid_t tid, uint64_t addr, const void* buf, size_t len);
-
 // The kernel features resolving depends on, probed once before a run (strace-style): a missing
 // one is an error naming it, never a run that silently learns less. pidfd_open and
 // pidfd_getfd (Linux 5.6) read the socket behind a descriptor.

@@ -35,13 +35,6 @@
 namespace seclearn {
 namespace {
 
-// One executable line of /proc/PID/maps.
-using Mapping = ProcMapping;
-std::vector<Mapping> ReadMaps(pid_t tid) { return ReadProcMaps(tid, /*exec_only=*/true); }
-const Mapping* FindMapping(const std::vector<Mapping>& maps, uint64_t pc) {
-  return FindProcMapping(maps, pc);
-}
-
 std::string Demangle(const char* name) {
   if (name == nullptr) return {};
   if (name[0] == '_' && name[1] == 'Z') {
@@ -450,11 +443,11 @@ class ModuleTable {
   // when a pc falls outside it (a library mapped since). The caller empties it when mappings
   // may have been replaced (exec, munmap, mremap, mmap MAP_FIXED).
   std::vector<RawFrame> Frames(pid_t tgid, pid_t tid, const std::vector<Pc>& pcs,
-                               std::vector<Mapping>& maps, std::vector<NewModule>* opened) {
+                               std::vector<ProcMapping>& maps, std::vector<NewModule>* opened) {
     std::vector<RawFrame> out;
     if (pcs.empty()) return out;
     bool fresh = maps.empty();
-    if (fresh) maps = ReadMaps(tid);
+    if (fresh) maps = ReadProcMaps(tid, /*exec_only=*/true);
     if (maps.empty()) return out;
     out.reserve(pcs.size());
     for (const Pc& pc : pcs) {
@@ -462,11 +455,11 @@ class ModuleTable {
       // the instruction before it.
       const uint64_t lookup = pc.pc > 0 && !pc.exact ? pc.pc - 1 : pc.pc;
       RawFrame& r = out.emplace_back();
-      const Mapping* m = FindMapping(maps, lookup);
+      const ProcMapping* m = FindProcMapping(maps, lookup);
       if (m == nullptr && !fresh) {
         fresh = true;
-        maps = ReadMaps(tid);
-        m = FindMapping(maps, lookup);
+        maps = ReadProcMaps(tid, /*exec_only=*/true);
+        m = FindProcMapping(maps, lookup);
       }
       if (m == nullptr) {
         r.offset = lookup;
@@ -484,7 +477,7 @@ class ModuleTable {
   }
 
  private:
-  int IdOf(pid_t tgid, const Mapping& m, std::vector<NewModule>* opened) {
+  int IdOf(pid_t tgid, const ProcMapping& m, std::vector<NewModule>* opened) {
     auto [it, inserted] = ids_.try_emplace(std::make_pair(m.inode, m.path), next_id_);
     if (!inserted) return it->second;
     ++next_id_;
@@ -544,7 +537,6 @@ uint32_t RequestedAccess(const SyscallEvent& ev, int which) {
 }
 
 struct StackRecorder::Impl {
-  const uint32_t native = NativeAuditArch();  // the unwinder follows this ABI only
   struct Exe {
     std::string path;
     std::bitset<kDenseNr> native_seen;  // native numbers: the hot path is one bit test
@@ -555,7 +547,7 @@ struct StackRecorder::Impl {
   struct Proc {
     int exe = -1;
     std::unique_ptr<AddrSpace> as;  // created on the first capture
-    std::vector<Mapping> maps;      // executable mappings, cached between captures
+    std::vector<ProcMapping> maps;  // executable mappings, cached between captures
   };
 
   Proc& ProcOf(pid_t tgid) {
@@ -582,7 +574,8 @@ struct StackRecorder::Impl {
   std::vector<StackFrame> Capture(Proc& p, const SyscallEvent& ev, bool* truncated) {
     if (!p.as) p.as = std::make_unique<AddrSpace>();
     std::vector<Pc> pcs;
-    if (ev.arch == native && p.as->as != nullptr) {
+    // The unwinder follows the build's ABI only.
+    if (ev.arch == NativeAuditArch() && p.as->as != nullptr) {
       pcs = Unwind(p.as->as, ev.tid, truncated);
     } else {
       // A compat call: the unwinder follows the tracer's ABI; only the caller's pc is sure.
