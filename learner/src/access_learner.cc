@@ -105,7 +105,7 @@ const AccessLearner::CallInfo& AccessLearner::InfoFor(uint32_t arch, int32_t nr)
       c.rules = rules.data();
       c.nrules = static_cast<uint8_t>(rules.size());
       c.stat_family = c.si->kind == SyscallKind::kStat || c.si->kind == SyscallKind::kStatNoFollow;
-      c.create_only = c.si->access.first == kAccessCreate && !(c.si->classes & kOpen);
+      c.create_only = CreatesOnly(*c.si);
     }
   }
   return it->second;

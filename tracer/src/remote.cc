@@ -93,6 +93,13 @@ bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st)
   return ModeAllows(st, ev.creds, 4);
 }
 
+// The flags a call's meaning depends on: O_* of an open (openat2: from its struct open_how),
+// AT_* or RENAME_* otherwise; 0 if it takes none.
+uint64_t CallFlags(const SyscallInfo& si, const SyscallEvent& ev) {
+  if (si.kind == SyscallKind::kOpenHow) return ev.openat2_flags;
+  return si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0;
+}
+
 // Whether a listed call may change what a stat of some path says: it creates, removes,
 // renames, links, mounts, or changes a mode, an owner or times.
 bool MayChangeStat(const SyscallInfo& si, const SyscallEvent& ev) {
@@ -100,10 +107,7 @@ bool MayChangeStat(const SyscallInfo& si, const SyscallEvent& ev) {
       kAccessWrite | kAccessCreate | kAccessDelete | kAccessLink | kAccessMount;
   if ((si.access.first | si.access.second) & kChanges) return true;
   if (si.classes & kOpen) {
-    const uint64_t flags =
-        si.kind == SyscallKind::kOpenHow ? ev.openat2_flags
-                                         : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
-    return (flags & (O_CREAT | 020000000 /* __O_TMPFILE */)) != 0;
+    return (CallFlags(si, ev) & (O_CREAT | 020000000 /* __O_TMPFILE */)) != 0;
   }
   return (si.classes & kNetwork) != 0;  // bind creates a unix socket file
 }
@@ -406,10 +410,8 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
   if ((needs.stat & SyscallNeeds::kStatOutcome) && !ev.abs_path.empty() && ev.abs_path[0] == '/') {
     const bool open = si.classes & kOpen;
     // mkdir, mknod: the name must not exist, a dangling symlink included.
-    const bool create_only = !open && si.access.first == kAccessCreate;
-    const uint64_t flags =
-        si.kind == SyscallKind::kOpenHow ? ev.openat2_flags
-                                         : (si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0);
+    const bool create_only = CreatesOnly(si);
+    const uint64_t flags = CallFlags(si, ev);
     const bool nofollow =
         create_only || si.kind == SyscallKind::kStatNoFollow ||
         (open ? (flags & O_NOFOLLOW) != 0 : si.flags_arg >= 0 && (flags & AT_SYMLINK_NOFOLLOW));

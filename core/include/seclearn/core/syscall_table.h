@@ -93,6 +93,12 @@ const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr);
 // O_TMPFILE: create and write).
 uint32_t OpenFlagsAccess(uint64_t flags);
 
+// mkdir, mknod and their *at forms: the call only creates its first path, so a name that
+// exists makes it fail (EEXIST).
+constexpr bool CreatesOnly(const SyscallInfo& si) {
+  return si.access.first == kAccessCreate && !(si.classes & kOpen);
+}
+
 // The FileAccess bits each path argument of a call asks for: the table's, with an open's
 // from its O_* flags (openat2: `openat2_flags`, read from its struct open_how, when
 // `how_known`) and RENAME_EXCHANGE's delete-and-create on both paths.
