@@ -19,9 +19,6 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 std::string Escaped(std::string_view path) { return AaPathExpr().Literal(path).Token(); }
 
-constexpr uint32_t kWriteAccess =
-    kAccessWrite | kAccessAppend | kAccessCreate | kAccessDelete | kAccessLink;
-
 // Directories docker can give a container as tmpfs, in the order the flags list them.
 constexpr std::array<std::string_view, 3> kScratchDirs = {"/tmp", "/var/tmp", "/run"};
 
@@ -95,7 +92,7 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
   for (const auto& r : in.files) {
     if (DockerMounted(r.path)) continue;
     const auto scratch = ScratchDirOf(r.path);
-    if (r.access & kWriteAccess) {
+    if (r.access & kWritingAccess) {
       if (scratch)
         scratch_written.insert(*scratch);
       else

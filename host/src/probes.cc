@@ -19,15 +19,8 @@
 namespace seclearn {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 // A path from the workload, on one line.
 std::string Escaped(std::string_view path) { return EscapeControl(path); }
-
-constexpr uint32_t kWriteAccess =
-    kAccessWrite | kAccessAppend | kAccessCreate | kAccessDelete | kAccessLink;
 
 // "read", "read, write", ... for the S_I*OTH bits wanted.
 std::string Needed(mode_t bits) {
@@ -46,11 +39,11 @@ ResolvedPath ResolvePathOnHost(std::string_view raw) {
   const bool trailing = p.size() > 1 && p.back() == '/';
   if (trailing) p.pop_back();
 
-  if (p == "/proc" || StartsWith(p, "/proc/") || StartsWith(p, "/dev/fd/") ||
-      StartsWith(p, "/dev/std")) {
+  if (p == "/proc" || p.starts_with("/proc/") || p.starts_with("/dev/fd/") ||
+      p.starts_with("/dev/std")) {
     // Only the kind, from the same file of our own process.
     std::string probe = p;
-    if (StartsWith(p, "/proc/")) {
+    if (p.starts_with("/proc/")) {
       const size_t end = p.find('/', 6);
       const std::string_view first = std::string_view(p).substr(6, end - 6);
       if (!first.empty() &&
@@ -58,7 +51,7 @@ ResolvedPath ResolvePathOnHost(std::string_view raw) {
         probe = "/proc/self" + (end == std::string::npos ? "" : p.substr(end));
     }
     struct stat st {};
-    if (!StartsWith(p, "/dev/") && ::stat(probe.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    if (!p.starts_with("/dev/") && ::stat(probe.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
       return {p + "/", PathKind::kDirectory};
     return {trailing ? p + "/" : p, trailing ? PathKind::kDirectory : PathKind::kUnknown};
   }
@@ -122,8 +115,8 @@ std::vector<std::string> PrivilegedExecutablesOnHost(const std::vector<Executabl
 std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
   std::string path = r.path;
   if (path.size() > 1 && path.back() == '/') path.pop_back();
-  if (path == "/proc" || StartsWith(path, "/proc/") || StartsWith(path, "/sys/") ||
-      StartsWith(path, "/dev/pts/") || path.empty() || path[0] != '/')
+  if (path == "/proc" || path.starts_with("/proc/") || path.starts_with("/sys/") ||
+      path.starts_with("/dev/pts/") || path.empty() || path[0] != '/')
     return std::nullopt;
   const auto other_lacks = [](const struct stat& st, mode_t bits) {
     return (st.st_mode & bits) != bits;
@@ -158,7 +151,7 @@ std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
       return fmt::format("{} {} (mode {:o}, owner uid {}) is not open to other users",
                          Needed(need), Escaped(path), st.st_mode & 07777, st.st_uid);
   }
-  if (changes_parent && (r.access & kWriteAccess)) {
+  if (changes_parent && (r.access & kWritingAccess)) {
     std::string parent = exists ? path.substr(0, std::max<size_t>(path.rfind('/'), 1)) : existing;
     struct stat ps {};
     if (::stat(parent.c_str(), &ps) == 0 && other_lacks(ps, S_IWOTH | S_IXOTH) &&

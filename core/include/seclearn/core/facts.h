@@ -64,6 +64,11 @@ enum FileAccess : uint32_t {
   kAccessMount = 1u << 11,    // mount/umount target
 };
 
+// The accesses that write at their path (a file's content, a new, removed or linked name): what
+// --read-only forbids and what a non-root user must be allowed to do there.
+inline constexpr uint32_t kWritingAccess =
+    kAccessWrite | kAccessAppend | kAccessCreate | kAccessDelete | kAccessLink;
+
 // One (path, access, outcome): paths are absolute as the kernel resolved them (dirfd, cwd and
 // root applied), raw bytes from an untrusted workload: escape before emitting anything.
 struct FileFact {
