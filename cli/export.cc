@@ -73,9 +73,10 @@ options:
                     newfstatat, fork -> clone); a name with none is left out with a warning
   --arch-map        with --arch: an archMap entry (target and its 32-bit sub-architecture)
                     instead of an architectures list
-  --args MODE       learned (default): socket, socketpair, clone, unshare, personality and
-                    prctl are allowed only with the argument values observed (address
-                    families, namespace flags, ...), one rule per value; none: by name only
+  --args MODE       learned (default): socket, socketpair, clone, unshare, personality,
+                    prctl and ioctl are allowed only with the argument values observed
+                    (address families, namespace flags, ioctl requests, ...), one rule per
+                    value; none: by name only
   --run N           export what run N learned, not the union of all runs
   --without-exec    leave out the runs of processes exec'd into running containers
   --json            capabilities: OCI process.capabilities JSON instead of docker flags

@@ -1,6 +1,8 @@
 #include "seclearn/core/arg_filters.h"
 
+#include <linux/sockios.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
 #include <sys/socket.h>
 
@@ -22,13 +24,66 @@ constexpr uint64_t kCloneNamespaceFlags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEW
                                           CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
                                           CLONE_NEWCGROUP;
 
+constexpr std::array kFamilies = {
+    ArgValueName{AF_UNIX, "AF_UNIX"},     ArgValueName{AF_INET, "AF_INET"},
+    ArgValueName{AF_INET6, "AF_INET6"},   ArgValueName{AF_NETLINK, "AF_NETLINK"},
+    ArgValueName{AF_PACKET, "AF_PACKET"}, ArgValueName{AF_ALG, "AF_ALG"},
+    ArgValueName{AF_VSOCK, "AF_VSOCK"},   ArgValueName{AF_BLUETOOTH, "AF_BLUETOOTH"},
+    ArgValueName{AF_KEY, "AF_KEY"},       ArgValueName{AF_XDP, "AF_XDP"},
+};
+
+constexpr std::array kNamespaceFlags = {
+    ArgValueName{CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, ArgValueName{CLONE_NEWIPC, "CLONE_NEWIPC"},
+    ArgValueName{CLONE_NEWNET, "CLONE_NEWNET"},       ArgValueName{CLONE_NEWNS, "CLONE_NEWNS"},
+    ArgValueName{CLONE_NEWPID, "CLONE_NEWPID"},       ArgValueName{CLONE_NEWUSER, "CLONE_NEWUSER"},
+    ArgValueName{CLONE_NEWUTS, "CLONE_NEWUTS"},
+};
+
+constexpr std::array kPersonas = {
+    ArgValueName{PER_LINUX, "PER_LINUX"},
+    ArgValueName{0xffffffff, "query"},  // personality(0xffffffff) reads the persona
+};
+
+// The requests programs make most: terminal and file-descriptor ioctls (asm-generic, the
+// numbers of every architecture seclearn traces) and the interface queries of sockios.h.
+constexpr std::array kIoctlRequests = {
+    ArgValueName{TCGETS, "TCGETS"},
+    ArgValueName{TCSETS, "TCSETS"},
+    ArgValueName{TCSETSW, "TCSETSW"},
+    ArgValueName{TCSETSF, "TCSETSF"},
+    ArgValueName{TIOCSCTTY, "TIOCSCTTY"},
+    ArgValueName{TIOCGPGRP, "TIOCGPGRP"},
+    ArgValueName{TIOCSPGRP, "TIOCSPGRP"},
+    ArgValueName{TIOCGWINSZ, "TIOCGWINSZ"},
+    ArgValueName{TIOCSWINSZ, "TIOCSWINSZ"},
+    ArgValueName{FIONREAD, "FIONREAD"},
+    ArgValueName{FIONBIO, "FIONBIO"},
+    ArgValueName{TIOCNOTTY, "TIOCNOTTY"},
+    ArgValueName{TIOCGPTN, "TIOCGPTN"},
+    ArgValueName{TIOCSPTLCK, "TIOCSPTLCK"},
+    ArgValueName{FIONCLEX, "FIONCLEX"},
+    ArgValueName{FIOCLEX, "FIOCLEX"},
+    ArgValueName{FIOASYNC, "FIOASYNC"},
+    ArgValueName{SIOCGIFNAME, "SIOCGIFNAME"},
+    ArgValueName{SIOCGIFCONF, "SIOCGIFCONF"},
+    ArgValueName{SIOCGIFFLAGS, "SIOCGIFFLAGS"},
+    ArgValueName{SIOCGIFADDR, "SIOCGIFADDR"},
+    ArgValueName{SIOCGIFMTU, "SIOCGIFMTU"},
+    ArgValueName{SIOCGIFHWADDR, "SIOCGIFHWADDR"},
+    ArgValueName{SIOCGIFINDEX, "SIOCGIFINDEX"},
+};
+
 constexpr std::array kArgFilters = {
-    ArgFilter{"clone", 0, ArgFilterKind::kMasked, kCloneNamespaceFlags, "namespace flags"},
-    ArgFilter{"personality", 0, ArgFilterKind::kValues, 0xffffffff, "persona"},
-    ArgFilter{"prctl", 0, ArgFilterKind::kValues, 0xffffffff, "option"},
-    ArgFilter{"socket", 0, ArgFilterKind::kValues, 0xffffffff, "address family"},
-    ArgFilter{"socketpair", 0, ArgFilterKind::kValues, 0xffffffff, "address family"},
-    ArgFilter{"unshare", 0, ArgFilterKind::kMasked, kCloneNamespaceFlags, "namespace flags"},
+    ArgFilter{"clone", 0, ArgFilterKind::kMasked, kCloneNamespaceFlags, "namespace flags",
+              kNamespaceFlags},
+    // The request is an unsigned int to the kernel (do_vfs_ioctl): only 32 bits are compared.
+    ArgFilter{"ioctl", 1, ArgFilterKind::kValues, 0xffffffff, "request", kIoctlRequests},
+    ArgFilter{"personality", 0, ArgFilterKind::kValues, 0xffffffff, "persona", kPersonas},
+    ArgFilter{"prctl", 0, ArgFilterKind::kValues, 0xffffffff, "option", {}},
+    ArgFilter{"socket", 0, ArgFilterKind::kValues, 0xffffffff, "address family", kFamilies},
+    ArgFilter{"socketpair", 0, ArgFilterKind::kValues, 0xffffffff, "address family", kFamilies},
+    ArgFilter{"unshare", 0, ArgFilterKind::kMasked, kCloneNamespaceFlags, "namespace flags",
+              kNamespaceFlags},
 };
 
 constexpr bool IsSortedByName(const auto& table) {
@@ -37,26 +92,6 @@ constexpr bool IsSortedByName(const auto& table) {
   return true;
 }
 static_assert(IsSortedByName(kArgFilters), "kArgFilters must be sorted by syscall name");
-
-struct Named {
-  uint64_t value;
-  std::string_view name;
-};
-
-constexpr std::array kFamilies = {
-    Named{AF_UNIX, "AF_UNIX"},       Named{AF_INET, "AF_INET"},
-    Named{AF_INET6, "AF_INET6"},     Named{AF_NETLINK, "AF_NETLINK"},
-    Named{AF_PACKET, "AF_PACKET"},   Named{AF_ALG, "AF_ALG"},
-    Named{AF_VSOCK, "AF_VSOCK"},     Named{AF_BLUETOOTH, "AF_BLUETOOTH"},
-    Named{AF_KEY, "AF_KEY"},         Named{AF_XDP, "AF_XDP"},
-};
-
-constexpr std::array kNamespaceFlags = {
-    Named{CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, Named{CLONE_NEWIPC, "CLONE_NEWIPC"},
-    Named{CLONE_NEWNET, "CLONE_NEWNET"},       Named{CLONE_NEWNS, "CLONE_NEWNS"},
-    Named{CLONE_NEWPID, "CLONE_NEWPID"},       Named{CLONE_NEWUSER, "CLONE_NEWUSER"},
-    Named{CLONE_NEWUTS, "CLONE_NEWUTS"},
-};
 
 }  // namespace
 
@@ -72,21 +107,17 @@ const ArgFilter* FindArgFilter(uint32_t audit_arch, int32_t nr) {
 }
 
 std::string DescribeArgValue(std::string_view syscall, uint64_t value) {
-  if (syscall == "socket" || syscall == "socketpair") {
-    for (const auto& f : kFamilies)
-      if (f.value == value) return std::string(f.name);
-  }
-  if (syscall == "clone" || syscall == "unshare") {
+  const ArgFilter* f = FindArgFilter(syscall);
+  if (f != nullptr && f->kind == ArgFilterKind::kMasked && !f->names.empty()) {
     if (value == 0) return "none";
     std::string out;
-    for (const auto& f : kNamespaceFlags)
-      if (value & f.value) out += (out.empty() ? "" : "|") + std::string(f.name);
+    for (const auto& n : f->names)
+      if (value & n.value) out += (out.empty() ? "" : "|") + std::string(n.name);
     return out;
   }
-  if (syscall == "personality") {
-    if (value == 0xffffffff) return "query";
-    if (value == PER_LINUX) return "PER_LINUX";
-  }
+  if (f != nullptr)
+    for (const auto& n : f->names)
+      if (n.value == value) return std::string(n.name);
   return fmt::format("{}", value);
 }
 

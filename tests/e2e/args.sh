@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Argument filtering: a workload learned with AF_UNIX sockets only gets a profile that allows
 # socket(AF_UNIX) and refuses socket(AF_INET) (EPERM); --args none allows any family; clone
-# is allowed only without namespace flags when none were used.
+# is allowed only without namespace flags when none were used; ioctl only with the requests
+# the workload made (FIONREAD on a pipe learned: FIOCLEX refused), named in show and the profile.
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 
@@ -46,3 +47,25 @@ expect_status 0 "$SECLEARN" export --db "$DB" --app py --format seccomp --args n
 expect_status 0 "$SECLEARN" run --seccomp "$TMP/py-names.json" -- "$PY" -c "$PROG" AF_INET
 expect_status 125 "$SECLEARN" export --db "$DB" --app py --format seccomp --args maybe
 expect_stderr_matches "--args takes 'learned' or 'none'"
+
+step "ioctl: learned requests only (FIONREAD on a pipe), FIOCLEX refused"
+IOCTL='import os, sys, fcntl, termios, array
+r, w = os.pipe()
+fcntl.ioctl(r, getattr(termios, sys.argv[1]), array.array("i", [0]))
+print("ok", sys.argv[1])'
+expect_status 0 "$SECLEARN" learn --quiet --db "$DB" --app io -- "$PY" -c "$IOCTL" FIONREAD </dev/null
+expect_status 0 "$SECLEARN" export --db "$DB" --app io --format seccomp -o "$TMP/io.json"
+"$PY" - "$TMP/io.json" <<'PYEOF' || fail "ioctl rule is not conditioned on the requests learned"
+import json, sys, termios
+rules = [r for r in json.load(open(sys.argv[1]))["syscalls"] if "ioctl" in r["names"]]
+values = sorted(r["args"][0]["valueTwo"] for r in rules)
+assert all(r["args"][0]["index"] == 1 and r["args"][0]["value"] == 0xffffffff for r in rules), rules
+assert termios.FIONREAD in values and termios.FIOCLEX not in values, values
+assert any("ioctl: request = FIONREAD (learned)" in r.get("comment", "") for r in rules), rules
+PYEOF
+expect_status 0 "$SECLEARN" show --db "$DB" --app io
+grep -q 'FIONREAD' "$TMP/out" || fail "show does not name the ioctl request"
+expect_status 0 "$SECLEARN" run --seccomp "$TMP/io.json" -- "$PY" -c "$IOCTL" FIONREAD </dev/null
+grep -qx 'ok FIONREAD' "$TMP/out" || fail "FIONREAD failed under its own profile"
+expect_status 1 "$SECLEARN" run --seccomp "$TMP/io.json" -- "$PY" -c "$IOCTL" FIOCLEX </dev/null
+expect_stderr_matches 'PermissionError: \[Errno 1\] Operation not permitted'
