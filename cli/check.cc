@@ -103,7 +103,7 @@ int CmdCheck(std::span<char*> args) {
   std::fprintf(stderr,
                "seclearn: check: profile %s (%s): %zu accesses of %s checked, %zu would be "
                "denied\n",
-               OneLine(policy->profile()).c_str(), OneLine(*profile_path).c_str(), checked,
+               OneLine(policy->model().name).c_str(), OneLine(*profile_path).c_str(), checked,
                scope.c_str(), denied);
   return denied == 0 ? 0 : 1;
 }

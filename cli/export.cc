@@ -240,7 +240,7 @@ Result<Emitted> EmitAppArmor(ExportContext& ctx) {
   out.content = std::move(exp->text);
   out.options = RunOption(ctx);
   out.summary = fmt::format("profile {}: {} file rules for {} accessed paths", ctx.app,
-                            exp->file_rules.size(), facts->files.records.size());
+                            exp->profile.AllowRules().size(), facts->files.records.size());
   return out;
 }
 
@@ -251,13 +251,13 @@ Result<Emitted> EmitK8sAppArmor(ExportContext& ctx) {
   if (!exp) return exp.error();
   std::vector<std::string> notes;
   Emitted out;
-  out.content = WriteK8sAppArmorProfile(*exp, ctx.app, &notes);
+  out.content = WriteK8sAppArmorProfile(exp->profile, ctx.app, &notes);
   notes.push_back(fmt::format("k8s-apparmor: SPO's template has no signal or ptrace rules{}",
                               facts->traces ? " (the workload used ptrace)" : ""));
   for (const auto& n : notes) PrintNote(n);
   out.options = RunOption(ctx);
   out.summary = fmt::format("AppArmorProfile {}: {} file rules for {} accessed paths",
-                            K8sName(ctx.app), exp->file_rules.size(),
+                            K8sName(ctx.app), exp->profile.AllowRules().size(),
                             facts->files.records.size());
   return out;
 }

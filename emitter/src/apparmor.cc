@@ -100,7 +100,6 @@ bool FillableDir(std::string_view dir) {
 
 }  // namespace
 
-
 CollectedAccesses CollectFileAccesses(const std::vector<FileFact>& files,
                                       const std::vector<ExecutableFact>& executables,
                                       const PathResolver& resolve) {
@@ -241,21 +240,30 @@ std::string_view AaSocketType(int type) {
   }
 }
 
-Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>& files,
-                                            const std::vector<NetworkFact>& network,
-                                            const std::vector<CapabilityFact>& capabilities,
-                                            const AppArmorOptions& options) {
-  if (!ValidProfileName(options.app)) {
-    return UsageError(
-        fmt::format("'{}' cannot be an AppArmor profile name (letters, digits, "
-                    "'.', '_', '-')",
-                    Escaped(options.app)));
-  }
-  AppArmorExport out;
+namespace {
 
-  // Network first: it decides whether nameservice may be included.
+constexpr std::string_view kFilesGroup =
+    "files, with the modes the workload used (ix: executed under this profile)";
+
+// The merged modes of each file rule, by the token the profile writes.
+struct Merged {
+  AaPathExpr expr;
+  uint32_t access = 0;
+  size_t paths = 0;
+};
+using MergedRules = std::map<std::string, Merged>;
+
+void Merge(MergedRules& rules, const AaPathExpr& expr, uint32_t access, size_t paths) {
+  Merged& m = rules.try_emplace(expr.Token(), Merged{expr}).first->second;
+  m.access |= access;
+  m.paths += paths;
+}
+
+// `network FAMILY TYPE` per socket family and type that succeeded; sets *inet when one was
+// an inet socket.
+std::vector<AaRule> NetworkRules(const std::vector<NetworkFact>& network, AppArmorExport& out,
+                                 bool* inet) {
   std::set<std::pair<int, int>> sockets;
-  bool inet = false;
   for (const auto& n : network) {
     if (n.err != 0) continue;
     const int type = n.type & 0xf;
@@ -267,37 +275,39 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
       continue;
     }
     sockets.insert({n.family, type});
-    inet = inet || n.family == AF_INET || n.family == AF_INET6;
+    *inet = *inet || n.family == AF_INET || n.family == AF_INET6;
   }
+  std::vector<AaRule> rules;
+  for (const auto& [family, type] : sockets) {
+    rules.push_back({"network", fmt::format("{} {}", AaNetworkFamily(family), AaSocketType(type)),
+                     false, "sockets the workload created", ""});
+  }
+  return rules;
+}
 
-  out.abstractions = {"abstractions/base"};
-  std::string nameservice_reason;
+// abstractions/base, and nameservice when the workload resolved names over inet.
+std::vector<AaInclude> Abstractions(const std::vector<FileAccessRecord>& files, bool inet,
+                                    const AppArmorOptions& options) {
+  std::vector<AaInclude> out = {{"abstractions/base", ""}};
+  if (!inet || options.base_abstraction_only) return out;
   for (const auto& r : files) {
     if (!(r.access & kAccessRead)) continue;
     if (std::find(kNameServiceFiles.begin(), kNameServiceFiles.end(), r.path) !=
         kNameServiceFiles.end()) {
-      nameservice_reason = r.path;
+      out.push_back(
+          {"abstractions/nameservice",
+           fmt::format("name resolution: the workload read {} and used inet sockets", r.path)});
       break;
     }
   }
-  if (!nameservice_reason.empty() && inet && !options.base_abstraction_only)
-    out.abstractions.push_back("abstractions/nameservice");
+  return out;
+}
 
-  // Accesses that need a rule of their own.
-  std::vector<const FileAccessRecord*> todo;
-  for (const auto& r : files) {
-    if (AaModes(r.access).empty()) continue;
-    if (options.covered && options.covered(r, out.abstractions)) continue;
-    todo.push_back(&r);
-  }
-
-  // Directories read in full.
-  struct Merged {
-    uint32_t access = 0;
-    size_t paths = 0;
-  };
-  std::map<std::string, Merged> rules;  // token -> modes
-  std::vector<bool> consumed(todo.size(), false);
+// Directories read in full: one DIR/{,*} or DIR/{,**} rule for what was read below each
+// (kDirRule in apparmor.h). Marks what they stand for consumed; returns the directories.
+std::vector<std::string> CollapseReadDirs(const std::vector<const FileAccessRecord*>& todo,
+                                          const AppArmorOptions& options, MergedRules& rules,
+                                          std::vector<bool>& consumed) {
   std::vector<std::string> collapsed;
   std::vector<std::string> listed;
   for (const auto* r : todo)
@@ -332,20 +342,25 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
     if (!total || entries.size() * 2 < *total) continue;
     AaPathExpr expr = GeneralizePath(dir);
     expr.Glob(deep ? "{,**}" : "{,*}");
-    Merged& m = rules[expr.Token()];
-    m.access |= access & kReadOnlyAccess;
-    m.paths += below.size();
+    Merge(rules, expr, access & kReadOnlyAccess, below.size());
     for (size_t i : below) consumed[i] = true;
     collapsed.push_back(dir);
   }
+  return collapsed;
+}
 
-  // Directories the workload fills (a database's, a cache, a spool): one DIR/{,**} rule with
-  // every mode used below it instead of one per file, which the next file it creates would
-  // lack.
+// Directories the workload fills (a database's, a cache, a spool): one DIR/{,**} rule with
+// every mode used below it instead of one per file, which the next file it creates would
+// lack (kFilledDirMinEntries in apparmor.h). Each is a note.
+void CollapseFilledDirs(const std::vector<const FileAccessRecord*>& todo,
+                        const AppArmorOptions& options, std::vector<std::string> collapsed,
+                        MergedRules& rules, std::vector<bool>& consumed,
+                        std::vector<std::string>& notes) {
   std::vector<std::string> filled;
   for (const auto* r : todo) {
     if (!(r->access & kAccessCreate)) continue;
-    for (size_t slash = r->path.find('/', 1); slash != std::string::npos && slash + 1 < r->path.size();
+    for (size_t slash = r->path.find('/', 1);
+         slash != std::string::npos && slash + 1 < r->path.size();
          slash = r->path.find('/', slash + 1))
       filled.push_back(r->path.substr(0, slash + 1));
   }
@@ -382,15 +397,98 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
     access |= kAccessRead;
     AaPathExpr expr = GeneralizePath(dir);
     expr.Glob("{,**}");
-    Merged& m = rules[expr.Token()];
-    m.access |= access;
-    m.paths += below.size();
+    Merge(rules, expr, access, below.size());
     for (size_t i : below) consumed[i] = true;
     collapsed.push_back(dir);
-    out.notes.push_back(fmt::format(
+    notes.push_back(fmt::format(
         "{} {}: a directory the workload fills ({} entries created, {} paths used below it)",
         expr.text(), AaModes(access), created.size(), below.size()));
   }
+}
+
+// Docker's denials, each disabled (with why) when the workload needed what it denies.
+std::vector<AaFileRule> DockerDenials(const std::vector<FileAccessRecord>& files) {
+  std::vector<AaFileRule> out;
+  for (const auto& d : kDockerDenials) {
+    auto glob = AaGlob::Compile(d.path, BuiltinAaVariables());
+    AaFileRule rule = AaFileRule::Allow(AaPathExpr().Glob(d.path), std::string(d.modes));
+    rule.deny = true;
+    rule.group = "docker-default's denials of /proc and /sys writes";
+    for (const auto& r : files) {
+      if ((RequiredAaPerms(r.access) & rule.perms) && glob &&
+          glob->Matches(ProcSelfAsPid(r.path))) {
+        rule.disabled = "the workload needed it";
+        break;
+      }
+    }
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>& files,
+                                            const std::vector<NetworkFact>& network,
+                                            const std::vector<CapabilityFact>& capabilities,
+                                            const AppArmorOptions& options) {
+  if (!ValidProfileName(options.app)) {
+    return UsageError(
+        fmt::format("'{}' cannot be an AppArmor profile name (letters, digits, "
+                    "'.', '_', '-')",
+                    Escaped(options.app)));
+  }
+  AppArmorExport out;
+  AaProfile& p = out.profile;
+  p.comments = {
+      fmt::format("AppArmor profile for app {}, learned by seclearn from {} run{}.", options.app,
+                  options.runs, options.runs == 1 ? "" : "s"),
+      fmt::format("Load: apparmor_parser -r FILE; use: docker run --security-opt apparmor={} ...",
+                  options.app)};
+  p.abi = "abi/3.0";
+  p.preamble = {"tunables/global"};
+  p.name = options.app;
+  p.flags = {"attach_disconnected", "mediate_deleted"};
+
+  // Network first: it decides whether nameservice may be included.
+  bool inet = false;
+  const std::vector<AaRule> net = NetworkRules(network, out, &inet);
+  p.includes = Abstractions(files, inet, options);
+
+  std::vector<std::string> unknown;
+  const CapabilitySet caps = ExercisedCapabilities(capabilities, &unknown);
+  for (const auto& u : unknown)
+    out.warnings.push_back(fmt::format("unknown capability {}; left out", u));
+  for (const auto& name : CapabilityNames(caps)) {
+    std::string lower;
+    for (char c : std::string_view(name).substr(4)) lower += static_cast<char>(std::tolower(c));
+    p.rules.push_back({"capability", lower, false, "capabilities the workload exercised", ""});
+  }
+  p.rules.insert(p.rules.end(), net.begin(), net.end());
+
+  constexpr std::string_view kPeers =
+      "signals and ptrace only among this profile's processes (and docker stop)";
+  p.rules.push_back(
+      {"signal", "(send,receive) peer=@{profile_name}", false, std::string(kPeers), ""});
+  p.rules.push_back({"signal", "(receive) peer=unconfined", false, std::string(kPeers), ""});
+  p.rules.push_back(
+      {"ptrace",
+       options.traces ? "(read,trace) peer=@{profile_name}" : "(read) peer=@{profile_name}", false,
+       std::string(kPeers), ""});
+
+  // Accesses that need a rule of their own.
+  std::vector<std::string> abstractions;
+  for (const auto& inc : p.includes) abstractions.push_back(inc.name);
+  std::vector<const FileAccessRecord*> todo;
+  for (const auto& r : files) {
+    if (AaModes(r.access).empty()) continue;
+    if (options.covered && options.covered(r, abstractions)) continue;
+    todo.push_back(&r);
+  }
+  MergedRules rules;
+  std::vector<bool> consumed(todo.size(), false);
+  std::vector<std::string> collapsed = CollapseReadDirs(todo, options, rules, consumed);
+  CollapseFilledDirs(todo, options, std::move(collapsed), rules, consumed, out.notes);
 
   // One rule per generalised path. A generalisation that would not match its own path (it
   // never should) falls back to the literal path.
@@ -400,84 +498,17 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
     AaPathExpr expr = GeneralizePath(r.path);
     auto glob = AaGlob::Compile(expr.text(), BuiltinAaVariables());
     if (!glob || !glob->Matches(ProcSelfAsPid(r.path))) expr = AaPathExpr().Literal(r.path);
-    Merged& m = rules[expr.Token()];
-    m.access |= r.access;
-    ++m.paths;
+    Merge(rules, expr, r.access, 1);
   }
+  for (const auto& [token, m] : rules) {
+    AaFileRule rule = AaFileRule::Allow(m.expr, AaModes(m.access));
+    rule.paths = m.paths;
+    rule.group = std::string(kFilesGroup);
+    p.files.push_back(std::move(rule));
+  }
+  for (auto& d : DockerDenials(files)) p.files.push_back(std::move(d));
 
-  // Docker's denials, unless the workload needed what one denies.
-  std::vector<std::string> denials;
-  for (const auto& d : kDockerDenials) {
-    auto glob = AaGlob::Compile(d.path, BuiltinAaVariables());
-    const uint32_t denied = ParseAaModes(d.modes).value();
-    const FileAccessRecord* needed = nullptr;
-    for (const auto& r : files) {
-      if ((RequiredAaPerms(r.access) & denied) && glob && glob->Matches(ProcSelfAsPid(r.path))) {
-        needed = &r;
-        break;
-      }
-    }
-    if (needed != nullptr) {
-      denials.push_back(
-          fmt::format("  # not denied: {} {} (the workload needed it)", d.path, d.modes));
-    } else {
-      denials.push_back(fmt::format("  deny {} {},", d.path, d.modes));
-    }
-  }
-
-  // Capabilities.
-  std::vector<std::string> unknown;
-  const CapabilitySet caps = ExercisedCapabilities(capabilities, &unknown);
-  for (const auto& u : unknown)
-    out.warnings.push_back(fmt::format("unknown capability {}; left out", u));
-
-  // Text.
-  std::string& t = out.text;
-  t += fmt::format("# AppArmor profile for app {}, learned by seclearn from {} run{}.\n",
-                   options.app, options.runs, options.runs == 1 ? "" : "s");
-  t += fmt::format(
-      "# Load: apparmor_parser -r FILE; use: docker run --security-opt apparmor={} ...\n",
-      options.app);
-  t += "abi <abi/3.0>,\n\n#include <tunables/global>\n\n";
-  t += fmt::format("profile {} flags=(attach_disconnected,mediate_deleted) {{\n", options.app);
-  t += "  #include <abstractions/base>\n";
-  if (out.abstractions.size() > 1) {
-    t += fmt::format("  # name resolution: the workload read {} and used inet sockets\n",
-                     nameservice_reason);
-    t += "  #include <abstractions/nameservice>\n";
-  }
-  if (caps != 0) {
-    t += "\n  # capabilities the workload exercised\n";
-    for (const auto& name : CapabilityNames(caps)) {
-      std::string lower;
-      for (char c : std::string_view(name).substr(4)) lower += static_cast<char>(std::tolower(c));
-      t += fmt::format("  capability {},\n", lower);
-      out.capabilities.push_back(lower);
-    }
-  }
-  if (!sockets.empty()) {
-    t += "\n  # sockets the workload created\n";
-    for (const auto& [family, type] : sockets) {
-      t += fmt::format("  network {} {},\n", AaNetworkFamily(family), AaSocketType(type));
-      out.network.emplace_back(AaNetworkFamily(family), AaSocketType(type));
-    }
-  }
-  t += "\n  # signals and ptrace only among this profile's processes (and docker stop)\n";
-  t += "  signal (send,receive) peer=@{profile_name},\n";
-  t += "  signal (receive) peer=unconfined,\n";
-  t += options.traces ? "  ptrace (read,trace) peer=@{profile_name},\n"
-                      : "  ptrace (read) peer=@{profile_name},\n";
-  if (!rules.empty()) {
-    t += "\n  # files, with the modes the workload used (ix: executed under this profile)\n";
-    for (const auto& [token, m] : rules) {
-      const std::string modes = AaModes(m.access);
-      t += fmt::format("  {} {},\n", token, modes);
-      out.file_rules.push_back({token, modes, m.paths});
-    }
-  }
-  t += "\n  # docker-default's denials of /proc and /sys writes\n";
-  for (const auto& d : denials) t += d + "\n";
-  t += "}\n";
+  out.text = WriteAppArmorProfile(p);
   return out;
 }
 

@@ -15,9 +15,9 @@
 
 #include <fmt/format.h>
 
-#include "seclearn/core/file.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/core/fd.h"
+#include "seclearn/core/file.h"
 
 namespace seclearn {
 namespace {
@@ -98,6 +98,24 @@ bool LooksLikeModes(std::string_view t) {
   });
 }
 
+// "attach_disconnected,mediate_deleted" -> its flags (apparmor_parser takes ',' and ' ').
+std::vector<std::string> FlagList(std::string_view f) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= f.size()) {
+    size_t j = f.find_first_of(", ", i);
+    if (j == std::string_view::npos) j = f.size();
+    if (j > i) out.emplace_back(f.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+bool IsQualifier(std::string_view t) {
+  return t == "audit" || t == "allow" || t == "quiet" || t == "owner" || t == "other" ||
+         t.rfind("priority=", 0) == 0;
+}
+
 std::string DirName(const std::string& path) {
   const size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
@@ -106,81 +124,13 @@ std::string DirName(const std::string& path) {
 
 }  // namespace
 
-uint32_t RequiredAaPerms(uint32_t a) {
-  uint32_t r = 0;
-  if (a & (kAccessRead | kAccessStat)) r |= kAaRead;
-  if (a & (kAccessWrite | kAccessDelete)) r |= kAaWrite;
-  if (a & (kAccessCreate | kAccessAppend)) r |= kAaAppend;
-  if (a & kAccessLink) r |= kAaLink;
-  if (a & kAccessLock) r |= kAaLock;
-  if (a & kAccessMmapExec) r |= kAaMmap;
-  if (a & kAccessExec) r |= kAaExec;
-  return r;
-}
-
-std::string AaPermString(uint32_t p) {
-  std::string s;
-  if (p & kAaMmap) s += 'm';
-  if (p & kAaRead) s += 'r';
-  if (p & kAaWrite)
-    s += 'w';
-  else if (p & kAaAppend)
-    s += 'a';
-  if (p & kAaLink) s += 'l';
-  if (p & kAaLock) s += 'k';
-  if (p & kAaExec) s += 'x';
-  return s;
-}
-
-Result<uint32_t> ParseAaModes(std::string_view modes) {
-  uint32_t p = 0;
-  for (unsigned char c : modes) {
-    switch (c) {
-      case 'r':
-        p |= kAaRead;
-        break;
-      case 'w':
-        p |= kAaWrite | kAaAppend;
-        break;
-      case 'a':
-        p |= kAaAppend;
-        break;
-      case 'l':
-        p |= kAaLink;
-        break;
-      case 'k':
-        p |= kAaLock;
-        break;
-      case 'm':
-        p |= kAaMmap;
-        break;
-      case 'x':
-        p |= kAaExec;
-        break;
-      case 'i':
-      case 'u':
-      case 'U':
-      case 'p':
-      case 'P':
-      case 'c':
-      case 'C':
-      case 'b':
-      case 'B':
-        break;  // exec transition modifiers
-      default:
-        return ParseError(fmt::format("unknown file mode '{:c}' in '{}'", c, modes));
-    }
-  }
-  if (modes.empty()) return ParseError("a file rule needs modes");
-  return p;
-}
-
 uint32_t AaPolicy::Allowed(std::string_view path) const {
-  uint32_t allow = all_files_allow_, deny = all_files_deny_;
-  for (const auto& r : rules_) {
+  uint32_t allow = model_.all_files_allow, deny = model_.all_files_deny;
+  for (size_t i = 0; i < model_.files.size(); ++i) {
+    const AaFileRule& r = model_.files[i];
     uint32_t& acc = r.deny ? deny : allow;
     if ((r.perms & ~acc) == 0) continue;  // would add nothing
-    if (r.glob.Matches(path)) acc |= r.perms;
+    if (globs_[i].Matches(path)) acc |= r.perms;
   }
   return allow & ~deny;
 }
@@ -519,10 +469,10 @@ class AaProfileReader {
             if (options_.profile.empty() || name == options_.profile) {
               in_target = true;
               found = true;
-              policy.profile_ = name;
+              policy.model_.name = name;
               for (const auto& t : tokens) {
                 if (t.rfind("flags=(", 0) == 0 && t.back() == ')')
-                  policy.flags_ = t.substr(7, t.size() - 8);
+                  policy.model_.flags = FlagList(t.substr(7, t.size() - 8));
               }
             }
           }
@@ -535,7 +485,7 @@ class AaProfileReader {
           open_where.pop_back();
           break;
         case Stmt::kInclude:
-          if (in_target && depth == 1) policy.includes_.push_back(st.text);
+          if (in_target && depth == 1) policy.model_.includes.push_back({st.text, ""});
           break;
         case Stmt::kRule:
           if (in_target && depth == 1) {
@@ -554,6 +504,30 @@ class AaProfileReader {
     return policy;
   }
 
+  // A rule that is not a file rule: qualifiers read over (deny kept), its kind word, and the
+  // rest with single spaces. Only qualifiers: an empty kind.
+  static AaRule OtherRule(const Stmt& st) {
+    std::vector<std::string_view> words;
+    const std::string_view t = st.text;
+    for (size_t i = 0; i < t.size();) {
+      while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+      size_t j = i;
+      while (j < t.size() && !std::isspace(static_cast<unsigned char>(t[j]))) ++j;
+      if (j > i) words.push_back(t.substr(i, j - i));
+      i = j;
+    }
+    AaRule r;
+    r.where = st.where;
+    size_t k = 0;
+    for (; k < words.size() && (IsQualifier(words[k]) || words[k] == "deny"); ++k)
+      r.deny = r.deny || words[k] == "deny";
+    if (k == words.size()) return r;
+    r.kind = words[k];
+    for (size_t c = k + 1; c < words.size(); ++c)
+      r.body += std::string(r.body.empty() ? "" : " ") + std::string(words[c]);
+    return r;
+  }
+
   Result<void> AddFileRule(AaPolicy& policy, const Stmt& st) {
     const auto tokens = Tokens(st.text);
     size_t i = 0;
@@ -564,20 +538,19 @@ class AaProfileReader {
         deny = true;
       else if (t == "owner")
         owner = true;
-      else if (t != "audit" && t != "allow" && t != "quiet" && t != "other" &&
-               t.rfind("priority=", 0) != 0)
+      else if (!IsQualifier(t))
         break;
       ++i;
     }
     if (i < tokens.size() && tokens[i] == "file") {
       ++i;
       if (i == tokens.size()) {
-        (deny ? policy.all_files_deny_ : policy.all_files_allow_) |= kAllPerms;
+        (deny ? policy.model_.all_files_deny : policy.model_.all_files_allow) |= kAllPerms;
         return {};
       }
     }
     if (i >= tokens.size()) {
-      policy.other_rules_.push_back({st.text, st.where});
+      policy.model_.rules.push_back(OtherRule(st));
       return {};
     }
     std::string path, modes;
@@ -590,7 +563,7 @@ class AaProfileReader {
       modes = tokens[i];
       path = tokens[i + 1];
     } else {
-      policy.other_rules_.push_back({st.text, st.where});  // not a file rule
+      policy.model_.rules.push_back(OtherRule(st));  // not a file rule
       return {};
     }
     // Only an exec target may follow: anything else is another rule missing its ','.
@@ -601,10 +574,19 @@ class AaProfileReader {
     }
     auto perms = ParseAaModes(modes);
     if (!perms) return ParseError(fmt::format("{}: {}", st.where, perms.error().context));
-    const std::string text = Unquote(path);
-    auto glob = AaGlob::Compile(text, variables_);
+    AaFileRule r;
+    r.path = Unquote(path);
+    r.quoted = r.path.size() != path.size();
+    r.modes = modes;
+    r.perms = *perms;
+    r.deny = deny;
+    r.owner = owner;
+    if (rest < tokens.size()) r.target = tokens[rest + 1];
+    r.where = st.where;
+    auto glob = AaGlob::Compile(r.path, variables_);
     if (!glob) return ParseError(fmt::format("{}: {}", st.where, glob.error().context));
-    policy.rules_.push_back({std::move(*glob), *perms, deny, owner, st.where, text, modes});
+    policy.globs_.push_back(std::move(*glob));
+    policy.model_.files.push_back(std::move(r));
     return {};
   }
 

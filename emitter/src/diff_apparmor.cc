@@ -72,7 +72,7 @@ std::string Lower(std::string s) {
   return s;
 }
 
-uint32_t DiffPerms(const AaFileRuleRef& r) {
+uint32_t DiffPerms(const AaFileRule& r) {
   uint32_t p = r.perms;
   if (r.modes.find_first_of("uU") != std::string::npos) p |= kAaUnconfined;
   return p;
@@ -84,28 +84,9 @@ std::string PermText(uint32_t p) {
   return s;
 }
 
-bool IsQualifier(std::string_view t) {
-  return t == "audit" || t == "allow" || t == "quiet" || t == "owner" || t == "other" ||
-         t.rfind("priority=", 0) == 0;
-}
-
-Result<void> AddOtherRule(Model& m, const AaOtherRule& r) {
-  std::vector<std::string> words;
-  size_t i = 0;
-  const std::string_view t = r.text;
-  while (i < t.size()) {
-    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
-    size_t j = i;
-    while (j < t.size() && !std::isspace(static_cast<unsigned char>(t[j]))) ++j;
-    if (j > i) words.emplace_back(t.substr(i, j - i));
-    i = j;
-  }
-  bool deny = false;
-  size_t k = 0;
-  for (; k < words.size() && (IsQualifier(words[k]) || words[k] == "deny"); ++k)
-    deny = deny || words[k] == "deny";
-  if (k == words.size()) return ParseError(fmt::format("{}: a rule with only qualifiers", r.where));
-  std::string kind = words[k];
+Result<void> AddOtherRule(Model& m, const AaRule& r) {
+  if (r.kind.empty()) return ParseError(fmt::format("{}: a rule with only qualifiers", r.where));
+  std::string kind = r.kind;
   if (std::find(std::begin(kRuleKinds), std::end(kRuleKinds), kind) == std::end(kRuleKinds)) {
     return ParseError(
         fmt::format("{}: unknown rule '{}' (a file rule needs a path starting "
@@ -113,48 +94,46 @@ Result<void> AddOtherRule(Model& m, const AaOtherRule& r) {
                     r.where, Printable(kind)));
   }
   if (kind == "set") kind = "rlimit";
-  auto& subjects = (deny ? m.deny_rules : m.rules)[kind];
+  auto& subjects = (r.deny ? m.deny_rules : m.rules)[kind];
   if (kind == "capability") {
-    if (k + 1 == words.size()) subjects.insert(std::string(kAllOfKind));
-    for (size_t c = k + 1; c < words.size(); ++c) {
-      auto cap = ParseCapabilityList(words[c], r.where);
+    if (r.body.empty()) subjects.insert(std::string(kAllOfKind));
+    for (size_t i = 0; i < r.body.size();) {
+      size_t j = r.body.find(' ', i);
+      if (j == std::string::npos) j = r.body.size();
+      const std::string word = r.body.substr(i, j - i);
+      auto cap = ParseCapabilityList(word, r.where);
       if (!cap || cap->size() != 1)
-        return ParseError(fmt::format("{}: unknown capability '{}'", r.where, Printable(words[c])));
-      subjects.insert(Lower(words[c]));
+        return ParseError(fmt::format("{}: unknown capability '{}'", r.where, Printable(word)));
+      subjects.insert(Lower(word));
+      i = j + 1;
     }
     return {};
   }
-  std::string rest;
-  for (size_t c = k + 1; c < words.size(); ++c) rest += (rest.empty() ? "" : " ") + words[c];
-  subjects.insert(rest.empty() ? std::string(kAllOfKind) : Printable(rest));
+  subjects.insert(r.body.empty() ? std::string(kAllOfKind) : Printable(r.body));
   return {};
 }
 
 Result<Model> BuildModel(const AaPolicy& p) {
   Model m;
-  for (const AaFileRuleRef& r : p.rules()) {
+  const AaProfile& profile = p.model();
+  for (size_t i = 0; i < profile.files.size(); ++i) {
+    const AaFileRule& r = profile.files[i];
     // An owner rule grants less than the same rule without it: a different subject, which
     // the unqualified rule then includes (a widening).
-    const std::string subject = (r.owner ? "owner " : "") + PathSubject(r.text);
+    const std::string subject = (r.owner ? "owner " : "") + PathSubject(r.path);
     FileEntry& e = (r.deny ? m.deny_files : m.files)[subject];
-    e.glob = &r.glob;
+    e.glob = &p.glob(i);
     e.perms |= DiffPerms(r);
     e.modes += (e.modes.empty() ? "" : " ") + r.modes;
   }
-  if (p.all_files_allow() != 0) m.files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll, "file"};
-  if (p.all_files_deny() != 0)
+  if (profile.all_files_allow != 0)
+    m.files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll, "file"};
+  if (profile.all_files_deny != 0)
     m.deny_files[std::string(kAllFiles)] = {&AllFilesGlob(), kAaAll, "file"};
-  for (const AaOtherRule& r : p.other_rules())
+  for (const AaRule& r : profile.rules)
     if (auto ok = AddOtherRule(m, r); !ok) return ok.error();
-  m.includes.insert(p.includes().begin(), p.includes().end());
-  size_t i = 0;
-  const std::string& f = p.flags();
-  while (i <= f.size()) {
-    size_t j = f.find_first_of(", ", i);
-    if (j == std::string::npos) j = f.size();
-    if (j > i) m.flags.insert(f.substr(i, j - i));
-    i = j + 1;
-  }
+  for (const AaInclude& inc : profile.includes) m.includes.insert(inc.name);
+  m.flags.insert(profile.flags.begin(), profile.flags.end());
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "seclearn/emitter/k8s.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <map>
@@ -214,24 +215,22 @@ std::string WriteK8sSeccompProfile(const SeccompProfile& p, std::string_view app
   return y;
 }
 
-std::string WriteK8sAppArmorProfile(const AppArmorExport& p, std::string_view app,
+std::string WriteK8sAppArmorProfile(const AaProfile& p, std::string_view app,
                                     std::vector<std::string>* notes) {
   SpoLists l;
-  for (const AaFileRule& r : p.file_rules) {
-    std::string_view text = r.token;
-    if (text.size() >= 2 && text.front() == '"') text = text.substr(1, text.size() - 2);
+  for (const AaFileRule* r : p.AllowRules()) {
     std::vector<std::string> paths;
     bool wider = false;
-    ExpandSpo(text, "", paths, wider);
+    ExpandSpo(r->path, "", paths, wider);
     if (wider) {
       notes->push_back(fmt::format("k8s-apparmor: {} {} written as {} (SPO accepts no other "
                                    "characters in a path)",
-                                   r.token, r.modes, fmt::join(paths, " ")));
+                                   r->Token(), r->modes, fmt::join(paths, " ")));
     }
-    const bool exec = r.modes.find('x') != std::string::npos;
-    const bool mmap = r.modes.find('m') != std::string::npos;
-    const bool read = r.modes.find('r') != std::string::npos;
-    const bool write = r.modes.find_first_of("walk") != std::string::npos;
+    const bool exec = (r->perms & kAaExec) != 0;
+    const bool mmap = (r->perms & kAaMmap) != 0;
+    const bool read = (r->perms & kAaRead) != 0;
+    const bool write = (r->perms & (kAaWrite | kAaAppend | kAaLink | kAaLock)) != 0;
     for (const auto& path : paths) {
       if (exec) l.executables.insert(path);
       if (mmap) l.libraries.insert(path);
@@ -242,7 +241,10 @@ std::string WriteK8sAppArmorProfile(const AppArmorExport& p, std::string_view ap
   ResolveSpoDenials(l, notes);
 
   bool tcp = false, udp = false, raw = false;
-  for (const auto& [family, type] : p.network) {
+  for (const std::string& body : p.Bodies("network")) {
+    const size_t space = body.find(' ');
+    const std::string family = body.substr(0, space);
+    const std::string type = space == std::string::npos ? "" : body.substr(space + 1);
     const bool inet = family == "inet" || family == "inet6";
     if (type == "raw") {
       raw = true;
@@ -257,7 +259,8 @@ std::string WriteK8sAppArmorProfile(const AppArmorExport& p, std::string_view ap
                                    "only tcp, udp and raw)", family, type));
     }
   }
-  if (p.abstractions.size() > 1)
+  if (std::any_of(p.includes.begin(), p.includes.end(),
+                  [](const AaInclude& i) { return i.name != "abstractions/base"; }))
     notes->push_back("k8s-apparmor: SPO includes only abstractions/base");
 
   std::string y;
@@ -286,10 +289,9 @@ std::string WriteK8sAppArmorProfile(const AppArmorExport& p, std::string_view ap
   y += fmt::format("      allowRaw: {}\n", raw);
   y += "      allowedProtocols:\n";
   y += fmt::format("        allowTcp: {}\n        allowUdp: {}\n", tcp, udp);
-  if (!p.capabilities.empty()) {
+  if (const auto caps = p.Bodies("capability"); !caps.empty()) {
     y += "    capability:\n";
-    YamlList(y, "      ", "allowedCapabilities",
-             std::set<std::string>(p.capabilities.begin(), p.capabilities.end()));
+    YamlList(y, "      ", "allowedCapabilities", std::set<std::string>(caps.begin(), caps.end()));
   }
   return y;
 }

@@ -72,9 +72,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string profile =
       "profile t {\n  " + AaPathExpr().Literal(name).Token() + " r,\n  \"/srv/other name\" w,\n}\n";
   auto back = ParseAppArmorText(profile, "literal.apparmor", options);
-  if (!back || back->rules().size() != 2) std::abort();
-  if (!back->rules()[0].glob.Matches(name) || back->rules()[0].glob.Matches(name + "x") ||
-      back->rules()[1].glob.Matches(name))
+  if (!back || back->model().files.size() != 2) std::abort();
+  if (!back->glob(0).Matches(name) || back->glob(0).Matches(name + "x") ||
+      back->glob(1).Matches(name))
     std::abort();
+  // The writer prints the model read back as the profile it came from (the literal token).
+  if (back->model().files[0].Token() != AaPathExpr().Literal(name).Token()) std::abort();
   return 0;
 }

@@ -42,8 +42,8 @@ TEST_CASE("check: Debian's abstractions/base and tunables parse and match like t
   auto policy = Parse(text);
   INFO((policy ? "" : policy.error().Message()));
   REQUIRE(policy.has_value());
-  CHECK(policy->profile() == "base-only");
-  CHECK(policy->rules().size() > 50);
+  CHECK(policy->model().name == "base-only");
+  CHECK(policy->model().files.size() > 50);
   auto run = testing::RunAppArmorParser(text, {"-D", "dfa-states"});
   REQUIRE(run.status == 0);
   const AaDfa dfa = AaDfa::Parse(run.output);
@@ -111,7 +111,7 @@ profile other {
 )");
   INFO((policy ? "" : policy.error().Message()));
   REQUIRE(policy.has_value());
-  CHECK(policy->profile() == "quoted name");
+  CHECK(policy->model().name == "quoted name");
   CHECK(policy->Missing("/srv/data/a/b", kAaRead) == 0);
   CHECK(policy->Missing("/srv/extra/x", kAaRead) == 0);
   CHECK(policy->Missing("/srv/data/a", kAaWrite) == kAaWrite);
@@ -341,7 +341,7 @@ TEST_CASE("check: includes read regular files only, each once, without cycles or
   auto twice = parse("  include <twice>\n  include <rules> # and a comment\n");
   INFO((twice ? "" : twice.error().Message()));
   REQUIRE(twice.has_value());
-  CHECK(twice->rules().size() == 1);
+  CHECK(twice->model().files.size() == 1);
   CHECK(Grants(*twice, "/srv/included"));
   auto shallow = parse("  include <chain20>\n");
   REQUIRE(shallow.has_value());

@@ -162,8 +162,34 @@ TEST_CASE("apparmor export matches the golden file and compiles", "[oracle][emit
   REQUIRE(exp.has_value());
   CheckGolden("apparmor_web.profile", exp->text);
   REQUIRE(exp->warnings.size() == 1);  // family 999
-  CHECK(exp->abstractions ==
-        std::vector<std::string>{"abstractions/base", "abstractions/nameservice"});
+  REQUIRE(exp->profile.includes.size() == 2);
+  CHECK(exp->profile.includes[0].name == "abstractions/base");
+  CHECK(exp->profile.includes[1].name == "abstractions/nameservice");
+  // The writer prints the model: the text read back is the same model, rule for rule.
+  CHECK(WriteAppArmorProfile(exp->profile) == exp->text);
+  AaParseOptions as_written;
+  as_written.follow_includes = false;
+  auto parsed = ParseAppArmorText(exp->text, "exported", as_written);
+  REQUIRE(parsed.has_value());
+  const AaPolicy& read = *parsed;
+  CHECK(read.model().name == exp->profile.name);
+  REQUIRE(read.model().includes.size() == 2);
+  CHECK(read.model().includes[1].name == "abstractions/nameservice");
+  CHECK(read.model().flags == exp->profile.flags);
+  REQUIRE(read.model().rules.size() == exp->profile.rules.size());
+  for (size_t i = 0; i < read.model().rules.size(); ++i) {
+    CHECK(read.model().rules[i].kind == exp->profile.rules[i].kind);
+    CHECK(read.model().rules[i].body == exp->profile.rules[i].body);
+  }
+  std::vector<const AaFileRule*> in_force;
+  for (const auto& r : exp->profile.files)
+    if (r.disabled.empty()) in_force.push_back(&r);
+  REQUIRE(read.model().files.size() == in_force.size());
+  for (size_t i = 0; i < in_force.size(); ++i) {
+    CHECK(read.model().files[i].Token() == in_force[i]->Token());
+    CHECK(read.model().files[i].perms == in_force[i]->perms);
+    CHECK(read.model().files[i].deny == in_force[i]->deny);
+  }
   // Same facts, same bytes.
   CHECK(BuildAppArmorProfile(acc.records, l.net, l.caps, WebOptions())->text == exp->text);
 
@@ -240,10 +266,10 @@ TEST_CASE("hostile file names never change the profile's structure", "[oracle][e
   o.runs = 1;
   auto exp = BuildAppArmorProfile(acc.records, {}, {}, o);
   REQUIRE(exp.has_value());
-  CHECK(exp->file_rules.size() == names.size());
+  CHECK(exp->profile.AllowRules().size() == names.size());
   const AaDfa dfa = Compile(exp->text);
   const AaPolicy policy = ParseBack(exp->text);
-  CHECK(policy.profile() == "hostile");
+  CHECK(policy.model().name == "hostile");
   for (const auto& n : names) {
     INFO(n);
     CHECK((dfa.Perms(n) & (AaDfa::kRead | AaDfa::kWrite)) == AaDfa::kWrite);
@@ -403,9 +429,9 @@ TEST_CASE("a directory the workload fills: one rule that covers the next run's n
   REQUIRE(exp->notes.size() == 1);
   CHECK(exp->notes[0].starts_with("/var/lib/db/data/{,**} rwk: a directory the workload fills"));
   size_t data_rules = 0, etc_rules = 0;
-  for (const auto& r : exp->file_rules) {
-    if (r.token.starts_with("/var/lib/db/data/")) ++data_rules;
-    if (r.token.starts_with("/etc/db/")) ++etc_rules;
+  for (const AaFileRule* r : exp->profile.AllowRules()) {
+    if (r->path.starts_with("/var/lib/db/data/")) ++data_rules;
+    if (r->path.starts_with("/etc/db/")) ++etc_rules;
   }
   CHECK(data_rules == 2);  // the directory's rule, and plugin.so's own
   CHECK(etc_rules == kFilledDirMinEntries);

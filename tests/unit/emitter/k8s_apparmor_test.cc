@@ -33,14 +33,29 @@ TEST_CASE("k8s-apparmor: paths SPO accepts, never wider than a character per byt
 
 TEST_CASE("k8s-apparmor: modes to SPO's lists, clashing denials made read-write",
           "[unit][emitter]") {
-  AppArmorExport exp;
-  exp.file_rules = {{"/usr/bin/app", "ix", 1}, {"/usr/lib/libx.so", "mr", 1},
-                    {"/etc/app/conf", "r", 1}, {"/var/log/app.log", "a", 1},
-                    {"/srv/{,**}", "r", 2},    {"/srv/db", "rw", 1}};
-  exp.network = {{"inet", "stream"}, {"unix", "stream"}};
-  exp.capabilities = {"net_bind_service"};
+  AaProfile exp;
+  for (const auto& [path, modes] :
+       std::vector<std::pair<std::string, std::string>>{{"/usr/bin/app", "ix"},
+                                                        {"/usr/lib/libx.so", "mr"},
+                                                        {"/etc/app/conf", "r"},
+                                                        {"/var/log/app.log", "a"},
+                                                        {"/srv/{,**}", "r"},
+                                                        {"/srv/db", "rw"}})
+    exp.files.push_back(AaFileRule::Allow(AaPathExpr().Glob(path), modes));
+  // Neither a denial nor one left disabled is a path SPO lists.
+  AaFileRule deny = AaFileRule::Allow(AaPathExpr().Glob("/etc/shadow"), "r");
+  deny.deny = true;
+  exp.files.push_back(deny);
+  deny.disabled = "the workload needed it";
+  exp.files.push_back(deny);
+  exp.rules = {{"network", "inet stream", false, "", ""},
+               {"network", "unix stream", false, "", ""},
+               {"capability", "net_bind_service", false, "", ""},
+               {"capability", "sys_admin", true, "", ""}};
   std::vector<std::string> notes;
   const std::string y = WriteK8sAppArmorProfile(exp, "My_App", &notes);
+  CHECK(y.find("/etc/shadow") == std::string::npos);
+  CHECK(y.find("sys_admin") == std::string::npos);
   CHECK(y.find("apiVersion: security-profiles-operator.x-k8s.io/v1alpha1\n") != std::string::npos);
   CHECK(y.find("  name: \"my-app\"\n") != std::string::npos);
   CHECK(y.find("      allowedExecutables:\n      - \"/usr/bin/app\"\n") != std::string::npos);

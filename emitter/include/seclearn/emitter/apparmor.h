@@ -9,6 +9,7 @@
 //   auto profile = BuildAppArmorProfile(acc.records, store.Network(app),
 //                                       store.Capabilities(app), o);
 //   WriteOutputFile("out/web.apparmor", profile->text);   // same facts -> same bytes
+//   profile->profile.files;                                // the rules (apparmor_profile.h)
 //
 // What the profile holds, and why:
 //   abi <abi/3.0>, tunables/global, abstractions/base; abstractions/nameservice only when the
@@ -38,6 +39,7 @@
 #include "seclearn/core/facts.h"
 #include "seclearn/core/path.h"
 #include "seclearn/core/result.h"
+#include "seclearn/emitter/apparmor_profile.h"
 
 namespace seclearn {
 
@@ -86,21 +88,11 @@ struct AppArmorOptions {
   bool base_abstraction_only = false;
 };
 
-struct AaFileRule {
-  std::string token;  // the path as written in the profile
-  std::string modes;  // "r", "rw", "mr", "rix", ...
-  size_t paths = 0;   // how many recorded paths it stands for
-  bool operator==(const AaFileRule&) const = default;
-};
-
 struct AppArmorExport {
-  std::string text;
-  std::vector<AaFileRule> file_rules;
-  std::vector<std::string> abstractions;  // "abstractions/base", ...
-  std::vector<std::string> capabilities;  // as in the profile: "net_bind_service", ...
-  std::vector<std::pair<std::string, std::string>> network;  // ("inet", "stream"), ...
-  std::vector<std::string> warnings;      // facts left out, one line each
-  std::vector<std::string> notes;         // generalisations beyond the facts, one line each
+  AaProfile profile;                   // the rules (apparmor_profile.h)
+  std::string text;                    // WriteAppArmorProfile(profile)
+  std::vector<std::string> warnings;   // facts left out, one line each
+  std::vector<std::string> notes;      // generalisations beyond the facts, one line each
 };
 
 // The modes for FileAccess bits, in AppArmor's order; "" when AppArmor mediates none of them.

@@ -21,7 +21,7 @@
 // the profile's own rule, and each is reported.
 //
 //   std::vector<std::string> notes;
-//   std::string yaml = WriteK8sAppArmorProfile(exp, "web", &notes);
+//   std::string yaml = WriteK8sAppArmorProfile(exp->profile, "web", &notes);
 #pragma once
 
 #include <string>
@@ -40,7 +40,7 @@ std::string K8sName(std::string_view app);
 std::string WriteK8sSeccompProfile(const SeccompProfile& profile, std::string_view app);
 
 // `notes` gets one line per rule made wider or left out (SPO cannot express it).
-std::string WriteK8sAppArmorProfile(const AppArmorExport& profile, std::string_view app,
+std::string WriteK8sAppArmorProfile(const AaProfile& profile, std::string_view app,
                                     std::vector<std::string>* notes);
 
 // An AppArmor path expression (AaPathExpr text or token) as the paths SPO accepts (above).
