@@ -237,14 +237,15 @@ std::string VersionOf(const std::string& version_line) {
 
 Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime, bool nnp,
                                          std::string_view app) {
-  const std::string measured_as(FilterInstaller(runtime));
-  auto measured = store.LatestRuntimeBase(measured_as, nnp);
+  const std::optional<RuntimeKind> installer = FilterInstaller(runtime);
+  if (!installer) return LoadRuntimeBase(runtime, nnp).error();  // names the known ones
+  auto measured = store.LatestRuntimeBase(*installer, nnp);
   if (!measured) return measured.error();
   RuntimeBase base;
   if (*measured) {
     const RuntimeBaseRecord& m = **measured;
-    base.runtime =
-        runtime == measured_as ? measured_as : fmt::format("{} (with {})", runtime, measured_as);
+    base.requested = std::string(runtime);
+    base.installer = *installer;
     base.versions = VersionOf(m.version);
     base.provenance = fmt::format("measured by seclearn base on {}, {} containers, kernel {}",
                                   FormatUtc(m.measured_ns, "%Y-%m-%d"), m.runs, m.kernel);
@@ -255,7 +256,7 @@ Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime,
       std::string name = SyscallName(f.arch, f.nr);
       if (!name.starts_with("syscall_")) base.names.push_back(std::move(name));
     }
-    if (measured_as == "runc")
+    if (*installer == RuntimeKind::kRunc)
       base.names.insert(base.names.end(), kGoRuntimeAnytime.begin(), kGoRuntimeAnytime.end());
   } else {
     auto data = LoadRuntimeBase(runtime, nnp);
@@ -286,8 +287,8 @@ int CmdBase(std::span<char*> args) {
     PrintError("base: --runtime runc|crun is required (see seclearn base --help)");
     return kExitSeclearnFailure;
   }
-  auto kind = RuntimeKindFromName(*runtime);
-  if (!kind || (*runtime != "runc" && *runtime != "crun")) {
+  const std::optional<RuntimeKind> kind = RuntimeFromName(*runtime);
+  if (!kind) {
     PrintError(fmt::format("base: unknown runtime '{}' (known: runc, crun)", *runtime));
     return kExitSeclearnFailure;
   }
@@ -432,7 +433,7 @@ int CmdBase(std::span<char*> args) {
       for (const auto& c : calls) ++union_calls[c];
     }
     RuntimeBaseRecord rec;
-    rec.runtime = *runtime;
+    rec.runtime = *kind;
     rec.version = version;
     rec.no_new_privs = nnp;
     rec.kernel = u.release;

@@ -32,8 +32,14 @@ const EmbeddedFile* FindEmbeddedData(std::string_view name) {
   return nullptr;
 }
 
-std::string_view FilterInstaller(std::string_view runtime) {
-  return runtime == "docker" || runtime == "containerd" ? "runc" : runtime;
+std::optional<RuntimeKind> FilterInstaller(std::string_view runtime) {
+  if (runtime == "docker" || runtime == "containerd") return RuntimeKind::kRunc;
+  return RuntimeFromName(runtime);
+}
+
+std::string RuntimeBase::Label() const {
+  const std::string_view name = RuntimeName(installer);
+  return requested == name ? std::string(name) : fmt::format("{} (with {})", requested, name);
 }
 
 std::vector<std::string> KnownRuntimes() {
@@ -50,8 +56,10 @@ std::vector<std::string> KnownRuntimes() {
 }
 
 Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privileges) {
-  const std::string_view wanted = FilterInstaller(runtime);
+  const std::optional<RuntimeKind> installer = FilterInstaller(runtime);
   for (const auto& f : EmbeddedData()) {
+    if (!installer) break;
+    const std::string_view wanted = RuntimeName(*installer);
     if (f.name.rfind("runtime/", 0) != 0) continue;
     const std::string_view file = f.name.substr(8);
     std::string_view stem = file.substr(0, file.find('.'));
@@ -60,8 +68,8 @@ Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privil
     auto doc = ParseJson(f.content, f.name);
     if (!doc) return doc.error();
     RuntimeBase out;
-    out.runtime = runtime == wanted ? std::string(runtime)
-                                    : fmt::format("{} (with {})", runtime, wanted);
+    out.requested = std::string(runtime);
+    out.installer = *installer;
     out.source = fmt::format("data/{}", f.name);
     out.no_new_privileges = no_new_privileges;
     if (const Json* v = doc->Find("versions"); v && v->is_string()) out.versions = v->AsString();

@@ -169,7 +169,7 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
     runtime.comment = fmt::format(
         "{} {}: {} after it installs this filter, before the workload starts ({}{}); not "
         "needed by {} itself",
-        rt.runtime, rt.versions, kRuntimeRuleMarker, rt.source,
+        rt.Label(), rt.versions, kRuntimeRuleMarker, rt.source,
         rt.no_new_privileges ? ", no_new_privileges" : "", options.app);
     out.runtime_names = runtime.names.size();
     if (!runtime.names.empty()) p.syscalls.push_back(std::move(runtime));

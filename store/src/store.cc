@@ -497,9 +497,8 @@ ORDER BY r.id
     const std::string backend = runs->ColumnText(1);
     const auto kind = BackendFromName(backend);
     if (!kind) {
-      return StoreError(SQLITE_CORRUPT,
-                        fmt::format("{}: database is corrupt (backend '{}' of run {})", db.path(),
-                                    EscapeControl(backend), run.run_id));
+      return CorruptDatabase(
+          db, fmt::format("backend '{}' of run {}", EscapeControl(backend), run.run_id));
     }
     run.backend = *kind;
     run.kernel = runs->ColumnText(2);
@@ -531,6 +530,11 @@ ORDER BY ra.run_id, ra.idx
   }
   if (auto r = tx->Commit(); !r) return r.error();
   return result;
+}
+
+Error CorruptDatabase(const sqlite::Database& db, std::string_view what) {
+  return Error{ErrorDomain::kSqlite, SQLITE_CORRUPT,
+               fmt::format("{}: database is corrupt ({})", db.path(), what)};
 }
 
 Result<void> InsertRunArgs(sqlite::Database& db, int64_t run_id,

@@ -166,9 +166,9 @@ GROUP BY n.op, n.family, n.type, n.protocol, n.address, n.port, n.err
                            f.first_seen_ns = st.ColumnInt64(8);
                          });
   if (facts && !bad_op.empty()) {
-    return Error{ErrorDomain::kSqlite, SQLITE_CORRUPT,
-                 fmt::format("{}: database is corrupt (network operation '{}' in run_network)",
-                             impl_->db.path(), EscapeControl(bad_op))};
+    return CorruptDatabase(
+        impl_->db,
+        fmt::format("network operation '{}' in run_network", EscapeControl(bad_op)));
   }
   if (facts) {
     // In the operations' names' order, as before they were a closed set.

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "seclearn/core/escape.h"
 #include "seclearn/store/sqlite.h"
 #include "seclearn/store/store.h"
 #include "store_impl.h"
@@ -29,7 +30,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
   if (!stmt) return stmt.error();
   stmt->BindInt64(1, c.run_id)
       .BindText(2, c.container_id)
-      .BindText(3, c.runtime)
+      .BindText(3, c.runtime ? RuntimeName(*c.runtime) : "")
       .BindText(4, c.bundle)
       .BindInt64(5, c.pid)
       .BindOptionalInt64(6, c.boundary_ns)
@@ -101,17 +102,24 @@ ORDER BY c.run_id
   if (!stmt) return stmt.error();
   stmt->BindText(1, app);
   std::vector<ContainerRecord> out;
+  std::optional<std::pair<int64_t, std::string>> bad;  // a runtime no seclearn wrote
   auto r = stmt->ForEachRow([&](Statement& s) {
     ContainerRecord& c = out.emplace_back();
     c.run_id = s.ColumnInt64(0);
     c.container_id = s.ColumnText(1);
-    c.runtime = s.ColumnText(2);
+    const std::string runtime = s.ColumnText(2);
+    c.runtime = RuntimeFromName(runtime);
+    if (!c.runtime && !runtime.empty() && !bad) bad.emplace(c.run_id, runtime);
     c.bundle = s.ColumnText(3);
     c.pid = s.ColumnInt64(4);
     c.boundary_ns = s.ColumnOptionalInt64(5);
     c.exec = s.ColumnInt64(6) != 0;
   });
   if (!r) return r.error();
+  if (bad) {
+    return CorruptDatabase(impl_->db, fmt::format("runtime '{}' of run {}",
+                                                  EscapeControl(bad->second), bad->first));
+  }
   return out;
 }
 
@@ -138,7 +146,7 @@ INSERT INTO runtime_bases (runtime, version, no_new_privs, kernel, measured_ns, 
 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 )sql");
   if (!add) return add.error();
-  add->BindText(1, base.runtime)
+  add->BindText(1, RuntimeName(base.runtime))
       .BindText(2, base.version)
       .BindInt64(3, base.no_new_privs ? 1 : 0)
       .BindText(4, base.kernel)
@@ -161,7 +169,7 @@ ON CONFLICT (base_id, arch, nr) DO UPDATE SET runs = runs + excluded.runs
   return id;
 }
 
-Result<std::optional<RuntimeBaseRecord>> Store::LatestRuntimeBase(std::string_view runtime,
+Result<std::optional<RuntimeBaseRecord>> Store::LatestRuntimeBase(RuntimeKind runtime,
                                                                   bool no_new_privs) {
   Database& db = impl_->db;
   auto tx = Transaction::Begin(db, Transaction::Mode::kDeferred);
@@ -172,13 +180,13 @@ WHERE runtime = ?1 AND no_new_privs = ?2
 ORDER BY measured_ns DESC, id DESC LIMIT 1
 )sql");
   if (!head) return head.error();
-  head->BindText(1, runtime).BindInt64(2, no_new_privs ? 1 : 0);
+  head->BindText(1, RuntimeName(runtime)).BindInt64(2, no_new_privs ? 1 : 0);
   auto row = head->Step();
   if (!row) return row.error();
   if (!*row) return std::optional<RuntimeBaseRecord>();
   RuntimeBaseRecord base;
   base.id = head->ColumnInt64(0);
-  base.runtime = head->ColumnText(1);
+  base.runtime = runtime;  // the row was selected by it
   base.version = head->ColumnText(2);
   base.no_new_privs = head->ColumnInt64(3) != 0;
   base.kernel = head->ColumnText(4);

@@ -32,6 +32,10 @@ struct Store::Impl {
 // journal or checkpoints a WAL into the file), and an older schema as it is.
 Result<sqlite::Database> OpenDatabaseReadOnly(const std::string& path, bool as_input);
 
+// "PATH: database is corrupt (WHAT)": a value no seclearn wrote (an unknown backend, runtime
+// or network operation), reported as SQLite reports a damaged file.
+Error CorruptDatabase(const sqlite::Database& db, std::string_view what);
+
 // The rows of run_args for `argv`, inside the caller's transaction.
 Result<void> InsertRunArgs(sqlite::Database& db, int64_t run_id,
                            const std::vector<std::string>& argv);

@@ -97,6 +97,12 @@ expect_status 0 "$SECLEARN" learn --quiet --db backend.db --app b -- "$TESTEE" n
 sqlite3 backend.db "UPDATE runs SET backend = 'ebpf?'"
 expect_status 125 "$SECLEARN" show --db backend.db --app b
 expect_one_error_line "backend\.db: database is corrupt \(backend 'ebpf\?' of run 1\)"
+# A container's runtime no seclearn wrote (docker-flags reads the containers).
+expect_status 0 "$SECLEARN" learn --quiet --db runtime.db --app r -- "$TESTEE" noop
+sqlite3 runtime.db "INSERT INTO run_containers (run_id, container_id, runtime, bundle, pid)
+                    VALUES (1, 'c1', 'youki', '/bundle', 1)"
+expect_status 125 "$SECLEARN" export --db runtime.db --app r --format docker-flags
+expect_one_error_line "runtime\.db: database is corrupt \(runtime 'youki' of run 1\)"
 
 step "run with malformed profile JSON: 125, file:line:col of the fault"
 printf '{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": [ {"names": ["read",], } ]\n}\n' \

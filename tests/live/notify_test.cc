@@ -201,7 +201,7 @@ TEST_CASE("the agent learns several containers at once, each apart", "[live][not
   CHECK(obs.ends["c-exit"].exit_request == 3);
   CHECK(obs.ends["c-getppid"].exit_request == 0);
   CHECK(obs.starts["c-getppid"].state.Annotation("seclearn.app") == "a1");
-  CHECK(obs.starts["c-getppid"].learning.runtime == "runc");
+  CHECK(obs.starts["c-getppid"].learning.runtime == RuntimeKind::kRunc);
   CHECK(obs.starts["c-getppid"].learning.unnotified ==
         std::vector<std::string>{"rt_sigreturn", "write"});
 }
@@ -248,7 +248,7 @@ TEST_CASE("container state messages parse as runc and crun send them", "[live][n
   CHECK(s->bundle == "/b");
   CHECK(s->Annotation("seclearn.app") == "web-app");
   const LearningMetadata m = ParseLearningMetadata(s->metadata);
-  CHECK(m.runtime == "runc");
+  CHECK(m.runtime == RuntimeKind::kRunc);
   CHECK(m.unnotified == std::vector<std::string>{"write"});
   CHECK(ParseLearningMetadata("not ours unnotified=write").unnotified.empty());
   CHECK(ParseLearningMetadata("seclearn unnotified=write,../x,read").unnotified ==

@@ -136,7 +136,7 @@ Result<ContainerProcessState> ParseContainerProcessState(std::string_view json,
 
 std::string FormatLearningMetadata(const LearningMetadata& m) {
   std::string out(kMetadataTag);
-  if (!m.runtime.empty()) out += fmt::format(" runtime={}", m.runtime);
+  if (m.runtime) out += fmt::format(" runtime={}", RuntimeName(*m.runtime));
   if (!m.unnotified.empty()) out += fmt::format(" unnotified={}", fmt::join(m.unnotified, ","));
   return out;
 }
@@ -157,8 +157,8 @@ LearningMetadata ParseLearningMetadata(std::string_view metadata) {
     pos = end + 1;
     if (word == kMetadataTag) {
       tagged = true;
-    } else if (tagged && word.starts_with("runtime=") && is_name(word.substr(8))) {
-      m.runtime = std::string(word.substr(8));
+    } else if (tagged && word.starts_with("runtime=")) {
+      m.runtime = RuntimeFromName(word.substr(8));
     } else if (tagged && word.starts_with("unnotified=")) {
       std::string_view list = word.substr(11);
       while (!list.empty()) {
@@ -178,10 +178,6 @@ Result<RuntimeKind> RuntimeKindFromName(std::string_view name) {
   return UsageError(fmt::format("unknown runtime '{}' (known: runc, crun)", name));
 }
 
-std::string_view RuntimeKindName(RuntimeKind kind) {
-  return kind == RuntimeKind::kCrun ? "crun" : "runc";
-}
-
 Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata) {
   std::vector<uint32_t> arches;
   for (const auto& a : options.architectures) {
@@ -192,7 +188,7 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
   if (arches.empty()) arches = DefaultArches();
 
   LearningMetadata meta;
-  meta.runtime = std::string(RuntimeKindName(options.runtime));
+  meta.runtime = options.runtime;
   SeccompProfile seccomp;
   for (uint32_t a : arches)
     if (auto info = ArchByAudit(a)) seccomp.architectures.emplace_back(info->scmp_name);

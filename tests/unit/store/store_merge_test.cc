@@ -118,7 +118,7 @@ std::string Everything(Store& store, const std::string& app) {
         std::to_string(f.count));
   const auto v9 = store.Containers(app);
   for (const auto& c : *v9)
-    add("container " + c.container_id + " " + c.runtime + " boundary " +
+    add("container " + c.container_id + " " + std::string(c.runtime ? RuntimeName(*c.runtime) : "") + " boundary " +
         (c.boundary_ns ? std::to_string(*c.boundary_ns) : "-"));
   for (int32_t nr : {0, 83}) {
     const auto v10 = store.SyscallStacks(app, AUDIT_ARCH_X86_64, nr);
@@ -227,7 +227,7 @@ TEST_CASE("a run merged before it ended is completed by a later merge, every fac
   info.start_ns = 50;
   auto run = learner->BeginRun(info);
   REQUIRE(run.has_value());
-  REQUIRE(learner->AddContainer({*run, "c1", "runc", "/bundle", 42, std::nullopt}).has_value());
+  REQUIRE(learner->AddContainer({*run, "c1", RuntimeKind::kRunc, "/bundle", 42, std::nullopt}).has_value());
   REQUIRE(learner->Flush(*run, EarlyPart()).has_value());
   SyscallFact runtime_call{AUDIT_ARCH_X86_64, 1, 3, 60, SyscallPhase::kRuntime};
   REQUIRE(learner->FlushRuntimeSyscalls(*run, {runtime_call}).has_value());

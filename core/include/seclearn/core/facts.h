@@ -215,6 +215,20 @@ constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
   return std::nullopt;
 }
 
+// The OCI runtime that installs a container's seccomp filter, the one the learning filter and
+// a runtime base set are made for (Docker and containerd run runc). Named only at the edges
+// (the store's text, listenerMetadata, --runtime).
+enum class RuntimeKind : uint8_t { kRunc, kCrun };
+inline constexpr std::string_view kRuntimeNames[] = {"runc", "crun"};
+constexpr std::string_view RuntimeName(RuntimeKind r) {
+  return kRuntimeNames[static_cast<size_t>(r)];
+}
+constexpr std::optional<RuntimeKind> RuntimeFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kRuntimeNames); ++i)
+    if (kRuntimeNames[i] == name) return static_cast<RuntimeKind>(i);
+  return std::nullopt;
+}
+
 struct RunInfo {
   std::string app;
   std::vector<std::string> argv;

@@ -7,21 +7,27 @@
 //   for (const auto& name : base->names) ...
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "seclearn/core/facts.h"
 #include "seclearn/core/result.h"
 
 namespace seclearn {
 
 struct RuntimeBase {
-  std::string runtime;     // "runc", "crun"; "docker" resolves to the runtime it uses
+  std::string requested;   // as the user named it: "runc", "crun", "docker", "containerd"
+  RuntimeKind installer = RuntimeKind::kRunc;  // the runtime whose calls these are
   std::string versions;    // "1.1.x"
   std::string provenance;  // how the set was measured
   std::string source;      // the data file it came from
   bool no_new_privileges = false;
   std::vector<std::string> names;  // sorted, unique, x86_64 names
+
+  // "runc", or "docker (with runc)" where the name asked for runs another runtime.
+  std::string Label() const;
 };
 
 // runtime: "runc", "crun", "docker" or "containerd" (these two run runc). With
@@ -31,7 +37,8 @@ Result<RuntimeBase> LoadRuntimeBase(std::string_view runtime, bool no_new_privil
 // The runtimes LoadRuntimeBase knows, for --help and errors.
 std::vector<std::string> KnownRuntimes();
 // The OCI runtime that installs the filter for `runtime`: Docker (apt docker.io) and
-// containerd (its runc shim, apt containerd) run containers with runc; others are their own.
-std::string_view FilterInstaller(std::string_view runtime);
+// containerd (its runc shim, apt containerd) run containers with runc; runc and crun are their
+// own; nullopt for any other name.
+std::optional<RuntimeKind> FilterInstaller(std::string_view runtime);
 
 }  // namespace seclearn

@@ -38,7 +38,7 @@ struct ProfileVersion {
 struct ContainerRecord {
   int64_t run_id = 0;
   std::string container_id;  // from the runtime: untrusted text
-  std::string runtime;       // what the learning filter was made for: "runc", "crun", or ""
+  std::optional<RuntimeKind> runtime;  // what the learning filter was made for, if known
   std::string bundle;
   int64_t pid = 0;                    // the container's first process, host pid
   std::optional<int64_t> boundary_ns;  // the workload's first execve; unset until seen
@@ -49,7 +49,7 @@ struct ContainerRecord {
 // installing the container's filter, up to and including the workload's execve.
 struct RuntimeBaseRecord {
   int64_t id = 0;
-  std::string runtime;   // "runc", "crun"
+  RuntimeKind runtime = RuntimeKind::kRunc;
   std::string version;   // first line of `RUNTIME --version`
   bool no_new_privs = false;
   std::string kernel;
@@ -174,7 +174,7 @@ class Store {
   // Stores a measured base set and returns its id.
   Result<int64_t> AddRuntimeBase(const RuntimeBaseRecord& base);
   // The newest measured set of `runtime` for that no_new_privs setting, if any.
-  Result<std::optional<RuntimeBaseRecord>> LatestRuntimeBase(std::string_view runtime,
+  Result<std::optional<RuntimeBaseRecord>> LatestRuntimeBase(RuntimeKind runtime,
                                                              bool no_new_privs);
 
   // Call stacks (store_stacks.cc), written by Flush from FactsDelta::stacks. Each stack is the

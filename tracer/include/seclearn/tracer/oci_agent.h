@@ -28,11 +28,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "seclearn/core/facts.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/json.h"
 #include "seclearn/core/result.h"
@@ -63,16 +65,15 @@ Result<ContainerProcessState> ParseContainerProcessState(std::string_view json,
 // What the seclearn runtime shim (or `seclearn agent --print-profile`) puts in
 // listenerMetadata: "seclearn runtime=NAME unnotified=NAME,NAME". Unknown words are ignored.
 struct LearningMetadata {
-  std::string runtime;                  // "runc", "crun", or empty
+  std::optional<RuntimeKind> runtime;   // unset: the metadata named none (or none we know)
   std::vector<std::string> unnotified;  // syscall names allowed without a notification
 };
 std::string FormatLearningMetadata(const LearningMetadata& m);
 LearningMetadata ParseLearningMetadata(std::string_view metadata);
 
-enum class RuntimeKind { kRunc, kCrun };
-// "runc", "crun", or a path whose file name starts with one of them; kUsage error otherwise.
+// "runc", "crun", or a path whose file name starts with one of them (the shim's
+// --runtime-path); kUsage error otherwise.
 Result<RuntimeKind> RuntimeKindFromName(std::string_view name);
-std::string_view RuntimeKindName(RuntimeKind kind);
 
 struct LearningOptions {
   std::string listener_path;
