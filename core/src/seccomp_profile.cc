@@ -136,16 +136,16 @@ class ProfileReader {
   }
 
   std::optional<Error> ReadAction(const Json& obj, std::string_view key, const Json& owner,
-                                  std::string_view what, std::string* out) const {
-    if (auto err = ReadString(obj, key, out)) return err;
-    if (out->empty()) {
+                                  std::string_view what, SeccompAction* out) const {
+    std::string name;
+    if (auto err = ReadString(obj, key, &name)) return err;
+    if (name.empty()) {
       if (!Get(obj, key)) return At(owner, fmt::format("{} has no \"{}\"", what, key));
       return At(*Get(obj, key), fmt::format("\"{}\" must not be empty", key));
     }
-    const auto& known = KnownSeccompActions();
-    if (std::find(known.begin(), known.end(), *out) == known.end()) {
-      return At(*Get(obj, key), fmt::format("unknown action \"{}\"", *out));
-    }
+    const auto action = SeccompActionFromName(name);
+    if (!action) return At(*Get(obj, key), fmt::format("unknown action \"{}\"", name));
+    *out = *action;
     return std::nullopt;
   }
 
@@ -169,10 +169,9 @@ class ProfileReader {
   }
 
   std::optional<Error> CheckErrnoAction(const Json& obj, std::string_view ret_key,
-                                        std::string_view name_key, const std::string& action,
+                                        std::string_view name_key, SeccompAction action,
                                         const std::optional<uint32_t>& errno_ret) const {
-    // runc and crun only give the return value a meaning for these two actions.
-    if (errno_ret && action != "SCMP_ACT_ERRNO" && action != "SCMP_ACT_TRACE") {
+    if (errno_ret && !TakesErrnoRet(action)) {
       const std::string_view key = Get(obj, ret_key) ? ret_key : name_key;
       return At(*Get(obj, key),
                 fmt::format("\"{}\" is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE", key));
@@ -219,12 +218,12 @@ class ProfileReader {
       if (!u) return At(*n, fmt::format("\"{}\" must be an unsigned 64-bit integer", key));
       *field = *u;
     }
-    if (auto err = ReadString(v, "op", &arg->op)) return err;
-    if (arg->op.empty()) return At(v, "syscall argument has no \"op\"");
-    const auto& ops = KnownSeccompOps();
-    if (std::find(ops.begin(), ops.end(), arg->op) == ops.end()) {
-      return At(*Get(v, "op"), fmt::format("unknown op \"{}\"", arg->op));
-    }
+    std::string op;
+    if (auto err = ReadString(v, "op", &op)) return err;
+    if (op.empty()) return At(v, "syscall argument has no \"op\"");
+    const auto known = SeccompOpFromName(op);
+    if (!known) return At(*Get(v, "op"), fmt::format("unknown op \"{}\"", op));
+    arg->op = *known;
     return std::nullopt;
   }
 
@@ -320,21 +319,6 @@ class ProfileReader {
 
 }  // namespace
 
-const std::vector<std::string_view>& KnownSeccompActions() {
-  static const std::vector<std::string_view> kActions = {
-      "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-      "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
-      "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
-  return kActions;
-}
-
-const std::vector<std::string_view>& KnownSeccompOps() {
-  static const std::vector<std::string_view> kOps = {
-      "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
-      "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
-  return kOps;
-}
-
 bool SeccompRuleApplies(const SeccompRule& rule, const SeccompTarget& target) {
   const auto arch = GoArchNames(target.arch);
   const SeccompRuleFilter& ex = rule.excludes;
@@ -386,7 +370,7 @@ Result<SeccompProfile> ParseSeccompProfile(std::string_view text, std::string_vi
 
 Json SeccompProfileJson(const SeccompProfile& p) {
   Json doc = Json::Object();
-  doc.Set("defaultAction", Json::String(p.default_action));
+  doc.Set("defaultAction", Json::String(std::string(SeccompActionName(p.default_action))));
   if (p.default_errno_ret) doc.Set("defaultErrnoRet", Json::Uint(*p.default_errno_ret));
   if (!p.architectures.empty()) doc.Set("architectures", StringArray(p.architectures));
   if (!p.arch_map.empty()) {
@@ -407,7 +391,7 @@ Json SeccompProfileJson(const SeccompProfile& p) {
   for (const auto& r : p.syscalls) {
     Json rule = Json::Object();
     rule.Set("names", StringArray(r.names));
-    rule.Set("action", Json::String(r.action));
+    rule.Set("action", Json::String(std::string(SeccompActionName(r.action))));
     if (r.errno_ret) rule.Set("errnoRet", Json::Uint(*r.errno_ret));
     if (!r.args.empty()) {
       Json args = Json::Array();
@@ -416,7 +400,7 @@ Json SeccompProfileJson(const SeccompProfile& p) {
                       .Set("index", Json::Uint(a.index))
                       .Set("value", Json::Uint(a.value))
                       .Set("valueTwo", Json::Uint(a.value_two))
-                      .Set("op", Json::String(a.op)));
+                      .Set("op", Json::String(std::string(SeccompOpName(a.op)))));
       }
       rule.Set("args", std::move(args));
     }

@@ -19,16 +19,16 @@ namespace seclearn {
 namespace {
 
 
-bool IsAllowAction(std::string_view action) {
-  return action == "SCMP_ACT_ALLOW" || action == "SCMP_ACT_LOG";
+bool IsAllowAction(SeccompAction action) {
+  return action == SeccompAction::kAllow || action == SeccompAction::kLog;
 }
 
 // How permissive a default action is, for telling a widened default from a narrowed one.
-int Permissiveness(std::string_view action) {
-  static constexpr std::array<std::string_view, 9> kOrder = {
-      "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL",   "SCMP_ACT_KILL_THREAD",
-      "SCMP_ACT_TRAP",         "SCMP_ACT_ERRNO",  "SCMP_ACT_TRACE",
-      "SCMP_ACT_NOTIFY",       "SCMP_ACT_LOG",    "SCMP_ACT_ALLOW"};
+int Permissiveness(SeccompAction action) {
+  using A = SeccompAction;
+  static constexpr std::array kOrder = {A::kKillProcess, A::kKill,  A::kKillThread,
+                                        A::kTrap,        A::kErrno, A::kTrace,
+                                        A::kNotify,      A::kLog,   A::kAllow};
   for (size_t i = 0; i < kOrder.size(); ++i)
     if (kOrder[i] == action) return static_cast<int>(i);
   return -1;
@@ -37,23 +37,31 @@ int Permissiveness(std::string_view action) {
 std::string OpText(const SeccompArg& a, std::string_view syscall) {
   const std::string arg = fmt::format("arg{}", a.index);
   const bool named = FindArgFilter(syscall) != nullptr;
-  auto value = [&](uint64_t v) { return named ? DescribeArgValue(syscall, v) : fmt::format("{:#x}", v); };
-  if (a.op == "SCMP_CMP_EQ") return fmt::format("{} == {}", arg, value(a.value));
-  if (a.op == "SCMP_CMP_NE") return fmt::format("{} != {}", arg, value(a.value));
-  if (a.op == "SCMP_CMP_LT") return fmt::format("{} < {:#x}", arg, a.value);
-  if (a.op == "SCMP_CMP_LE") return fmt::format("{} <= {:#x}", arg, a.value);
-  if (a.op == "SCMP_CMP_GT") return fmt::format("{} > {:#x}", arg, a.value);
-  if (a.op == "SCMP_CMP_GE") return fmt::format("{} >= {:#x}", arg, a.value);
-  // An int argument compared on its 32 bits is the kernel's equality (the export writes
-  // socket's family so): it reads the same as SCMP_CMP_EQ, and two profiles that differ only
-  // in that compare equal.
-  if (a.op == "SCMP_CMP_MASKED_EQ" && a.value == 0xffffffff)
-    return fmt::format("{} == {}", arg, value(a.value_two));
-  if (a.op == "SCMP_CMP_MASKED_EQ") {
-    if (named) return fmt::format("{}: {}", arg, DescribeArgValue(syscall, a.value_two));
-    return fmt::format("{} & {:#x} == {:#x}", arg, a.value, a.value_two);
+  auto value = [&](uint64_t v) {
+    return named ? DescribeArgValue(syscall, v) : fmt::format("{:#x}", v);
+  };
+  switch (a.op) {
+    case SeccompOp::kEq:
+      return fmt::format("{} == {}", arg, value(a.value));
+    case SeccompOp::kNe:
+      return fmt::format("{} != {}", arg, value(a.value));
+    case SeccompOp::kLt:
+      return fmt::format("{} < {:#x}", arg, a.value);
+    case SeccompOp::kLe:
+      return fmt::format("{} <= {:#x}", arg, a.value);
+    case SeccompOp::kGt:
+      return fmt::format("{} > {:#x}", arg, a.value);
+    case SeccompOp::kGe:
+      return fmt::format("{} >= {:#x}", arg, a.value);
+    case SeccompOp::kMaskedEq:
+      // An int argument compared on its 32 bits is the kernel's equality (the export writes
+      // socket's family so): it reads the same as SCMP_CMP_EQ, and two profiles that differ
+      // only in that compare equal.
+      if (a.value == 0xffffffff) return fmt::format("{} == {}", arg, value(a.value_two));
+      if (named) return fmt::format("{}: {}", arg, DescribeArgValue(syscall, a.value_two));
+      return fmt::format("{} & {:#x} == {:#x}", arg, a.value, a.value_two);
   }
-  return fmt::format("{} {} {:#x}", arg, a.op, a.value);
+  return fmt::format("{} {} {:#x}", arg, SeccompOpName(a.op), a.value);
 }
 
 // For one name: allowed outright, or only under some argument conditions (each a conjunction,
@@ -66,7 +74,7 @@ struct Permit {
 
 struct Model {
   bool allowlist = true;  // default action denies; rules allow
-  std::string default_action;
+  SeccompAction default_action = SeccompAction::kErrno;
   std::set<std::string> arches;
   std::map<std::string, Permit> names;  // allowlist: allowed; denylist: denied
 };
@@ -217,7 +225,8 @@ ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile&
     c.kind = Permissiveness(n.default_action) > Permissiveness(o.default_action)
                  ? ChangeKind::kWidened
                  : ChangeKind::kNarrowed;
-    c.detail = fmt::format("{} (was {})", n.default_action, o.default_action);
+    c.detail = fmt::format("{} (was {})", SeccompActionName(n.default_action),
+                           SeccompActionName(o.default_action));
     d.changes.push_back(std::move(c));
   }
   for (const auto& a : n.arches) {

@@ -191,7 +191,7 @@ std::string WriteK8sSeccompProfile(const SeccompProfile& p, std::string_view app
       y += fmt::format("    seclearn.io/rule-{}: {}\n", i, Quote(p.syscalls[i].comment));
   }
   y += "spec:\n";
-  y += fmt::format("  defaultAction: {}\n", Quote(p.default_action));
+  y += fmt::format("  defaultAction: {}\n", Quote(SeccompActionName(p.default_action)));
   if (p.default_errno_ret) y += fmt::format("  defaultErrnoRet: {}\n", *p.default_errno_ret);
   if (!p.architectures.empty()) {
     y += "  architectures:\n";
@@ -199,7 +199,7 @@ std::string WriteK8sSeccompProfile(const SeccompProfile& p, std::string_view app
   }
   if (!p.syscalls.empty()) y += "  syscalls:\n";
   for (const auto& r : p.syscalls) {
-    y += fmt::format("  - action: {}\n", Quote(r.action));
+    y += fmt::format("  - action: {}\n", Quote(SeccompActionName(r.action)));
     if (r.errno_ret) y += fmt::format("    errnoRet: {}\n", *r.errno_ret);
     y += "    names:\n";
     for (const auto& n : r.names) y += fmt::format("    - {}\n", Quote(n));
@@ -208,7 +208,7 @@ std::string WriteK8sSeccompProfile(const SeccompProfile& p, std::string_view app
       for (const auto& a : r.args) {
         y += fmt::format("    - index: {}\n      value: {}\n", a.index, a.value);
         if (a.value_two != 0) y += fmt::format("      valueTwo: {}\n", a.value_two);
-        y += fmt::format("      op: {}\n", Quote(a.op));
+        y += fmt::format("      op: {}\n", Quote(SeccompOpName(a.op)));
       }
     }
   }

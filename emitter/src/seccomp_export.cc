@@ -52,7 +52,7 @@ SeccompRule ImpliedRule(const std::set<std::pair<uint32_t, std::string>>& learne
       break;
     }
   }
-  r.action = "SCMP_ACT_ALLOW";
+  r.action = SeccompAction::kAllow;
   r.comment = "implied, not seen: " + why;
   return r;
 }
@@ -83,7 +83,7 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
                                   const SeccompExportOptions& options) {
   SeccompExport out;
   SeccompProfile& p = out.profile;
-  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_action = SeccompAction::kErrno;
   p.default_errno_ret = 1;  // EPERM, as Docker's default profile
 
   const uint32_t native = options.native_arch ? options.native_arch : NativeAuditArch();
@@ -132,17 +132,17 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
     for (uint64_t v : it->second) {
       SeccompRule r;
       r.names = {name};
-      r.action = "SCMP_ACT_ALLOW";
+      r.action = SeccompAction::kAllow;
       // Both kinds compare only the bits the kernel reads: an int argument's upper 32 bits
       // are ignored by the call (prctl(0xbadc0ded00000025) is PR_SET_NAME), so an EQ on all
       // 64 would refuse what the kernel accepts.
-      r.args.push_back(SeccompArg{f.index, f.mask, v, "SCMP_CMP_MASKED_EQ"});
+      r.args.push_back(SeccompArg{f.index, f.mask, v, SeccompOp::kMaskedEq});
       r.comment = fmt::format("{}: {} = {} (learned)", name, f.what, DescribeArgValue(name, v));
       conditioned.push_back(std::move(r));
     }
     ++out.conditioned_names;
   }
-  workload.action = "SCMP_ACT_ALLOW";
+  workload.action = SeccompAction::kAllow;
   workload.comment = fmt::format("{}: syscalls observed in {} learned run{}", options.app,
                                  options.runs, options.runs == 1 ? "" : "s");
   out.workload_names = names.size();
@@ -164,7 +164,7 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
     const std::set<std::string> outright(workload_plain.begin(), workload_plain.end());
     for (const auto& n : rt.names)
       if (!outright.count(n)) runtime.names.push_back(n);
-    runtime.action = "SCMP_ACT_ALLOW";
+    runtime.action = SeccompAction::kAllow;
     runtime.runtime = true;
     runtime.comment = fmt::format(
         "{} {}: {} after it installs this filter, before the workload starts ({}{}); not "
@@ -204,7 +204,7 @@ void SetNewerCallsRule(SeccompProfile& profile) {
   if (newer.empty()) return;
   SeccompRule r;
   r.names.assign(newer.begin(), newer.end());
-  r.action = "SCMP_ACT_ERRNO";
+  r.action = SeccompAction::kErrno;
   r.errno_ret = ENOSYS;
   r.comment = fmt::format(
       "{} the C library supports ({}) that no rule allows: ENOSYS, as a "
@@ -216,7 +216,7 @@ void SetNewerCallsRule(SeccompProfile& profile) {
 }
 
 bool IsNewerCallsRule(const SeccompRule& rule) {
-  return rule.action == "SCMP_ACT_ERRNO" && rule.comment.starts_with(kNewerCallsMarker);
+  return rule.action == SeccompAction::kErrno && rule.comment.starts_with(kNewerCallsMarker);
 }
 
 std::vector<std::string> NamesBeyondLibseccomp(const SeccompProfile& profile) {

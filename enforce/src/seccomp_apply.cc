@@ -19,15 +19,24 @@ Error ScmpError(int rc, std::string context) {
   return Error{ErrorDomain::kSeccomp, -rc, std::move(context)};
 }
 
-std::optional<scmp_compare> ScmpOp(std::string_view op) {
-  if (op == "SCMP_CMP_NE") return SCMP_CMP_NE;
-  if (op == "SCMP_CMP_LT") return SCMP_CMP_LT;
-  if (op == "SCMP_CMP_LE") return SCMP_CMP_LE;
-  if (op == "SCMP_CMP_EQ") return SCMP_CMP_EQ;
-  if (op == "SCMP_CMP_GE") return SCMP_CMP_GE;
-  if (op == "SCMP_CMP_GT") return SCMP_CMP_GT;
-  if (op == "SCMP_CMP_MASKED_EQ") return SCMP_CMP_MASKED_EQ;
-  return std::nullopt;
+scmp_compare ScmpOp(SeccompOp op) {
+  switch (op) {
+    case SeccompOp::kNe:
+      return SCMP_CMP_NE;
+    case SeccompOp::kLt:
+      return SCMP_CMP_LT;
+    case SeccompOp::kLe:
+      return SCMP_CMP_LE;
+    case SeccompOp::kEq:
+      return SCMP_CMP_EQ;
+    case SeccompOp::kGe:
+      return SCMP_CMP_GE;
+    case SeccompOp::kGt:
+      return SCMP_CMP_GT;
+    case SeccompOp::kMaskedEq:
+      return SCMP_CMP_MASKED_EQ;
+  }
+  return _SCMP_CMP_MAX;
 }
 
 std::string ArchLabel(uint32_t arch) {
@@ -37,7 +46,8 @@ std::string ArchLabel(uint32_t arch) {
 
 // An action with its errno, as one comparable text.
 std::string ActionKey(const SeccompRule& rule) {
-  return rule.action + "/" + std::to_string(rule.errno_ret.value_or(0));
+  return std::string(SeccompActionName(rule.action)) + "/" +
+         std::to_string(rule.errno_ret.value_or(0));
 }
 
 // A rule's argument conditions, comparable: (index, op, value, value two) each.
@@ -61,7 +71,7 @@ class FilterBuilder {
       // seccomp_init reports no reason; an action the kernel/libseccomp rejects is the one
       // way it fails besides ENOMEM (e.g. SCMP_ACT_NOTIFY is not a valid default).
       return Error{ErrorDomain::kSeccomp, EINVAL,
-                   fmt::format("seccomp_init({})", profile_.default_action)};
+                   fmt::format("seccomp_init({})", SeccompActionName(profile_.default_action))};
     }
     ctx_ = filter.get();
     arches_.push_back(seccomp_arch_native());
@@ -90,9 +100,9 @@ class FilterBuilder {
       }
       SetFlags(ctx);
     }
-    if (profile_.default_action == "SCMP_ACT_NOTIFY" ||
+    if (profile_.default_action == SeccompAction::kNotify ||
         std::any_of(profile_.syscalls.begin(), profile_.syscalls.end(),
-                    [](const SeccompRule& r) { return r.action == "SCMP_ACT_NOTIFY"; })) {
+                    [](const SeccompRule& r) { return r.action == SeccompAction::kNotify; })) {
       // libseccomp's listener fd is close-on-exec and nobody reads it: the kernel then fails
       // those syscalls with ENOSYS.
       Warn("SCMP_ACT_NOTIFY has no listener here: matching syscalls will fail with ENOSYS");
@@ -188,13 +198,12 @@ class FilterBuilder {
     std::set<uint32_t> seen;
     bool repeated_arg = false;
     for (const auto& a : rule.args) {
-      const auto op = ScmpOp(a.op);
-      if (!op || a.index > 5) {
+      if (a.index > 5) {
         return UsageError(fmt::format("invalid argument condition {} {} in rule for '{}'", a.index,
-                                      a.op, rule.names.empty() ? "" : rule.names[0]));
+                                      SeccompOpName(a.op), rule.names.empty() ? "" : rule.names[0]));
       }
       repeated_arg |= !seen.insert(a.index).second;
-      cmps.push_back(scmp_arg_cmp{a.index, *op, a.value, a.value_two});
+      cmps.push_back(scmp_arg_cmp{a.index, ScmpOp(a.op), a.value, a.value_two});
     }
 
     // Each (name, action, conditions) once: a profile naming a call in many rules (8,000
@@ -278,22 +287,34 @@ class FilterBuilder {
 
 void ScmpFilterDeleter::operator()(void* ctx) const { seccomp_release(ctx); }
 
-Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t> errno_ret) {
+Result<uint32_t> ScmpActionValue(SeccompAction action, std::optional<uint32_t> errno_ret) {
   // SCMP_ACT_ERRNO/TRACE keep only the low 16 bits; larger values would silently wrap.
   const uint32_t ret = errno_ret.value_or(EPERM);
-  if ((action == "SCMP_ACT_ERRNO" || action == "SCMP_ACT_TRACE") && ret > 0xFFFF) {
-    return UsageError(fmt::format("{} return value {} is larger than 65535", action, ret));
+  if (TakesErrnoRet(action) && ret > 0xFFFF) {
+    return UsageError(
+        fmt::format("{} return value {} is larger than 65535", SeccompActionName(action), ret));
   }
-  if (action == "SCMP_ACT_KILL") return SCMP_ACT_KILL;
-  if (action == "SCMP_ACT_KILL_PROCESS") return SCMP_ACT_KILL_PROCESS;
-  if (action == "SCMP_ACT_KILL_THREAD") return SCMP_ACT_KILL_THREAD;
-  if (action == "SCMP_ACT_TRAP") return SCMP_ACT_TRAP;
-  if (action == "SCMP_ACT_ERRNO") return SCMP_ACT_ERRNO(ret);
-  if (action == "SCMP_ACT_TRACE") return SCMP_ACT_TRACE(ret);
-  if (action == "SCMP_ACT_ALLOW") return SCMP_ACT_ALLOW;
-  if (action == "SCMP_ACT_LOG") return SCMP_ACT_LOG;
-  if (action == "SCMP_ACT_NOTIFY") return SCMP_ACT_NOTIFY;
-  return UsageError(fmt::format("unknown seccomp action \"{}\"", action));
+  switch (action) {
+    case SeccompAction::kKill:
+      return SCMP_ACT_KILL;
+    case SeccompAction::kKillProcess:
+      return SCMP_ACT_KILL_PROCESS;
+    case SeccompAction::kKillThread:
+      return SCMP_ACT_KILL_THREAD;
+    case SeccompAction::kTrap:
+      return SCMP_ACT_TRAP;
+    case SeccompAction::kErrno:
+      return SCMP_ACT_ERRNO(ret);
+    case SeccompAction::kTrace:
+      return SCMP_ACT_TRACE(ret);
+    case SeccompAction::kAllow:
+      return SCMP_ACT_ALLOW;
+    case SeccompAction::kLog:
+      return SCMP_ACT_LOG;
+    case SeccompAction::kNotify:
+      return SCMP_ACT_NOTIFY;
+  }
+  return UsageError("unknown seccomp action");
 }
 
 Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, const SeccompTarget& target,

@@ -194,7 +194,7 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
     if (auto info = ArchByAudit(a)) seccomp.architectures.emplace_back(info->scmp_name);
 
   if (options.runtime == RuntimeKind::kCrun) {
-    seccomp.default_action = "SCMP_ACT_NOTIFY";
+    seccomp.default_action = SeccompAction::kNotify;
   } else {
     // Every name libseccomp knows on one of the architectures: runc resolves each per
     // architecture and skips those an architecture lacks.
@@ -208,11 +208,11 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
     }
     meta.unnotified.assign(kRuncUnnotified.begin(), kRuncUnnotified.end());
     SeccompRule notify;
-    notify.action = "SCMP_ACT_NOTIFY";
+    notify.action = SeccompAction::kNotify;
     for (const auto& n : names)
       if (std::find(meta.unnotified.begin(), meta.unnotified.end(), n) == meta.unnotified.end())
         notify.names.push_back(n);
-    seccomp.default_action = "SCMP_ACT_ALLOW";
+    seccomp.default_action = SeccompAction::kAllow;
     seccomp.syscalls.push_back(std::move(notify));
   }
   seccomp.listener_path = options.listener_path;

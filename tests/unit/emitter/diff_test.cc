@@ -34,12 +34,12 @@ void CheckDiffGolden(const std::string& stem, const ProfileDiff& d) {
 
 SeccompProfile Profile(std::vector<std::string> names) {
   SeccompProfile p;
-  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_action = SeccompAction::kErrno;
   p.default_errno_ret = 1;
   p.architectures = {"SCMP_ARCH_X86_64"};
   SeccompRule r;
   r.names = std::move(names);
-  r.action = "SCMP_ACT_ALLOW";
+  r.action = SeccompAction::kAllow;
   r.comment = "web: syscalls observed in 2 learned runs";
   p.syscalls.push_back(r);
   return p;
@@ -48,8 +48,8 @@ SeccompProfile Profile(std::vector<std::string> names) {
 SeccompRule SocketOnly(uint64_t family) {
   SeccompRule r;
   r.names = {"socket"};
-  r.action = "SCMP_ACT_ALLOW";
-  r.args = {SeccompArg{0, family, 0, "SCMP_CMP_EQ"}};
+  r.action = SeccompAction::kAllow;
+  r.args = {SeccompArg{0, family, 0, SeccompOp::kEq}};
   return r;
 }
 
@@ -128,7 +128,7 @@ TEST_CASE("diff: a new high-risk syscall, and the runtime's names apart", "[unit
   SeccompProfile new_p = Profile({"read", "write", "keyctl", "ptrace"});
   SeccompRule runtime;
   runtime.names = {"capset", "setuid"};
-  runtime.action = "SCMP_ACT_ALLOW";
+  runtime.action = SeccompAction::kAllow;
   runtime.comment = "runc 1.1.x: the runtime's own calls";
   runtime.runtime = true;  // export --runtime marks it; its comment carries the mark in JSON
   new_p.syscalls.push_back(runtime);
@@ -147,8 +147,8 @@ TEST_CASE("diff: a default action that allows everything is a high-risk widening
           "[unit][emitter]") {
   SeccompProfile old_p = Profile({"read"});
   SeccompProfile new_p = Profile({"read"});
-  new_p.default_action = "SCMP_ACT_ALLOW";
-  new_p.syscalls[0].action = "SCMP_ACT_ERRNO";
+  new_p.default_action = SeccompAction::kAllow;
+  new_p.syscalls[0].action = SeccompAction::kErrno;
   ProfileDiff d = DiffSeccomp(old_p, new_p);
   REQUIRE(d.changes.size() == 1);
   CHECK(d.changes[0].category == "default");
@@ -161,7 +161,7 @@ TEST_CASE("diff: includes and excludes are conditions of their own", "[unit][emi
   SeccompProfile old_p = Profile({"read"});
   SeccompRule bpf;
   bpf.names = {"bpf"};
-  bpf.action = "SCMP_ACT_ALLOW";
+  bpf.action = SeccompAction::kAllow;
   bpf.includes.caps = {"CAP_SYS_ADMIN"};
   old_p.syscalls.push_back(bpf);
   SeccompRule arch = bpf;

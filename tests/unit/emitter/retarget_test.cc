@@ -18,10 +18,10 @@ TEST_CASE("x86_64 names map to their aarch64 counterparts", "[unit][emitter]") {
   CHECK(CounterpartNames("open", AUDIT_ARCH_X86_64) == std::vector<std::string>{"open"});
 
   SeccompProfile p;
-  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_action = SeccompAction::kErrno;
   p.architectures = {"SCMP_ARCH_X86_64"};
-  SeccompRule all{{"open", "openat", "stat", "read", "arch_prctl"}, "SCMP_ACT_ALLOW", {}, {}, "c", {}, {}, false};
-  SeccompRule sock{{"socket"}, "SCMP_ACT_ALLOW", {}, {SeccompArg{0, 1, 0, "SCMP_CMP_EQ"}}, "s", {}, {}, false};
+  SeccompRule all{{"open", "openat", "stat", "read", "arch_prctl"}, SeccompAction::kAllow, {}, {}, "c", {}, {}, false};
+  SeccompRule sock{{"socket"}, SeccompAction::kAllow, {}, {SeccompArg{0, 1, 0, SeccompOp::kEq}}, "s", {}, {}, false};
   p.syscalls = {all, sock};
   std::vector<std::string> warnings;
   SeccompProfile arm = RetargetSeccomp(p, AUDIT_ARCH_AARCH64, false, &warnings);

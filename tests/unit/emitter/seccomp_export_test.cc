@@ -160,7 +160,7 @@ TEST_CASE("learned argument values become one rule per value", "[unit][emitter]"
   // The kernel reads socket's family as an int: only its low 32 bits are compared.
   const SeccompRule& family = e.profile.syscalls[2];  // clone's, then socket's two
   REQUIRE(family.names == std::vector<std::string>{"socket"});
-  CHECK(family.args == std::vector<SeccompArg>{{0, 0xffffffff, 1, "SCMP_CMP_MASKED_EQ"}});
+  CHECK(family.args == std::vector<SeccompArg>{{0, 0xffffffff, 1, SeccompOp::kMaskedEq}});
   CheckGolden("seccomp_args.json", WriteSeccompProfile(e.profile));
 
   // The runtime needs prctl outright (PR_CAPBSET_DROP): the workload's conditioned prctl
@@ -223,7 +223,7 @@ TEST_CASE("calls newer than libc's oldest kernel that nobody allowed answer ENOS
       o);
   const SeccompRule& newer = e.profile.syscalls.back();
   REQUIRE(IsNewerCallsRule(newer));
-  CHECK(newer.action == "SCMP_ACT_ERRNO");
+  CHECK(newer.action == SeccompAction::kErrno);
   CHECK(newer.errno_ret == 38u);
   const std::set<std::string> names(newer.names.begin(), newer.names.end());
   CHECK(names.count("clone3") == 1);            // 5.3

@@ -72,12 +72,12 @@ constexpr const char* kDockerLike = R"({
   "someFutureKey": {"anything": [1, 2, 3]}
 })";
 
-SeccompRule Rule(std::vector<std::string> names, std::string action,
+SeccompRule Rule(std::vector<std::string> names, SeccompAction action,
                  std::optional<uint32_t> errno_ret = std::nullopt,
                  std::vector<SeccompArg> args = {}, std::string comment = "") {
   SeccompRule r;
   r.names = std::move(names);
-  r.action = std::move(action);
+  r.action = action;
   r.errno_ret = errno_ret;
   r.args = std::move(args);
   r.comment = std::move(comment);
@@ -96,7 +96,7 @@ std::string ErrorOf(std::string_view text) {
 TEST_CASE("seccomp profile parses Docker's format", "[unit][enforce]") {
   auto p = ParseSeccompProfile(kDockerLike, "p.json");
   REQUIRE(p);
-  CHECK(p->default_action == "SCMP_ACT_ERRNO");
+  CHECK(p->default_action == SeccompAction::kErrno);
   CHECK(p->default_errno_ret == 1u);
   CHECK(p->architectures.empty());
   REQUIRE(p->arch_map.size() == 2);
@@ -105,11 +105,11 @@ TEST_CASE("seccomp profile parses Docker's format", "[unit][enforce]") {
         std::vector<std::string>{"SCMP_ARCH_X86", "SCMP_ARCH_X32"});
   REQUIRE(p->syscalls.size() == 6);
   CHECK(p->syscalls[0].names.size() == 12);
-  CHECK(p->syscalls[0].action == "SCMP_ACT_ALLOW");
+  CHECK(p->syscalls[0].action == SeccompAction::kAllow);
   CHECK_FALSE(p->syscalls[0].errno_ret);
   REQUIRE(p->syscalls[2].args.size() == 1);
-  CHECK(p->syscalls[2].args[0] == SeccompArg{0, 4294967295u, 0, "SCMP_CMP_EQ"});
-  CHECK(p->syscalls[3].args[0].op == "SCMP_CMP_MASKED_EQ");
+  CHECK(p->syscalls[2].args[0] == SeccompArg{0, 4294967295u, 0, SeccompOp::kEq});
+  CHECK(p->syscalls[3].args[0].op == SeccompOp::kMaskedEq);
   CHECK(p->syscalls[5].names == std::vector<std::string>{"ptrace"});  // legacy "name"
   CHECK(p->syscalls[5].errno_ret == 38u);
   CHECK(p->syscalls[5].comment == "legacy single name");
@@ -133,14 +133,14 @@ TEST_CASE("seccomp profile accepts the OCI runtime-spec form and nulls", "[unit]
   })",
                                "oci.json");
   REQUIRE(p);
-  CHECK(p->default_action == "SCMP_ACT_KILL_PROCESS");
+  CHECK(p->default_action == SeccompAction::kKillProcess);
   CHECK(p->architectures == std::vector<std::string>{"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"});
   CHECK(p->flags == std::vector<std::string>{"SECCOMP_FILTER_FLAG_LOG"});
   CHECK(p->listener_path == "/run/seccomp.sock");
   CHECK(p->listener_metadata == "meta");
   CHECK(p->arch_map.empty());
   CHECK(p->syscalls[0].args.empty());
-  CHECK(p->syscalls[1].args[0] == SeccompArg{5, 18446744073709551615u, 1, "SCMP_CMP_GE"});
+  CHECK(p->syscalls[1].args[0] == SeccompArg{5, 18446744073709551615u, 1, SeccompOp::kGe});
   // A minimal profile.
   auto minimal = ParseSeccompProfile(R"({"defaultAction":"SCMP_ACT_ALLOW"})", "m.json");
   REQUIRE(minimal);
@@ -239,14 +239,14 @@ TEST_CASE("seccomp profile writes Docker's key order and round trips", "[unit][e
   CHECK(out.find("someFutureKey") == std::string::npos);
 
   SeccompProfile q;
-  q.default_action = "SCMP_ACT_ERRNO";
+  q.default_action = SeccompAction::kErrno;
   q.default_errno_ret = 38;
   q.architectures = {"SCMP_ARCH_X86_64"};
   q.listener_path = "/run/l.sock";
   q.flags = {"SECCOMP_FILTER_FLAG_SPEC_ALLOW"};
-  q.syscalls.push_back(Rule({"getppid", "read"}, "SCMP_ACT_ALLOW"));
-  q.syscalls.push_back(Rule({"personality"}, "SCMP_ACT_ERRNO", 1,
-                            {{0, 0xffffffff, 0, "SCMP_CMP_EQ"}}, "why \"x\"\n"));
+  q.syscalls.push_back(Rule({"getppid", "read"}, SeccompAction::kAllow));
+  q.syscalls.push_back(Rule({"personality"}, SeccompAction::kErrno, 1,
+                            {{0, 0xffffffff, 0, SeccompOp::kEq}}, "why \"x\"\n"));
   const std::string text = WriteSeccompProfile(q);
   CHECK(text ==
         R"({
@@ -308,12 +308,12 @@ TEST_CASE("seccomp filter builds from a Docker-like profile", "[unit][enforce]")
 
 TEST_CASE("seccomp filter warns on unknown names, or fails with strict", "[unit][enforce]") {
   SeccompProfile p;
-  p.default_action = "SCMP_ACT_ALLOW";
+  p.default_action = SeccompAction::kAllow;
   p.architectures = {"SCMP_ARCH_NOSUCH"};
   p.flags = {"SECCOMP_FILTER_FLAG_NOSUCH"};
-  p.syscalls.push_back(Rule({"getppid", "no_such_call", "no_such_call"}, "SCMP_ACT_ERRNO", 1));
-  p.syscalls.push_back(Rule({"no_such_call"}, "SCMP_ACT_KILL"));
-  p.syscalls.push_back(Rule({"read"}, "SCMP_ACT_ALLOW"));  // same as default: skipped
+  p.syscalls.push_back(Rule({"getppid", "no_such_call", "no_such_call"}, SeccompAction::kErrno, 1));
+  p.syscalls.push_back(Rule({"no_such_call"}, SeccompAction::kKill));
+  p.syscalls.push_back(Rule({"read"}, SeccompAction::kAllow));  // same as default: skipped
   std::vector<std::string> warnings;
   auto filter = BuildSeccompFilter(p, Everything(), false, &warnings);
   REQUIRE(filter);
@@ -331,33 +331,40 @@ TEST_CASE("seccomp filter warns on unknown names, or fails with strict", "[unit]
 }
 
 TEST_CASE("seccomp filter maps actions and rejects bad ones", "[unit][enforce]") {
-  CHECK(ScmpActionValue("SCMP_ACT_ALLOW", std::nullopt).has_value());
-  CHECK(*ScmpActionValue("SCMP_ACT_ERRNO", std::nullopt) ==
-        *ScmpActionValue("SCMP_ACT_ERRNO", static_cast<uint32_t>(EPERM)));
-  CHECK(*ScmpActionValue("SCMP_ACT_ERRNO", 1u) != *ScmpActionValue("SCMP_ACT_ERRNO", 2u));
-  CHECK_FALSE(ScmpActionValue("SCMP_ACT_ERRNO", 70000u));
-  CHECK_FALSE(ScmpActionValue("SCMP_ACT_FOO", std::nullopt));
-  for (auto action : KnownSeccompActions()) {
-    CHECK(ScmpActionValue(action, std::nullopt).has_value());
+  CHECK(ScmpActionValue(SeccompAction::kAllow, std::nullopt).has_value());
+  CHECK(*ScmpActionValue(SeccompAction::kErrno, std::nullopt) ==
+        *ScmpActionValue(SeccompAction::kErrno, static_cast<uint32_t>(EPERM)));
+  CHECK(*ScmpActionValue(SeccompAction::kErrno, 1u) != *ScmpActionValue(SeccompAction::kErrno, 2u));
+  CHECK_FALSE(ScmpActionValue(SeccompAction::kErrno, 70000u));
+  CHECK_FALSE(SeccompActionFromName("SCMP_ACT_FOO"));
+  for (std::string_view name : kSeccompActionNames) {
+    INFO(name);
+    REQUIRE(SeccompActionFromName(name));
+    CHECK(SeccompActionName(*SeccompActionFromName(name)) == name);
+    CHECK(ScmpActionValue(*SeccompActionFromName(name), std::nullopt).has_value());
+  }
+  for (std::string_view name : kSeccompOpNames) {
+    REQUIRE(SeccompOpFromName(name));
+    CHECK(SeccompOpName(*SeccompOpFromName(name)) == name);
   }
 
   SeccompProfile p;
-  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_action = SeccompAction::kErrno;
   p.default_errno_ret = 1;
   // Same action and errno as the default: skipped (libseccomp would reject it).
-  p.syscalls.push_back(Rule({"getppid"}, "SCMP_ACT_ERRNO", 1));
+  p.syscalls.push_back(Rule({"getppid"}, SeccompAction::kErrno, 1));
   // Two conditions on one argument become two rules, as in runc.
-  p.syscalls.push_back(Rule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
-                            {{0, 0, 0, "SCMP_CMP_EQ"}, {0, 8, 0, "SCMP_CMP_EQ"}}));
+  p.syscalls.push_back(Rule({"personality"}, SeccompAction::kAllow, std::nullopt,
+                            {{0, 0, 0, SeccompOp::kEq}, {0, 8, 0, SeccompOp::kEq}}));
   p.syscalls.push_back(
-      Rule({"clone"}, "SCMP_ACT_ALLOW", std::nullopt, {{0, 0x7E020000, 0, "SCMP_CMP_MASKED_EQ"}}));
+      Rule({"clone"}, SeccompAction::kAllow, std::nullopt, {{0, 0x7E020000, 0, SeccompOp::kMaskedEq}}));
   std::vector<std::string> warnings;
   auto filter = BuildSeccompFilter(p, Everything(), true, &warnings);
   REQUIRE(filter);
   CHECK(warnings.empty());
 
   // No listener is ever attached: say so.
-  p.syscalls.push_back(Rule({"getppid"}, "SCMP_ACT_NOTIFY"));
+  p.syscalls.push_back(Rule({"getppid"}, SeccompAction::kNotify));
   REQUIRE(BuildSeccompFilter(p, Everything(), true, &warnings));
   CHECK(warnings == std::vector<std::string>{
                         "SCMP_ACT_NOTIFY has no listener here: matching syscalls will fail with "
@@ -400,7 +407,7 @@ std::map<std::string, std::set<std::string>> NamesByAction(const SeccompProfile&
   std::map<std::string, std::set<std::string>> out;
   for (const auto& r : SelectSeccompRules(p, target).syscalls) {
     CHECK_FALSE(r.conditional());
-    const std::string key = r.action + (r.errno_ret ? "/" + std::to_string(*r.errno_ret) : "");
+    const std::string key = std::string(SeccompActionName(r.action)) + (r.errno_ret ? "/" + std::to_string(*r.errno_ret) : "");
     out[key].insert(r.names.begin(), r.names.end());
   }
   return out;
@@ -517,13 +524,13 @@ TEST_CASE("seccomp filter adds each name, action and condition once", "[unit][en
   // A generated profile: 8,000 rules naming the same few calls, outright and with one
   // argument condition; before, each repetition was a libseccomp rule add (68 s in run).
   SeccompProfile p;
-  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_action = SeccompAction::kErrno;
   const std::vector<std::string> names = {"read", "write", "close", "getppid"};
   for (int i = 0; i < 4000; ++i) {
     p.syscalls.push_back(
-        Rule({names[i % names.size()], names[(i + 1) % names.size()]}, "SCMP_ACT_ALLOW"));
-    p.syscalls.push_back(Rule({"personality"}, "SCMP_ACT_ALLOW", std::nullopt,
-                              {{0, static_cast<uint64_t>(i % 2), 0, "SCMP_CMP_EQ"}}));
+        Rule({names[i % names.size()], names[(i + 1) % names.size()]}, SeccompAction::kAllow));
+    p.syscalls.push_back(Rule({"personality"}, SeccompAction::kAllow, std::nullopt,
+                              {{0, static_cast<uint64_t>(i % 2), 0, SeccompOp::kEq}}));
   }
   SeccompBuildStats stats;
   auto filter = BuildSeccompFilter(p, Everything(), true, nullptr, &stats);
@@ -547,13 +554,13 @@ namespace seclearn {
 
 TEST_CASE("seccomp profile carries the runtime's rule through JSON", "[unit][enforce]") {
   SeccompProfile p;
-  p.default_action = "SCMP_ACT_ERRNO";
+  p.default_action = SeccompAction::kErrno;
   SeccompRule workload, runtime;
   workload.names = {"read"};
-  workload.action = "SCMP_ACT_ALLOW";
+  workload.action = SeccompAction::kAllow;
   workload.comment = "learned";
   runtime.names = {"capset"};
-  runtime.action = "SCMP_ACT_ALLOW";
+  runtime.action = SeccompAction::kAllow;
   runtime.comment = "runc 1.1";
   runtime.runtime = true;
   p.syscalls = {workload, runtime};

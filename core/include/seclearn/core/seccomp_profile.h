@@ -7,7 +7,7 @@
 //                                           //  of strings"
 //   SeccompRule rule;
 //   rule.names = {"getppid"};
-//   rule.action = "SCMP_ACT_ALLOW";
+//   rule.action = SeccompAction::kAllow;
 //   profile->syscalls.push_back(rule);
 //   std::string json = WriteSeccompProfile(*profile);   // parses back to an equal profile
 //
@@ -36,13 +36,48 @@
 
 namespace seclearn {
 
+// The actions and comparison operators of the OCI runtime-spec: closed sets, spelled
+// ("SCMP_ACT_ALLOW", "SCMP_CMP_MASKED_EQ") only by the parser, the writers and messages.
+enum class SeccompAction : uint8_t {
+  kKill, kKillProcess, kKillThread, kTrap, kErrno, kTrace, kAllow, kLog, kNotify,
+};
+inline constexpr std::string_view kSeccompActionNames[] = {
+    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+    "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
+    "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
+constexpr std::string_view SeccompActionName(SeccompAction a) {
+  return kSeccompActionNames[static_cast<size_t>(a)];
+}
+constexpr std::optional<SeccompAction> SeccompActionFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kSeccompActionNames); ++i)
+    if (kSeccompActionNames[i] == name) return static_cast<SeccompAction>(i);
+  return std::nullopt;
+}
+// runc and crun give a return value a meaning only with these two.
+constexpr bool TakesErrnoRet(SeccompAction a) {
+  return a == SeccompAction::kErrno || a == SeccompAction::kTrace;
+}
+
+enum class SeccompOp : uint8_t { kNe, kLt, kLe, kEq, kGe, kGt, kMaskedEq };
+inline constexpr std::string_view kSeccompOpNames[] = {
+    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
+    "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
+constexpr std::string_view SeccompOpName(SeccompOp op) {
+  return kSeccompOpNames[static_cast<size_t>(op)];
+}
+constexpr std::optional<SeccompOp> SeccompOpFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kSeccompOpNames); ++i)
+    if (kSeccompOpNames[i] == name) return static_cast<SeccompOp>(i);
+  return std::nullopt;
+}
+
 // One argument comparison: arg[index] <op> value, or for SCMP_CMP_MASKED_EQ
 // (arg[index] & value) == value_two.
 struct SeccompArg {
   uint32_t index = 0;  // 0..5
   uint64_t value = 0;
   uint64_t value_two = 0;
-  std::string op;  // "SCMP_CMP_EQ", ...
+  SeccompOp op = SeccompOp::kEq;
 
   bool operator==(const SeccompArg&) const = default;
 };
@@ -73,7 +108,7 @@ inline constexpr std::string_view kRuntimeRuleMarker = "made by the runtime";
 
 struct SeccompRule {
   std::vector<std::string> names;
-  std::string action;                 // "SCMP_ACT_ALLOW", ...
+  SeccompAction action = SeccompAction::kAllow;
   std::optional<uint32_t> errno_ret;  // only with SCMP_ACT_ERRNO / SCMP_ACT_TRACE
   std::vector<SeccompArg> args;       // all must match (AND)
   std::string comment;
@@ -95,7 +130,7 @@ struct SeccompArchMap {
 };
 
 struct SeccompProfile {
-  std::string default_action;
+  SeccompAction default_action = SeccompAction::kErrno;
   std::optional<uint32_t> default_errno_ret;
   std::vector<std::string> architectures;
   std::vector<SeccompArchMap> arch_map;
@@ -106,10 +141,6 @@ struct SeccompProfile {
 
   bool operator==(const SeccompProfile&) const = default;
 };
-
-// The actions and comparison operators of the OCI runtime-spec, as spelled in profiles.
-const std::vector<std::string_view>& KnownSeccompActions();
-const std::vector<std::string_view>& KnownSeccompOps();
 
 // Where a profile is applied, for the rules with "includes"/"excludes": the machine's
 // architecture, the capabilities the workload will hold (runc, crun, moby and podman use the

@@ -38,9 +38,10 @@ struct ScmpFilterDeleter {
 // Owns a libseccomp scmp_filter_ctx (a void*), so this header does not need <seccomp.h>.
 using ScmpFilter = std::unique_ptr<void, ScmpFilterDeleter>;
 
-// The libseccomp action value of a profile action ("SCMP_ACT_ERRNO" + errno_ret). ERRNO and
-// TRACE without errno_ret use EPERM, as runc does. kUsage error for an unknown action.
-Result<uint32_t> ScmpActionValue(std::string_view action, std::optional<uint32_t> errno_ret);
+// The libseccomp action value of a profile action (SCMP_ACT_ERRNO + errno_ret). ERRNO and
+// TRACE without errno_ret use EPERM, as runc does; kUsage error for a return value above
+// 65535.
+Result<uint32_t> ScmpActionValue(SeccompAction action, std::optional<uint32_t> errno_ret);
 
 struct SeccompBuildStats {
   size_t rules_added = 0;  // seccomp_rule_add calls, over every architecture's filter
