@@ -153,7 +153,7 @@ ProfileDiff ForTerminal(ProfileDiff d) {
   d.old_name = TerminalSafe(d.old_name);
   d.new_name = TerminalSafe(d.new_name);
   for (Change& c : d.changes) {
-    c.subject = c.category == "syscall" || c.category == "architecture"
+    c.subject = c.category == ChangeCategory::kSyscall || c.category == ChangeCategory::kArchitecture
                     ? DisplayName(c.subject)
                     : TerminalSafe(c.subject);
     c.detail = TerminalSafe(c.detail);
@@ -185,7 +185,7 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
     }
   }
   for (Change& c : d.changes) {
-    if (c.category != "syscall" || !c.widens() || c.from_runtime) continue;
+    if (c.category != ChangeCategory::kSyscall || !c.widens() || c.from_runtime) continue;
     auto it = first.find(c.subject);
     if (it == first.end()) continue;
     const First& f = it->second;

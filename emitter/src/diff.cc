@@ -135,9 +135,9 @@ std::string Describe(const Permit& p) {
   return p.any ? "any arguments" : "only " + Join(p.conditions);
 }
 
-Change MakeChange(std::string category, std::string subject, ChangeKind kind) {
+Change MakeChange(ChangeCategory category, std::string subject, ChangeKind kind) {
   Change c;
-  c.category = std::move(category);
+  c.category = category;
   c.subject = std::move(subject);
   c.kind = kind;
   return c;
@@ -145,7 +145,8 @@ Change MakeChange(std::string category, std::string subject, ChangeKind kind) {
 
 void SortChanges(std::vector<Change>& changes) {
   std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
-    return std::tie(a.category, a.subject) < std::tie(b.category, b.subject);
+    return std::pair(a.CategoryName(), std::string_view(a.subject)) <
+           std::pair(b.CategoryName(), std::string_view(b.subject));
   });
 }
 
@@ -165,12 +166,12 @@ void Grade(Change& c, const std::set<std::string>* added_conditions = nullptr) {
       CommonFamiliesOnly(*added_conditions))
     return;
   std::string reason;
-  if (c.category == "syscall") {
+  if (c.category == ChangeCategory::kSyscall) {
     reason = HighRiskReason(c.kind == ChangeKind::kAdded ? "syscall" : "argument_widening",
                             c.subject);
-  } else if (c.category == "capability") {
+  } else if (c.category == ChangeCategory::kCapability) {
     reason = HighRiskReason("capability", c.subject);
-  } else if (c.category == "default") {
+  } else if (c.category == ChangeCategory::kDefault) {
     reason = "the default action now allows every syscall not listed";
   }
   if (!reason.empty()) {
@@ -213,6 +214,32 @@ std::string HighRiskReason(std::string_view category, std::string_view subject) 
   return entry && entry->is_string() ? entry->AsString() : std::string();
 }
 
+std::string_view Change::CategoryName() const {
+  switch (category) {
+    case ChangeCategory::kSyscall:
+      return "syscall";
+    case ChangeCategory::kArchitecture:
+      return "architecture";
+    case ChangeCategory::kDefault:
+      return "default";
+    case ChangeCategory::kCapability:
+      return "capability";
+    case ChangeCategory::kFile:
+      return "file";
+    case ChangeCategory::kDeny:
+      return "deny";
+    case ChangeCategory::kNetwork:
+      return "network";
+    case ChangeCategory::kAbstraction:
+      return "abstraction";
+    case ChangeCategory::kProfile:
+      return "profile";
+    case ChangeCategory::kRule:
+      return rule;
+  }
+  return rule;
+}
+
 ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile& new_profile) {
   ProfileDiff d;
   const Model o = BuildModel(old_profile);
@@ -220,7 +247,7 @@ ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile&
 
   if (o.default_action != n.default_action) {
     Change c;
-    c.category = "default";
+    c.category = ChangeCategory::kDefault;
     c.subject = "defaultAction";
     c.kind = Permissiveness(n.default_action) > Permissiveness(o.default_action)
                  ? ChangeKind::kWidened
@@ -230,10 +257,10 @@ ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile&
     d.changes.push_back(std::move(c));
   }
   for (const auto& a : n.arches) {
-    if (!o.arches.count(a)) d.changes.push_back(MakeChange("architecture", a, ChangeKind::kAdded));
+    if (!o.arches.count(a)) d.changes.push_back(MakeChange(ChangeCategory::kArchitecture, a, ChangeKind::kAdded));
   }
   for (const auto& a : o.arches) {
-    if (!n.arches.count(a)) d.changes.push_back(MakeChange("architecture", a, ChangeKind::kRemoved));
+    if (!n.arches.count(a)) d.changes.push_back(MakeChange(ChangeCategory::kArchitecture, a, ChangeKind::kRemoved));
   }
   if (o.allowlist != n.allowlist) {
     // Allow- and denylists do not compare name by name; the default-action change says it.
@@ -251,7 +278,7 @@ ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile&
     const Permit* op = oi == o.names.end() ? nullptr : &oi->second;
     const Permit* np = ni == n.names.end() ? nullptr : &ni->second;
     Change c;
-    c.category = "syscall";
+    c.category = ChangeCategory::kSyscall;
     c.subject = name;
     if (op == nullptr) {
       // In a denylist a newly listed name is newly denied.
@@ -300,9 +327,9 @@ ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
   const std::set<std::string> o(old_caps.begin(), old_caps.end());
   const std::set<std::string> n(new_caps.begin(), new_caps.end());
   for (const auto& c : n)
-    if (!o.count(c)) d.changes.push_back(MakeChange("capability", c, ChangeKind::kAdded));
+    if (!o.count(c)) d.changes.push_back(MakeChange(ChangeCategory::kCapability, c, ChangeKind::kAdded));
   for (const auto& c : o)
-    if (!n.count(c)) d.changes.push_back(MakeChange("capability", c, ChangeKind::kRemoved));
+    if (!n.count(c)) d.changes.push_back(MakeChange(ChangeCategory::kCapability, c, ChangeKind::kRemoved));
   for (Change& c : d.changes) Grade(c);
   SortChanges(d.changes);
   return d;
@@ -381,7 +408,9 @@ std::string FormatDiff(const ProfileDiff& d, const DiffFormat& f) {
     const char sign = c.kind == ChangeKind::kAdded     ? '+'
                       : c.kind == ChangeKind::kRemoved ? '-'
                                                        : '~';
-    std::string subject = c.category == "syscall" ? c.subject : c.category + " " + c.subject;
+    std::string subject = c.category == ChangeCategory::kSyscall
+                              ? c.subject
+                              : fmt::format("{} {}", c.CategoryName(), c.subject);
     std::string line = fmt::format("{} {:<28}", sign, subject);
     auto trim = [](std::string& l) { while (!l.empty() && l.back() == ' ') l.pop_back(); };
     if (c.kind == ChangeKind::kWidened) line += " widened:";
@@ -410,7 +439,7 @@ Json DiffToJson(const ProfileDiff& d) {
                        : c.kind == ChangeKind::kWidened ? "widened"
                                                         : "narrowed";
     Json j = Json::Object();
-    j.Set("category", Json::String(c.category)).Set("subject", Json::String(c.subject));
+    j.Set("category", Json::String(std::string(c.CategoryName()))).Set("subject", Json::String(c.subject));
     j.Set("change", Json::String(kind)).Set("widens", Json::Bool(c.widens()));
     j.Set("detail", Json::String(c.detail)).Set("runtime", Json::Bool(c.from_runtime));
     j.Set("risk", Json::String(c.high_risk ? "high" : "normal"));

@@ -208,12 +208,23 @@ std::string RuleRiskReason(const std::string& kind, const std::string& subject) 
   return RiskEntry("apparmor_rules", kind);  // mount, umount, pivot_root, userns, ...
 }
 
-Change Make(std::string category, std::string subject, ChangeKind kind, std::string detail) {
+Change Make(ChangeCategory category, std::string subject, ChangeKind kind, std::string detail) {
   Change c;
-  c.category = std::move(category);
+  c.category = category;
   c.subject = std::move(subject);
   c.kind = kind;
   c.detail = std::move(detail);
+  return c;
+}
+
+// The category of a change to a rule of this keyword.
+Change Make(std::string_view keyword, std::string subject, ChangeKind kind, std::string detail) {
+  if (keyword == "capability")
+    return Make(ChangeCategory::kCapability, std::move(subject), kind, std::move(detail));
+  if (keyword == "network")
+    return Make(ChangeCategory::kNetwork, std::move(subject), kind, std::move(detail));
+  Change c = Make(ChangeCategory::kRule, std::move(subject), kind, std::move(detail));
+  c.rule = std::string(keyword);
   return c;
 }
 
@@ -259,7 +270,7 @@ void PairWidenings(const Unpaired& old_only, const Unpaired& new_only,
     paired.insert(narrower.begin(), narrower.end());
     paired.insert(npath);
     Change c =
-        Make("file", npath, ChangeKind::kWidened,
+        Make(ChangeCategory::kFile, npath, ChangeKind::kWidened,
              fmt::format("{} -> {} ({})", JoinPaths(narrower), npath, ModesChange(was, ne->perms)));
     SetRisk(c, FileRiskReason(*ne->glob, ne->perms));
     out.push_back(std::move(c));
@@ -285,7 +296,7 @@ void PairNarrowings(const Unpaired& old_only, const Unpaired& new_only,
     paired.insert(opath);
     const uint32_t gained = now & ~oe->perms;
     Change c =
-        Make("file", opath, gained ? ChangeKind::kWidened : ChangeKind::kNarrowed,
+        Make(ChangeCategory::kFile, opath, gained ? ChangeKind::kWidened : ChangeKind::kNarrowed,
              fmt::format("{} -> {} ({})", opath, JoinPaths(narrower), ModesChange(oe->perms, now)));
     if (gained) SetRisk(c, FileRiskReason(*gained_on, gained));
     out.push_back(std::move(c));
@@ -308,14 +319,14 @@ void DiffUnpairedFiles(const Model& o, const Model& n, std::vector<Change>& out)
     if (paired.count(npath)) continue;
     const uint32_t added = ne->perms & ~CoveredPerms(o.files, *ne->glob);
     if (added == 0) continue;  // the old rules granted it already
-    Change c = Make("file", npath, ChangeKind::kAdded, ne->modes);
+    Change c = Make(ChangeCategory::kFile, npath, ChangeKind::kAdded, ne->modes);
     SetRisk(c, FileRiskReason(*ne->glob, added));
     out.push_back(std::move(c));
   }
   for (const auto& [opath, oe] : old_only) {
     if (paired.count(opath)) continue;
     if ((oe->perms & ~CoveredPerms(n.files, *oe->glob)) == 0) continue;
-    out.push_back(Make("file", opath, ChangeKind::kRemoved, oe->modes));
+    out.push_back(Make(ChangeCategory::kFile, opath, ChangeKind::kRemoved, oe->modes));
   }
 }
 
@@ -325,7 +336,7 @@ void DiffFiles(const Model& o, const Model& n, std::vector<Change>& out) {
     if (it == o.files.end() || it->second.perms == ne.perms) continue;
     const uint32_t was = it->second.perms;
     const uint32_t added = ne.perms & ~was;
-    Change c = Make("file", path, added ? ChangeKind::kWidened : ChangeKind::kNarrowed,
+    Change c = Make(ChangeCategory::kFile, path, added ? ChangeKind::kWidened : ChangeKind::kNarrowed,
                     ModesChange(was, ne.perms));
     SetRisk(c, FileRiskReason(*ne.glob, added));
     out.push_back(std::move(c));
@@ -345,7 +356,7 @@ void DiffDenies(const Model& o, const Model& n, std::vector<Change>& out) {
     const uint32_t now = ni == n.deny_files.end() ? 0 : ni->second.perms;
     if (was == now) continue;
     const uint32_t lifted = was & ~now;
-    Change c = Make("deny", p, lifted ? ChangeKind::kWidened : ChangeKind::kNarrowed,
+    Change c = Make(ChangeCategory::kDeny, p, lifted ? ChangeKind::kWidened : ChangeKind::kNarrowed,
                     now == 0   ? fmt::format("no longer denied: {}", PermText(was))
                     : was == 0 ? fmt::format("now denied: {}", PermText(now))
                                : fmt::format("denied {} (was {})", PermText(now), PermText(was)));
@@ -363,13 +374,13 @@ void DiffDenies(const Model& o, const Model& n, std::vector<Change>& out) {
     const auto& now = ni == n.deny_rules.end() ? kNone : ni->second;
     for (const auto& s : was) {
       if (now.count(s)) continue;
-      Change c = Make("deny", kind + " " + s, ChangeKind::kWidened, "no longer denied");
+      Change c = Make(ChangeCategory::kDeny, kind + " " + s, ChangeKind::kWidened, "no longer denied");
       SetRisk(c, RuleRiskReason(kind, s));
       out.push_back(std::move(c));
     }
     for (const auto& s : now)
       if (!was.count(s))
-        out.push_back(Make("deny", kind + " " + s, ChangeKind::kNarrowed, "now denied"));
+        out.push_back(Make(ChangeCategory::kDeny, kind + " " + s, ChangeKind::kNarrowed, "now denied"));
   }
 }
 
@@ -393,9 +404,9 @@ void DiffRules(const Model& o, const Model& n, std::vector<Change>& out) {
       if (!now.count(s)) out.push_back(Make(kind, s, ChangeKind::kRemoved, ""));
   }
   for (const auto& i : n.includes)
-    if (!o.includes.count(i)) out.push_back(Make("abstraction", i, ChangeKind::kAdded, ""));
+    if (!o.includes.count(i)) out.push_back(Make(ChangeCategory::kAbstraction, i, ChangeKind::kAdded, ""));
   for (const auto& i : o.includes)
-    if (!n.includes.count(i)) out.push_back(Make("abstraction", i, ChangeKind::kRemoved, ""));
+    if (!n.includes.count(i)) out.push_back(Make(ChangeCategory::kAbstraction, i, ChangeKind::kRemoved, ""));
 }
 
 void DiffMode(const Model& o, const Model& n, std::vector<Change>& out) {
@@ -406,8 +417,7 @@ void DiffMode(const Model& o, const Model& n, std::vector<Change>& out) {
   };
   const std::string was = lax(o), now = lax(n);
   if (was == now) return;
-  Change c = Make(
-      "profile", "mode", now.empty() ? ChangeKind::kNarrowed : ChangeKind::kWidened,
+  Change c = Make(ChangeCategory::kProfile, "mode", now.empty() ? ChangeKind::kNarrowed : ChangeKind::kWidened,
       fmt::format("{} (was {})", now.empty() ? "enforce" : now, was.empty() ? "enforce" : was));
   SetRisk(c, RiskEntry("apparmor_rules", "complain"));
   out.push_back(std::move(c));
@@ -456,7 +466,8 @@ Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& o
   DiffDenies(*o, *n, d.changes);
   DiffRules(*o, *n, d.changes);
   std::stable_sort(d.changes.begin(), d.changes.end(), [](const Change& a, const Change& b) {
-    return std::tie(a.category, a.subject) < std::tie(b.category, b.subject);
+    return std::pair(a.CategoryName(), std::string_view(a.subject)) <
+           std::pair(b.CategoryName(), std::string_view(b.subject));
   });
   return d;
 }

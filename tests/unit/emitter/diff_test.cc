@@ -151,7 +151,7 @@ TEST_CASE("diff: a default action that allows everything is a high-risk widening
   new_p.syscalls[0].action = SeccompAction::kErrno;
   ProfileDiff d = DiffSeccomp(old_p, new_p);
   REQUIRE(d.changes.size() == 1);
-  CHECK(d.changes[0].category == "default");
+  CHECK(d.changes[0].category == ChangeCategory::kDefault);
   CHECK(d.changes[0].widens());
   CHECK(d.changes[0].high_risk);
 }
@@ -214,7 +214,7 @@ TEST_CASE("diff apparmor: a file widened to a ** glob is one change", "[oracle][
                          "  /usr/bin/app ix,\n  /etc/app/** r,\n");
   REQUIRE(d.changes.size() == 1);
   const Change& c = d.changes[0];
-  CHECK(c.category == "file");
+  CHECK(c.category == ChangeCategory::kFile);
   CHECK(c.kind == ChangeKind::kWidened);
   CHECK(c.detail == "/etc/app/conf.json -> /etc/app/** (r)");
   CHECK_FALSE(c.high_risk);
@@ -256,9 +256,9 @@ TEST_CASE("diff apparmor: high-risk capability, network, mount, ptrace and a lif
   CHECK(d.widened() == 8);
   CHECK(d.high_risk() == 5);
   for (const Change& c : d.changes) {
-    INFO(c.category << " " << c.subject);
+    INFO(c.CategoryName() << " " << c.subject);
     const bool risky = c.subject == "sys_admin" || c.subject == "packet raw" ||
-                       c.category == "mount" || c.subject == "(trace)" ||
+                       c.CategoryName() == "mount" || c.subject == "(trace)" ||
                        c.subject == "@{PROC}/sys/**";
     CHECK(c.high_risk == risky);
   }
@@ -297,7 +297,7 @@ TEST_CASE("diff apparmor: owner dropped, exec made unconfined, complain mode",
   auto m = DiffAppArmor(enforce, "old", complain, "new");
   REQUIRE(m.has_value());
   REQUIRE(m->changes.size() == 1);
-  CHECK(m->changes[0].category == "profile");
+  CHECK(m->changes[0].category == ChangeCategory::kProfile);
   CHECK(m->changes[0].high_risk);
 }
 

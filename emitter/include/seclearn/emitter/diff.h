@@ -22,9 +22,18 @@ namespace seclearn {
 
 enum class ChangeKind { kAdded, kRemoved, kWidened, kNarrowed };
 
+// What a change is to. Seccomp: kSyscall, kArchitecture, kDefault; capability sets:
+// kCapability; AppArmor: kFile, kDeny, kNetwork, kCapability, kAbstraction, kProfile, and kRule
+// for every other rule keyword (Change::rule: "ptrace", "signal", "mount", "rlimit", ...).
+enum class ChangeCategory : uint8_t {
+  kSyscall, kArchitecture, kDefault, kCapability, kFile, kDeny, kNetwork, kAbstraction,
+  kProfile, kRule,
+};
+
 struct Change {
-  std::string category;  // "syscall", "architecture", "default", "capability", "file", "network"
-  std::string subject;   // the syscall, architecture, capability, path, ...
+  ChangeCategory category = ChangeCategory::kSyscall;
+  std::string rule;     // kRule: the AppArmor rule keyword
+  std::string subject;  // the syscall, architecture, capability, path, ...
   ChangeKind kind = ChangeKind::kAdded;
   std::string detail;              // "AF_INET added (was AF_UNIX)", "arches: x86_64"
   bool from_runtime = false;       // allowed for the OCI runtime, not the workload
@@ -33,6 +42,9 @@ struct Change {
   std::string provenance;          // where it was first needed, when the caller knows
 
   bool widens() const { return kind == ChangeKind::kAdded || kind == ChangeKind::kWidened; }
+  // As the text and JSON name it: "syscall", "file", ..., or the rule keyword. Changes are
+  // sorted by it.
+  std::string_view CategoryName() const;
 };
 
 struct ProfileDiff {
@@ -62,8 +74,8 @@ Result<std::vector<std::string>> ParseCapabilityList(std::string_view text,
 // replaced by a glob that matches it is one widening, "widened: /etc/app/conf.json ->
 // /etc/app/** (r)"), modes widened or narrowed; network, capability, ptrace, signal, mount,
 // ... rules compare as rules; a removed `deny` widens; includes compare by name, unread.
-// Categories: "file", "deny", "network", "capability", "abstraction", "profile", and the
-// rule keyword for the others ("ptrace", "signal", "mount", ...). A kParse error names
+// Categories: file, deny, network, capability, abstraction, profile, and kRule with the
+// keyword for the others ("ptrace", "signal", "mount", ...). A kParse error names
 // "name:line: problem".
 Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& old_name,
                                  std::string_view new_text, const std::string& new_name);
