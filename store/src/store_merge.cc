@@ -154,6 +154,262 @@ Upsert UpsertFor(const std::vector<Column>& cols) {
   return u;
 }
 
+// A run known here by its uuid and unfinished here: brought up to date from the input.
+struct RunUpdate {
+  int64_t src_id = 0;
+  int64_t dst_id = 0;
+  bool unfinished_there = false;
+};
+
+// How a per-run table is copied: its columns, and the select that maps run and surrogate ids
+// ("m.dst_id" for the run).
+struct PerRunTable {
+  std::string table, list, select;
+  Upsert upsert;
+};
+
+// One merge, inside the caller's transaction, with the input attached as `src`.
+class Merger {
+ public:
+  explicit Merger(Database& db) : db_(db) {}
+
+  Result<MergeReport> Run() {
+    // Tables are copied in name order, not in the order of their references (a per-run
+    // table may point into a content-addressed one): check foreign keys at commit.
+    if (auto r = db_.Exec("PRAGMA defer_foreign_keys = ON"); !r) return r.error();
+    if (auto r = db_.Exec("INSERT OR IGNORE INTO main.apps (name, created_ns) "
+                          "SELECT name, created_ns FROM src.apps");
+        !r)
+      return r.error();
+    if (auto r = db_.Exec("CREATE TEMP TABLE IF NOT EXISTS merge_runs "
+                          "(src_id INTEGER PRIMARY KEY, dst_id INTEGER NOT NULL); "
+                          "DELETE FROM temp.merge_runs");
+        !r)
+      return r.error();
+    if (auto r = CopyRuns(); !r) return r.error();
+    if (auto r = ReadTables(); !r) return r.error();
+    if (auto r = MapSurrogateIds(); !r) return r.error();
+    if (auto r = CopyTables(); !r) return r.error();
+    if (auto r = UpdateUnfinishedRuns(); !r) return r.error();
+    return report_;
+  }
+
+ private:
+  // Runs: new ones get new ids here; known uuids are skipped, unless unfinished here.
+  Result<void> CopyRuns() {
+    auto runs = db_.Prepare(
+        "SELECT r.id, r.uuid, a.name, r.end_ns IS NULL FROM src.runs r JOIN src.apps a ON a.id "
+        "= r.app_id ORDER BY r.id");
+    if (!runs) return runs.error();
+    auto known = db_.Prepare("SELECT id, end_ns IS NULL FROM main.runs WHERE uuid = ?1");
+    if (!known) return known.error();
+    auto run_cols = Columns(db_, "src", "runs");
+    if (!run_cols) return run_cols.error();
+    std::string copy_cols, select_cols;
+    for (const auto& c : *run_cols) {
+      if (c.name == "id") continue;
+      copy_cols += (copy_cols.empty() ? "" : ", ") + Quoted(c.name);
+      select_cols += (select_cols.empty() ? "" : ", ") +
+                     (c.name == "app_id" ? "(SELECT id FROM main.apps WHERE name = ?2)"
+                                         : "r." + Quoted(c.name));
+    }
+    auto insert_run = db_.Prepare(fmt::format(
+        "INSERT INTO main.runs ({}) SELECT {} FROM src.runs r WHERE r.id = ?1", copy_cols,
+        select_cols));
+    if (!insert_run) return insert_run.error();
+    auto map_run = db_.Prepare("INSERT INTO temp.merge_runs (src_id, dst_id) VALUES (?1, ?2)");
+    if (!map_run) return map_run.error();
+    while (true) {
+      auto row = runs->Step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const int64_t src_id = runs->ColumnInt64(0);
+      const std::string uuid = runs->ColumnText(1);
+      const std::string app = runs->ColumnText(2);
+      const bool unfinished = runs->ColumnInt64(3) != 0;
+      known->Reset();
+      known->BindText(1, uuid);
+      auto seen = known->Step();
+      if (!seen) return seen.error();
+      if (*seen) {
+        const int64_t dst_id = known->ColumnInt64(0);
+        const bool unfinished_here = known->ColumnInt64(1) != 0;
+        known->Reset();
+        if (unfinished_here)
+          updates_.push_back({src_id, dst_id, unfinished});
+        else
+          ++report_.runs_skipped;
+        continue;
+      }
+      insert_run->Reset();
+      insert_run->BindInt64(1, src_id).BindText(2, app);
+      if (auto r = insert_run->Run(); !r) return r.error();
+      map_run->Reset();
+      map_run->BindInt64(1, src_id).BindInt64(2, db_.LastInsertRowid());
+      if (auto r = map_run->Run(); !r) return r.error();
+      ++report_.runs_added;
+      if (unfinished) ++report_.runs_unfinished;
+    }
+    return {};
+  }
+
+  // Every other table of the input, with its columns.
+  Result<void> ReadTables() {
+    auto tables =
+        db_.Prepare("SELECT name FROM src.sqlite_schema WHERE type = 'table' ORDER BY name");
+    if (!tables) return tables.error();
+    std::vector<std::string> names;
+    auto listed = tables->ForEachRow([&](sqlite::Statement& row) {
+      names.push_back(row.ColumnText(0));
+    });
+    if (!listed) return listed.error();
+    for (const auto& table : names) {
+      if (kNotCopied.count(table)) continue;
+      auto cols = Columns(db_, "src", table);
+      if (!cols) return cols.error();
+      columns_[table] = std::move(*cols);
+    }
+    return {};
+  }
+
+  // A table keyed by a surrogate `id` (stack_frames, runtime_bases) numbers its rows in each
+  // database on its own: a row is matched here on its other columns, or added with a new id,
+  // and every column that refers to the id (a foreign key) is mapped to ours.
+  Result<void> MapSurrogateIds() {
+    for (const auto& [table, cols] : columns_) {
+      const bool surrogate = std::any_of(cols.begin(), cols.end(), [](const Column& c) {
+        return c.name == "id" && c.key;
+      }) && std::none_of(cols.begin(), cols.end(), [](const Column& c) {
+        return c.name == "run_id" || (c.key && c.name != "id");
+      });
+      if (!surrogate) continue;
+      const std::string map = Quoted("merge_ids_" + table);
+      std::string other, match;
+      for (const Column& c : cols) {
+        if (c.name == "id") continue;
+        other += (other.empty() ? "" : ", ") + Quoted(c.name);
+        match += fmt::format("{}d.{} IS s.{}", match.empty() ? "" : " AND ", Quoted(c.name),
+                             Quoted(c.name));
+      }
+      if (match.empty()) match = "1";
+      const std::string sql = fmt::format(
+          "CREATE TEMP TABLE IF NOT EXISTS {0} (src_id INTEGER PRIMARY KEY, dst_id INTEGER); "
+          "DELETE FROM temp.{0}; "
+          "INSERT OR IGNORE INTO main.{1} ({2}) SELECT {2} FROM src.{1} s "
+          "WHERE NOT EXISTS (SELECT 1 FROM main.{1} d WHERE {3}); "
+          "INSERT INTO temp.{0} (src_id, dst_id) SELECT s.id, "
+          "(SELECT d.id FROM main.{1} d WHERE {3} ORDER BY d.id LIMIT 1) FROM src.{1} s",
+          map, Quoted(table), other, match);
+      if (auto r = db_.Exec(sql); !r) return r.error();
+      for (const auto& entry : columns_) {
+        const std::string& from = entry.first;
+        auto fks = db_.Prepare("SELECT \"from\", coalesce(\"to\", 'id') FROM "
+                               "pragma_foreign_key_list(?1, 'src') WHERE \"table\" = ?2");
+        if (!fks) return fks.error();
+        fks->BindText(1, from).BindText(2, table);
+        auto read_fks = fks->ForEachRow([&](sqlite::Statement& row) {
+          if (row.ColumnText(1) == "id") id_maps_[{from, row.ColumnText(0)}] = map;
+        });
+        if (!read_fks) return read_fks.error();
+      }
+      id_maps_[{table, ""}] = map;  // copied above
+    }
+    return {};
+  }
+
+  // The per-run tables for the new runs, and the content-addressed ones, with ids mapped.
+  Result<void> CopyTables() {
+    for (const auto& [table, cols] : columns_) {
+      if (id_maps_.count({table, ""})) continue;
+      bool per_run = false;
+      std::string list, select;
+      for (const auto& c : cols) {
+        list += (list.empty() ? "" : ", ") + Quoted(c.name);
+        if (c.name == "run_id") {
+          per_run = true;
+          select += std::string(select.empty() ? "" : ", ") + "m.dst_id";
+        } else if (auto it = id_maps_.find({table, c.name}); it != id_maps_.end()) {
+          select += fmt::format("{}(SELECT dst_id FROM temp.{} WHERE src_id = t.{})",
+                                select.empty() ? "" : ", ", it->second, Quoted(c.name));
+        } else {
+          select += (select.empty() ? "" : ", ") + ("t." + Quoted(c.name));
+        }
+      }
+      const std::string sql =
+          per_run ? fmt::format("INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t "
+                                "JOIN temp.merge_runs m ON m.src_id = t.run_id",
+                                Quoted(table), list, select)
+                  : fmt::format("INSERT OR IGNORE INTO main.{0} ({1}) SELECT {2} FROM src.{0} t",
+                                Quoted(table), list, select);
+      if (auto r = db_.Exec(sql); !r) return r.error();
+      if (per_run) per_run_tables_.push_back({table, list, select, UpsertFor(cols)});
+    }
+    return {};
+  }
+
+  // Runs unfinished here: each row of the later copy added or brought up to date.
+  Result<void> UpdateUnfinishedRuns() {
+    // The end and exit status come together; the process count only grows.
+    auto complete_run = db_.Prepare(R"sql(
+UPDATE main.runs SET
+  processes = max(processes, (SELECT processes FROM src.runs WHERE id = ?1)),
+  exit_status = CASE WHEN end_ns IS NULL THEN (SELECT exit_status FROM src.runs WHERE id = ?1)
+                     ELSE exit_status END,
+  end_ns = coalesce(end_ns, (SELECT end_ns FROM src.runs WHERE id = ?1))
+WHERE id = ?2 AND ((SELECT processes FROM src.runs WHERE id = ?1) > processes OR
+                   (end_ns IS NULL AND (SELECT end_ns FROM src.runs WHERE id = ?1) IS NOT NULL))
+)sql");
+    if (!complete_run) return complete_run.error();
+    for (const RunUpdate& u : updates_) {
+      int64_t changed = 0;
+      complete_run->Reset();
+      complete_run->BindInt64(1, u.src_id).BindInt64(2, u.dst_id);
+      if (auto r = complete_run->Run(); !r) return r.error();
+      changed += db_.Changes();
+      for (const PerRunTable& t : per_run_tables_) {
+        if (auto r = db_.Exec(UpdateSql(t, u)); !r) return r.error();
+        changed += db_.Changes();
+      }
+      if (changed > 0) {
+        ++report_.runs_updated;
+        if (u.unfinished_there) ++report_.runs_unfinished;
+      } else {
+        ++report_.runs_skipped;
+      }
+    }
+    return {};
+  }
+
+  static std::string UpdateSql(const PerRunTable& t, const RunUpdate& u) {
+    const std::string select = ReplaceAll(t.select, "m.dst_id", std::to_string(u.dst_id));
+    if (t.upsert.conflict.empty()) {
+      // No key to match rows on: the later copy replaces the run's rows.
+      return fmt::format(
+          "DELETE FROM main.{0} WHERE run_id = {3}; "
+          "INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t WHERE t.run_id = {4}",
+          Quoted(t.table), t.list, select, u.dst_id, u.src_id);
+    }
+    if (t.upsert.set.empty()) {
+      return fmt::format(
+          "INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t WHERE t.run_id = {3} "
+          "ON CONFLICT {4} DO NOTHING",
+          Quoted(t.table), t.list, select, u.src_id, t.upsert.conflict);
+    }
+    return fmt::format(
+        "INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t WHERE t.run_id = {3} "
+        "ON CONFLICT {4} DO UPDATE SET {5} WHERE {6}",
+        Quoted(t.table), t.list, select, u.src_id, t.upsert.conflict, t.upsert.set,
+        t.upsert.changed);
+  }
+
+  Database& db_;
+  MergeReport report_;
+  std::vector<RunUpdate> updates_;
+  std::map<std::string, std::vector<Column>> columns_;
+  std::map<std::pair<std::string, std::string>, std::string> id_maps_;  // (table, column) ->
+  std::vector<PerRunTable> per_run_tables_;
+};
+
 }  // namespace
 
 Result<MergeReport> Store::MergeFrom(const std::string& input) {
@@ -174,222 +430,10 @@ Result<MergeReport> Store::MergeFrom(const std::string& input) {
     ~Detach() { (void)db.Exec("DETACH DATABASE src"); }
   } detach{db};
 
-  MergeReport report;
   auto tx = Transaction::Begin(db);
   if (!tx) return tx.error();
-  // Tables are copied in name order, not in the order of their references (a per-run table
-  // may point into a content-addressed one): check foreign keys at commit.
-  if (auto r = db.Exec("PRAGMA defer_foreign_keys = ON"); !r) return r.error();
-  if (auto r = db.Exec("INSERT OR IGNORE INTO main.apps (name, created_ns) "
-                       "SELECT name, created_ns FROM src.apps");
-      !r)
-    return r.error();
-  if (auto r = db.Exec("CREATE TEMP TABLE IF NOT EXISTS merge_runs "
-                       "(src_id INTEGER PRIMARY KEY, dst_id INTEGER NOT NULL); "
-                       "DELETE FROM temp.merge_runs");
-      !r)
-    return r.error();
-
-  // Runs: new ones get new ids here; known uuids are skipped, unless unfinished here.
-  auto runs = db.Prepare(
-      "SELECT r.id, r.uuid, a.name, r.end_ns IS NULL FROM src.runs r JOIN src.apps a ON a.id = "
-      "r.app_id ORDER BY r.id");
-  if (!runs) return runs.error();
-  auto known = db.Prepare("SELECT id, end_ns IS NULL FROM main.runs WHERE uuid = ?1");
-  if (!known) return known.error();
-  auto run_cols = Columns(db, "src", "runs");
-  if (!run_cols) return run_cols.error();
-  std::string copy_cols, select_cols;
-  for (const auto& c : *run_cols) {
-    if (c.name == "id") continue;
-    copy_cols += (copy_cols.empty() ? "" : ", ") + Quoted(c.name);
-    select_cols += (select_cols.empty() ? "" : ", ") +
-                   (c.name == "app_id" ? "(SELECT id FROM main.apps WHERE name = ?2)"
-                                       : "r." + Quoted(c.name));
-  }
-  auto insert_run = db.Prepare(fmt::format("INSERT INTO main.runs ({}) SELECT {} FROM src.runs r "
-                                           "WHERE r.id = ?1",
-                                           copy_cols, select_cols));
-  if (!insert_run) return insert_run.error();
-  // The end and exit status come together; the process count only grows.
-  auto complete_run = db.Prepare(R"sql(
-UPDATE main.runs SET
-  processes = max(processes, (SELECT processes FROM src.runs WHERE id = ?1)),
-  exit_status = CASE WHEN end_ns IS NULL THEN (SELECT exit_status FROM src.runs WHERE id = ?1)
-                     ELSE exit_status END,
-  end_ns = coalesce(end_ns, (SELECT end_ns FROM src.runs WHERE id = ?1))
-WHERE id = ?2 AND ((SELECT processes FROM src.runs WHERE id = ?1) > processes OR
-                   (end_ns IS NULL AND (SELECT end_ns FROM src.runs WHERE id = ?1) IS NOT NULL))
-)sql");
-  if (!complete_run) return complete_run.error();
-  auto map_run = db.Prepare("INSERT INTO temp.merge_runs (src_id, dst_id) VALUES (?1, ?2)");
-  if (!map_run) return map_run.error();
-  std::vector<std::pair<int64_t, int64_t>> updates;  // (src id, dst id), unfinished here
-  std::vector<bool> update_unfinished;
-  while (true) {
-    auto row = runs->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    const int64_t src_id = runs->ColumnInt64(0);
-    const std::string uuid = runs->ColumnText(1);
-    const std::string app = runs->ColumnText(2);
-    const bool unfinished = runs->ColumnInt64(3) != 0;
-    known->Reset();
-    known->BindText(1, uuid);
-    auto seen = known->Step();
-    if (!seen) return seen.error();
-    if (*seen) {
-      const int64_t dst_id = known->ColumnInt64(0);
-      const bool unfinished_here = known->ColumnInt64(1) != 0;
-      known->Reset();
-      if (unfinished_here) {
-        updates.emplace_back(src_id, dst_id);
-        update_unfinished.push_back(unfinished);
-      } else {
-        ++report.runs_skipped;
-      }
-      continue;
-    }
-    insert_run->Reset();
-    insert_run->BindInt64(1, src_id).BindText(2, app);
-    if (auto r = insert_run->Run(); !r) return r.error();
-    map_run->Reset();
-    map_run->BindInt64(1, src_id).BindInt64(2, db.LastInsertRowid());
-    if (auto r = map_run->Run(); !r) return r.error();
-    ++report.runs_added;
-    if (unfinished) ++report.runs_unfinished;
-  }
-
-  // Every other table, by the rules above.
-  auto tables = db.Prepare("SELECT name FROM src.sqlite_schema WHERE type = 'table' ORDER BY name");
-  if (!tables) return tables.error();
-  std::vector<std::string> names;
-  auto listed = tables->ForEachRow([&](sqlite::Statement& row) {
-    names.push_back(row.ColumnText(0));
-  });
-  if (!listed) return listed.error();
-  std::map<std::string, std::vector<Column>> columns;
-  for (const auto& table : names) {
-    if (kNotCopied.count(table)) continue;
-    auto cols = Columns(db, "src", table);
-    if (!cols) return cols.error();
-    columns[table] = std::move(*cols);
-  }
-
-  // A table keyed by a surrogate `id` (stack_frames, runtime_bases) numbers its rows in each
-  // database on its own: a row is matched here on its other columns, or added with a new id,
-  // and every column that refers to the id (a foreign key) is mapped to ours.
-  std::map<std::pair<std::string, std::string>, std::string> id_maps;  // (table, column) ->
-  for (const auto& [table, cols] : columns) {
-    const bool surrogate = std::any_of(cols.begin(), cols.end(), [](const Column& c) {
-      return c.name == "id" && c.key;
-    }) && std::none_of(cols.begin(), cols.end(), [](const Column& c) {
-      return c.name == "run_id" || (c.key && c.name != "id");
-    });
-    if (!surrogate) continue;
-    const std::string map = Quoted("merge_ids_" + table);
-    std::string other, match;
-    for (const Column& c : cols) {
-      if (c.name == "id") continue;
-      other += (other.empty() ? "" : ", ") + Quoted(c.name);
-      match += fmt::format("{}d.{} IS s.{}", match.empty() ? "" : " AND ", Quoted(c.name),
-                           Quoted(c.name));
-    }
-    if (match.empty()) match = "1";
-    const std::string sql = fmt::format(
-        "CREATE TEMP TABLE IF NOT EXISTS {0} (src_id INTEGER PRIMARY KEY, dst_id INTEGER); "
-        "DELETE FROM temp.{0}; "
-        "INSERT OR IGNORE INTO main.{1} ({2}) SELECT {2} FROM src.{1} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM main.{1} d WHERE {3}); "
-        "INSERT INTO temp.{0} (src_id, dst_id) SELECT s.id, "
-        "(SELECT d.id FROM main.{1} d WHERE {3} ORDER BY d.id LIMIT 1) FROM src.{1} s",
-        map, Quoted(table), other, match);
-    if (auto r = db.Exec(sql); !r) return r.error();
-    for (const auto& entry : columns) {
-      const std::string& from = entry.first;
-      auto fks = db.Prepare("SELECT \"from\", coalesce(\"to\", 'id') FROM "
-                            "pragma_foreign_key_list(?1, 'src') WHERE \"table\" = ?2");
-      if (!fks) return fks.error();
-      fks->BindText(1, from).BindText(2, table);
-      auto read_fks = fks->ForEachRow([&](sqlite::Statement& row) {
-        if (row.ColumnText(1) == "id") id_maps[{from, row.ColumnText(0)}] = map;
-      });
-      if (!read_fks) return read_fks.error();
-    }
-    id_maps[{table, ""}] = map;  // copied above
-  }
-
-  struct PerRun {
-    std::string table, list, select;
-    Upsert upsert;
-  };
-  std::vector<PerRun> per_run_tables;
-  for (const auto& [table, cols] : columns) {
-    if (id_maps.count({table, ""})) continue;
-    bool per_run = false;
-    std::string list, select;
-    for (const auto& c : cols) {
-      list += (list.empty() ? "" : ", ") + Quoted(c.name);
-      if (c.name == "run_id") {
-        per_run = true;
-        select += std::string(select.empty() ? "" : ", ") + "m.dst_id";
-      } else if (auto it = id_maps.find({table, c.name}); it != id_maps.end()) {
-        select += fmt::format("{}(SELECT dst_id FROM temp.{} WHERE src_id = t.{})",
-                              select.empty() ? "" : ", ", it->second, Quoted(c.name));
-      } else {
-        select += (select.empty() ? "" : ", ") + ("t." + Quoted(c.name));
-      }
-    }
-    const std::string sql =
-        per_run ? fmt::format("INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t "
-                              "JOIN temp.merge_runs m ON m.src_id = t.run_id",
-                              Quoted(table), list, select)
-                : fmt::format("INSERT OR IGNORE INTO main.{0} ({1}) SELECT {2} FROM src.{0} t",
-                              Quoted(table), list, select);
-    if (auto r = db.Exec(sql); !r) return r.error();
-    if (per_run) per_run_tables.push_back({table, list, select, UpsertFor(cols)});
-  }
-
-  // Runs unfinished here: each row of the later copy added or brought up to date.
-  for (size_t i = 0; i < updates.size(); ++i) {
-    const auto [src_id, dst_id] = updates[i];
-    int64_t changed = 0;
-    complete_run->Reset();
-    complete_run->BindInt64(1, src_id).BindInt64(2, dst_id);
-    if (auto r = complete_run->Run(); !r) return r.error();
-    changed += db.Changes();
-    for (const PerRun& t : per_run_tables) {
-      const std::string select =
-          ReplaceAll(t.select, "m.dst_id", std::to_string(dst_id));
-      std::string sql;
-      if (t.upsert.conflict.empty()) {
-        // No key to match rows on: the later copy replaces the run's rows.
-        sql = fmt::format(
-            "DELETE FROM main.{0} WHERE run_id = {3}; "
-            "INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t WHERE t.run_id = {4}",
-            Quoted(t.table), t.list, select, dst_id, src_id);
-      } else if (t.upsert.set.empty()) {
-        sql = fmt::format(
-            "INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t WHERE t.run_id = {3} "
-            "ON CONFLICT {4} DO NOTHING",
-            Quoted(t.table), t.list, select, src_id, t.upsert.conflict);
-      } else {
-        sql = fmt::format(
-            "INSERT INTO main.{0} ({1}) SELECT {2} FROM src.{0} t WHERE t.run_id = {3} "
-            "ON CONFLICT {4} DO UPDATE SET {5} WHERE {6}",
-            Quoted(t.table), t.list, select, src_id, t.upsert.conflict, t.upsert.set,
-            t.upsert.changed);
-      }
-      if (auto r = db.Exec(sql); !r) return r.error();
-      changed += db.Changes();
-    }
-    if (changed > 0) {
-      ++report.runs_updated;
-      if (update_unfinished[i]) ++report.runs_unfinished;
-    } else {
-      ++report.runs_skipped;
-    }
-  }
+  auto report = Merger(db).Run();
+  if (!report) return report.error();
   if (auto r = tx->Commit(); !r) return r.error();
   return report;
 }
