@@ -23,6 +23,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "args.h"
 #include "commands.h"
@@ -275,13 +276,26 @@ Result<RuntimeBase> RuntimeBaseForExport(Store& store, std::string_view runtime,
   return base;
 }
 
-int CmdBase(std::span<char*> args) {
+namespace {
+
+struct BaseRequest {
+  std::string runtime;  // as given: "runc", "crun"
+  RuntimeKind kind = RuntimeKind::kRunc;
+  int runs = 10;
+  std::string exe;  // the runtime binary
+  std::string db_path;
+  bool quiet = false;
+};
+
+// The request, or the exit status of a one-line error.
+std::variant<BaseRequest, int> ReadBaseRequest(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--runtime", "--runtime-path", "--runs", "--db"};
   spec.flags = {"--quiet"};
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "base", kBaseHelp, &args_status);
   if (!parsed) return args_status;
+  BaseRequest req;
   const auto runtime = parsed->Get("--runtime");
   if (!runtime) {
     PrintError("base: --runtime runc|crun is required (see seclearn base --help)");
@@ -292,7 +306,8 @@ int CmdBase(std::span<char*> args) {
     PrintError(fmt::format("base: unknown runtime '{}' (known: runc, crun)", *runtime));
     return kExitSeclearnFailure;
   }
-  int runs = 10;
+  req.runtime = *runtime;
+  req.kind = *kind;
   if (auto r = parsed->Get("--runs")) {
     char* end = nullptr;
     const long v = std::strtol(r->c_str(), &end, 10);
@@ -300,7 +315,7 @@ int CmdBase(std::span<char*> args) {
       PrintError(fmt::format("base: --runs takes a number from 1 to 1000, not '{}'", *r));
       return kExitSeclearnFailure;
     }
-    runs = static_cast<int>(v);
+    req.runs = static_cast<int>(v);
   }
   if (::geteuid() != 0) {
     PrintError("base: must run as root (it runs containers)");
@@ -313,8 +328,112 @@ int CmdBase(std::span<char*> args) {
   const std::string path_arg = parsed->Get("--runtime-path").value_or(*runtime);
   auto exe = FindExecutable(path_arg);
   if (!exe) return ReportExecFailure(path_arg, exe.error());
-  const std::string db_path = parsed->Get("--db").value_or(DefaultDbPath());
-  auto store = Store::Open(db_path);
+  req.exe = *exe;
+  req.db_path = parsed->Get("--db").value_or(DefaultDbPath());
+  req.quiet = parsed->Has("--quiet");
+  return req;
+}
+
+// A bundle in `dir` whose rootfs holds only /noop; the runtime's default spec comes back.
+Result<Json> PrepareBundle(const std::string& exe, const std::string& dir) {
+  for (const char* sub : {"rootfs", "rootfs/proc", "rootfs/dev", "rootfs/sys"}) {
+    if (::mkdir((dir + "/" + sub).c_str(), 0755) != 0) return ErrnoError(sub);
+  }
+  auto elf = NoopElf();
+  if (!elf) return elf.error();
+  if (auto r = WriteFile(dir + "/rootfs/noop", *elf, 0755); !r) return r.error();
+  if (auto r = Capture({exe, "spec"}, dir); !r) return r.error();
+  auto spec_text = ReadWholeFile(dir + "/config.json");
+  if (!spec_text) return spec_text.error();
+  auto config = ParseJson(*spec_text, dir + "/config.json");
+  if (!config) return config.error();
+  if (!config->is_object()) return ParseError("runtime spec: config.json is not an object");
+  return config;
+}
+
+// The bundle's config.json: /noop under the learning filter, with or without no_new_privs.
+Result<void> WriteBundleConfig(Json cfg, const std::string& dir, const std::string& listener,
+                               RuntimeKind kind, bool nnp) {
+  Json* process = cfg.Find("process");
+  if (process == nullptr || !process->is_object()) return ParseError("spec has no process");
+  process->Set("args", Json::Array().Push(Json::String("/noop")));
+  process->Set("terminal", Json::Bool(false));
+  process->Set("noNewPrivileges", Json::Bool(nnp));
+  cfg.Set("root",
+          Json::Object().Set("path", Json::String("rootfs")).Set("readonly", Json::Bool(true)));
+  Json* linux_obj = cfg.Find("linux");
+  if (linux_obj == nullptr || !linux_obj->is_object()) return ParseError("spec has no linux");
+  LearningOptions lo;
+  lo.listener_path = listener;
+  lo.runtime = kind;
+  linux_obj->Set("seccomp", LearningSeccomp(lo));
+  return WriteFile(dir + "/config.json", WriteJson(cfg, 2), 0644);
+}
+
+// One container of the bundle run to its end: the runtime's calls after it installed the
+// filter, each once.
+Result<std::set<std::pair<uint32_t, int32_t>>> MeasureContainer(const std::string& exe,
+                                                                 const std::string& dir,
+                                                                 const std::string& id,
+                                                                 OciAgent& agent,
+                                                                 bool private_cgroup2) {
+  const std::string err_path = dir + "/runtime.err";
+  auto child = Spawn({exe, "run", "--bundle", dir, id}, dir, err_path, private_cgroup2);
+  if (!child) return child.error();
+  BaseObserver observer;
+  bool exited = false;
+  bool timed_out = false;
+  int status = 0;
+  const int64_t deadline = MonotonicNs() + kContainerTimeoutNs;
+  ServeOptions so;
+  so.tick_ms = 20;
+  so.handle_signals = false;
+  so.keep_going = [&] {
+    if (!exited && ::waitpid(child->pid(), &status, WNOHANG) == child->pid()) {
+      exited = true;
+      child->Release();
+    }
+    if (!exited && !timed_out && MonotonicNs() > deadline) {
+      timed_out = true;
+      ::kill(child->pid(), SIGKILL);
+    }
+    return observer.ended == 0 && !exited;
+  };
+  if (auto r = agent.Serve(observer, so); !r) return r.error();
+  if (!exited) {
+    auto st = child->Wait();
+    status = st ? *st : W_EXITCODE(kExitSeclearnFailure, 0);
+  }
+  const int code = ExitCodeForWaitStatus(status);
+  // `run` deletes the container when it ends; after a failure it may not have.
+  (void)Capture({exe, "delete", "--force", id}, dir);
+  if (timed_out) {
+    return UsageError(fmt::format("{} run {}: no result after {}s; killed", exe, id,
+                                  kContainerTimeoutNs / 1'000'000'000));
+  }
+  if (observer.started == 0 || code != 0 || !observer.crossed()) {
+    auto err = ReadWholeFile(err_path);
+    std::string why = err ? OneLine(*err) : "";
+    if (why.size() > 400) why = why.substr(0, 400) + "...";
+    return UsageError(
+        fmt::format("{} run {} {} (exit {}){}{}", exe, id,
+                    observer.started == 0
+                        ? "never reached the agent"
+                        : (observer.crossed() ? "failed" : "never started the entrypoint"),
+                    code, why.empty() ? "" : ": ", why));
+  }
+  std::set<std::pair<uint32_t, int32_t>> calls;
+  for (const auto& f : observer.calls()) calls.insert({f.arch, f.nr});
+  return calls;
+}
+
+}  // namespace
+
+int CmdBase(std::span<char*> args) {
+  auto request = ReadBaseRequest(args);
+  if (const int* status = std::get_if<int>(&request)) return *status;
+  const BaseRequest& req = std::get<BaseRequest>(request);
+  auto store = Store::Open(req.db_path);
   if (!store) {
     PrintError(store.error());
     return kExitSeclearnFailure;
@@ -337,108 +456,36 @@ int CmdBase(std::span<char*> args) {
     return kExitSeclearnFailure;
   };
 
-  auto version_text = Capture({*exe, "--version"}, dir);
+  auto version_text = Capture({req.exe, "--version"}, dir);
   if (!version_text) return fail(version_text.error());
   const std::string version = version_text->substr(0, version_text->find('\n'));
-  for (const char* sub : {"rootfs", "rootfs/proc", "rootfs/dev", "rootfs/sys"}) {
-    if (::mkdir((dir + "/" + sub).c_str(), 0755) != 0) return fail(ErrnoError(sub));
-  }
-  auto elf = NoopElf();
-  if (!elf) return fail(elf.error());
-  if (auto r = WriteFile(dir + "/rootfs/noop", *elf, 0755); !r) return fail(r.error());
-  if (auto r = Capture({*exe, "spec"}, dir); !r) return fail(r.error());
-  auto spec_text = ReadWholeFile(dir + "/config.json");
-  if (!spec_text) return fail(spec_text.error());
-  auto config = ParseJson(*spec_text, dir + "/config.json");
-  if (!config || !config->is_object()) {
-    return fail(config ? ParseError("runtime spec: config.json is not an object") : config.error());
-  }
+  auto config = PrepareBundle(req.exe, dir);
+  if (!config) return fail(config.error());
   auto agent = OciAgent::Listen(dir + "/agent.sock");
   if (!agent) return fail(agent.error());
 
-  const bool private_cgroup2 = *kind == RuntimeKind::kCrun && HybridCgroups();
+  const bool private_cgroup2 = req.kind == RuntimeKind::kCrun && HybridCgroups();
   struct utsname u {};
   ::uname(&u);
   std::string summary;
   int serial = 0;
   for (const bool nnp : {true, false}) {
-    Json cfg = *config;
-    Json* process = cfg.Find("process");
-    if (process == nullptr || !process->is_object()) return fail(ParseError("spec has no process"));
-    process->Set("args", Json::Array().Push(Json::String("/noop")));
-    process->Set("terminal", Json::Bool(false));
-    process->Set("noNewPrivileges", Json::Bool(nnp));
-    cfg.Set("root",
-            Json::Object().Set("path", Json::String("rootfs")).Set("readonly", Json::Bool(true)));
-    Json* linux_obj = cfg.Find("linux");
-    if (linux_obj == nullptr || !linux_obj->is_object())
-      return fail(ParseError("spec has no linux"));
-    LearningOptions lo;
-    lo.listener_path = agent->path();
-    lo.runtime = *kind;
-    linux_obj->Set("seccomp", LearningSeccomp(lo));
-    if (auto r = WriteFile(dir + "/config.json", WriteJson(cfg, 2), 0644); !r)
+    if (auto r = WriteBundleConfig(*config, dir, agent->path(), req.kind, nnp); !r)
       return fail(r.error());
-
     std::map<std::pair<uint32_t, int32_t>, int64_t> union_calls;
-    for (int i = 0; i < runs; ++i) {
+    for (int i = 0; i < req.runs; ++i) {
       const std::string id = fmt::format("seclearn-base-{}-{}", ::getpid(), ++serial);
-      const std::string err_path = dir + "/runtime.err";
-      auto child = Spawn({*exe, "run", "--bundle", dir, id}, dir, err_path, private_cgroup2);
-      if (!child) return fail(child.error());
-      BaseObserver observer;
-      bool exited = false;
-      bool timed_out = false;
-      int status = 0;
-      const int64_t deadline = RealtimeNs() + kContainerTimeoutNs;
-      ServeOptions so;
-      so.tick_ms = 20;
-      so.handle_signals = false;
-      so.keep_going = [&] {
-        if (!exited && ::waitpid(child->pid(), &status, WNOHANG) == child->pid()) {
-          exited = true;
-          child->Release();
-        }
-        if (!exited && !timed_out && RealtimeNs() > deadline) {
-          timed_out = true;
-          ::kill(child->pid(), SIGKILL);
-        }
-        return observer.ended == 0 && !exited;
-      };
-      if (auto r = agent->Serve(observer, so); !r) return fail(r.error());
-      if (!exited) {
-        auto st = child->Wait();
-        status = st ? *st : W_EXITCODE(kExitSeclearnFailure, 0);
-      }
-      const int code = ExitCodeForWaitStatus(status);
-      // `run` deletes the container when it ends; after a failure it may not have.
-      (void)Capture({*exe, "delete", "--force", id}, dir);
-      if (timed_out) {
-        return fail(UsageError(fmt::format("{} run {}: no result after {}s; killed", *exe, id,
-                                           kContainerTimeoutNs / 1'000'000'000)));
-      }
-      if (observer.started == 0 || code != 0 || !observer.crossed()) {
-        auto err = ReadWholeFile(err_path);
-        std::string why = err ? OneLine(*err) : "";
-        if (why.size() > 400) why = why.substr(0, 400) + "...";
-        return fail(UsageError(
-            fmt::format("{} run {} {} (exit {}){}{}", *exe, id,
-                        observer.started == 0
-                            ? "never reached the agent"
-                            : (observer.crossed() ? "failed" : "never started the entrypoint"),
-                        code, why.empty() ? "" : ": ", why)));
-      }
-      std::set<std::pair<uint32_t, int32_t>> calls;  // once per container
-      for (const auto& f : observer.calls()) calls.insert({f.arch, f.nr});
-      for (const auto& c : calls) ++union_calls[c];
+      auto calls = MeasureContainer(req.exe, dir, id, *agent, private_cgroup2);
+      if (!calls) return fail(calls.error());
+      for (const auto& c : *calls) ++union_calls[c];
     }
     RuntimeBaseRecord rec;
-    rec.runtime = *kind;
+    rec.runtime = req.kind;
     rec.version = version;
     rec.no_new_privs = nnp;
     rec.kernel = u.release;
     rec.measured_ns = RealtimeNs();
-    rec.runs = runs;
+    rec.runs = req.runs;
     for (const auto& [c, n] : union_calls) {
       SyscallFact f;
       f.arch = c.first;
@@ -452,10 +499,10 @@ int CmdBase(std::span<char*> args) {
     summary += fmt::format("{}{}: {} syscalls", summary.empty() ? "" : ", ",
                            nnp ? "no_new_privs" : "privileged", rec.syscalls.size());
   }
-  if (!parsed->Has("--quiet")) {
+  if (!req.quiet) {
     PrintStderrLine(fmt::format(
-        "seclearn: {} ({}) base measured over {} containers each: {} ({})", *runtime,
-        OneLine(version), runs, summary, db_path));
+        "seclearn: {} ({}) base measured over {} containers each: {} ({})", req.runtime,
+        OneLine(version), req.runs, summary, req.db_path));
   }
   return 0;
 }
