@@ -537,6 +537,101 @@ std::vector<sock_filter> ChildFilter(uint64_t cookie) {
   return f;
 }
 
+// What the child of NotifyBackend::Run needs, built before fork.
+struct ChildContext {
+  const sigset_t* mask;
+  bool nnp;
+  struct sock_fprog* prog;
+  int sock;
+  int fail_fd;
+  uint64_t cookie;
+  const char* exe;
+  char* const* argv;
+};
+
+// Between fork and exec, in the workload's process: async-signal-safe calls only. Installs
+// the filter, sends its listener to the supervisor and execs; a failure goes down the
+// failure pipe. Every call after the filter carries the cookie (ChildFilter lets it pass).
+void RunChild(void* arg) {
+  const auto& c = *static_cast<ChildContext*>(arg);
+  auto fail_with = [&](int stage, int err) {
+    ChildFailure f{stage, err};
+    ::syscall(SYS_write, c.fail_fd, &f, sizeof f, 0, 0, c.cookie);
+    ::syscall(SYS_exit_group,
+              stage == kStageExec ? ExitCodeForExecErrno(err) : kExitSeclearnFailure, 0, 0, 0, 0,
+              c.cookie);
+  };
+  tracer_internal::RunSignals::RestoreInChild();
+  ::sigprocmask(SIG_SETMASK, c.mask, nullptr);
+  if (c.nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_with(kStageNoNewPrivs, errno);
+  const int listener = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, c.prog);
+  if (listener < 0) fail_with(kStageSeccomp, errno);
+  // From here on every call without the cookie waits for the parent.
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  char byte = 'L';
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &listener, sizeof(int));
+  if (::syscall(SYS_sendmsg, c.sock, &msg, 0, 0, 0, c.cookie) != 1) fail_with(kStageSend, errno);
+  ::syscall(SYS_close, listener, 0, 0, 0, 0, c.cookie);
+  ::syscall(SYS_execve, c.exe, c.argv, environ);
+  fail_with(kStageExec, errno);
+}
+
+// The child's failure, if it wrote one before exiting.
+std::optional<Error> ReadChildFailure(int fail_fd, const std::string& exe) {
+  ChildFailure f{};
+  if (::read(fail_fd, &f, sizeof f) != sizeof f) return std::nullopt;
+  switch (f.stage) {
+    case kStageExec:
+      return Error{ErrorDomain::kExec, f.err, fmt::format("{}: cannot execute", exe)};
+    case kStageSeccomp:
+      return ErrnoError(f.err, f.err == EACCES
+                                   ? "installing the notify filter (needs no_new_privs or "
+                                     "CAP_SYS_ADMIN)"
+                                   : "installing the notify filter "
+                                     "(SECCOMP_FILTER_FLAG_NEW_LISTENER, Linux 5.0+)");
+    case kStageSend:
+      return ErrnoError(f.err, "sending the listener to seclearn");
+    default:
+      return ErrnoError(f.err, "prctl(PR_SET_NO_NEW_PRIVS)");
+  }
+}
+
+// The listener the child sent over `sock`; invalid on EOF (the child failed before).
+Fd ReceiveListener(int sock) {
+  Fd listener;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  char byte = 0;
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n != 1) return listener;
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+      int fd = -1;
+      std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+      listener.Reset(fd);
+    }
+  }
+  return listener;
+}
+
 }  // namespace
 
 Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink) {
@@ -573,103 +668,19 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   g_child_exited = 0;
   tracer_internal::RunSignals signals(/*alarm_is_mine=*/false);
   RunScope scope;
-  struct ChildContext {
-    const sigset_t* mask;
-    bool nnp;
-    struct sock_fprog* prog;
-    int sock;
-    int fail_fd;
-    uint64_t cookie;
-    const char* exe;
-    char* const* argv;
-  } ctx{&scope.old_mask(), nnp, &prog, child_sock, fail_fd, cookie, exe, argv.data()};
-  // Between fork and exec, in the workload's process: async-signal-safe calls only.
-  auto run_child = [](void* arg) {
-    const auto& c = *static_cast<ChildContext*>(arg);
-    auto fail_with = [&](int stage, int err) {
-      ChildFailure f{stage, err};
-      ::syscall(SYS_write, c.fail_fd, &f, sizeof f, 0, 0, c.cookie);
-      ::syscall(SYS_exit_group,
-                stage == kStageExec ? ExitCodeForExecErrno(err) : kExitSeclearnFailure, 0, 0, 0, 0,
-                c.cookie);
-    };
-    tracer_internal::RunSignals::RestoreInChild();
-    ::sigprocmask(SIG_SETMASK, c.mask, nullptr);
-    if (c.nnp && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail_with(kStageNoNewPrivs, errno);
-    const int listener = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, c.prog);
-    if (listener < 0) fail_with(kStageSeccomp, errno);
-    // From here on every call without the cookie waits for the parent.
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    char byte = 'L';
-    struct iovec iov = {&byte, 1};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(cm), &listener, sizeof(int));
-    if (::syscall(SYS_sendmsg, c.sock, &msg, 0, 0, 0, c.cookie) != 1)
-      fail_with(kStageSend, errno);
-    ::syscall(SYS_close, listener, 0, 0, 0, 0, c.cookie);
-    ::syscall(SYS_execve, c.exe, c.argv, environ);
-    fail_with(kStageExec, errno);
-  };
+  ChildContext ctx{&scope.old_mask(), nnp, &prog, child_sock, fail_fd, cookie, exe, argv.data()};
   // The workload's parent is a stand-in (stand_in_parent.h): kill -STOP $PPID stops that,
   // not the supervisor.
-  auto parent = tracer_internal::StandInParent::Start(run_child, &ctx);
+  auto parent = tracer_internal::StandInParent::Start(RunChild, &ctx);
   if (!parent) return parent.error();
   const pid_t pid = parent->workload();
   sock_child.Reset();
   fail_w.Reset();
 
-  auto child_failure = [&]() -> std::optional<Error> {
-    ChildFailure f{};
-    if (::read(fail_r.get(), &f, sizeof f) != sizeof f) return std::nullopt;
-    switch (f.stage) {
-      case kStageExec:
-        return Error{ErrorDomain::kExec, f.err, fmt::format("{}: cannot execute", opts.exe)};
-      case kStageSeccomp:
-        return ErrnoError(f.err, f.err == EACCES
-                                     ? "installing the notify filter (needs no_new_privs or "
-                                       "CAP_SYS_ADMIN)"
-                                     : "installing the notify filter "
-                                       "(SECCOMP_FILTER_FLAG_NEW_LISTENER, Linux 5.0+)");
-      case kStageSend:
-        return ErrnoError(f.err, "sending the listener to seclearn");
-      default:
-        return ErrnoError(f.err, "prctl(PR_SET_NO_NEW_PRIVS)");
-    }
-  };
+  auto child_failure = [&] { return ReadChildFailure(fail_r.get(), opts.exe); };
 
   // The listener, or EOF if the child failed before sending it.
-  Fd listener;
-  {
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    char byte = 0;
-    struct iovec iov = {&byte, 1};
-    struct msghdr msg {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-      n = ::recvmsg(sock_parent.get(), &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
-    if (n == 1) {
-      for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-          int fd = -1;
-          std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-          listener.Reset(fd);
-        }
-      }
-    }
-  }
+  Fd listener = ReceiveListener(sock_parent.get());
   if (!listener.valid()) {
     (void)parent->Finish();
     if (auto e = child_failure()) return *e;
