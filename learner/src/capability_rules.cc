@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/capability.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -14,12 +15,12 @@
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
-
 namespace seclearn {
 namespace {
 
-int32_t Arg32(const RuleContext& ctx, int i) { return static_cast<int32_t>(ctx.ev.args[i]); }
+// Argument i, or 0 for an index the table does not give (KeyArg's -1).
+uint64_t ArgAt(const RuleContext& ctx, int i) { return i >= 0 && i < 6 ? ctx.ev.args[i] : 0; }
+int32_t Arg32(const RuleContext& ctx, int i) { return static_cast<int32_t>(ArgAt(ctx, i)); }
 
 std::string Owner(const FileStat& st) {
   return fmt::format("mode {:04o} owner {}:{}", st.mode & 07777, st.uid, st.gid);
@@ -134,9 +135,8 @@ Verdict StickyFowner(const RuleContext& ctx, std::string* evidence) {
 }
 
 Verdict ChownCheck(const RuleContext& ctx, std::string* evidence) {
-  const bool at = ctx.si.name == "fchownat";
-  const int32_t uid = Arg32(ctx, at ? 2 : 1);
-  const int32_t gid = Arg32(ctx, at ? 3 : 2);
+  const int32_t uid = Arg32(ctx, KeyArg(ctx.si, 0));
+  const int32_t gid = Arg32(ctx, KeyArg(ctx.si, 1));
   if (evidence) {
     *evidence =
         fmt::format("chown {} to {}:{}", ctx.ev.abs_path, uid == -1 ? "-" : std::to_string(uid),
@@ -167,7 +167,7 @@ Verdict ChmodFowner(const RuleContext& ctx, std::string* evidence) {
 }
 
 Verdict ChmodFsetid(const RuleContext& ctx, std::string* evidence) {
-  const uint32_t mode = static_cast<uint32_t>(ctx.ev.args[ctx.si.name == "chmod" ? 1 : 2]);
+  const uint32_t mode = static_cast<uint32_t>(ArgAt(ctx, KeyArg(ctx.si, 0)));
   const FileStat& st = ctx.ev.stat1;
   if (evidence) *evidence = fmt::format("chmod {} to {:04o}", ctx.ev.abs_path, mode & 07777);
   // Without the capability the kernel clears the bit instead of failing: never "wanted".
@@ -177,9 +177,9 @@ Verdict ChmodFsetid(const RuleContext& ctx, std::string* evidence) {
 }
 
 Verdict UtimeFowner(const RuleContext& ctx, std::string* evidence) {
-  const std::string_view n = ctx.si.name;
-  const int times_arg = (n == "utime" || n == "utimes") ? 1 : 2;
-  const bool now = ctx.ev.args[times_arg] == 0;
+  // The times follow the path in utime, utimes, futimesat and utimensat.
+  const int times_arg = ctx.si.path_args.first + 1;
+  const bool now = ArgAt(ctx, times_arg) == 0;
   const FileStat& st = ctx.ev.stat1;
   if (evidence) {
     *evidence = fmt::format("set times of {}{}", ctx.ev.abs_path,
@@ -193,7 +193,7 @@ Verdict UtimeFowner(const RuleContext& ctx, std::string* evidence) {
 }
 
 Verdict MknodDevice(const RuleContext& ctx, std::string* evidence) {
-  const uint32_t mode = static_cast<uint32_t>(ctx.ev.args[ctx.si.name == "mknod" ? 1 : 2]);
+  const uint32_t mode = static_cast<uint32_t>(ArgAt(ctx, KeyArg(ctx.si, 0)));
   if (evidence) {
     *evidence =
         fmt::format("mknod {} {} device", ctx.ev.abs_path, S_ISBLK(mode) ? "block" : "character");
@@ -216,11 +216,13 @@ Verdict SetIds(const RuleContext& ctx, std::string* evidence, bool uids) {
   const uint32_t e = uids ? c.euid : c.egid;
   const uint32_t s = uids ? c.suid : c.sgid;
   const uint32_t f = uids ? c.fsuid : c.fsgid;
-  auto arg = [&](int i) { return Arg32(ctx, i); };
+  auto arg = [&](int i) { return Arg32(ctx, KeyArg(ctx.si, i)); };
+  // The ids it sets are its key arguments: one (setuid, setfsuid), two (setreuid) or three
+  // (setresuid).
+  const int ids = KeyArgCount(ctx.si);
   if (evidence) {
     std::string args = std::to_string(arg(0));
-    if (n.starts_with("setre") && !n.starts_with("setres")) args += fmt::format(", {}", arg(1));
-    if (n.starts_with("setres")) args += fmt::format(", {}, {}", arg(1), arg(2));
+    for (int i = 1; i < ids; ++i) args += fmt::format(", {}", arg(i));
     *evidence = fmt::format("{}({}) with {} {}", n, args, uids ? "uids" : "gids", IdList(r, e, s));
   }
   if (!c.known) return Verdict::kUnknown;
@@ -229,14 +231,14 @@ Verdict SetIds(const RuleContext& ctx, std::string* evidence, bool uids) {
            std::find(allowed.begin(), allowed.end(), static_cast<uint32_t>(id)) != allowed.end();
   };
   bool ok = true;
-  if (n == "setuid" || n == "setgid") {
-    ok = in(arg(0), {r, s});
-  } else if (n == "setreuid" || n == "setregid") {
-    ok = in(arg(0), {r, e}) && in(arg(1), {r, e, s});
-  } else if (n == "setresuid" || n == "setresgid") {
+  if (ids == 3) {
     ok = in(arg(0), {r, e, s}) && in(arg(1), {r, e, s}) && in(arg(2), {r, e, s});
-  } else if (n == "setfsuid" || n == "setfsgid") {
+  } else if (ids == 2) {
+    ok = in(arg(0), {r, e}) && in(arg(1), {r, e, s});
+  } else if (n.starts_with("setfs")) {
     ok = in(arg(0), {r, e, s, f});
+  } else {
+    ok = in(arg(0), {r, s});
   }
   return ok ? Verdict::kNotNeeded : Verdict::kNeeded;
 }
@@ -254,9 +256,10 @@ Verdict Setgroups(const RuleContext& ctx, std::string* evidence) {
 }
 
 Verdict Kill(const RuleContext& ctx, std::string* evidence) {
-  const bool tgkill = ctx.si.name == "tgkill";
-  const int32_t pid = Arg32(ctx, tgkill ? 1 : 0);
-  const int32_t sig = Arg32(ctx, tgkill ? 2 : 1);
+  // The signal is the last key argument, the process (tgkill: the thread) the one before.
+  const int keys = KeyArgCount(ctx.si);
+  const int32_t pid = Arg32(ctx, KeyArg(ctx.si, keys - 2));
+  const int32_t sig = Arg32(ctx, KeyArg(ctx.si, keys - 1));
   const TaskCreds& t = ctx.ev.target_creds;
   if (evidence) {
     *evidence = t.known

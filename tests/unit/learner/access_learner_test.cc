@@ -141,6 +141,20 @@ TEST_CASE("capability rules: sorted table, each citing its capabilities(7) entry
   }
   CHECK(RulesFor("bind").size() == 1);
   CHECK(RulesFor("openat").size() == 2);
+  // The rules read ids, modes and signals at the positions the syscall table gives as key
+  // arguments: each syscall they read has them.
+  for (const auto& r : rules) {
+    CAPTURE(r.syscall);
+    const SyscallInfo& si = *LookupSyscall(r.syscall);
+    const std::string_view n = r.syscall;
+    if (n.find("chown") != std::string_view::npos) CHECK(KeyArgCount(si) == 2);
+    if (n.find("chmod") != std::string_view::npos || n.starts_with("mknod"))
+      CHECK(KeyArgCount(si) == 1);
+    if (n.starts_with("set") && n.find("id") != std::string_view::npos &&
+        n != "setgroups" && n != "setgroups32")
+      CHECK(KeyArgCount(si) >= 1);
+    if (r.target_arg >= 0) CHECK(r.target_arg == KeyArg(si, KeyArgCount(si) - 2));
+  }
   CHECK(RulesFor("getpid").empty());
   CHECK(CapabilityName(CAP_NET_BIND_SERVICE) == "CAP_NET_BIND_SERVICE");
 }

@@ -83,6 +83,15 @@ struct SyscallInfo {
   std::optional<NetOp> net_op = std::nullopt;  // what a network call does
 };
 
+// How many key arguments a call has, and the index of the n-th (from 0, in argument order;
+// -1 past the last): chown's uid and gid are its key arguments 0 and 1, fchownat's too.
+constexpr int KeyArgCount(const SyscallInfo& si) { return __builtin_popcount(si.key_args); }
+constexpr int KeyArg(const SyscallInfo& si, int n) {
+  for (int i = 0; i < 8; ++i)
+    if ((si.key_args & (1u << i)) && n-- == 0) return i;
+  return -1;
+}
+
 // nullptr when the syscall is not in the table (most are: only those with something to read
 // or classify are listed).
 const SyscallInfo* LookupSyscall(std::string_view name);
