@@ -14,6 +14,7 @@
 #include "args.h"
 #include "commands.h"
 #include "seclearn/core/arch.h"
+#include "seclearn/core/capability.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
 #include "seclearn/store/store.h"
@@ -292,7 +293,7 @@ void PrintShowJson(const std::string& app, const ShowData& d) {
   Json jcaps = Json::Array();
   for (const auto& c : d.caps) {
     Json jc = Json::Object();
-    jc.Set("capability", Json::String(c.capability)).Set("granted", Json::Bool(c.granted));
+    jc.Set("capability", Json::String(CapabilityName(c.capability))).Set("granted", Json::Bool(c.granted));
     jc.Set("syscall", Json::String(c.syscall));
     name(jc, "evidence", c.evidence);
     jc.Set("count", Json::Uint(c.count))
@@ -362,7 +363,7 @@ void PrintShowText(const std::string& app, const ShowData& d) {
   std::printf("\ncapabilities: %s\n",
               d.caps.empty() ? "none" : std::to_string(d.caps.size()).c_str());
   for (const auto& c : d.caps) {
-    std::printf("  %-22s %-9s %6llu  %s: %s\n", c.capability.c_str(),
+    std::printf("  %-22s %-9s %6llu  %s: %s\n", CapabilityName(c.capability).c_str(),
                 c.granted ? "exercised" : "wanted", static_cast<unsigned long long>(c.count),
                 c.syscall.c_str(), DisplayName(c.evidence, false).c_str());
   }

@@ -13,10 +13,10 @@ CapabilitySet ExercisedCapabilities(const std::vector<CapabilityFact>& facts,
   CapabilitySet set = 0;
   for (const auto& f : facts) {
     if (!f.granted) continue;
-    if (const auto cap = CapabilityNumber(f.capability)) {
-      set |= CapabilityBit(*cap);
+    if (f.capability >= 0 && f.capability <= LastKnownCapability()) {
+      set |= CapabilityBit(f.capability);
     } else if (unknown != nullptr) {
-      unknown->push_back(EscapeControl(f.capability));
+      unknown->push_back(CapabilityName(f.capability));  // a newer kernel's, or a corrupt one
     }
   }
   return set;
@@ -44,7 +44,7 @@ Json OciCapabilities(CapabilitySet set, bool ambient) {
 }
 
 std::string FormatCapabilityEvidence(const CapabilityFact& fact) {
-  std::string line = fmt::format("{:<22} {}", EscapeControl(fact.capability),
+  std::string line = fmt::format("{:<22} {}", CapabilityName(fact.capability),
                                  fact.evidence.empty() ? "-" : EscapeControl(fact.evidence));
   std::string detail = EscapeControl(fact.syscall);
   if (fact.count > 0) detail += fmt::format("{}{}x", detail.empty() ? "" : ", ", fact.count);

@@ -335,15 +335,15 @@ void AccessLearner::OnSyscall(const SyscallEvent& event) {
     } else {
       continue;
     }
-    const std::string cap = CapabilityName(rule->capability);
-    std::string key = cap;
+    std::string key(1, static_cast<char>(rule->capability));
     key += granted ? '+' : '-';
     auto [it, inserted] = capabilities_.try_emplace(std::move(key));
     if (inserted) {
       // Described only for the first call: formatting costs more than the check.
       std::string evidence;
       rule->check(ctx, &evidence);
-      it->second.fact = CapabilityFact{cap, granted, std::string(name), std::move(evidence), 0, 0};
+      it->second.fact = CapabilityFact{rule->capability, granted, std::string(name),
+                                      std::move(evidence), 0, 0};
     }
     count(it->second.c);
   }
@@ -370,7 +370,9 @@ bool NetworkLess(const NetworkFact& a, const NetworkFact& b) {
                                                 std::string_view(b.address), b.port, b.err);
 }
 bool CapabilityLess(const CapabilityFact& a, const CapabilityFact& b) {
-  return std::tie(a.capability, a.granted) < std::tie(b.capability, b.granted);
+  // By name, as the store lists them.
+  return std::pair(CapabilityName(a.capability), a.granted) <
+         std::pair(CapabilityName(b.capability), b.granted);
 }
 
 // Totals of a const map; increments since the last call (and marks them taken) otherwise.

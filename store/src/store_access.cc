@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "seclearn/core/capability.h"
 #include "seclearn/core/escape.h"
 #include "seclearn/store/store.h"
 #include "store_impl.h"
@@ -102,7 +103,7 @@ Result<void> FlushAccess(Store::Impl& s, int64_t run_id, const FactsDelta& delta
   for (const CapabilityFact& f : delta.capabilities) {
     s.upsert_capability.Reset();
     s.upsert_capability.BindInt64(1, run_id)
-        .BindText(2, f.capability)
+        .BindText(2, CapabilityName(f.capability))
         .BindInt64(3, f.granted ? 1 : 0)
         .BindText(4, f.syscall)
         .BindText(5, f.evidence)
@@ -183,21 +184,31 @@ GROUP BY n.op, n.family, n.type, n.protocol, n.address, n.port, n.err
 
 Result<std::vector<CapabilityFact>> Store::Capabilities(std::string_view app,
                                                         std::optional<int64_t> run_id) {
-  return Query<CapabilityFact>(*impl_, R"sql(
+  std::optional<std::string> bad;  // a name no seclearn wrote
+  auto facts = Query<CapabilityFact>(*impl_, R"sql(
 SELECT c.capability, c.granted, sum(c.count), min(c.first_seen_ns), c.syscall, c.evidence
 FROM run_capabilities c JOIN runs r ON r.id = c.run_id JOIN apps a ON a.id = r.app_id
 WHERE a.name = ?1 AND (?2 IS NULL OR c.run_id = ?2) AND NOT (?3 AND c.run_id IN (SELECT run_id FROM run_containers WHERE exec))
 GROUP BY c.capability, c.granted
 ORDER BY c.capability, c.granted
 )sql",
-                               app, run_id, [](const sqlite::Statement& st, CapabilityFact& f) {
-                                 f.capability = st.ColumnText(0);
+                               app, run_id, [&bad](const sqlite::Statement& st, CapabilityFact& f) {
+                                 const std::string name = st.ColumnText(0);
+                                 if (auto cap = CapabilityFromName(name))
+                                   f.capability = *cap;
+                                 else if (!bad)
+                                   bad = name;
                                  f.granted = st.ColumnInt64(1) != 0;
                                  f.count = static_cast<uint64_t>(st.ColumnInt64(2));
                                  f.first_seen_ns = st.ColumnInt64(3);
                                  f.syscall = st.ColumnText(4);
                                  f.evidence = st.ColumnText(5);
                                });
+  if (facts && bad) {
+    return CorruptDatabase(
+        impl_->db, fmt::format("capability '{}' in run_capabilities", EscapeControl(*bad)));
+  }
+  return facts;
 }
 
 }  // namespace seclearn

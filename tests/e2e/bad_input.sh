@@ -97,6 +97,11 @@ expect_status 0 "$SECLEARN" learn --quiet --db backend.db --app b -- "$TESTEE" n
 sqlite3 backend.db "UPDATE runs SET backend = 'ebpf?'"
 expect_status 125 "$SECLEARN" show --db backend.db --app b
 expect_one_error_line "backend\.db: database is corrupt \(backend 'ebpf\?' of run 1\)"
+# A capability no seclearn wrote (root's chown to another owner exercises CAP_CHOWN).
+expect_status 0 "$SECLEARN" learn --quiet --db cap.db --app c -- /bin/sh -c ': >owned; chown 1 owned'
+sqlite3 cap.db "UPDATE run_capabilities SET capability = 'CAP_FLY'"
+expect_status 125 "$SECLEARN" show --db cap.db --app c
+expect_one_error_line "cap\.db: database is corrupt \(capability 'CAP_FLY' in run_capabilities\)"
 # A container's runtime no seclearn wrote (docker-flags reads the containers).
 expect_status 0 "$SECLEARN" learn --quiet --db runtime.db --app r -- "$TESTEE" noop
 sqlite3 runtime.db "INSERT INTO run_containers (run_id, container_id, runtime, bundle, pid)

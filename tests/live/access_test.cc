@@ -3,6 +3,7 @@
 // facts the learner makes of them (and, for hostile names, through the store).
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "seclearn/core/capability.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
@@ -49,7 +51,7 @@ struct StringMaker<seclearn::NetworkFact> {
 template <>
 struct StringMaker<seclearn::CapabilityFact> {
   static std::string convert(const seclearn::CapabilityFact& c) {
-    return "{" + c.capability + (c.granted ? " exercised" : " wanted") + " by " + c.syscall + ": " +
+    return "{" + seclearn::CapabilityName(c.capability) + (c.granted ? " exercised" : " wanted") + " by " + c.syscall + ": " +
            c.evidence + "}";
   }
 };
@@ -122,8 +124,7 @@ const NetworkFact* FindNet(const std::vector<NetworkFact>& net, const std::strin
   return nullptr;
 }
 
-const CapabilityFact* FindCap(const std::vector<CapabilityFact>& caps, const std::string& cap,
-                              bool granted) {
+const CapabilityFact* FindCap(const std::vector<CapabilityFact>& caps, int cap, bool granted) {
   for (const auto& c : caps)
     if (c.capability == cap && c.granted == granted) return &c;
   return nullptr;
@@ -384,7 +385,7 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
     REQUIRE(ExitCodeForWaitStatus(l.result->wait_status) == 0);
     CAPTURE(l.caps);
     REQUIRE(l.caps.size() == 1);
-    CHECK(l.caps[0].capability == "CAP_CHOWN");
+    CHECK(l.caps[0].capability == CAP_CHOWN);
     CHECK(l.caps[0].granted);
     CHECK(l.caps[0].syscall == "chown");
     CHECK(l.caps[0].evidence == "chown " + file + " to 65534:65534");
@@ -398,7 +399,7 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
     CAPTURE(l.caps);
     if (UnprivilegedPortStart() > 80) {
       REQUIRE(l.caps.size() == 1);
-      CHECK(l.caps[0].capability == "CAP_NET_BIND_SERVICE");
+      CHECK(l.caps[0].capability == CAP_NET_BIND_SERVICE);
       CHECK(l.caps[0].granted);
       CHECK(l.caps[0].evidence == "bind 127.0.0.1:80");
     } else {
@@ -414,7 +415,7 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
     REQUIRE(ExitCodeForWaitStatus(rw.result->wait_status) == 0);
     CAPTURE(rw.caps);
     REQUIRE(rw.caps.size() == 1);
-    CHECK(rw.caps[0].capability == "CAP_DAC_OVERRIDE");
+    CHECK(rw.caps[0].capability == CAP_DAC_OVERRIDE);
     CHECK(rw.caps[0].granted);
     CHECK(rw.caps[0].syscall == "openat");
     CHECK(rw.caps[0].evidence == "open " + file + " for read-write (mode 0600 owner 65534:65534)");
@@ -422,7 +423,7 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
     REQUIRE(ro.result.has_value());
     CAPTURE(ro.caps);
     REQUIRE(ro.caps.size() == 1);
-    CHECK(ro.caps[0].capability == "CAP_DAC_READ_SEARCH");
+    CHECK(ro.caps[0].capability == CAP_DAC_READ_SEARCH);
     CHECK(ro.caps[0].granted);
   }
   SECTION("setuid to another uid in a child: CAP_SETUID") {
@@ -430,7 +431,7 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
     REQUIRE(l.result.has_value());
     CAPTURE(l.caps);
     REQUIRE(l.caps.size() == 1);
-    CHECK(l.caps[0].capability == "CAP_SETUID");
+    CHECK(l.caps[0].capability == CAP_SETUID);
     CHECK(l.caps[0].granted);
     CHECK(l.caps[0].evidence == "setuid(65534) with uids 0/0/0");
   }
@@ -467,11 +468,11 @@ TEST_CASE("a call refused for lack of a capability is recorded as wanted", "[liv
   REQUIRE(l.result.has_value());
   REQUIRE(ExitCodeForWaitStatus(l.result->wait_status) == 0);
   CAPTURE(l.caps);
-  const CapabilityFact* wanted = FindCap(l.caps, "CAP_SETUID", false);
+  const CapabilityFact* wanted = FindCap(l.caps, CAP_SETUID, false);
   REQUIRE(wanted != nullptr);
   CHECK(wanted->syscall == "setuid");
   CHECK(wanted->evidence == "setuid(0) with uids 65534/65534/65534");
-  CHECK(FindCap(l.caps, "CAP_SETUID", true) != nullptr);  // setpriv's own setresuid
+  CHECK(FindCap(l.caps, CAP_SETUID, true) != nullptr);  // setpriv's own setresuid
 }
 
 TEST_CASE("hostile file names round-trip exactly through the store", "[live][access]") {

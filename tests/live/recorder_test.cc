@@ -4,6 +4,7 @@
 #include "recorder.h"
 
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -129,7 +130,7 @@ TEST_CASE("a flush that fails while another writer holds the lock loses no kind 
   CHECK(caps->size() == agg.access().Capabilities().size());
   if (::geteuid() == 0) {
     CHECK(std::any_of(caps->begin(), caps->end(),
-                      [](const CapabilityFact& c) { return c.capability == "CAP_CHOWN"; }));
+                      [](const CapabilityFact& c) { return c.capability == CAP_CHOWN; }));
   }
   auto runs = store->Runs("locked");
   REQUIRE(runs.has_value());

@@ -1,6 +1,7 @@
 // AppArmor export: golden profile from hand-built facts, every emitted profile compiled by the
 // real apparmor_parser, and what its DFA grants compared with what the facts needed.
 // SECLEARN_UPDATE_GOLDEN=1 rewrites the golden files.
+#include <linux/capability.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -127,8 +128,8 @@ Learned WebRun(const std::string& pid, const std::string& tid, const std::string
            Net("connect", AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC),
            Net("socket", AF_NETLINK, SOCK_RAW),
            Net("socket", 999, SOCK_STREAM)};
-  l.caps = {{"CAP_NET_BIND_SERVICE", true, "bind", "bind 0.0.0.0:80", 1, 1},
-            {"CAP_SYS_ADMIN", false, "mount", "mount /mnt", 1, 1}};
+  l.caps = {{CAP_NET_BIND_SERVICE, true, "bind", "bind 0.0.0.0:80", 1, 1},
+            {CAP_SYS_ADMIN, false, "mount", "mount /mnt", 1, 1}};
   return l;
 }
 

@@ -27,7 +27,7 @@ namespace Catch {
 template <>
 struct StringMaker<seclearn::CapabilityFact> {
   static std::string convert(const seclearn::CapabilityFact& c) {
-    return "{" + c.capability + (c.granted ? " exercised" : " wanted") + " by " + c.syscall + ": " +
+    return "{" + seclearn::CapabilityName(c.capability) + (c.granted ? " exercised" : " wanted") + " by " + c.syscall + ": " +
            c.evidence + " x" + std::to_string(c.count) + "}";
   }
 };
@@ -162,7 +162,7 @@ TEST_CASE("capability rules: sorted table, each citing its capabilities(7) entry
 TEST_CASE("bind below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE", "[unit][learner]") {
   auto caps = LearnOne(Bind("127.0.0.1", 80), 0);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0] == CapabilityFact{"CAP_NET_BIND_SERVICE", true, "bind", "bind 127.0.0.1:80", 1,
+  CHECK(caps[0] == CapabilityFact{CAP_NET_BIND_SERVICE, true, "bind", "bind 127.0.0.1:80", 1,
                                   caps[0].first_seen_ns});
   CHECK(LearnOne(Bind("127.0.0.1", 8080), 0).empty());
   CHECK(LearnOne(Bind("127.0.0.1", 0), 0).empty());  // an ephemeral port
@@ -171,7 +171,7 @@ TEST_CASE("bind below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE", "[
   // Without it: EACCES, recorded as wanted.
   caps = LearnOne(Bind("0.0.0.0", 443, User(1000)), -EACCES);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_NET_BIND_SERVICE");
+  CHECK(caps[0].capability == CAP_NET_BIND_SERVICE);
   CHECK_FALSE(caps[0].granted);
   CHECK(caps[0].evidence == "bind 0.0.0.0:443");
 
@@ -191,7 +191,7 @@ TEST_CASE("raw and packet sockets need CAP_NET_RAW, a raw netlink socket does no
           "[unit][learner]") {
   auto caps = LearnOne(Call("socket", {AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP}), 3);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_NET_RAW");
+  CHECK(caps[0].capability == CAP_NET_RAW);
   CHECK(caps[0].evidence == "socket(AF_INET, SOCK_RAW, 1)");
   CHECK(LearnOne(Call("socket", {AF_PACKET, SOCK_DGRAM, 0}), 3).size() == 1);
   CHECK(LearnOne(Call("socket", {AF_NETLINK, SOCK_RAW, 0}), 3).empty());
@@ -207,7 +207,7 @@ TEST_CASE("chown to another id needs CAP_CHOWN, an owner's chgrp to its own grou
   e.stat1 = File(S_IFREG | 0644, 0, 0);
   auto caps = LearnOne(e, 0);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_CHOWN");
+  CHECK(caps[0].capability == CAP_CHOWN);
   CHECK(caps[0].evidence == "chown /srv/f to 65534:65534");
 
   TaskCreds user = User(1000);
@@ -236,15 +236,15 @@ TEST_CASE("open of a file the mode bits refuse: DAC_READ_SEARCH to read, DAC_OVE
   };
   auto caps = LearnOne(open(O_RDONLY, Root()), 3);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_DAC_READ_SEARCH");
+  CHECK(caps[0].capability == CAP_DAC_READ_SEARCH);
   CHECK(caps[0].evidence == "open /srv/secret for read (mode 0600 owner 65534:65534)");
   caps = LearnOne(open(O_RDWR, Root()), 3);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_DAC_OVERRIDE");
+  CHECK(caps[0].capability == CAP_DAC_OVERRIDE);
   // Docker's set has no CAP_DAC_READ_SEARCH: the kernel then uses CAP_DAC_OVERRIDE to read.
   caps = LearnOne(open(O_RDONLY, Creds(0, kDockerCaps)), 3);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_DAC_OVERRIDE");
+  CHECK(caps[0].capability == CAP_DAC_OVERRIDE);
   // The owner needs nothing; others readable need nothing.
   CHECK(LearnOne(open(O_RDWR, Creds(65534, kAllCaps)), 3).empty());
   SyscallEvent readable = open(O_RDONLY, Root());
@@ -255,8 +255,8 @@ TEST_CASE("open of a file the mode bits refuse: DAC_READ_SEARCH to read, DAC_OVE
                                   "/srv/secret", User(1000));
   caps = LearnOne(refused, -EACCES);
   REQUIRE(caps.size() == 2);
-  CHECK(caps[0].capability == "CAP_DAC_OVERRIDE");
-  CHECK(caps[1].capability == "CAP_DAC_READ_SEARCH");
+  CHECK(caps[0].capability == CAP_DAC_OVERRIDE);
+  CHECK(caps[1].capability == CAP_DAC_READ_SEARCH);
   CHECK_FALSE(caps[0].granted);
   CHECK_FALSE(caps[1].granted);
   // ENOENT is no capability's business.
@@ -267,7 +267,7 @@ TEST_CASE("set*id: only ids outside the real, effective and saved ones need CAP_
           "[unit][learner]") {
   auto caps = LearnOne(Call("setuid", {1000}), 0);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0] == CapabilityFact{"CAP_SETUID", true, "setuid", "setuid(1000) with uids 0/0/0", 1,
+  CHECK(caps[0] == CapabilityFact{CAP_SETUID, true, "setuid", "setuid(1000) with uids 0/0/0", 1,
                                   caps[0].first_seen_ns});
   CHECK(LearnOne(Call("setuid", {1000}, User(1000)), 0).empty());
   caps = LearnOne(Call("setuid", {0}, User(1000)), -EPERM);
@@ -281,8 +281,8 @@ TEST_CASE("set*id: only ids outside the real, effective and saved ones need CAP_
           .empty());
   caps = LearnOne(Call("setgroups", {0, 0}), 0);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_SETGID");
-  CHECK(LearnOne(Call("setgid", {5}), 0)[0].capability == "CAP_SETGID");
+  CHECK(caps[0].capability == CAP_SETGID);
+  CHECK(LearnOne(Call("setgid", {5}), 0)[0].capability == CAP_SETGID);
 }
 
 TEST_CASE("kill of another user's process needs CAP_KILL", "[unit][learner]") {
@@ -295,7 +295,7 @@ TEST_CASE("kill of another user's process needs CAP_KILL", "[unit][learner]") {
   l.OnSyscall(Done(k, 0));
   auto caps = l.Capabilities();
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_KILL");
+  CHECK(caps[0].capability == CAP_KILL);
   CHECK(caps[0].evidence == "kill 777 (uid 1000) with signal 15");
   SyscallEvent own = Call("kill", {778, SIGTERM});
   own.target_creds = Root();
@@ -303,19 +303,19 @@ TEST_CASE("kill of another user's process needs CAP_KILL", "[unit][learner]") {
 }
 
 TEST_CASE("namespaces, chroot, mount, mknod, chmod of another's file", "[unit][learner]") {
-  CHECK(LearnOne(Call("unshare", {CLONE_NEWNS}), 0)[0].capability == "CAP_SYS_ADMIN");
+  CHECK(LearnOne(Call("unshare", {CLONE_NEWNS}), 0)[0].capability == CAP_SYS_ADMIN);
   CHECK(LearnOne(Call("unshare", {CLONE_NEWUSER | CLONE_NEWNS}), 0).empty());
   CHECK(LearnOne(Call("clone", {SIGCHLD}), 4243).empty());
-  CHECK(LearnOne(PathCall("chroot", {0x1000}, "/srv/jail"), 0)[0].capability == "CAP_SYS_CHROOT");
-  CHECK(LearnOne(PathCall("mount", {0, 0x1000}, "/mnt"), 0)[0].capability == "CAP_SYS_ADMIN");
+  CHECK(LearnOne(PathCall("chroot", {0x1000}, "/srv/jail"), 0)[0].capability == CAP_SYS_CHROOT);
+  CHECK(LearnOne(PathCall("mount", {0, 0x1000}, "/mnt"), 0)[0].capability == CAP_SYS_ADMIN);
   CHECK(LearnOne(PathCall("mknod", {0x1000, S_IFCHR | 0600, 0x103}, "/dev/x"), 0)[0].capability ==
-        "CAP_MKNOD");
+        CAP_MKNOD);
   CHECK(LearnOne(PathCall("mknod", {0x1000, S_IFIFO | 0600, 0}, "/tmp/fifo"), 0).empty());
   SyscallEvent chmod = PathCall("chmod", {0x1000, 0644}, "/home/u/f");
   chmod.stat1 = File(S_IFREG | 0600, 1000, 1000);
   auto caps = LearnOne(chmod, 0);
   REQUIRE(caps.size() == 1);
-  CHECK(caps[0].capability == "CAP_FOWNER");
+  CHECK(caps[0].capability == CAP_FOWNER);
 }
 
 TEST_CASE("file access bits come from the call and its open flags", "[unit][learner]") {

@@ -1,5 +1,6 @@
 // File, network and capability facts through the store on :memory:: byte-exact round trips of
 // hostile names, sums over runs, the earliest evidence, per-run filtering, sorting.
+#include <linux/capability.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -55,7 +56,7 @@ TEST_CASE("store: hostile names round-trip byte for byte", "[unit][store]") {
     d.network.push_back(NetworkFact{NetOp::kBind, AF_UNIX, SOCK_STREAM, 0, name, -1, 0, 1, 10});
   }
   d.capabilities.push_back(
-      CapabilityFact{"CAP_CHOWN", true, "chown", "chown " + HostileNames()[2] + " to 0:0", 1, 10});
+      CapabilityFact{CAP_CHOWN, true, "chown", "chown " + HostileNames()[2] + " to 0:0", 1, 10});
   REQUIRE(store.Flush(run, d).has_value());
   auto files = store.Files("web");
   auto net = store.Network("web");
@@ -88,13 +89,13 @@ TEST_CASE("store: facts are summed over runs and flushes, with the earliest evid
   a.files = {FileFact{"/etc/passwd", kAccessRead, 0, 3, 300, "openat"},
              FileFact{"/etc/shadow", kAccessRead, 13, 1, 310, "openat"}};
   a.network = {NetworkFact{NetOp::kConnect, 2, 1, 6, "127.0.0.1", 5432, 0, 2, 320}};
-  a.capabilities = {CapabilityFact{"CAP_SETUID", true, "setuid", "setuid(1000) late", 1, 330},
-                    CapabilityFact{"CAP_SETUID", false, "setresuid", "wanted", 1, 340}};
+  a.capabilities = {CapabilityFact{CAP_SETUID, true, "setuid", "setuid(1000) late", 1, 330},
+                    CapabilityFact{CAP_SETUID, false, "setresuid", "wanted", 1, 340}};
   REQUIRE(store.Flush(r1, a).has_value());
   REQUIRE(store.Flush(r1, a).has_value());  // a second flush of the same keys adds counts
   FactsDelta b;
   b.files = {FileFact{"/etc/passwd", kAccessRead, 0, 5, 100, "open"}};
-  b.capabilities = {CapabilityFact{"CAP_SETUID", true, "setresuid", "setresuid early", 2, 50}};
+  b.capabilities = {CapabilityFact{CAP_SETUID, true, "setresuid", "setresuid early", 2, 50}};
   REQUIRE(store.Flush(r2, b).has_value());
   FactsDelta c;
   c.files = {FileFact{"/var/lib/db", kAccessWrite, 0, 1, 1, "openat"}};
@@ -116,8 +117,8 @@ TEST_CASE("store: facts are summed over runs and flushes, with the earliest evid
   REQUIRE(caps.has_value());
   REQUIRE(caps->size() == 2);
   // (capability, granted): wanted (false) sorts first.
-  CHECK(caps->at(0) == CapabilityFact{"CAP_SETUID", false, "setresuid", "wanted", 2, 340});
-  CHECK(caps->at(1) == CapabilityFact{"CAP_SETUID", true, "setresuid", "setresuid early", 4, 50});
+  CHECK(caps->at(0) == CapabilityFact{CAP_SETUID, false, "setresuid", "wanted", 2, 340});
+  CHECK(caps->at(1) == CapabilityFact{CAP_SETUID, true, "setresuid", "setresuid early", 4, 50});
   auto db = store.Files("db");
   REQUIRE(db.has_value());
   CHECK(db->size() == 1);

@@ -1,4 +1,5 @@
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "seclearn/core/capability.h"
 #include "seclearn/store/sqlite.h"
 #include "seclearn/store/store.h"
 #include "support/stack_fact.h"
@@ -54,7 +56,7 @@ FactsDelta EarlyPart() {
   d.args = {{AUDIT_ARCH_X86_64, 41, 0, 1, 1, 120}};
   d.files = {{"/etc/hostname", kAccessRead, 0, 1, 110, "openat"}};
   d.network = {{NetOp::kSocket, 1, 1, 0, "", -1, 0, 1, 120}};
-  d.capabilities = {{"CAP_CHOWN", true, "chown", "chown /tmp/f to 1:1", 1, 130}};
+  d.capabilities = {{CAP_CHOWN, true, "chown", "chown /tmp/f to 1:1", 1, 130}};
   d.stacks = {Stack(0, 100, {kLibc, kMain})};
   d.new_processes = 1;
   return d;
@@ -70,8 +72,8 @@ FactsDelta LatePart() {
              {"/tmp/x", kAccessCreate, 0, 1, 2100, "mkdir"}};
   d.network = {{NetOp::kSocket, 1, 1, 0, "", -1, 0, 2, 2000},
                {NetOp::kConnect, 2, 2, 0, "127.0.0.1", 53, 0, 1, 2300}};
-  d.capabilities = {{"CAP_CHOWN", true, "chown", "chown /tmp/g to 1:1", 2, 2000},
-                    {"CAP_NET_RAW", false, "socket", "socket AF_INET SOCK_RAW", 1, 2400}};
+  d.capabilities = {{CAP_CHOWN, true, "chown", "chown /tmp/g to 1:1", 2, 2000},
+                    {CAP_NET_RAW, false, "socket", "socket AF_INET SOCK_RAW", 1, 2400}};
   StackFact path = Stack(83, 2100, {kLibc, kLater});
   path.kind = StackKind::kPath;
   path.path = "/tmp/x";
@@ -114,7 +116,7 @@ std::string Everything(Store& store, const std::string& app) {
     add("net " + std::string(NetOpName(f.op)) + " " + f.address + " " + std::to_string(f.count));
   const auto v8 = store.Capabilities(app);
   for (const auto& f : *v8)
-    add("cap " + f.capability + " " + std::to_string(f.granted) + " " + f.evidence + " " +
+    add("cap " + CapabilityName(f.capability) + " " + std::to_string(f.granted) + " " + f.evidence + " " +
         std::to_string(f.count));
   const auto v9 = store.Containers(app);
   for (const auto& c : *v9)

@@ -44,6 +44,20 @@ constexpr std::optional<int> CapabilityByName(std::string_view name) {
   return std::nullopt;
 }
 
+// What CapabilityName wrote back to its number: "CAP_SYS_ADMIN" -> 21, "CAP_45" -> 45 (0..63);
+// nullopt for anything else.
+inline std::optional<int> CapabilityFromName(std::string_view name) {
+  if (auto known = CapabilityByName(name)) return known;
+  if (!name.starts_with("CAP_") || name.size() < 5 || name.size() > 6) return std::nullopt;
+  int n = 0;
+  for (char c : name.substr(4)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n > 63 || CapabilityName(n) != name) return std::nullopt;  // no "CAP_07", no "CAP_0"
+  return n;
+}
+
 using CapabilitySet = uint64_t;  // bit N: capability N
 
 inline constexpr CapabilitySet CapabilityBit(int cap) { return CapabilitySet{1} << cap; }

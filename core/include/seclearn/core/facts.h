@@ -120,7 +120,7 @@ struct NetworkFact {
 // A capability the workload exercised (granted: the call succeeded and needed it) or wanted
 // (the call failed with EPERM/EACCES where the capability would have allowed it).
 struct CapabilityFact {
-  std::string capability;  // "CAP_NET_BIND_SERVICE"
+  int capability = 0;      // CAP_* (linux/capability.h): CapabilityName() names it
   bool granted = true;
   std::string syscall;     // the first syscall that needed it
   std::string evidence;    // its argument, e.g. "bind 0.0.0.0:80", "chown /tmp/f to 1000:1000"
