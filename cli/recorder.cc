@@ -24,6 +24,11 @@ SyscallNeeds RunRecorder::Needs(const SyscallEvent& e) {
   return workload_.Needs(e);
 }
 
+Prediction RunRecorder::Predict(const SyscallEvent& e) {
+  if (options_.runtime_phase && !started()) return Prediction::kNone;
+  return workload_.Predict(e);
+}
+
 void RunRecorder::OnSyscall(const SyscallEvent& e) {
   (options_.runtime_phase && !started() ? runtime_ : workload_).OnSyscall(e);
 }

@@ -63,6 +63,7 @@ class RunRecorder : public EventSink {
   RunRecorder(Store* store, int64_t run_id, RunInfo info, RecorderOptions options);
 
   SyscallNeeds Needs(const SyscallEvent& e) override;
+  Prediction Predict(const SyscallEvent& e) override;
   void OnSyscall(const SyscallEvent& e) override;
   void OnTask(const TaskEvent& e) override { workload_.OnTask(e); }
   void OnExec(const ExecEvent& e) override;

@@ -331,6 +331,14 @@ const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr) {
   return FindByNumber<&SyscallInfo::name>(kSyscallInfo, audit_arch, nr);
 }
 
+bool MayChangeFiles(const SyscallInfo& si, uint64_t call_flags) {
+  constexpr uint32_t kChanges =
+      kAccessWrite | kAccessCreate | kAccessDelete | kAccessLink | kAccessMount;
+  if ((si.access.first | si.access.second) & kChanges) return true;
+  if (si.classes & kOpen) return (call_flags & (O_CREAT | 020000000 /* __O_TMPFILE */)) != 0;
+  return (si.classes & kNetwork) != 0;  // bind creates a unix socket file
+}
+
 PathAccess RequestedAccess(const SyscallInfo& si, const uint64_t* args, uint64_t openat2_flags,
                            bool how_known) {
   PathAccess access = si.access;

@@ -1,19 +1,23 @@
 #include "seclearn/learner/access_learner.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <span>
 #include <tuple>
 #include <type_traits>
 
 #include "capability_rules.h"
+#include "seclearn/core/arch.h"
 #include "seclearn/core/syscall_table.h"
 
 namespace seclearn {
@@ -254,6 +258,52 @@ SyscallNeeds AccessLearner::Needs(const SyscallEvent& event) {
     }
   }
   return needs;
+}
+
+namespace {
+
+// Whether a read-only open's outcome is what the same stat said (the caller checks that
+// seclearn sees files as the task does). The path walk fails the same way for both; past it,
+// only a plain read of a regular file or directory the mode bits (or the task's DAC
+// capabilities) allow is taken as a success. Not modelled, so never predicted: creation,
+// truncation, writes, O_NOATIME, O_DIRECTORY or O_NOFOLLOW mismatches, /proc, /sys and /dev
+// (their own permission rules), 32-bit tasks (EOVERFLOW without O_LARGEFILE). Left as
+// successes: descriptor exhaustion (EMFILE), LSM or fanotify denials, leases.
+bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st) {
+  if (ev.arch != NativeAuditArch() || !ev.creds.known) return false;
+  if (flags & (O_CREAT | O_TRUNC | O_NOATIME | 020000000 /* __O_TMPFILE */)) return false;
+  const bool path_only = flags & O_PATH;
+  if (!path_only && (flags & O_ACCMODE) != O_RDONLY) return false;
+  for (std::string_view special : {"/proc", "/sys", "/dev"}) {
+    if (ev.abs_path == special ||
+        (ev.abs_path.starts_with(special) && ev.abs_path[special.size()] == '/'))
+      return false;
+  }
+  if (!st.known)
+    return st.err == ENOENT || st.err == ENOTDIR || st.err == EACCES || st.err == ELOOP;
+  if (path_only) return !(flags & O_DIRECTORY) || S_ISDIR(st.mode);
+  if (!S_ISREG(st.mode) && !S_ISDIR(st.mode)) return false;  // symlink under O_NOFOLLOW too
+  if ((flags & O_DIRECTORY) && !S_ISDIR(st.mode)) return false;
+  constexpr uint64_t kDacCaps = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+  if (ev.creds.cap_eff & kDacCaps) return true;
+  return ModeAllows(st, ev.creds, 4);
+}
+
+}  // namespace
+
+Prediction AccessLearner::Predict(const SyscallEvent& event) const {
+  const SyscallInfo* si = LookupSyscall(event.arch, event.nr);
+  if (si == nullptr) return Prediction::kNone;
+  const FileStat& st = event.stat1;
+  // The name exists where the task looks (the backend stats in its root and mounts): the call
+  // fails, with EEXIST (or EACCES if the task may not search the way there, which is then
+  // recorded as EEXIST). ptrace still stops at the exit for the real result.
+  if (CreatesOnly(*si)) return st.known ? Prediction::kOutcome : Prediction::kNone;
+  if (!st.same_view) return Prediction::kNone;
+  if ((si->classes & kOpen) &&
+      !OpenPredictable(event, CallFlags(*si, event.args.data(), event.openat2_flags), st))
+    return Prediction::kNone;
+  return Prediction::kOutcomeNoResult;
 }
 
 void AccessLearner::OnSyscall(const SyscallEvent& event) {

@@ -365,7 +365,7 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
         // Before CONTINUE: the task is still blocked, so cwd, descriptors and files are as
         // the call will find them. Results are never seen: Needs().result is moot here.
         s.resolver.Resolve(*si, ev);
-        s.resolver.Complete(*si, sink.Needs(ev), ev);
+        s.resolver.Complete(*si, sink.Needs(ev), ev, sink);
       }
     }
     const bool is_exec = ev.nr == special.execve || ev.nr == special.execveat;

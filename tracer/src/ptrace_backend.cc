@@ -339,7 +339,7 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
     wait_result = opts_.want_path_results && (si->classes & kFile) && !(si->classes & kProcess);
     if (opts_.learn_access) {
       resolver_.Resolve(*si, ev);
-      const SyscallNeeds needs = resolver_.Complete(*si, sink_.Needs(ev), ev);
+      const SyscallNeeds needs = resolver_.Complete(*si, sink_.Needs(ev), ev, sink_);
       // A successful exec reports PTRACE_EVENT_EXEC instead of its exit stop (HandleExec).
       wait_result = wait_result || needs.result;
     }

@@ -66,50 +66,9 @@ bool IsLockCommand(uint64_t cmd) {
   }
 }
 
-// Whether a read-only open's outcome is what the same stat said (the caller checks that
-// seclearn sees files as the task does). The path walk fails the same way for both; past it,
-// only a plain read of a regular file or directory the mode bits (or the task's DAC
-// capabilities) allow is taken as a success. Not modelled, so never predicted: creation,
-// truncation, writes, O_NOATIME, O_DIRECTORY or O_NOFOLLOW mismatches, /proc, /sys and /dev
-// (their own permission rules), 32-bit tasks (EOVERFLOW without O_LARGEFILE). Left as
-// successes: descriptor exhaustion (EMFILE), LSM or fanotify denials, leases.
-bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st) {
-  if (ev.arch != NativeAuditArch() || !ev.creds.known) return false;
-  if (flags & (O_CREAT | O_TRUNC | O_NOATIME | 020000000 /* __O_TMPFILE */)) return false;
-  const bool path_only = flags & O_PATH;
-  if (!path_only && (flags & O_ACCMODE) != O_RDONLY) return false;
-  for (std::string_view special : {"/proc", "/sys", "/dev"}) {
-    if (ev.abs_path == special ||
-        (ev.abs_path.starts_with(special) && ev.abs_path[special.size()] == '/'))
-      return false;
-  }
-  if (!st.known)
-    return st.err == ENOENT || st.err == ENOTDIR || st.err == EACCES || st.err == ELOOP;
-  if (path_only) return !(flags & O_DIRECTORY) || S_ISDIR(st.mode);
-  if (!S_ISREG(st.mode) && !S_ISDIR(st.mode)) return false;  // symlink under O_NOFOLLOW too
-  if ((flags & O_DIRECTORY) && !S_ISDIR(st.mode)) return false;
-  constexpr uint64_t kDacCaps = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-  if (ev.creds.cap_eff & kDacCaps) return true;
-  return ModeAllows(st, ev.creds, 4);
-}
-
-// The flags a call's meaning depends on: O_* of an open (openat2: from its struct open_how),
-// AT_* or RENAME_* otherwise; 0 if it takes none.
+// The flags a call's meaning depends on (syscall_table.h).
 uint64_t CallFlags(const SyscallInfo& si, const SyscallEvent& ev) {
-  if (si.kind == SyscallKind::kOpenHow) return ev.openat2_flags;
-  return si.flags_arg >= 0 ? ev.args[si.flags_arg] : 0;
-}
-
-// Whether a listed call may change what a stat of some path says: it creates, removes,
-// renames, links, mounts, or changes a mode, an owner or times.
-bool MayChangeStat(const SyscallInfo& si, const SyscallEvent& ev) {
-  constexpr uint32_t kChanges =
-      kAccessWrite | kAccessCreate | kAccessDelete | kAccessLink | kAccessMount;
-  if ((si.access.first | si.access.second) & kChanges) return true;
-  if (si.classes & kOpen) {
-    return (CallFlags(si, ev) & (O_CREAT | 020000000 /* __O_TMPFILE */)) != 0;
-  }
-  return (si.classes & kNetwork) != 0;  // bind creates a unix socket file
+  return CallFlags(si, ev.args.data(), ev.openat2_flags);
 }
 
 }  // namespace
@@ -311,7 +270,7 @@ void Resolver::Resolve(const SyscallInfo& si, SyscallEvent& ev) {
   }
 
   ev.creds = Creds(tid);
-  if (MayChangeStat(si, ev)) ++generation_;
+  if (MayChangeFiles(si, CallFlags(si, ev))) ++generation_;
   // The change happens when the call runs: the next call of this task reads them again.
   if (si.classes & kChangesFs) {
     Proc& p = ProcOf(tgid);
@@ -405,7 +364,8 @@ FileStat Resolver::StatInView(const SyscallEvent& ev, const std::string& path, b
   return FromStat(st);
 }
 
-SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev) {
+SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev,
+                                EventSink& sink) {
   bool stat1_done = false;
   if ((needs.stat & SyscallNeeds::kStatOutcome) && !ev.abs_path.empty() && ev.abs_path[0] == '/') {
     const bool open = si.classes & kOpen;
@@ -427,16 +387,10 @@ SyscallNeeds Resolver::Complete(const SyscallInfo& si, SyscallNeeds needs, Sysca
       last_stat_ = LastStat{view, path, nofollow, generation_, ev.time_ns, out};
     }
     stat1_done = true;
-    if (create_only) {
-      // The name exists where the task looks (StatInView: its root, its mounts): the call
-      // fails, with EEXIST (or EACCES if the task may not search the way there, which is
-      // then recorded as EEXIST). Only a backend without results uses this; ptrace still
-      // stops at the exit for the real one.
-      out.predicts = out.known;
-    } else {
-      out.predicts = (open ? OpenPredictable(ev, flags, out) : true) && SameView(ev);
-      if (out.predicts) needs.result = false;
-    }
+    out.same_view = SameView(ev);
+    const Prediction p = sink.Predict(ev);
+    out.predicts = p != Prediction::kNone;
+    if (p == Prediction::kOutcomeNoResult) needs.result = false;
   }
   if (needs.stat & (SyscallNeeds::kStatPath | SyscallNeeds::kStatParent)) {
     const std::string path = ForStat(ev, ev.abs_path);

@@ -63,8 +63,10 @@ class Resolver {
   // openat2_flags, sockaddr, socket, creds. Sets ev.resolved.
   void Resolve(const SyscallInfo& si, SyscallEvent& ev);
   // Fills what `needs` asks for beyond Resolve: stat1/parent1/stat2/parent2, target_creds.
-  // Returns `needs` with `result` cleared when kStatOutcome predicted it.
-  SyscallNeeds Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev);
+  // With kStatOutcome, asks `sink` what the stat predicts; returns `needs` with `result`
+  // cleared when that makes it needless.
+  SyscallNeeds Complete(const SyscallInfo& si, SyscallNeeds needs, SyscallEvent& ev,
+                        EventSink& sink);
 
   // For every call, listed or not, before the call runs: drops what it invalidates (close,
   // dup2, dup3 and close_range of a cached descriptor; rename, rmdir and mounts for all).

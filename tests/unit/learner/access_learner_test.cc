@@ -406,6 +406,36 @@ TEST_CASE("a stat's outcome may come from the backend's own stat", "[unit][learn
   CHECK_FALSE((l.Needs(write).stat & SyscallNeeds::kStatOutcome));
 }
 
+TEST_CASE("what the stat at the stop predicts is the learner's decision", "[unit][learner]") {
+  AccessLearner l;
+  const uint64_t cwd = static_cast<uint64_t>(AT_FDCWD);
+  FileStat readable{true, S_IFREG | 0644, 0, 0, 0, /*same_view=*/true, false};
+  FileStat missing{false, 0, 0, 0, ENOENT, /*same_view=*/true, false};
+  auto with = [](SyscallEvent e, FileStat st) {
+    e.stat1 = st;
+    return e;
+  };
+  const SyscallEvent stat = PathCall("newfstatat", {cwd, 0x1000, 0x2000, 0}, "/a", User(1000));
+  CHECK(l.Predict(with(stat, missing)) == Prediction::kOutcomeNoResult);
+  FileStat elsewhere = missing;
+  elsewhere.same_view = false;  // another mount namespace or other fs ids: not the same stat
+  CHECK(l.Predict(with(stat, elsewhere)) == Prediction::kNone);
+  const SyscallEvent open = PathCall("openat", {cwd, 0x1000, O_RDONLY}, "/a", User(1000));
+  CHECK(l.Predict(with(open, readable)) == Prediction::kOutcomeNoResult);
+  CHECK(l.Predict(with(open, missing)) == Prediction::kOutcomeNoResult);
+  FileStat secret = readable;
+  secret.mode = S_IFREG | 0600;  // root's 0600: only successes are modelled, the result decides
+  CHECK(l.Predict(with(open, secret)) == Prediction::kNone);
+  const SyscallEvent proc = PathCall("openat", {cwd, 0x1000, O_RDONLY}, "/proc/1/environ",
+                                     User(1000));
+  CHECK(l.Predict(with(proc, readable)) == Prediction::kNone);  // /proc has its own rules
+  // mkdir of a name that exists: EEXIST, told to a backend without results; ptrace still
+  // waits for the real one.
+  const SyscallEvent mkdir = PathCall("mkdir", {0x1000, 0755}, "/a", User(1000));
+  CHECK(l.Predict(with(mkdir, readable)) == Prediction::kOutcome);
+  CHECK(l.Predict(with(mkdir, missing)) == Prediction::kNone);
+}
+
 TEST_CASE("without capabilities no stat is asked for, and with them only what a rule uses",
           "[unit][learner]") {
   AccessLearner l;

@@ -33,7 +33,10 @@ struct FileStat {
   uint32_t uid = 0;
   uint32_t gid = 0;
   int32_t err = 0;        // the stat's errno when !known
-  bool predicts = false;  // SyscallNeeds::kStatOutcome: known/err is the call's own outcome
+  // SyscallNeeds::kStatOutcome: seclearn sees this path as the task does (same fs ids,
+  // groups, DAC capabilities and mount namespace), so the stat is the one the call will make.
+  bool same_view = false;
+  bool predicts = false;  // kStatOutcome: known/err is the call's own outcome (EventSink::Predict)
 };
 
 // Whether `gid` is the task's fs group or one of its supplementary groups.
@@ -111,10 +114,9 @@ struct SyscallNeeds {
   static constexpr uint8_t kStatParent = 1u << 1;   // parent1
   static constexpr uint8_t kStatPath2 = 1u << 2;    // stat2
   static constexpr uint8_t kStatParent2 = 1u << 3;  // parent2
-  // For a stat-family call: make the same stat at the stop (lstat for AT_SYMLINK_NOFOLLOW)
-  // into stat1 and, where seclearn sees files as the task does (same fsuid, fsgid, groups,
-  // DAC capabilities and mount namespace), take its outcome for the call's and clear
-  // `result`: one stat instead of a second stop. Otherwise the result is waited for.
+  // Make the stat the call will make at the stop (lstat for AT_SYMLINK_NOFOLLOW) into stat1,
+  // with same_view, and ask EventSink::Predict whether it stands for the call's outcome: one
+  // stat instead of a second stop.
   static constexpr uint8_t kStatOutcome = 1u << 4;
   bool result = false;   // wait for the call to finish (one more stop under ptrace)
   uint8_t stat = 0;      // kStat* bits
@@ -145,6 +147,13 @@ struct ExitEvent {
   int64_t time_ns = 0;
 };
 
+// What the stat of SyscallNeeds::kStatOutcome tells about the call (EventSink::Predict).
+enum class Prediction : uint8_t {
+  kNone,             // nothing: the result decides
+  kOutcome,          // the call's outcome, should no result come (the notify backend)
+  kOutcomeNoResult,  // the call's outcome: the result is not needed (no exit stop)
+};
+
 class EventSink {
  public:
   virtual ~EventSink() = default;
@@ -152,6 +161,8 @@ class EventSink {
   // With TraceOptions::learn_access: asked at the stop of each resolved syscall (before the
   // call runs) what else to fetch for it. The default asks for the result only.
   virtual SyscallNeeds Needs(const SyscallEvent& /*event*/) { return {.result = true}; }
+  // After Needs asked for kStatOutcome and stat1 is made: what that stat tells.
+  virtual Prediction Predict(const SyscallEvent& /*event*/) { return Prediction::kNone; }
   virtual void OnTask(const TaskEvent& /*event*/) {}
   virtual void OnExec(const ExecEvent& /*event*/) {}
   virtual void OnExit(const ExitEvent& /*event*/) {}

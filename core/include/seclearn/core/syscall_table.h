@@ -98,6 +98,17 @@ const SyscallInfo* LookupSyscall(std::string_view name);
 // By (arch, nr), through a per-architecture index built on first use.
 const SyscallInfo* LookupSyscall(uint32_t audit_arch, int32_t nr);
 
+// The flags a call's meaning depends on: O_* of an open (openat2: `openat2_flags`, from its
+// struct open_how), AT_* or RENAME_* otherwise; 0 if it takes none.
+constexpr uint64_t CallFlags(const SyscallInfo& si, const uint64_t* args, uint64_t openat2_flags) {
+  if (si.kind == SyscallKind::kOpenHow) return openat2_flags;
+  return si.flags_arg >= 0 ? args[si.flags_arg] : 0;
+}
+
+// Whether a listed call may change what a stat of some path says: it creates, removes,
+// renames, links, mounts, or changes a mode, an owner or times (`call_flags`: CallFlags).
+bool MayChangeFiles(const SyscallInfo& si, uint64_t call_flags);
+
 // FileAccess bits (facts.h) an open-like call asks for, from its O_* flags (O_PATH: stat only;
 // O_TMPFILE: create and write).
 uint32_t OpenFlagsAccess(uint64_t flags);

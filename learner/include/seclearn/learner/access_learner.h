@@ -55,6 +55,11 @@ class AccessLearner {
   explicit AccessLearner(AccessOptions options = {}) : options_(options) {}
 
   SyscallNeeds Needs(const SyscallEvent& event);
+  // After kStatOutcome: what the stat at the stop (stat1) says of the call's outcome. A
+  // stat-family call's outcome is that stat's, where seclearn sees files as the task does; a
+  // read-only open's too, in the cases modelled (OpenPredictable); a mkdir or mknod of a
+  // name that exists fails (EEXIST), which only a backend without results needs to know.
+  Prediction Predict(const SyscallEvent& event) const;
   void OnSyscall(const SyscallEvent& event);
   // Appends the increments since the previous call, sorted: files by (path, access, err),
   // network by (op, family, type, protocol, address, port, err), capabilities by

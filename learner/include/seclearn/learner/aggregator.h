@@ -26,6 +26,7 @@ class Aggregator : public EventSink {
   explicit Aggregator(AccessOptions access = {}) : access_(access) {}
 
   SyscallNeeds Needs(const SyscallEvent& event) override { return access_.Needs(event); }
+  Prediction Predict(const SyscallEvent& event) override { return access_.Predict(event); }
   void OnSyscall(const SyscallEvent& event) override;
   void OnTask(const TaskEvent& event) override;
   void OnExec(const ExecEvent& event) override;
