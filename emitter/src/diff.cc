@@ -54,14 +54,14 @@ std::string OpText(const SeccompArg& a, std::string_view syscall) {
     case SeccompOp::kGe:
       return fmt::format("{} >= {:#x}", arg, a.value);
     case SeccompOp::kMaskedEq:
-      // An int argument compared on its 32 bits is the kernel's equality (the export writes
-      // socket's family so): it reads the same as SCMP_CMP_EQ, and two profiles that differ
-      // only in that compare equal.
-      if (a.value == 0xffffffff) return fmt::format("{} == {}", arg, value(a.value_two));
-      if (named) return fmt::format("{}: {}", arg, DescribeArgValue(syscall, a.value_two));
-      return fmt::format("{} & {:#x} == {:#x}", arg, a.value, a.value_two);
+      break;
   }
-  return fmt::format("{} {} {:#x}", arg, SeccompOpName(a.op), a.value);
+  // SCMP_CMP_MASKED_EQ. An int argument compared on its 32 bits is the kernel's equality (the
+  // export writes socket's family so): it reads the same as SCMP_CMP_EQ, and two profiles
+  // that differ only in that compare equal.
+  if (a.value == 0xffffffff) return fmt::format("{} == {}", arg, value(a.value_two));
+  if (named) return fmt::format("{}: {}", arg, DescribeArgValue(syscall, a.value_two));
+  return fmt::format("{} & {:#x} == {:#x}", arg, a.value, a.value_two);
 }
 
 // For one name: allowed outright, or only under some argument conditions (each a conjunction,
@@ -215,29 +215,11 @@ std::string HighRiskReason(std::string_view category, std::string_view subject) 
 }
 
 std::string_view Change::CategoryName() const {
-  switch (category) {
-    case ChangeCategory::kSyscall:
-      return "syscall";
-    case ChangeCategory::kArchitecture:
-      return "architecture";
-    case ChangeCategory::kDefault:
-      return "default";
-    case ChangeCategory::kCapability:
-      return "capability";
-    case ChangeCategory::kFile:
-      return "file";
-    case ChangeCategory::kDeny:
-      return "deny";
-    case ChangeCategory::kNetwork:
-      return "network";
-    case ChangeCategory::kAbstraction:
-      return "abstraction";
-    case ChangeCategory::kProfile:
-      return "profile";
-    case ChangeCategory::kRule:
-      return rule;
-  }
-  return rule;
+  // In ChangeCategory's order; kRule is named by its keyword.
+  static constexpr std::string_view kNames[] = {
+      "syscall", "architecture", "default",     "capability", "file",
+      "deny",    "network",      "abstraction", "profile",    ""};
+  return category == ChangeCategory::kRule ? std::string_view(rule) : EnumName(kNames, category);
 }
 
 ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile& new_profile) {

@@ -19,25 +19,17 @@ Error ScmpError(int rc, std::string context) {
   return Error{ErrorDomain::kSeccomp, -rc, std::move(context)};
 }
 
-scmp_compare ScmpOp(SeccompOp op) {
-  switch (op) {
-    case SeccompOp::kNe:
-      return SCMP_CMP_NE;
-    case SeccompOp::kLt:
-      return SCMP_CMP_LT;
-    case SeccompOp::kLe:
-      return SCMP_CMP_LE;
-    case SeccompOp::kEq:
-      return SCMP_CMP_EQ;
-    case SeccompOp::kGe:
-      return SCMP_CMP_GE;
-    case SeccompOp::kGt:
-      return SCMP_CMP_GT;
-    case SeccompOp::kMaskedEq:
-      return SCMP_CMP_MASKED_EQ;
-  }
-  return _SCMP_CMP_MAX;
-}
+// libseccomp's values, in SeccompOp's and SeccompAction's order (seccomp_profile.h).
+constexpr scmp_compare kScmpOps[] = {SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE,       SCMP_CMP_EQ,
+                                     SCMP_CMP_GE, SCMP_CMP_GT, SCMP_CMP_MASKED_EQ};
+static_assert(std::size(kScmpOps) == std::size(kSeccompOpNames));
+// ERRNO and TRACE with their return value 0: it is or'ed in.
+constexpr uint32_t kScmpActions[] = {
+    SCMP_ACT_KILL,     SCMP_ACT_KILL_PROCESS, SCMP_ACT_KILL_THREAD, SCMP_ACT_TRAP,  SCMP_ACT_ERRNO(0),
+    SCMP_ACT_TRACE(0), SCMP_ACT_ALLOW,        SCMP_ACT_LOG,         SCMP_ACT_NOTIFY};
+static_assert(std::size(kScmpActions) == std::size(kSeccompActionNames));
+
+scmp_compare ScmpOp(SeccompOp op) { return kScmpOps[static_cast<size_t>(op)]; }
 
 std::string ArchLabel(uint32_t arch) {
   if (auto a = ArchByAudit(arch)) return std::string(a->short_name);
@@ -294,27 +286,7 @@ Result<uint32_t> ScmpActionValue(SeccompAction action, std::optional<uint32_t> e
     return UsageError(
         fmt::format("{} return value {} is larger than 65535", SeccompActionName(action), ret));
   }
-  switch (action) {
-    case SeccompAction::kKill:
-      return SCMP_ACT_KILL;
-    case SeccompAction::kKillProcess:
-      return SCMP_ACT_KILL_PROCESS;
-    case SeccompAction::kKillThread:
-      return SCMP_ACT_KILL_THREAD;
-    case SeccompAction::kTrap:
-      return SCMP_ACT_TRAP;
-    case SeccompAction::kErrno:
-      return SCMP_ACT_ERRNO(ret);
-    case SeccompAction::kTrace:
-      return SCMP_ACT_TRACE(ret);
-    case SeccompAction::kAllow:
-      return SCMP_ACT_ALLOW;
-    case SeccompAction::kLog:
-      return SCMP_ACT_LOG;
-    case SeccompAction::kNotify:
-      return SCMP_ACT_NOTIFY;
-  }
-  return UsageError("unknown seccomp action");
+  return kScmpActions[static_cast<size_t>(action)] | (TakesErrnoRet(action) ? ret : 0);
 }
 
 Result<ScmpFilter> BuildSeccompFilter(const SeccompProfile& profile, const SeccompTarget& target,

@@ -537,6 +537,23 @@ std::vector<sock_filter> ChildFilter(uint64_t cookie) {
   return f;
 }
 
+// One byte and room for one descriptor (SCM_RIGHTS): how the child hands its listener over.
+// Built on the stack, so the child may use it between fork and exec.
+struct FdMessage {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  char byte = 'L';
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg {};
+  FdMessage() {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+  }
+  FdMessage(const FdMessage&) = delete;
+  FdMessage& operator=(const FdMessage&) = delete;
+};
+
 // What the child of NotifyBackend::Run needs, built before fork.
 struct ChildContext {
   const sigset_t* mask;
@@ -567,20 +584,13 @@ void RunChild(void* arg) {
   const int listener = Seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, c.prog);
   if (listener < 0) fail_with(kStageSeccomp, errno);
   // From here on every call without the cookie waits for the parent.
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  char byte = 'L';
-  struct iovec iov = {&byte, 1};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  FdMessage m;
+  cmsghdr* cm = CMSG_FIRSTHDR(&m.msg);
   cm->cmsg_level = SOL_SOCKET;
   cm->cmsg_type = SCM_RIGHTS;
   cm->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cm), &listener, sizeof(int));
-  if (::syscall(SYS_sendmsg, c.sock, &msg, 0, 0, 0, c.cookie) != 1) fail_with(kStageSend, errno);
+  if (::syscall(SYS_sendmsg, c.sock, &m.msg, 0, 0, 0, c.cookie) != 1) fail_with(kStageSend, errno);
   ::syscall(SYS_close, listener, 0, 0, 0, 0, c.cookie);
   ::syscall(SYS_execve, c.exe, c.argv, environ);
   fail_with(kStageExec, errno);
@@ -609,20 +619,13 @@ std::optional<Error> ReadChildFailure(int fail_fd, const std::string& exe) {
 // The listener the child sent over `sock`; invalid on EOF (the child failed before).
 Fd ReceiveListener(int sock) {
   Fd listener;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  char byte = 0;
-  struct iovec iov = {&byte, 1};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  FdMessage m;
   ssize_t n;
   do {
-    n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    n = ::recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n != 1) return listener;
-  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm)) {
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&m.msg); cm != nullptr; cm = CMSG_NXTHDR(&m.msg, cm)) {
     if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
       int fd = -1;
       std::memcpy(&fd, CMSG_DATA(cm), sizeof fd);

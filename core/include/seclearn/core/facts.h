@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "seclearn/core/enum_names.h"
+
 namespace seclearn {
 
 // Who made a call, in a container learned through the OCI agent: the runtime after it
@@ -97,11 +99,9 @@ struct FileAccessRecord {
 enum class NetOp : uint8_t { kSocket, kBind, kConnect, kListen, kAccept, kSendTo };
 inline constexpr std::string_view kNetOpNames[] = {"socket", "bind",   "connect",
                                                    "listen", "accept", "sendto"};
-constexpr std::string_view NetOpName(NetOp op) { return kNetOpNames[static_cast<size_t>(op)]; }
+constexpr std::string_view NetOpName(NetOp op) { return EnumName(kNetOpNames, op); }
 constexpr std::optional<NetOp> NetOpFromName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kNetOpNames); ++i)
-    if (kNetOpNames[i] == name) return static_cast<NetOp>(i);
-  return std::nullopt;
+  return EnumFromName<NetOp>(kNetOpNames, name);
 }
 
 struct NetworkFact {
@@ -206,13 +206,9 @@ struct FactsDelta {
 // show, explain, --backend).
 enum class BackendKind : uint8_t { kPtrace, kNotify };
 inline constexpr std::string_view kBackendNames[] = {"ptrace", "notify"};
-constexpr std::string_view BackendName(BackendKind b) {
-  return kBackendNames[static_cast<size_t>(b)];
-}
+constexpr std::string_view BackendName(BackendKind b) { return EnumName(kBackendNames, b); }
 constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kBackendNames); ++i)
-    if (kBackendNames[i] == name) return static_cast<BackendKind>(i);
-  return std::nullopt;
+  return EnumFromName<BackendKind>(kBackendNames, name);
 }
 
 // The OCI runtime that installs a container's seccomp filter, the one the learning filter and
@@ -220,13 +216,9 @@ constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
 // (the store's text, listenerMetadata, --runtime).
 enum class RuntimeKind : uint8_t { kRunc, kCrun };
 inline constexpr std::string_view kRuntimeNames[] = {"runc", "crun"};
-constexpr std::string_view RuntimeName(RuntimeKind r) {
-  return kRuntimeNames[static_cast<size_t>(r)];
-}
+constexpr std::string_view RuntimeName(RuntimeKind r) { return EnumName(kRuntimeNames, r); }
 constexpr std::optional<RuntimeKind> RuntimeFromName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kRuntimeNames); ++i)
-    if (kRuntimeNames[i] == name) return static_cast<RuntimeKind>(i);
-  return std::nullopt;
+  return EnumFromName<RuntimeKind>(kRuntimeNames, name);
 }
 
 struct RunInfo {

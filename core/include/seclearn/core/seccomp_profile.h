@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "seclearn/core/enum_names.h"
 #include "seclearn/core/json.h"
 #include "seclearn/core/result.h"
 
@@ -45,13 +46,9 @@ inline constexpr std::string_view kSeccompActionNames[] = {
     "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
     "SCMP_ACT_TRAP",  "SCMP_ACT_ERRNO",        "SCMP_ACT_TRACE",
     "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",          "SCMP_ACT_NOTIFY"};
-constexpr std::string_view SeccompActionName(SeccompAction a) {
-  return kSeccompActionNames[static_cast<size_t>(a)];
-}
+constexpr std::string_view SeccompActionName(SeccompAction a) { return EnumName(kSeccompActionNames, a); }
 constexpr std::optional<SeccompAction> SeccompActionFromName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kSeccompActionNames); ++i)
-    if (kSeccompActionNames[i] == name) return static_cast<SeccompAction>(i);
-  return std::nullopt;
+  return EnumFromName<SeccompAction>(kSeccompActionNames, name);
 }
 // runc and crun give a return value a meaning only with these two.
 constexpr bool TakesErrnoRet(SeccompAction a) {
@@ -62,13 +59,9 @@ enum class SeccompOp : uint8_t { kNe, kLt, kLe, kEq, kGe, kGt, kMaskedEq };
 inline constexpr std::string_view kSeccompOpNames[] = {
     "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",       "SCMP_CMP_EQ",
     "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"};
-constexpr std::string_view SeccompOpName(SeccompOp op) {
-  return kSeccompOpNames[static_cast<size_t>(op)];
-}
+constexpr std::string_view SeccompOpName(SeccompOp op) { return EnumName(kSeccompOpNames, op); }
 constexpr std::optional<SeccompOp> SeccompOpFromName(std::string_view name) {
-  for (size_t i = 0; i < std::size(kSeccompOpNames); ++i)
-    if (kSeccompOpNames[i] == name) return static_cast<SeccompOp>(i);
-  return std::nullopt;
+  return EnumFromName<SeccompOp>(kSeccompOpNames, name);
 }
 
 // One argument comparison: arg[index] <op> value, or for SCMP_CMP_MASKED_EQ
