@@ -230,8 +230,7 @@ int CmdLearn(std::span<char*> args) {
                  opts.no_new_privs);
   opts.stacks = *stacks;
 
-  Result<TraceResult> result = *backend_kind == BackendKind::kNotify ? NotifyBackend().Run(opts, sink)
-                                                    : PtraceBackend().Run(opts, sink);
+  Result<TraceResult> result = MakeBackend(*backend_kind)->Run(opts, sink);
   sink.ClearStatus();
   if (!result) {
     if (result.error().domain == ErrorDomain::kExec)

@@ -79,7 +79,7 @@ struct Learned {
 };
 
 // Runs argv under `backend` with file/network/capability learning, as `seclearn learn` does.
-Learned Learn(std::vector<std::string> argv, Backend backend) {
+Learned Learn(std::vector<std::string> argv, BackendKind backend) {
   Learned l;
   l.agg = std::make_unique<Aggregator>(
       AccessOptions{.unprivileged_port_start = UnprivilegedPortStart()});
@@ -88,14 +88,7 @@ Learned Learn(std::vector<std::string> argv, Backend backend) {
   opts.exe = argv[0];
   opts.argv = std::move(argv);
   opts.no_new_privs = true;
-  switch (backend) {
-    case Backend::kPtrace:
-      l.result = PtraceBackend().Run(opts, *l.agg);
-      break;
-    case Backend::kNotify:
-      l.result = NotifyBackend().Run(opts, *l.agg);
-      break;
-  }
+  l.result = MakeBackend(backend)->Run(opts, *l.agg);
   l.files = l.agg->access().Files();
   l.network = l.agg->access().Network();
   l.caps = l.agg->access().Capabilities();
@@ -132,7 +125,7 @@ const CapabilityFact* FindCap(const std::vector<CapabilityFact>& caps, int cap, 
 
 // The errno a backend reports: the notify backend never sees results, so every call counts
 // as a success there.
-int32_t Err(Backend backend, int32_t err) { return SeesResults(backend) ? err : 0; }
+int32_t Err(BackendKind backend, int32_t err) { return SeesResults(backend) ? err : 0; }
 
 bool IsRoot() { return ::geteuid() == 0; }
 
@@ -167,7 +160,7 @@ TEST_CASE("access subcommands make exactly their declared syscalls", "[live][acc
       if (f.arch == AUDIT_ARCH_X86_64) out.insert(SyscallName(f.arch, f.nr));
     return out;
   };
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   const NameSet noop = names(Learn(Testee({"noop"}), backend));
   for (const auto& sub : subs) {
@@ -189,7 +182,7 @@ TEST_CASE("access subcommands make exactly their declared syscalls", "[live][acc
 }
 
 TEST_CASE("paths are made absolute through the dirfd and the cwd", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   auto l = Learn(Testee({"open-relative", dir.path}), backend);
@@ -218,7 +211,7 @@ TEST_CASE("mkdir of a path that exists is a failed create on every backend", "[l
   // busybox mkdir -p makes every prefix, "/" and the existing ones included: each fails with
   // EEXIST. The notify backend sees no result; the stat at the stop says the name exists.
   if (::access("/bin/busybox", X_OK) != 0) SkipTest("/bin/busybox (busybox-static)");
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   auto l = Learn({"/bin/busybox", "mkdir", "-p", dir / "new/deeper"}, backend);
@@ -234,7 +227,7 @@ TEST_CASE("mkdir of a path that exists is a failed create on every backend", "[l
 }
 
 TEST_CASE("file operations ask for the right access and get the right result", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   auto l = Learn(Testee({"file-ops", dir.path}), backend);
@@ -275,7 +268,7 @@ TEST_CASE("file operations ask for the right access and get the right result", "
 }
 
 TEST_CASE("exec and mmap PROT_EXEC and locks of a file are learned", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   auto ok = Learn(Testee({"exec", "/bin/true"}), backend);
@@ -297,7 +290,7 @@ TEST_CASE("exec and mmap PROT_EXEC and locks of a file are learned", "[live][acc
 }
 
 TEST_CASE("network: inet and inet6 sockets with their addresses and ports", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   const int port = FreePort();
   auto l = Learn(Testee({"net-inet", std::to_string(port)}), backend);
@@ -330,7 +323,7 @@ TEST_CASE("network: inet and inet6 sockets with their addresses and ports", "[li
 }
 
 TEST_CASE("network: unix path and abstract and relative sockets and netlink", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   auto l = Learn(Testee({"net-unix", dir.path}), backend);
@@ -373,7 +366,7 @@ TEST_CASE("capabilities exercised as root each with its evidence", "[live][acces
   if (!IsRoot()) {
     SkipTest("root (exercising capabilities needs it)");
   }
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
 
@@ -455,7 +448,7 @@ TEST_CASE("a call refused for lack of a capability is recorded as wanted", "[liv
     SkipTest("root (dropping to another uid needs it)");
   }
   // Only the ptrace backend sees a call fail: the notify backend answers before it runs.
-  const Backend backend = Backend::kPtrace;
+  const BackendKind backend = BackendKind::kPtrace;
   CAPTURE(BackendName(backend));
   if (::access("/usr/bin/setpriv", X_OK) != 0) {
     FAIL("setpriv (util-linux) is missing: scripts/install-deps.sh installs it");
@@ -476,7 +469,7 @@ TEST_CASE("a call refused for lack of a capability is recorded as wanted", "[liv
 }
 
 TEST_CASE("hostile file names round-trip exactly through the store", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   const std::vector<std::string> names = {
@@ -509,7 +502,7 @@ TEST_CASE("hostile file names round-trip exactly through the store", "[live][acc
 }
 
 TEST_CASE("many accesses to a few paths are a few facts and few result stops", "[live][access]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   constexpr int kLoops = 20000;
   auto l = Learn(Testee({"open-loop", std::to_string(kLoops), "/etc/hostname"}), backend);

@@ -57,7 +57,7 @@ uint64_t Total(const auto& facts) {
 
 TEST_CASE("a flush that fails while another writer holds the lock loses no kind of fact",
           "[live][recorder]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   const TempDir dir;
   const std::string db = dir / "seclearn.db";
@@ -89,12 +89,12 @@ TEST_CASE("a flush that fails while another writer holds the lock loses no kind 
                              " chown-nobody " + dir.path + "/owned";
   TraceOptions opts;
   opts.learn_access = true;
-  opts.stacks = backend == Backend::kPtrace ? StackMode::kFirst : StackMode::kNone;
+  opts.stacks = backend == BackendKind::kPtrace ? StackMode::kFirst : StackMode::kNone;
   opts.exe = "/bin/sh";
   opts.argv = {"sh", "-c", script};
   opts.no_new_privs = true;
   auto result =
-      backend == Backend::kPtrace ? PtraceBackend().Run(opts, rec) : NotifyBackend().Run(opts, rec);
+      MakeBackend(backend)->Run(opts, rec);
   REQUIRE(result.has_value());
   REQUIRE(ExitCodeForWaitStatus(result->wait_status) == 0);
   CHECK(failures == 1);                                // said once, not at every tick
@@ -136,7 +136,7 @@ TEST_CASE("a flush that fails while another writer holds the lock loses no kind 
   REQUIRE(runs.has_value());
   REQUIRE(runs->size() == 1);
   CHECK((*runs)[0].processes == agg.processes());
-  if (backend == Backend::kPtrace) {
+  if (backend == BackendKind::kPtrace) {
     auto stacks = store->StackCounts("locked");
     REQUIRE(stacks.has_value());
     REQUIRE(stacks->size() == 1);

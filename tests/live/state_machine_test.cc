@@ -33,7 +33,7 @@ const char* WaitsName(Waits w) {
   return "?";
 }
 
-Traced TraceWaiting(std::vector<std::string> argv, Backend backend, Waits waits) {
+Traced TraceWaiting(std::vector<std::string> argv, BackendKind backend, Waits waits) {
   TraceOptions opts;
   // learn_access with Recording's default Needs() asks for the result of every resolved call
   // (clone, execve, kill, openat, ...).
@@ -67,7 +67,7 @@ std::vector<CountSpec> ParseCounts(const NameSet& lines) {
 
 // Checks one workload: exit status, declared ⊆ recorded − noop ⊆ declared ∪ maybe, the counts,
 // and that the ptrace state machine met no unexpected stop.
-void CheckWorkload(const std::vector<std::string>& sub, Backend backend, Waits waits,
+void CheckWorkload(const std::vector<std::string>& sub, BackendKind backend, Waits waits,
                    int want_exit = 0) {
   CAPTURE(sub, BackendName(backend), WaitsName(waits));
   auto noop = TraceWaiting(Testee({"noop"}), backend, waits);
@@ -105,9 +105,9 @@ struct Fifo {
   Fifo() { REQUIRE(::mkfifo(path.c_str(), 0600) == 0); }
 };
 
-std::vector<Waits> AllWaits(Backend backend) {
+std::vector<Waits> AllWaits(BackendKind backend) {
   // The notify backend never waits for results: one way is enough.
-  if (backend == Backend::kNotify) return {Waits::kNone};
+  if (backend == BackendKind::kNotify) return {Waits::kNone};
   return {Waits::kNone, Waits::kPathResults, Waits::kEveryResult};
 }
 
@@ -115,7 +115,7 @@ std::vector<Waits> AllWaits(Backend backend) {
 
 TEST_CASE("clone, clone3, vfork and unshare with namespace flags: every call and count",
           "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   // user,uts works unprivileged (a user namespace first); uts alone needs CAP_SYS_ADMIN.
   std::vector<std::string> flag_sets = {"none", "user,uts"};
   if (::geteuid() == 0) flag_sets.push_back("uts");
@@ -130,7 +130,7 @@ TEST_CASE("clone, clone3, vfork and unshare with namespace flags: every call and
 
 TEST_CASE("fork from a thread, and the plain fork, vfork, clone3 and exec transitions",
           "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   for (Waits waits : AllWaits(backend)) {
     CheckWorkload({"fork-from-thread"}, backend, waits);
     for (const char* sub : {"fork", "vfork", "clone3", "fork-exec", "exec-from-thread"}) {
@@ -149,21 +149,21 @@ TEST_CASE("fork from a thread, and the plain fork, vfork, clone3 and exec transi
 }
 
 TEST_CASE("CLONE_UNTRACED children run and are recorded", "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   for (Waits waits : AllWaits(backend)) {
     for (const char* sub : {"clone-untraced", "clone3-untraced"}) {
       CheckWorkload({sub}, backend, waits);
       auto t = TraceWaiting(Testee({sub}), backend, waits);
       REQUIRE(t.result.has_value());
       CHECK(t.rec->agg.processes() == 2);
-      if (backend == Backend::kPtrace) CHECK(t.result->untraced_cleared == 1);
+      if (backend == BackendKind::kPtrace) CHECK(t.result->untraced_cleared == 1);
     }
   }
 }
 
 TEST_CASE("an exec from one thread while another sleeps in a call records that call once",
           "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   const Fifo f;
   const std::string& fifo = f.path;
   for (Waits waits : AllWaits(backend)) {
@@ -174,7 +174,7 @@ TEST_CASE("an exec from one thread while another sleeps in a call records that c
 
 TEST_CASE("a signal handled while a call sleeps: the call, its restart and rt_sigreturn",
           "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   const Fifo f;
   const std::string& fifo = f.path;
   for (Waits waits : AllWaits(backend)) {
@@ -195,7 +195,7 @@ TEST_CASE("a signal handled while a call sleeps: the call, its restart and rt_si
 
 TEST_CASE("a task killed while it sleeps in a call: the call is recorded once, without result",
           "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   const Fifo f;
   const std::string& fifo = f.path;
   for (Waits waits : AllWaits(backend)) {
@@ -215,13 +215,13 @@ TEST_CASE("a task killed while it sleeps in a call: the call is recorded once, w
 
 TEST_CASE("the workload's own ptrace is refused under the ptrace backend, and said",
           "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   for (Waits waits : AllWaits(backend)) {
     // A process has one tracer: under ptrace the child's PTRACE_TRACEME fails (exit 1).
-    CheckWorkload({"ptrace-traceme"}, backend, waits, backend == Backend::kPtrace ? 1 : 0);
+    CheckWorkload({"ptrace-traceme"}, backend, waits, backend == BackendKind::kPtrace ? 1 : 0);
     auto t = TraceWaiting(Testee({"ptrace-traceme"}), backend, waits);
     REQUIRE(t.result.has_value());
-    if (backend == Backend::kPtrace) {
+    if (backend == BackendKind::kPtrace) {
       CHECK(t.result->nested_ptrace_pid > 0);
       CHECK(t.result->nested_ptrace_request == 0);  // PTRACE_TRACEME
     } else {
@@ -231,7 +231,7 @@ TEST_CASE("the workload's own ptrace is refused under the ptrace backend, and sa
 }
 
 TEST_CASE("orphans are reparented as without seclearn, never to the tracer", "[live][state]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   const std::string out = dir / "out";
@@ -247,7 +247,7 @@ TEST_CASE("what no seccomp-based tracer can hide: PR_GET_SECCOMP says a filter i
   // Documented (README, Tests): both backends install a filter, so the workload sees mode 2
   // (SECCOMP_MODE_FILTER) where it sees 0 natively, and SECCOMP_MODE_STRICT fails, as under
   // Docker's default profile.
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   TempDir dir;
   const std::string out = dir / "out";

@@ -57,15 +57,14 @@ struct Recording : EventSink {
 };
 
 // The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
-using Backend = BackendKind;  // core/facts.h: kPtrace, kNotify
-// Use as: const Backend backend = GENERATE(from_range(AllBackends()));
+// Use as: const BackendKind backend = GENERATE(from_range(AllBackends()));
 // kNotify only where the kernel has seccomp user notification with CONTINUE (5.5+).
-inline std::vector<Backend> AllBackends() {
-  if (!NotifyAvailable()) return {Backend::kPtrace};
-  return {Backend::kPtrace, Backend::kNotify};
+inline std::vector<BackendKind> AllBackends() {
+  if (!NotifyAvailable()) return {BackendKind::kPtrace};
+  return {BackendKind::kPtrace, BackendKind::kNotify};
 }
 // The notify backend stops before the call runs: it never sees results (has_result).
-inline bool SeesResults(Backend b) { return b == Backend::kPtrace; }
+inline bool SeesResults(BackendKind b) { return b == BackendKind::kPtrace; }
 
 struct Traced {
   Result<TraceResult> result;
@@ -73,18 +72,18 @@ struct Traced {
 };
 
 // Runs argv under `backend` with `opts` (argv, exe and no_new_privs are set here).
-inline Traced Trace(std::vector<std::string> argv, Backend backend, TraceOptions opts) {
+inline Traced Trace(std::vector<std::string> argv, BackendKind backend, TraceOptions opts) {
   auto rec = std::make_unique<Recording>();
   opts.exe = argv[0];
   opts.argv = std::move(argv);
   opts.no_new_privs = true;
   switch (backend) {
-    case Backend::kPtrace: {
+    case BackendKind::kPtrace: {
       PtraceBackend b;
       auto r = b.Run(opts, *rec);
       return {std::move(r), std::move(rec)};
     }
-    case Backend::kNotify: {
+    case BackendKind::kNotify: {
       NotifyBackend b;
       auto r = b.Run(opts, *rec);
       return {std::move(r), std::move(rec)};
@@ -93,14 +92,14 @@ inline Traced Trace(std::vector<std::string> argv, Backend backend, TraceOptions
   return {Error{}, std::move(rec)};
 }
 
-inline Traced Trace(std::vector<std::string> argv, Backend backend = Backend::kPtrace) {
+inline Traced Trace(std::vector<std::string> argv, BackendKind backend = BackendKind::kPtrace) {
   TraceOptions opts;
   opts.want_path_results = true;
   return Trace(std::move(argv), backend, opts);
 }
 
 // Trace() with the workload's stdout written to the file `out`.
-inline Traced TraceToFile(std::vector<std::string> argv, Backend backend, const std::string& out) {
+inline Traced TraceToFile(std::vector<std::string> argv, BackendKind backend, const std::string& out) {
   std::fflush(stdout);
   const int saved = ::dup(STDOUT_FILENO);
   const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

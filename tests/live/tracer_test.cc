@@ -26,8 +26,8 @@
 namespace seclearn {
 namespace {
 
-const NameSet& NoopNames(Backend backend) {
-  static std::map<Backend, NameSet> noop;
+const NameSet& NoopNames(BackendKind backend) {
+  static std::map<BackendKind, NameSet> noop;
   if (!noop.count(backend)) {
     auto t = Trace(Testee({"noop"}), backend);
     REQUIRE(t.result.has_value());
@@ -44,7 +44,7 @@ TEST_CASE("the tracer records exactly the declared syscalls", "[live][tracer]") 
       {"clone3"},            {"threads", "8"},            {"fork-exec"}, {"exec-from-thread"},
       {"signal-self"},       {"stop-cont"},               {"write-stdout", "x"},
   };
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   for (const auto& sub : subs) {
     CAPTURE(sub);
@@ -68,7 +68,7 @@ TEST_CASE("the tracer records exactly the declared syscalls", "[live][tracer]") 
 }
 
 TEST_CASE("counts are exact and memory does not grow with events", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   auto t = Trace(Testee({"getppid-loop", "100000"}), backend);
   REQUIRE(t.result.has_value());
@@ -79,7 +79,7 @@ TEST_CASE("counts are exact and memory does not grow with events", "[live][trace
 }
 
 TEST_CASE("threads: every thread is followed", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   auto t = Trace(Testee({"threads", "128"}), backend);
   REQUIRE(t.result.has_value());
@@ -92,7 +92,7 @@ TEST_CASE("threads: every thread is followed", "[live][tracer]") {
 }
 
 TEST_CASE("exec from a non-leader thread keeps tracing the new image", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   auto t = Trace(Testee({"exec-from-thread"}), backend);
   REQUIRE(t.result.has_value());
@@ -104,7 +104,7 @@ TEST_CASE("exec from a non-leader thread keeps tracing the new image", "[live][t
 }
 
 TEST_CASE("fork, vfork and clone3 children are followed and counted", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   for (const char* sub : {"fork", "vfork", "clone3", "fork-exec"}) {
     CAPTURE(sub);
@@ -120,7 +120,7 @@ TEST_CASE("short-lived threads count as threads, in whatever order waitpid repor
           "[live][tracer]") {
   // A thread may exit, and its exit be reported, before its creator's clone event: the late
   // event must not bring it back as a new process.
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   for (int round = 0; round < 5; ++round) {
     CAPTURE(round);
@@ -140,7 +140,7 @@ TEST_CASE("short-lived threads count as threads, in whatever order waitpid repor
 }
 
 TEST_CASE("exit statuses and signals pass through", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   SECTION("exit 0 and 3") {
     auto t0 = Trace(Testee({"exit", "0"}), backend);
@@ -176,7 +176,7 @@ TEST_CASE("exit statuses and signals pass through", "[live][tracer]") {
 }
 
 TEST_CASE("path arguments are read from the tracee with their result", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   auto t = Trace(Testee({"openat", "/etc/hostname"}), backend);
   REQUIRE(t.result.has_value());
@@ -202,7 +202,7 @@ TEST_CASE("path arguments are read from the tracee with their result", "[live][t
 }
 
 TEST_CASE("i386 calls on x86_64 are recorded under their own arch", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   if (::access(SECLEARN_TESTEE32, X_OK) != 0) {
     SkipTest("a 32-bit toolchain (gcc-multilib) to build the i386 helper");
@@ -218,7 +218,7 @@ TEST_CASE("i386 calls on x86_64 are recorded under their own arch", "[live][trac
 }
 
 TEST_CASE("a command that cannot be executed is an exec error", "[live][tracer]") {
-  const Backend backend = GENERATE(from_range(AllBackends()));
+  const BackendKind backend = GENERATE(from_range(AllBackends()));
   CAPTURE(BackendName(backend));
   auto t = Trace({"/etc/hostname"}, backend);
   REQUIRE_FALSE(t.result.has_value());

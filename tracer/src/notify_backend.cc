@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "child_failure.h"
 #include "procfs.h"
 #include "remote.h"
 #include "run_signals.h"
@@ -453,14 +454,11 @@ void NotifySession::Finish(EventSink& /*sink*/) {
 
 namespace {
 
-struct ChildFailure {
-  int stage;
-  int err;
-};
-constexpr int kStageNoNewPrivs = 1;
-constexpr int kStageSeccomp = 2;
-constexpr int kStageSend = 3;
-constexpr int kStageExec = 4;
+using tracer_internal::ChildFailure;
+using tracer_internal::kStageExec;
+using tracer_internal::kStageNoNewPrivs;
+using tracer_internal::kStageSeccomp;
+using tracer_internal::kStageSend;
 
 volatile sig_atomic_t g_child_exited = 0;
 
@@ -596,26 +594,6 @@ void RunChild(void* arg) {
   fail_with(kStageExec, errno);
 }
 
-// The child's failure, if it wrote one before exiting.
-std::optional<Error> ReadChildFailure(int fail_fd, const std::string& exe) {
-  ChildFailure f{};
-  if (::read(fail_fd, &f, sizeof f) != sizeof f) return std::nullopt;
-  switch (f.stage) {
-    case kStageExec:
-      return Error{ErrorDomain::kExec, f.err, fmt::format("{}: cannot execute", exe)};
-    case kStageSeccomp:
-      return ErrnoError(f.err, f.err == EACCES
-                                   ? "installing the notify filter (needs no_new_privs or "
-                                     "CAP_SYS_ADMIN)"
-                                   : "installing the notify filter "
-                                     "(SECCOMP_FILTER_FLAG_NEW_LISTENER, Linux 5.0+)");
-    case kStageSend:
-      return ErrnoError(f.err, "sending the listener to seclearn");
-    default:
-      return ErrnoError(f.err, "prctl(PR_SET_NO_NEW_PRIVS)");
-  }
-}
-
 // The listener the child sent over `sock`; invalid on EOF (the child failed before).
 Fd ReceiveListener(int sock) {
   Fd listener;
@@ -680,7 +658,9 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   sock_child.Reset();
   fail_w.Reset();
 
-  auto child_failure = [&] { return ReadChildFailure(fail_r.get(), opts.exe); };
+  auto child_failure = [&] {
+    return tracer_internal::ReadChildFailure(fail_r.get(), opts.exe, "the notify filter");
+  };
 
   // The listener, or EOF if the child failed before sending it.
   Fd listener = ReceiveListener(sock_parent.get());

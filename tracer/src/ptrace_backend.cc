@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "child_failure.h"
 #include "procfs.h"
 #include "remote.h"
 #include "run_signals.h"
@@ -64,14 +65,10 @@ bool SetSyscallArg0(pid_t tid, uint32_t arch, uint64_t value) {
 #endif
 }
 
-// What the child reports through its CLOEXEC pipe when it fails before or at exec.
-struct ChildFailure {
-  int stage;  // kStage*
-  int err;
-};
-constexpr int kStageNoNewPrivs = 1;
-constexpr int kStageSeccomp = 2;
-constexpr int kStageExec = 3;
+using tracer_internal::ChildFailure;
+using tracer_internal::kStageExec;
+using tracer_internal::kStageNoNewPrivs;
+using tracer_internal::kStageSeccomp;
 
 volatile sig_atomic_t g_tick = 0;
 
@@ -609,14 +606,9 @@ Result<TraceResult> Tracer::Run() {
   if (fatal_) return *fatal_;
 
   if (!root_exec_seen_) {
-    ChildFailure f{};
-    if (::read(failure_pipe.get(), &f, sizeof f) == sizeof f) {
-      if (f.stage == kStageExec)
-        return Error{ErrorDomain::kExec, f.err, fmt::format("{}: cannot execute", opts_.exe)};
-      return ErrnoError(f.err, f.stage == kStageSeccomp
-                                   ? "installing the tracing seccomp filter"
-                                   : "prctl(PR_SET_NO_NEW_PRIVS)");
-    }
+    if (auto e = tracer_internal::ReadChildFailure(failure_pipe.get(), opts_.exe,
+                                                   "the tracing seccomp filter"))
+      return *e;
   }
   return result_;
 }

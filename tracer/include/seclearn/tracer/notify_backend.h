@@ -52,16 +52,17 @@
 #include "seclearn/core/fd.h"
 #include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
-#include "seclearn/tracer/ptrace_backend.h"  // TraceOptions, TraceResult
+#include "seclearn/tracer/backend.h"
 
 namespace seclearn {
 
-class NotifyBackend {
+class NotifyBackend final : public Backend {
  public:
+  BackendKind kind() const override { return BackendKind::kNotify; }
   // Runs opts.exe under a notify listener until every task using the filter has exited.
   // opts.want_path_results is ignored (results are never seen). Errors: kExec (execve failed:
   // code is its errno) or kErrno (set-up: the kernel lacks the listener, no_new_privs needed).
-  Result<TraceResult> Run(const TraceOptions& opts, EventSink& sink);
+  Result<TraceResult> Run(const TraceOptions& opts, EventSink& sink) override;
 };
 
 // Whether this kernel supports SECCOMP_FILTER_FLAG_NEW_LISTENER (5.0+) and CONTINUE (5.5+).
