@@ -92,9 +92,11 @@ echo "(vs strace = seclearn's added time / strace's added time, ptrace (the defa
 
 if ((LONG > 0)); then
   echo
-  /usr/bin/time -f '%M' -o "$work/rss" "$seclearn" learn --quiet --db "$db" --app bench-long \
-    -- "$testee" getppid-loop "$LONG" >/dev/null
-  awk -v n="$LONG" '{ printf "peak memory, learn of %d getppid calls: %.1f MB (max RSS of seclearn and its children; target < 30 MB)\n", n, $1/1024 }' "$work/rss"
+  for backend in ptrace notify; do
+    /usr/bin/time -f '%M' -o "$work/rss" "$seclearn" learn --quiet --backend "$backend" \
+      --db "$db" --app "bench-long-$backend" -- "$testee" getppid-loop "$LONG" >/dev/null
+    awk -v n="$LONG" -v b="$backend" '{ printf "peak memory, learn (%s) of %d getppid calls: %.1f MB (max RSS of seclearn and its children; target < 30 MB)\n", b, n, $1/1024 }' "$work/rss"
+  done
 fi
 
 # --- The notify backend beside ptrace -------------------------------------------------------
