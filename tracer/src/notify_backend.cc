@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "child_failure.h"
+#include "let_through.h"
 #include "procfs.h"
 #include "remote.h"
 #include "run_signals.h"
@@ -638,7 +639,11 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   Fd fail_r(fail[0]), fail_w(fail[1]);
 
   // Everything the child needs is built before fork: it may only make async-signal-safe calls.
-  std::vector<sock_filter> filter = ChildFilter(cookie);
+  // Calls let through (re-learning: let_through.h) come first; they never reach the cookie
+  // test, which is only for the child's calls before execve.
+  std::vector<sock_filter> filter = tracer_internal::LetThroughBlock(LetThrough(opts));
+  const std::vector<sock_filter> child = ChildFilter(cookie);
+  filter.insert(filter.end(), child.begin(), child.end());
   struct sock_fprog prog = {static_cast<unsigned short>(filter.size()), filter.data()};
   CArgv argv(opts.argv);
   const char* exe = opts.exe.c_str();

@@ -21,6 +21,7 @@
 #include <unordered_set>
 
 #include "child_failure.h"
+#include "let_through.h"
 #include "procfs.h"
 #include "remote.h"
 #include "run_signals.h"
@@ -207,8 +208,10 @@ Result<tracer_internal::StandInParent> Tracer::Spawn(Fd* failure_pipe) {
   Fd fail_r(fail[0]), fail_w(fail[1]);
 
   // Everything the child needs is built before fork: it may only make async-signal-safe calls.
-  struct sock_filter trace_all[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE)};
-  struct sock_fprog prog = {1, trace_all};
+  // Every call stops, but those let through (re-learning: let_through.h).
+  std::vector<sock_filter> filter = tracer_internal::LetThroughBlock(LetThrough(opts_));
+  filter.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE));
+  struct sock_fprog prog = {static_cast<unsigned short>(filter.size()), filter.data()};
   CArgv argv(opts_.argv);
   PtraceChild c{go[0], go[1], fail[1], opts_.no_new_privs, &prog, opts_.exe.c_str(), argv.data()};
 

@@ -419,12 +419,8 @@ void Resolver::OnExec(pid_t tgid, pid_t former_tid) {
   ProcOf(tgid).fd_paths.clear();
 }
 
-const Resolver::DescriptorCalls& Resolver::CallsOf(uint32_t arch) {
-  if (!descriptor_calls_.empty() && descriptor_calls_.back().arch == arch)
-    return descriptor_calls_.back();
-  for (const auto& d : descriptor_calls_)
-    if (d.arch == arch) return d;
-  DescriptorCalls& d = descriptor_calls_.emplace_back();
+Resolver::DescriptorCalls Resolver::MakeDescriptorCalls(uint32_t arch) {
+  DescriptorCalls d;
   d.arch = arch;
   auto nr = [&](std::string_view name) { return SyscallNumber(arch, name).value_or(-1); };
   d.close = nr("close");
@@ -437,6 +433,23 @@ const Resolver::DescriptorCalls& Resolver::CallsOf(uint32_t arch) {
   for (std::string_view name : {"fchmod", "fchown", "fchown32"})
     if (const int32_t n = nr(name); n >= 0) d.metadata.push_back(n);
   return d;
+}
+
+const Resolver::DescriptorCalls& Resolver::CallsOf(uint32_t arch) {
+  if (!descriptor_calls_.empty() && descriptor_calls_.back().arch == arch)
+    return descriptor_calls_.back();
+  for (const auto& d : descriptor_calls_)
+    if (d.arch == arch) return d;
+  return descriptor_calls_.emplace_back(MakeDescriptorCalls(arch));
+}
+
+bool Resolver::Observes(uint32_t arch, int32_t nr) {
+  const DescriptorCalls d = MakeDescriptorCalls(arch);
+  auto in = [nr](const std::vector<int32_t>& v) {
+    return std::find(v.begin(), v.end(), nr) != v.end();
+  };
+  return nr == d.close || nr == d.close_range || nr == d.dup2 || nr == d.dup3 || in(d.moves) ||
+         in(d.metadata);
 }
 
 void Resolver::Observe(const SyscallEvent& ev) {

@@ -71,6 +71,8 @@ class Resolver {
   // For every call, listed or not, before the call runs: drops what it invalidates (close,
   // dup2, dup3 and close_range of a cached descriptor; rename, rmdir and mounts for all).
   void Observe(const SyscallEvent& ev);
+  // Whether Observe looks at the call: a filter must not let it run unseen.
+  static bool Observes(uint32_t arch, int32_t nr);
   void OnExec(pid_t tgid, pid_t former_tid);
   void OnExit(pid_t tid, pid_t tgid);
 
@@ -93,6 +95,7 @@ class Resolver {
     std::vector<int32_t> moves;
     std::vector<int32_t> metadata;  // fchmod, fchown: change a file not named by a path
   };
+  static DescriptorCalls MakeDescriptorCalls(uint32_t arch);
   const DescriptorCalls& CallsOf(uint32_t arch);
   // Whether a stat made here gives what the task's own stat would.
   bool SameView(const SyscallEvent& ev);

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "seclearn/core/arch.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
@@ -48,6 +49,11 @@ struct TraceOptions {
   // Call stacks of first-seen syscalls and path accesses, delivered as EventSink::OnStack
   // (tracer/stacks.h). The notify backend ignores it: its supervisor is not a tracer.
   StackMode stacks = StackMode::kNone;
+  // Re-learning: calls the filter lets run unseen, so that they cost what they cost without
+  // seclearn (x32 as (kAuditArchX32, nr)). learn passes the calls earlier runs of the app
+  // already made and that have nothing left to learn (learner's NothingLeftToLearn); those a
+  // backend must see itself (BackendMustSee) still reach it. Empty: every call is seen.
+  std::vector<ArchNr> let_through;
 };
 
 struct TraceResult {
@@ -94,5 +100,13 @@ class Backend {
 };
 
 std::unique_ptr<Backend> MakeBackend(BackendKind kind);
+
+// Whether every backend must see the call itself, whatever the learner knows: the process
+// lifecycle (execve, execveat, fork, vfork, clone, clone3, exit, exit_group, ptrace) and the
+// descriptor calls the resolver's caches follow (close, dup2, dup3, close_range, renames,
+// mounts, fchmod, fchown).
+bool BackendMustSee(uint32_t arch, int32_t nr);
+// opts.let_through without those: what the filter lets through.
+std::vector<ArchNr> LetThrough(const TraceOptions& opts);
 
 }  // namespace seclearn
