@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "access.h"
 #include "args.h"
 #include "commands.h"
 #include "seclearn/core/arch.h"
@@ -23,14 +24,16 @@
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kShowHelp = R"(usage: seclearn show [--db PATH] [--app NAME] [--json]
+constexpr const char* kShowHelp = R"(usage: seclearn show [--db PATH] [--app NAME [--run N]] [--json]
 
 Without --app: the apps in the database. With --app: its runs (command, start, duration,
 exit status; "unfinished", --json "finished": false, for a run still being learned or whose
 learner died; "exec into CONTAINER", --json "exec_into", for a process exec'd into a
 running container: docker exec, runc exec), its syscalls per architecture with counts and the time each was first seen,
 the executables it ran, the files it accessed, its network use and the capabilities it
-exercised or wanted, over all its runs.
+exercised or wanted, over all its runs; with --run N, of run N only. A syscall count of 0:
+let through unseen (re-learning, see `seclearn learn --help`, or a call the container
+runtime's filter cannot notify).
 
 files: access letters r read, w write, a append, c create, d delete, x execute, m mmap
 PROT_EXEC, l link, k lock, s stat, C chdir/chroot, M mount; the result (ok or the errno
@@ -194,24 +197,26 @@ struct ShowData {
   }
 };
 
-Result<ShowData> LoadShowData(Store& store, const std::string& app) {
+// Everything over all runs, or of run `run` only (one of the app's: ParseRunOption).
+Result<ShowData> LoadShowData(Store& store, const std::string& app, std::optional<int64_t> run) {
   ShowData d;
   auto runs = store.Runs(app);
   if (!runs) return runs.error();
   d.runs = std::move(*runs);
-  auto sys = store.Syscalls(app);
+  if (run) std::erase_if(d.runs, [&](const RunSummary& r) { return r.run_id != *run; });
+  auto sys = store.Syscalls(app, run);
   if (!sys) return sys.error();
   d.sys = std::move(*sys);
-  auto exes = store.Executables(app);
+  auto exes = store.Executables(app, run);
   if (!exes) return exes.error();
   d.exes = std::move(*exes);
-  auto files = store.Files(app);
+  auto files = store.Files(app, run);
   if (!files) return files.error();
   d.files = std::move(*files);
-  auto net = store.Network(app);
+  auto net = store.Network(app, run);
   if (!net) return net.error();
   d.net = std::move(*net);
-  auto caps = store.Capabilities(app);
+  auto caps = store.Capabilities(app, run);
   if (!caps) return caps.error();
   d.caps = std::move(*caps);
   auto sys_stacks = store.SyscallsWithStacks(app);
@@ -371,7 +376,7 @@ void PrintShowText(const std::string& app, const ShowData& d) {
 
 int CmdShow(std::span<char*> args) {
   ArgSpec spec;
-  spec.with_value = {"--db", "--app"};
+  spec.with_value = {"--db", "--app", "--run"};
   spec.flags = {"--json"};
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "show", kShowHelp, &args_status);
@@ -403,7 +408,17 @@ int CmdShow(std::span<char*> args) {
     PrintError(UnknownApp("show", *app, db_path, *apps));
     return kExitSeclearnFailure;
   }
-  auto data = LoadShowData(*store, *app);
+  auto runs = store->Runs(*app);
+  if (!runs) {
+    PrintError(runs.error());
+    return kExitSeclearnFailure;
+  }
+  auto run = ParseRunOption(*parsed, *runs);
+  if (!run) {
+    PrintError("show: " + run.error().Message());
+    return kExitSeclearnFailure;
+  }
+  auto data = LoadShowData(*store, *app, *run);
   if (!data) {
     PrintError(data.error());
     return kExitSeclearnFailure;
