@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <set>
 
@@ -20,7 +21,7 @@
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kLearnHelp = R"(usage: seclearn learn [--db PATH] --app NAME [--backend ptrace|notify] [--quiet] -- CMD [ARGS...]
+constexpr const char* kLearnHelp = R"(usage: seclearn learn [--db PATH] --app NAME [--backend ptrace|notify] [--full] [--quiet] -- CMD [ARGS...]
 
 Runs CMD under the tracer and records every syscall (per architecture), process and
 executable into the database, as one run of app NAME, with the files it accessed (absolute
@@ -38,9 +39,17 @@ options:
   --stacks MODE     first (default): the call stack of the first call of each syscall and
                     path access per executable, for `seclearn explain` (ptrace backend);
                     none: no unwinding at all
+  --full            trace every call, as the app's first run does (see re-learning below)
   --no-new-privs    set no_new_privs on the workload even as root (always set as non-root:
                     the kernel requires it to install the tracing filter without
                     CAP_SYS_ADMIN, so setuid binaries do not gain privileges under it)
+
+Re-learning: once the app has runs, the calls they made whose only fact is the call itself
+(no path, descriptor, address, credential, key argument or argument value to learn: getppid,
+read, write, futex, epoll_wait, ...) are allowed by the kernel's filter without a stop, so a
+later run costs close to native on them. They are recorded for the run with count 0 (`show`
+sums counts over runs); every other fact is learned as a full trace would. With stacks on
+(ptrace), a call is let through once a run has recorded its stack. --full traces all.
 
 stdin, stdout, stderr and the terminal pass through untouched. What was learned is flushed
 to the database at least once a second, so SIGKILL loses at most the last second.
@@ -105,8 +114,9 @@ class PrivilegedExecs {
 // no_new_privs it also notes the privileged binaries executed.
 class LearnSink : public RunRecorder {
  public:
-  LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access, bool no_new_privs)
-      : RunRecorder(&store, 0, std::move(info), Options(access, this)),
+  LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access, bool no_new_privs,
+            std::vector<ArchNr> let_through)
+      : RunRecorder(&store, 0, std::move(info), Options(access, std::move(let_through), this)),
         live_status_(live_status),
         no_new_privs_(no_new_privs) {}
 
@@ -135,9 +145,11 @@ class LearnSink : public RunRecorder {
   }
 
  private:
-  static RecorderOptions Options(AccessOptions access, LearnSink* self) {
+  static RecorderOptions Options(AccessOptions access, std::vector<ArchNr> let_through,
+                                 LearnSink* self) {
     RecorderOptions o;
     o.access = access;
+    o.let_through = std::move(let_through);
     o.on_save_failure = [self](const Error& e) {
       self->ClearStatus();
       PrintWarning(
@@ -154,6 +166,24 @@ class LearnSink : public RunRecorder {
   PrivilegedExecs privileged_;
 };
 
+// Re-learning: the calls earlier runs of `app` made that have nothing left to learn; when
+// this run records stacks, only those with a stack already recorded.
+Result<std::vector<ArchNr>> KnownComplete(Store& store, const std::string& app, bool stacks) {
+  auto known = store.Syscalls(app);
+  if (!known) return known.error();
+  auto with_stacks = store.SyscallsWithStacks(app);
+  if (!with_stacks) return with_stacks.error();
+  std::vector<ArchNr> out;
+  for (const SyscallFact& f : *known) {
+    if (!NothingLeftToLearn(f.arch, f.nr)) continue;
+    if (stacks && !std::binary_search(with_stacks->begin(), with_stacks->end(),
+                                      std::pair{f.arch, f.nr}))
+      continue;
+    out.push_back({f.arch, f.nr});
+  }
+  return out;
+}
+
 // "SIGUSR1, SIGPIPE" for a mask with bit N-1 set for signal N.
 std::string SignalList(uint64_t mask) {
   std::string out;
@@ -169,7 +199,7 @@ int CmdLearn(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--backend"};
   spec.with_value.insert("--stacks");
-  spec.flags = {"--quiet", "--no-new-privs"};
+  spec.flags = {"--quiet", "--no-new-privs", "--full"};
   spec.command_tail = true;
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "learn", kLearnHelp, &args_status);
@@ -226,8 +256,19 @@ int CmdLearn(std::span<char*> args) {
   opts.argv = parsed->command;
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
+  if (!parsed->Has("--full")) {
+    // The notify backend records no stacks: it needs none recorded.
+    auto known = KnownComplete(*store, *app,
+                               *stacks != StackMode::kNone && *backend_kind == BackendKind::kPtrace);
+    if (!known) {
+      PrintError(known.error());
+      return kExitSeclearnFailure;
+    }
+    opts.let_through = std::move(*known);
+    opts.let_through = LetThrough(opts);
+  }
   LearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions(),
-                 opts.no_new_privs);
+                 opts.no_new_privs, opts.let_through);
   opts.stacks = *stacks;
 
   Result<TraceResult> result = MakeBackend(*backend_kind)->Run(opts, sink);
@@ -307,6 +348,12 @@ int CmdLearn(std::span<char*> args) {
                  result->processes == 1 ? "" : "es",
                  static_cast<unsigned long long>(agg.total_syscalls()),
                  static_cast<double>(result->duration_ns) / 1e9, exit_status, db_path.c_str());
+    if (!opts.let_through.empty()) {
+      std::fprintf(stderr,
+                   "seclearn: %zu syscall%s known from earlier runs ran unseen (re-learning; "
+                   "--full traces them)\n",
+                   opts.let_through.size(), opts.let_through.size() == 1 ? "" : "s");
+    }
   }
   return exit_status;
 }

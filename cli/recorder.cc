@@ -112,7 +112,7 @@ Result<void> RunRecorder::Flush(int64_t now_ns) {
   FactsDelta w = workload_.TakeDelta();
   w.stacks = std::exchange(stacks_, {});
   FactsDelta r = runtime_.TakeDelta();
-  if (!unnotified_added_ && !options_.unnotified.empty()) {
+  if (!unseen_added_) {
     const uint32_t native = NativeAuditArch();
     for (const auto& name : options_.unnotified) {
       if (auto nr = SyscallNumber(native, name)) {
@@ -120,7 +120,9 @@ Result<void> RunRecorder::Flush(int64_t now_ns) {
         if (options_.runtime_phase) r.syscalls.push_back(SyscallFact{native, *nr, 0, now_ns});
       }
     }
-    unnotified_added_ = true;
+    for (const ArchNr& c : options_.let_through)
+      w.syscalls.push_back(SyscallFact{c.arch, c.nr, 0, now_ns});
+    unseen_added_ = true;
   }
   pending_.Append(std::move(w));
   for (auto& f : r.syscalls) {

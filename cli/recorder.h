@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "seclearn/core/arch.h"
 #include "seclearn/core/facts.h"
 #include "seclearn/core/result.h"
 #include "seclearn/core/syscall_event.h"
@@ -42,6 +43,9 @@ struct RecorderOptions {
   // Names the learning filter let through unseen (runc cannot notify write): recorded once,
   // as needed by both phases.
   std::vector<std::string> unnotified;
+  // Calls the filter let run unseen because earlier runs made them (re-learning,
+  // TraceOptions::let_through): recorded once, count 0, as the workload's.
+  std::vector<ArchNr> let_through;
   // Called with the first error of a failed flush (later ones until a success are quiet).
   std::function<void(const Error&)> on_save_failure;
   // Begin the run at the first flush even before the workload's first exec (a container's
@@ -102,7 +106,7 @@ class RunRecorder : public EventSink {
   std::vector<SyscallFact> pending_runtime_;
   int64_t boundary_ns_ = 0;
   bool boundary_saved_ = false;
-  bool unnotified_added_ = false;
+  bool unseen_added_ = false;  // unnotified and let_through recorded
   bool begun_hook_done_ = false;
   bool argv_unsaved_ = false;  // argv_at_first_exec: read after the run was begun
   bool failing_ = false;

@@ -4,8 +4,13 @@
 #include <tuple>
 
 #include "seclearn/core/arg_filters.h"
+#include "seclearn/core/syscall_table.h"
 
 namespace seclearn {
+
+bool NothingLeftToLearn(uint32_t arch, int32_t nr) {
+  return LookupSyscall(arch, nr) == nullptr && FindArgFilter(arch, nr) == nullptr;
+}
 
 Aggregator::ArchCounters& Aggregator::CountersFor(uint32_t arch) {
   if (last_ != nullptr && last_->arch == arch) return *last_;

@@ -21,6 +21,12 @@
 
 namespace seclearn {
 
+// Whether a call's only fact is that it was made (on its architecture): it takes no path,
+// descriptor, address, credential or key argument (syscall_table.h) and no argument value is
+// learned from it (arg_filters.h). Once an app's earlier run made it, a later run has nothing
+// to learn from it: re-learning lets the kernel allow it unseen (TraceOptions::let_through).
+bool NothingLeftToLearn(uint32_t arch, int32_t nr);
+
 class Aggregator : public EventSink {
  public:
   explicit Aggregator(AccessOptions access = {}) : access_(access) {}
