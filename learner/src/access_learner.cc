@@ -10,6 +10,7 @@
 #include <sys/un.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <span>
@@ -18,6 +19,7 @@
 
 #include "capability_rules.h"
 #include "seclearn/core/arch.h"
+#include "seclearn/core/capability.h"
 #include "seclearn/core/syscall_table.h"
 
 namespace seclearn {
@@ -284,8 +286,7 @@ bool OpenPredictable(const SyscallEvent& ev, uint64_t flags, const FileStat& st)
   if (path_only) return !(flags & O_DIRECTORY) || S_ISDIR(st.mode);
   if (!S_ISREG(st.mode) && !S_ISDIR(st.mode)) return false;  // symlink under O_NOFOLLOW too
   if ((flags & O_DIRECTORY) && !S_ISDIR(st.mode)) return false;
-  constexpr uint64_t kDacCaps = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
-  if (ev.creds.cap_eff & kDacCaps) return true;
+  if (ev.creds.cap_eff & kDacCapabilities) return true;
   return ModeAllows(st, ev.creds, 4);
 }
 
@@ -420,9 +421,16 @@ bool NetworkLess(const NetworkFact& a, const NetworkFact& b) {
                                                 std::string_view(b.address), b.port, b.err);
 }
 bool CapabilityLess(const CapabilityFact& a, const CapabilityFact& b) {
-  // By name, as the store lists them.
-  return std::pair(CapabilityName(a.capability), a.granted) <
-         std::pair(CapabilityName(b.capability), b.granted);
+  // By name, as the store lists them ("CAP_45" for a number past the known ones); named once.
+  static const std::array<std::string, 64> kNames = [] {
+    std::array<std::string, 64> names;
+    for (int i = 0; i < 64; ++i) names[i] = CapabilityName(i);
+    return names;
+  }();
+  auto name = [](int cap) -> std::string_view {
+    return cap >= 0 && cap < 64 ? std::string_view(kNames[cap]) : std::string_view();
+  };
+  return std::pair(name(a.capability), a.granted) < std::pair(name(b.capability), b.granted);
 }
 
 // Totals of a const map; increments since the last call (and marks them taken) otherwise.

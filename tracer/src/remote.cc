@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/capability.h"
 
 namespace seclearn {
 namespace {
@@ -302,11 +303,10 @@ std::string ForStat(const SyscallEvent& ev, const std::string& path) {
 bool Resolver::SameView(const SyscallEvent& ev) {
   if (!self_.known) self_ = ReadTaskCreds(static_cast<pid_t>(::syscall(SYS_gettid)));
   const bool same_mnt = SameMounts(ev);
-  constexpr uint64_t kDac = (1u << 1) | (1u << 2);  // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
   const TaskCreds& c = ev.creds;
   return self_.known && c.known && same_mnt && c.fsuid == self_.fsuid &&
          c.fsgid == self_.fsgid && c.groups == self_.groups &&
-         (c.cap_eff & kDac) == (self_.cap_eff & kDac);
+         (c.cap_eff & kDacCapabilities) == (self_.cap_eff & kDacCapabilities);
 }
 
 bool Resolver::SameMounts(const SyscallEvent& ev) {

@@ -62,6 +62,12 @@ using CapabilitySet = uint64_t;  // bit N: capability N
 
 inline constexpr CapabilitySet CapabilityBit(int cap) { return CapabilitySet{1} << cap; }
 
+// The capabilities that bypass file permission checks (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+// a task with either may open what its mode bits refuse.
+inline constexpr CapabilitySet kDacCapabilities =
+    CapabilityBit(*CapabilityByName("CAP_DAC_OVERRIDE")) |
+    CapabilityBit(*CapabilityByName("CAP_DAC_READ_SEARCH"));
+
 // "CAP_CHOWN", "cap_chown", "CHOWN" and "chown" all name capability 0.
 std::optional<int> CapabilityNumber(std::string_view name);
 
