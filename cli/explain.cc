@@ -279,7 +279,9 @@ int CmdExplain(std::span<char*> args) {
       std::set<int64_t> with_stack;
       for (const auto& st : *got) with_stack.insert(st.run_id);
       for (const RunSummary& r : *runs) {
-        if (with_stack.count(r.run_id)) continue;
+        // A later run needs no stack of its own: the earliest is shown (and a re-learned
+        // run does not unwind what an earlier run has a stack for).
+        if (!with_stack.empty() && r.run_id >= *with_stack.begin()) continue;
         auto in_run = store->Syscalls(*app, r.run_id);
         if (!in_run) {
           PrintError(in_run.error());
@@ -311,7 +313,8 @@ int CmdExplain(std::span<char*> args) {
       const bool made = std::any_of(files->begin(), files->end(),
                                     [&](const FileFact& f) { return f.path == *path; });
       accessed = accessed || made;
-      if (made && !with_stack.count(r.run_id)) missing.push_back({r.run_id, r.backend, why(r)});
+      if (made && (with_stack.empty() || r.run_id < *with_stack.begin()))
+        missing.push_back({r.run_id, r.backend, why(r)});
     }
     if (!accessed) {
       PrintError(

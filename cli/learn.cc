@@ -49,7 +49,8 @@ Re-learning: once the app has runs, the calls they made whose only fact is the c
 read, write, futex, epoll_wait, ...) are allowed by the kernel's filter without a stop, so a
 later run costs close to native on them. They are recorded for the run with count 0 (`show`
 sums counts over runs); every other fact is learned as a full trace would. With stacks on
-(ptrace), a call is let through once a run has recorded its stack. --full traces all.
+(ptrace), a call is let through once a run has recorded its stack, and a stack earlier runs
+recorded (syscall or path, per executable) is not unwound again. --full traces all.
 
 stdin, stdout, stderr and the terminal pass through untouched. What was learned is flushed
 to the database at least once a second, so SIGKILL loses at most the last second.
@@ -266,6 +267,14 @@ int CmdLearn(std::span<char*> args) {
     }
     opts.let_through = std::move(*known);
     opts.let_through = LetThrough(opts);
+    if (*stacks != StackMode::kNone && *backend_kind == BackendKind::kPtrace) {
+      auto keys = store->StackKeys(*app);
+      if (!keys) {
+        PrintError(keys.error());
+        return kExitSeclearnFailure;
+      }
+      opts.known_stacks = std::move(*keys);
+    }
   }
   LearnSink sink(*store, info, !quiet && ::isatty(STDERR_FILENO), ReadAccessOptions(),
                  opts.no_new_privs, opts.let_through);

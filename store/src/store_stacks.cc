@@ -310,6 +310,33 @@ ORDER BY s.path
   return out;
 }
 
+Result<std::vector<StackFact>> Store::StackKeys(std::string_view app) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT 0, s.executable, s.arch, s.nr, '', 0
+FROM run_syscall_stacks s JOIN runs r ON r.id = s.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1
+UNION
+SELECT 1, p.executable, 0, 0, p.path, p.access
+FROM run_path_stacks p JOIN runs r ON r.id = p.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1
+ORDER BY 1, 2, 3, 4, 5, 6
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app);
+  std::vector<StackFact> out;
+  auto rows = stmt->ForEachRow([&](Statement& row) {
+    StackFact& k = out.emplace_back();
+    k.kind = row.ColumnInt64(0) == 0 ? StackKind::kSyscall : StackKind::kPath;
+    k.executable = row.ColumnText(1);
+    k.arch = static_cast<uint32_t>(row.ColumnInt64(2));
+    k.nr = static_cast<int32_t>(row.ColumnInt64(3));
+    k.path = row.ColumnText(4);
+    k.access = static_cast<uint32_t>(row.ColumnInt64(5));
+  });
+  if (!rows) return rows.error();
+  return out;
+}
+
 Result<std::vector<std::pair<int64_t, uint64_t>>> Store::StackCounts(std::string_view app) {
   auto stmt = impl_->db.Prepare(R"sql(
 SELECT run_id, sum(n) FROM (

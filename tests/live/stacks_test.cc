@@ -23,6 +23,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
+#include "seclearn/store/store.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 #include "support/skip.h"
@@ -475,6 +476,62 @@ TEST_CASE("learning with --stacks=none unwinds nothing and explain names such ru
   CHECK(Seclearn({"explain", "--db", db, "--app", "nosuchapp", "keyctl"}).status == 125);
   CHECK(Seclearn({"explain", "--db", db, "--app", "p", "ptrace"}).status == 1);
   CHECK(Seclearn({"learn", "--stacks=all", "--db", db, "--app", "p", "--", "true"}).status == 125);
+}
+
+TEST_CASE("a re-learned run unwinds only what no earlier run has a stack for",
+          "[live][stacks][relearn]") {
+  TempDir dir;
+  const std::string db = dir.path + "/s.db";
+  const std::string marker = dir.path + "/marker";
+  auto learn = [&](std::vector<std::string> extra, std::vector<std::string> cmd) {
+    std::vector<std::string> args = {"learn", "--quiet", "--db", db, "--app", "p"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("--");
+    args.push_back(SECLEARN_PROVENANCE);
+    args.insert(args.end(), cmd.begin(), cmd.end());
+    REQUIRE(Seclearn(args).status == 0);
+  };
+  // Stacks per run, and the keys they are the first of, over all runs.
+  auto counts = [&] {
+    auto store = Store::OpenReadOnly(db);
+    REQUIRE(store.has_value());
+    auto c = store->StackCounts("p");
+    REQUIRE(c.has_value());
+    return std::map<int64_t, uint64_t>(c->begin(), c->end());
+  };
+  auto keys = [&] {
+    auto store = Store::OpenReadOnly(db);
+    REQUIRE(store.has_value());
+    auto k = store->StackKeys("p");
+    REQUIRE(k.has_value());
+    return k->size();
+  };
+  learn({}, {"keyctl"});
+  REQUIRE(counts()[1] > 0);
+  const size_t first_keys = keys();
+
+  // The same workload again: every key has a stack already, nothing is unwound.
+  learn({}, {"keyctl"});
+  CHECK(counts().count(2) == 0);
+  CHECK(keys() == first_keys);
+  auto ex = Seclearn({"explain", "--db", db, "--app", "p", "keyctl"});
+  INFO(ex.out << ex.err);
+  CHECK(ex.status == 0);
+  CHECK(ex.out.find("run 1,") != std::string::npos);
+  CHECK(ex.out.find("learned without a stack") == std::string::npos);
+
+  // --full unwinds as a first run does.
+  learn({"--full"}, {"keyctl"});
+  CHECK(counts()[3] == counts()[1]);
+
+  // Another path: only its new keys get stacks, each once.
+  learn({}, {"marker", marker});
+  const auto after = counts();
+  REQUIRE(after.count(4));
+  CHECK(after.at(4) == keys() - first_keys);
+  ex = Seclearn({"explain", "--db", db, "--app", "p", "--path", marker});
+  CHECK(ex.status == 0);
+  CHECK(ex.out.find("run 4,") != std::string::npos);
 }
 
 TEST_CASE("a hostile path is one escaped line in explain and valid JSON", "[live][stacks]") {

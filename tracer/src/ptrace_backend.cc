@@ -125,7 +125,10 @@ pid_t ReadTgid(pid_t tid) {
 class Tracer {
  public:
   Tracer(const TraceOptions& opts, EventSink& sink) : opts_(opts), sink_(sink) {
-    if (opts.stacks == StackMode::kFirst) stacks_ = std::make_unique<StackRecorder>();
+    if (opts.stacks == StackMode::kFirst) {
+      stacks_ = std::make_unique<StackRecorder>();
+      stacks_->Known(opts.known_stacks);
+    }
   }
 
   Result<TraceResult> Run();

@@ -669,6 +669,25 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   }
 }
 
+void StackRecorder::Known(const std::vector<StackFact>& keys) {
+  Impl& s = *impl_;
+  for (const StackFact& k : keys) {
+    auto [it, inserted] = s.exe_ids.try_emplace(k.executable, static_cast<int>(s.exes.size()));
+    if (inserted) s.exes.emplace_back().path = k.executable;
+    Impl::Exe& exe = s.exes[static_cast<size_t>(it->second)];
+    if (k.kind == StackKind::kPath) {
+      std::vector<uint32_t>& accesses = exe.paths_seen[k.path];
+      if (std::find(accesses.begin(), accesses.end(), k.access) != accesses.end()) continue;
+      accesses.push_back(k.access);
+      ++exe.path_stacks[k.access];
+    } else if (k.arch == native_ && k.nr >= 0 && k.nr < kDenseNr) {
+      exe.native_seen.set(static_cast<size_t>(k.nr));
+    } else {
+      exe.other_seen.insert(SyscallKey(k.arch, k.nr));
+    }
+  }
+}
+
 void StackRecorder::OnExec(pid_t tgid, pid_t former_tid) {
   Impl& s = *impl_;
   started_ = true;

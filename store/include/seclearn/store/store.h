@@ -189,6 +189,10 @@ class Store {
       std::string_view app, std::optional<int64_t> run_id = std::nullopt);
   // The app's paths that have a stack for some access (in some run), sorted.
   Result<std::vector<std::string>> PathsWithStacks(std::string_view app);
+  // What the app's recorded stacks are the first of, over all runs, without frames: kind and
+  // executable, with (arch, nr) for a syscall, (path, access) for a path. Re-learning seeds
+  // the tracer with them (TraceOptions::known_stacks).
+  Result<std::vector<StackFact>> StackKeys(std::string_view app);
   // How many first-seen stacks (syscall and path) each of the app's runs recorded; runs
   // without any are absent (learned with --stacks=none or by the notify backend).
   Result<std::vector<std::pair<int64_t, uint64_t>>> StackCounts(std::string_view app);

@@ -54,6 +54,10 @@ struct TraceOptions {
   // already made and that have nothing left to learn (learner's NothingLeftToLearn); those a
   // backend must see itself (BackendMustSee) still reach it. Empty: every call is seen.
   std::vector<ArchNr> let_through;
+  // Re-learning with stacks: the keys earlier runs recorded a stack for (Store::StackKeys;
+  // frames empty). Their calls are not unwound again, and they count toward the per-access
+  // budget of path stacks (stacks.h).
+  std::vector<StackFact> known_stacks;
 };
 
 struct TraceResult {

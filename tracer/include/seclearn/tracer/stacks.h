@@ -95,6 +95,9 @@ class StackRecorder {
   }
   void OnExec(pid_t tgid, pid_t former_tid);
   void OnExit(pid_t tid, pid_t tgid);
+  // Keys already recorded (earlier runs: TraceOptions::known_stacks): never captured again;
+  // path keys count toward kMaxPathStacksPerAccess. Before the run.
+  void Known(const std::vector<StackFact>& keys);
 
  private:
   static constexpr int32_t kDenseNr = 1024;
