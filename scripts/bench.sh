@@ -6,6 +6,7 @@
 #   scripts/bench.sh                 # REPEAT=5 LOOP=1000000 LONG=10000000
 #   REPEAT=3 LONG=0 scripts/bench.sh # quicker, without the memory run
 #   CONTAINERS=0 scripts/bench.sh    # without the container rows (they need root and runc)
+#   SERVER=0 scripts/bench.sh        # without the redis-server row (apt install redis-server)
 #   BENCH_BUILD=build-x scripts/bench.sh  # an existing build directory, used as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,20 +112,31 @@ fi
 # --- The notify backend beside ptrace -------------------------------------------------------
 echo
 echo "backends on getppid x${LOOP}, median of $REPEAT interleaved runs"
-printf '%-10s %10s %18s %10s\n' backend ms "added per syscall" "vs ptrace"
-: >"$work/n"; : >"$work/p"; : >"$work/q"
+printf '%-34s %10s %18s %10s %9s\n' backend ms "added per syscall" "vs ptrace" "x native"
+: >"$work/n"; : >"$work/p"; : >"$work/q"; : >"$work/r"; : >"$work/d"
+# The re-learned app's first run; the reference: the loop under Docker's default profile (any
+# seccomp filter sends every call through the kernel's slower syscall entry).
+"$seclearn" learn --quiet --db "$db" --app bench-relearn -- "$testee" getppid-loop 1000 >/dev/null 2>&1
+default_profile=/usr/share/containers/seccomp.json  # Docker's default profile, as packaged
 for ((i = 0; i < REPEAT; i++)); do
   seconds "$testee" getppid-loop "$LOOP" >>"$work/n"
   seconds "$seclearn" learn --quiet --full --db "$db" --app bench-ptrace -- "$testee" getppid-loop "$LOOP" >>"$work/p"
   seconds "$seclearn" learn --quiet --full --db "$db" --app bench-notify --backend notify -- \
     "$testee" getppid-loop "$LOOP" >>"$work/q"
+  seconds "$seclearn" learn --quiet --db "$db" --app bench-relearn -- "$testee" getppid-loop "$LOOP" >>"$work/r"
+  if [[ -f $default_profile ]]; then
+    seconds "$seclearn" run --seccomp "$default_profile" -- "$testee" getppid-loop "$LOOP" >>"$work/d"
+  fi
 done
-n=$(median <"$work/n"); p=$(median <"$work/p"); q=$(median <"$work/q")
-awk -v n="$n" -v p="$p" -v q="$q" -v c="$LOOP" 'BEGIN {
-  printf "%-10s %10.1f %18s %10s\n", "native", n/1000, "-", "-"
-  printf "%-10s %10.1f %15.2f us %10s\n", "ptrace", p/1000, (p-n)/c, "1.00"
-  printf "%-10s %10.1f %15.2f us %10.2f\n", "notify", q/1000, (q-n)/c, (p > n) ? (q-n)/(p-n) : 0 }'
-echo "(vs ptrace = notify's added time per syscall / ptrace's; target <= 1)"
+n=$(median <"$work/n"); p=$(median <"$work/p"); q=$(median <"$work/q"); r=$(median <"$work/r")
+d=$( [[ -s $work/d ]] && median <"$work/d" || echo 0)
+awk -v n="$n" -v p="$p" -v q="$q" -v r="$r" -v d="$d" -v c="$LOOP" 'BEGIN {
+  printf "%-34s %10.1f %18s %10s %9.2f\n", "native", n/1000, "-", "-", 1
+  printf "%-34s %10.1f %15.2f us %10s %9.2f\n", "ptrace (--full)", p/1000, (p-n)/c, "1.00", p/n
+  printf "%-34s %10.1f %15.2f us %10.2f %9.2f\n", "notify (--full)", q/1000, (q-n)/c, (p > n) ? (q-n)/(p-n) : 0, q/n
+  printf "%-34s %10.1f %15.3f us %10.3f %9.2f\n", "ptrace, re-learned", r/1000, (r-n)/c, (p > n) ? (r-n)/(p-n) : 0, r/n
+  if (d > 0) printf "%-34s %10.1f %15.3f us %10s %9.2f\n", "no seclearn, Docker default profile", d/1000, (d-n)/c, "-", d/n }'
+echo "(vs ptrace = added time per syscall / ptrace's; notify target <= 1; re-learned target <= 1.2x native)"
 
 # --- Call stacks: learn --stacks=first (the default) against --stacks=none ---------------------
 # Wall and CPU time (user + sys of seclearn and the workload), best of REPEAT interleaved runs:
@@ -159,6 +171,60 @@ for w in "getppid x${LOOP}|$testee getppid-loop $LOOP" \
 done
 echo "(added = --stacks=first over --stacks=none; target on getppid < 2%)"
 
+# --- A server under load: redis-server driven by redis-benchmark ------------------------------
+# Requests per second of redis-benchmark (GET and SET, 20 clients, untraced) against a
+# redis-server started natively, under strace -f, and learned: a first learn (--full) and a
+# re-learn of the same app (its hot calls, read/write/epoll_wait, then run unseen).
+SERVER=${SERVER:-1}
+REQUESTS=${REQUESTS:-100000}
+if ((SERVER != 0)) && command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null &&
+  command -v redis-cli >/dev/null; then
+  port=16379
+  # server_rps WRAPPER...: one server under WRAPPER, its GET+SET requests per second (mean).
+  server_rps() {
+    "$@" redis-server --port "$port" --save '' --appendonly no --daemonize no \
+      </dev/null >/dev/null 2>&1 &
+    local pid=$! i
+    for ((i = 0; i < 200; i++)); do
+      redis-cli -p "$port" ping >/dev/null 2>&1 && break
+      sleep 0.05
+    done
+    redis-benchmark -p "$port" -q -n "$REQUESTS" -c 20 -t get,set --csv 2>/dev/null |
+      awk -F'"' '/^"(GET|SET)"/ { s += $4; n++ } END { printf "%d\n", n ? s / n : 0 }'
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    wait "$pid" 2>/dev/null || true
+  }
+  "$seclearn" learn --quiet --db "$db" --app bench-redis-re -- redis-server --port "$port" \
+    --save '' --appendonly no </dev/null >/dev/null 2>&1 &
+  first=$!
+  for ((i = 0; i < 200; i++)); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  redis-benchmark -p "$port" -q -n 1000 -c 20 -t get,set >/dev/null 2>&1 || true
+  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+  wait "$first" 2>/dev/null || true
+  echo
+  echo "redis-server under redis-benchmark ($REQUESTS GET and SET, 20 clients), median of $REPEAT"
+  : >"$work/rn"; : >"$work/rt"; : >"$work/rp"; : >"$work/rq"; : >"$work/rr"; : >"$work/rs"
+  for ((i = 0; i < REPEAT; i++)); do
+    server_rps >>"$work/rn"
+    server_rps strace -f -o /dev/null >>"$work/rt"
+    server_rps "$seclearn" learn --quiet --full --db "$db" --app bench-redis -- >>"$work/rp"
+    server_rps "$seclearn" learn --quiet --full --backend notify --db "$db" --app bench-redis-n -- >>"$work/rq"
+    server_rps "$seclearn" learn --quiet --db "$db" --app bench-redis-re -- >>"$work/rr"
+    server_rps "$seclearn" learn --quiet --backend notify --db "$db" --app bench-redis-re -- >>"$work/rs"
+  done
+  printf '%-34s %12s %10s\n' "" "requests/s" "x native"
+  n=$(median <"$work/rn")
+  for row in "native:rn" "strace -f:rt" "learn --full (ptrace):rp" "learn --full --backend notify:rq" \
+    "re-learn (ptrace):rr" "re-learn --backend notify:rs"; do
+    v=$(median <"$work/${row##*:}")
+    awk -v name="${row%:*}" -v v="$v" -v n="$n" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, n ? v / n : 0 }'
+  done
+  echo "(x native = throughput while learned / native; target >= 0.9 for a re-learned server)"
+else
+  echo
+  echo "server: skipped (SERVER=0, or redis-server, redis-benchmark and redis-cli not installed: apt install redis-server)"
+fi
+
 # --- Containers: runc without and with learning (seclearn runtime + agent) --------------------
 ((CONTAINERS != 0)) || exit 0
 if ((EUID != 0)) || ! command -v runc >/dev/null || [[ ! -x /bin/busybox ]] ||
@@ -169,7 +235,6 @@ if ((EUID != 0)) || ! command -v runc >/dev/null || [[ ! -x /bin/busybox ]] ||
 fi
 CREPEAT=${CREPEAT:-$((REPEAT * 2 + 1))}
 READS=${READS:-100000}
-default_profile=/usr/share/containers/seccomp.json  # Docker's default profile, as packaged
 "$seclearn" agent --socket "$work/agent.sock" --db "$work/containers.db" \
   </dev/null >/dev/null 2>"$work/agent.log" &
 agent=$!
