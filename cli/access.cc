@@ -52,6 +52,17 @@ Result<std::optional<int64_t>> ParseRunOption(const ParsedArgs& args,
   return std::optional<int64_t>(n);
 }
 
+Result<RunChoice> ChooseRun(Store& store, std::string_view app, const ParsedArgs& args) {
+  RunChoice c;
+  auto runs = store.Runs(app);
+  if (!runs) return runs.error();
+  c.runs = std::move(*runs);
+  auto run = ParseRunOption(args, c.runs);
+  if (!run) return run.error();
+  c.run = *run;
+  return c;
+}
+
 std::function<bool(const FileAccessRecord&, const std::vector<std::string>&)>
 AbstractionCoverage() {
   // One policy per set of abstractions, parsed once.

@@ -34,6 +34,12 @@ Result<AccessFacts> LoadAccessFacts(Store& store, std::string_view app, std::opt
 // --run N: nullopt without it; a kUsage error naming the app's runs if N is not one of them.
 Result<std::optional<int64_t>> ParseRunOption(const ParsedArgs& args,
                                               const std::vector<RunSummary>& runs);
+// The app's runs, and the one --run N chose (ParseRunOption).
+struct RunChoice {
+  std::vector<RunSummary> runs;
+  std::optional<int64_t> run;
+};
+Result<RunChoice> ChooseRun(Store& store, std::string_view app, const ParsedArgs& args);
 
 // True when the AppArmor abstractions named (as in /etc/apparmor.d) already grant the access;
 // null when /etc/apparmor.d cannot be read (then every access gets its own rule).

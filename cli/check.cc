@@ -69,17 +69,13 @@ int CmdCheck(std::span<char*> args) {
     PrintError(store.error());
     return kExitSeclearnFailure;
   }
-  auto runs = store->Runs(*app);
-  if (!runs) {
-    PrintError(runs.error());
+  auto choice = ChooseRun(*store, *app, *parsed);
+  if (!choice) {
+    PrintError(fmt::format("check: {}", choice.error().Message()));
     return kExitSeclearnFailure;
   }
-  auto run = ParseRunOption(*parsed, *runs);
-  if (!run) {
-    PrintError(fmt::format("check: {}", run.error().Message()));
-    return kExitSeclearnFailure;
-  }
-  auto facts = LoadAccessFacts(*store, *app, *run);
+  const std::optional<int64_t> run = choice->run;
+  auto facts = LoadAccessFacts(*store, *app, run);
   if (!facts) {
     PrintError(facts.error());
     return kExitSeclearnFailure;
@@ -99,7 +95,7 @@ int CmdCheck(std::span<char*> args) {
                 static_cast<unsigned long long>(r.count));
   }
   std::fflush(stdout);
-  const std::string scope = *run ? fmt::format("run {}", **run) : "all runs";
+  const std::string scope = run ? fmt::format("run {}", *run) : "all runs";
   std::fprintf(stderr,
                "seclearn: check: profile %s (%s): %zu accesses of %s checked, %zu would be "
                "denied\n",

@@ -428,20 +428,17 @@ int CmdExport(std::span<char*> args) {
   }
 
   store->LeaveOutExecRuns(parsed->Has("--without-exec"));
-  auto runs = store->Runs(*app);
-  if (!runs) {
-    PrintError(runs.error());
+  auto choice = ChooseRun(*store, *app, *parsed);
+  if (!choice) {
+    PrintError(fmt::format("export: {}", choice.error().Message()));
     return kExitSeclearnFailure;
   }
-  auto run = ParseRunOption(*parsed, *runs);
-  if (!run) {
-    PrintError(fmt::format("export: {}", run.error().Message()));
-    return kExitSeclearnFailure;
-  }
+  const std::vector<RunSummary>& runs = choice->runs;
+  const std::optional<int64_t> run = choice->run;
   std::string unfinished;
   size_t unfinished_count = 0;
-  for (const auto& r : *runs) {
-    if (r.end_ns || (*run && r.run_id != **run)) continue;
+  for (const auto& r : runs) {
+    if (r.end_ns || (run && r.run_id != *run)) continue;
     unfinished += (unfinished.empty() ? "" : ", ") + std::to_string(r.run_id);
     ++unfinished_count;
   }
@@ -455,8 +452,8 @@ int CmdExport(std::span<char*> args) {
         unfinished_count == 1 ? "it has" : "they have"));
   }
   std::string execs;
-  for (const auto& r : *runs) {
-    if (r.exec_into.empty() || (*run && r.run_id != **run)) continue;
+  for (const auto& r : runs) {
+    if (r.exec_into.empty() || (run && r.run_id != *run)) continue;
     execs += fmt::format("{}{} (into {})", execs.empty() ? "" : ", ", r.run_id, r.exec_into);
   }
   if (!execs.empty()) {
@@ -465,7 +462,7 @@ int CmdExport(std::span<char*> args) {
         "{}; --without-exec leaves them out",
         execs));
   }
-  ExportContext ctx{*store, *app, *parsed, *runs, *run};
+  ExportContext ctx{*store, *app, *parsed, runs, run};
   auto emitted = format->emit(ctx);
   if (!emitted) {
     PrintError(fmt::format("export: {}", emitted.error().Message()));
@@ -489,7 +486,7 @@ int CmdExport(std::span<char*> args) {
   v.created_ns = RealtimeNs();
   v.seclearn_version = SECLEARN_VERSION;
   v.options = emitted->options;
-  for (const auto& r : *runs)
+  for (const auto& r : runs)
     if (!ctx.run || r.run_id == *ctx.run) v.runs.push_back(r.run_id);
   auto number = store->SaveProfileVersion(v);
   if (!number) {

@@ -197,12 +197,11 @@ struct ShowData {
   }
 };
 
-// Everything over all runs, or of run `run` only (one of the app's: ParseRunOption).
-Result<ShowData> LoadShowData(Store& store, const std::string& app, std::optional<int64_t> run) {
+// Everything over all runs, or of run `run` only (ChooseRun).
+Result<ShowData> LoadShowData(Store& store, const std::string& app,
+                              const std::vector<RunSummary>& runs, std::optional<int64_t> run) {
   ShowData d;
-  auto runs = store.Runs(app);
-  if (!runs) return runs.error();
-  d.runs = std::move(*runs);
+  d.runs = runs;
   if (run) std::erase_if(d.runs, [&](const RunSummary& r) { return r.run_id != *run; });
   auto sys = store.Syscalls(app, run);
   if (!sys) return sys.error();
@@ -408,17 +407,14 @@ int CmdShow(std::span<char*> args) {
     PrintError(UnknownApp("show", *app, db_path, *apps));
     return kExitSeclearnFailure;
   }
-  auto runs = store->Runs(*app);
-  if (!runs) {
-    PrintError(runs.error());
+  auto choice = ChooseRun(*store, *app, *parsed);
+  if (!choice) {
+    PrintError(fmt::format("show: {}", choice.error().Message()));
     return kExitSeclearnFailure;
   }
-  auto run = ParseRunOption(*parsed, *runs);
-  if (!run) {
-    PrintError("show: " + run.error().Message());
-    return kExitSeclearnFailure;
-  }
-  auto data = LoadShowData(*store, *app, *run);
+  const std::vector<RunSummary>& runs = choice->runs;
+  const std::optional<int64_t> run = choice->run;
+  auto data = LoadShowData(*store, *app, runs, run);
   if (!data) {
     PrintError(data.error());
     return kExitSeclearnFailure;

@@ -183,6 +183,14 @@ expect_status 125 "$SECLEARN" export --db "$DB" --app known --format yaml
 expect_one_error_line "'yaml'"
 expect_status 125 "$SECLEARN" export --db "$DB" --app known --format seccomp --runtime podman
 expect_one_error_line "'podman'"
+for sub in show export; do
+  extra=()
+  [[ $sub == export ]] && extra=(--format seccomp --no-store)
+  for bad in 99 x ''; do
+    expect_status 125 "$SECLEARN" "$sub" --db "$DB" --app known "${extra[@]}" --run "$bad"
+    expect_one_error_line "^seclearn: $sub: --run takes one of the app's runs \\([0-9, ]+\\), not '$bad'\$"
+  done
+done
 expect_status 125 "$SECLEARN" learn --db "$DB" --app 'bad/name' -- "$TESTEE" noop
 expect_one_error_line 'bad/name'
 expect_status 125 "$SECLEARN" learn --db "$DB" --app known
