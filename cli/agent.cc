@@ -16,6 +16,7 @@
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
+#include "seclearn/tracer/backend.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
 
@@ -163,6 +164,28 @@ class ContainerLearner : public ContainerObserver {
   }
 
   void Log(std::string_view line) override { cli::Log(line); }
+
+  // Re-learning: the app's native calls with nothing left to learn (NothingLeftToLearn) that
+  // every backend may leave unseen (BackendMustSee). None for an app with calls of another
+  // architecture: the filter names calls, and a name let through would go unseen on every
+  // architecture while the learner records it on the native one only.
+  std::vector<std::string> KnownCalls(std::string_view app) override {
+    std::vector<std::string> out;
+    if (!ValidAppName(app)) return out;
+    auto facts = store_.Syscalls(app);
+    if (!facts) {
+      Log(fmt::format("{}: known calls not read: {}", app, facts.error().Message()));
+      return out;
+    }
+    const uint32_t native = NativeAuditArch();
+    for (const SyscallFact& f : *facts) {
+      if (f.arch != native) return {};
+      if (NothingLeftToLearn(f.arch, f.nr) && !BackendMustSee(f.arch, f.nr))
+        out.push_back(SyscallName(f.arch, f.nr));
+    }
+    if (!quiet_) Log(fmt::format("{}: {} known calls may run unseen (re-learning)", app, out.size()));
+    return out;
+  }
 
   // At shutdown: the ended containers not saved yet, and what those still running learned
   // so far; now waiting for other writers as a learner's last flush does.

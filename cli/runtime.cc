@@ -23,7 +23,7 @@ namespace seclearn::cli {
 namespace {
 
 constexpr const char* kRuntimeHelp =
-    R"(usage: seclearn runtime [--runtime-path PATH] [--agent-socket PATH] [--app NAME] [--]
+    R"(usage: seclearn runtime [--runtime-path PATH] [--agent-socket PATH] [--app NAME] [--full] [--]
                         RUNTIME-ARGS...
        seclearn-runtime RUNTIME-ARGS...      (the seclearn binary under that name)
 
@@ -40,17 +40,24 @@ Use it where a runtime path is configured:
   containerd: the runc shim's BinaryName
 Docker passes no environment to runtimes: give the settings in a config file next to the shim,
 <dir of the shim>/seclearn-runtime.json, e.g.
-  {"runtime_path": "/usr/sbin/runc", "agent_socket": "/run/seclearn/agent.sock", "app": "web"}
+  {"runtime_path": "/usr/sbin/runc", "agent_socket": "/run/seclearn/agent.sock", "app": "web",
+   "full": false}
 or use a wrapper script: exec seclearn runtime --runtime-path /usr/sbin/runc -- "$@".
 
 options (first the option, then $SECLEARN_RUNTIME_PATH / $SECLEARN_AGENT_SOCKET /
-$SECLEARN_APP, then the config file):
+$SECLEARN_APP / $SECLEARN_FULL, then the config file):
   --runtime-path PATH  the real runtime (default: runc on $PATH); runc or crun (by file name)
   --agent-socket PATH  the agent's socket (default: /run/seclearn/agent.sock)
   --app NAME           the app containers are learned as, unless the container's own
                        environment names one (SECLEARN_APP=NAME in process.env: docker run
                        -e SECLEARN_APP=web); default: the bundle's seclearn.app annotation
                        (podman --annotation), else the agent uses the container id
+  --full               notify every call (SECLEARN_FULL=1, "full": true). Without it, once
+                       the app has runs, the shim asks the agent which calls they made with
+                       nothing left to learn (no path, descriptor, address, credential or
+                       argument value: read, write, epoll_wait, futex, ...) and lets those
+                       run unseen, named in listenerMetadata's unnotified list: the agent
+                       records them with count 0, as `seclearn learn` re-learning does
 
 exit status: the runtime's; 125 when the shim itself fails (bundle unreadable, no agent),
 126/127 when the runtime cannot be executed.
@@ -60,11 +67,18 @@ struct ShimConfig {
   std::string runtime_path;
   std::string agent_socket;
   std::string app;
+  bool full = false;  // notify every call, as an app's first run does (no re-learning)
 };
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
+}
+
+// SECLEARN_FULL=1 (any value but empty and "0").
+bool EnvFlag(const char* name) {
+  const std::string v = Env(name);
+  return !v.empty() && v != "0";
 }
 
 // The config file next to the shim, if there is one: a missing file is no error, a broken
@@ -78,6 +92,14 @@ Result<void> ReadConfigFile(const std::string& path, ShimConfig* config) {
   if (!doc) return doc.error();
   if (!doc->is_object()) return ParseError(fmt::format("{}: expected a JSON object", path));
   for (const auto& [key, value] : doc->AsObject()) {
+    if (key == "full") {
+      if (!value.is_bool()) {
+        return ParseError(fmt::format("{}:{}:{}: \"full\" must be true or false", path,
+                                      value.pos().line, value.pos().col));
+      }
+      config->full = config->full || value.AsBool();
+      continue;
+    }
     std::string* field = key == "runtime_path"   ? &config->runtime_path
                          : key == "agent_socket" ? &config->agent_socket
                          : key == "app"          ? &config->app
@@ -85,7 +107,7 @@ Result<void> ReadConfigFile(const std::string& path, ShimConfig* config) {
     if (field == nullptr) {
       return ParseError(
           fmt::format("{}:{}:{}: unknown key \"{}\" (known: runtime_path, "
-                      "agent_socket, app)",
+                      "agent_socket, app, full)",
                       path, value.pos().line, value.pos().col, key));
     }
     if (!value.is_string()) {
@@ -129,6 +151,10 @@ RuntimeCall ParseRuntimeArgs(const std::vector<std::string>& args) {
   return call;
 }
 
+// How long the shim waits for the agent's list of known calls; the agent answers between two
+// notifications.
+constexpr int kQueryTimeoutMs = 2000;
+
 Result<void> PrepareBundle(const ShimConfig& config, const std::string& bundle) {
   auto kind = RuntimeKindFromName(config.runtime_path);
   if (!kind) return kind.error();
@@ -143,6 +169,16 @@ Result<void> PrepareBundle(const ShimConfig& config, const std::string& bundle) 
   LearningOptions o;
   o.listener_path = config.agent_socket;
   o.runtime = *kind;
+  // Re-learning: the calls the app's earlier runs made with nothing left to learn run unseen.
+  auto app = LearningApp(*text, path, config.app);
+  if (!app) return app.error();
+  if (!config.full && !app->empty()) {
+    auto known = QueryKnownCalls(config.agent_socket, *app, kQueryTimeoutMs);
+    if (known)
+      o.known = std::move(*known);
+    else
+      PrintWarning(fmt::format("runtime: every call is notified: {}", known.error().Message()));
+  }
   auto rewritten = RewriteConfigForLearning(*text, path, o, config.app);
   if (!rewritten) return rewritten.error();
   // Rewritten in place, not through a temporary file and rename: ext4 flushes the data of a
@@ -217,6 +253,10 @@ int CmdRuntime(std::span<char*> args) {
       ++i;
       break;
     }
+    if (a == "--full") {
+      config.full = true;
+      continue;
+    }
     if (!value("--runtime-path", &config.runtime_path) &&
         !value("--agent-socket", &config.agent_socket) && !value("--app", &config.app)) {
       break;  // the runtime's own arguments start here
@@ -225,6 +265,7 @@ int CmdRuntime(std::span<char*> args) {
   if (config.runtime_path.empty()) config.runtime_path = Env("SECLEARN_RUNTIME_PATH");
   if (config.agent_socket.empty()) config.agent_socket = Env("SECLEARN_AGENT_SOCKET");
   if (config.app.empty()) config.app = Env("SECLEARN_APP");
+  config.full = config.full || EnvFlag("SECLEARN_FULL");
   std::vector<std::string> rest(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
   if (rest.empty()) {
     PrintError("runtime: no runtime arguments (see seclearn runtime --help)");
@@ -238,6 +279,7 @@ int CmdRuntimeShim(std::string_view argv0, std::span<char*> args) {
   config.runtime_path = Env("SECLEARN_RUNTIME_PATH");
   config.agent_socket = Env("SECLEARN_AGENT_SOCKET");
   config.app = Env("SECLEARN_APP");
+  config.full = EnvFlag("SECLEARN_FULL");
   // The config file sits next to the name the shim was started as (a symlink to seclearn).
   std::string dir;
   if (const size_t slash = argv0.rfind('/'); slash != std::string_view::npos) {

@@ -325,4 +325,54 @@ TEST_CASE("the learning filter for runc notifies all but write and the Go runtim
   CHECK_FALSE(RewriteConfigForLearning("[1]", "config.json", o, "").has_value());
 }
 
+TEST_CASE("re-learning: known calls run unseen under either runtime's learning filter",
+          "[live][notify][relearn]") {
+  LearningOptions o;
+  o.listener_path = "/run/a.sock";
+  o.known = {"getuid", "read", "write"};
+  LearningMetadata meta;
+  const Json runc = LearningSeccomp(o, &meta);
+  std::set<std::string> notified;
+  for (const Json& n : runc.Find("syscalls")->AsArray()[0].Find("names")->AsArray())
+    notified.insert(n.AsString());
+  CHECK_FALSE(notified.count("getuid"));
+  CHECK_FALSE(notified.count("read"));
+  CHECK(notified.count("openat"));
+  // runc's own, then the known ones it did not have; each named once.
+  std::vector<std::string> want(kRuncUnnotified.begin(), kRuncUnnotified.end());
+  want.push_back("getuid");
+  want.push_back("read");
+  CHECK(meta.unnotified == want);
+  CHECK(ParseLearningMetadata(FormatLearningMetadata(meta)).unnotified == want);
+
+  o.runtime = RuntimeKind::kCrun;
+  const Json crun = LearningSeccomp(o, &meta);
+  CHECK(crun.Find("defaultAction")->AsString() == "SCMP_ACT_NOTIFY");
+  const auto& rules = crun.Find("syscalls")->AsArray();
+  REQUIRE(rules.size() == 1);
+  CHECK(rules[0].Find("action")->AsString() == "SCMP_ACT_ALLOW");
+  CHECK(rules[0].Find("names")->AsArray().size() == 3);
+  CHECK(meta.unnotified == o.known);
+
+  // The shim asks the agent about the app the rewrite will name.
+  for (const auto& [config, shim_app] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"process":{"env":["SECLEARN_APP=web"]}})", "shim"},
+           {R"({"process":{"env":["PATH=/bin"]}})", "shim"},
+           {R"({"annotations":{"seclearn.app":"own"}})", ""},
+           {R"({"annotations":{"seclearn.app":"own"}})", "shim"},
+           {R"({})", ""}}) {
+    CAPTURE(config, shim_app);
+    auto app = LearningApp(config, "config.json", shim_app);
+    REQUIRE(app.has_value());
+    auto text = RewriteConfigForLearning(config, "config.json", o, shim_app);
+    REQUIRE(text.has_value());
+    auto d = ParseJson(*text, "out");
+    REQUIRE(d.has_value());
+    const Json* a = d->Find("annotations");
+    const std::string named =
+        a != nullptr && a->Find("seclearn.app") ? a->Find("seclearn.app")->AsString() : "";
+    CHECK(*app == named);
+  }
+}
+
 }  // namespace seclearn

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -180,10 +181,34 @@ struct OciAgent::State {
     Finish(observer, fd, now, eof, /*deadline=*/false);
   }
 
+  // A shim's question (QueryKnownCalls) rather than a runtime's hand-over: answered in one
+  // write (the answer is small; the peer waits for it), true if it was one.
+  bool AnswerQuery(ContainerObserver& observer, Connection& conn) {
+    auto doc = ParseJson(conn.buf, "query");
+    if (!doc || !doc->is_object()) return false;
+    const Json* kind = doc->Find("seclearn");
+    const Json* app = doc->Find("app");
+    if (kind == nullptr || !kind->is_string() || kind->AsString() != "known-calls" ||
+        app == nullptr || !app->is_string())
+      return false;
+    Json names = Json::Array();
+    for (const std::string& n : observer.KnownCalls(app->AsString())) names.Push(Json::String(n));
+    const std::string reply = WriteJson(Json::Object().Set("known", std::move(names)));
+    if (::send(conn.sock.get(), reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT) !=
+        static_cast<ssize_t>(reply.size()))
+      observer.Log(fmt::format("connection {}: the answer to a known-calls query was not sent: {}",
+                               conn.serial, std::strerror(errno)));
+    return true;
+  }
+
   void Finish(ContainerObserver& observer, int fd, int64_t now, bool eof, bool deadline) {
     Connection& conn = conns[fd];
     const std::string who = fmt::format("connection {}", conn.serial);
     if (!conn.listener.valid()) {
+      if (eof && AnswerQuery(observer, conn)) {
+        DropConnection(fd);
+        return;
+      }
       if (eof || deadline) {
         observer.Log(fmt::format("{}: {} before sending a seccomp listener ({} bytes); skipped",
                                  who, eof ? "peer disconnected" : "timed out", conn.buf.size()));
@@ -314,6 +339,48 @@ OciAgent::~OciAgent() {
 
 const std::string& OciAgent::path() const { return s_->path; }
 size_t OciAgent::active_containers() const { return s_->containers.size(); }
+
+Result<std::vector<std::string>> QueryKnownCalls(const std::string& socket_path,
+                                                 std::string_view app, int timeout_ms) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (socket_path.empty() || socket_path.size() >= sizeof addr.sun_path)
+    return UsageError(fmt::format("socket path '{}' is too long", socket_path));
+  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
+  Fd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!sock.valid()) return ErrnoError("socket(AF_UNIX)");
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  ::setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(sock.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return ErrnoError(fmt::format("connect to the agent at {}", socket_path));
+  const std::string query = WriteJson(Json::Object()
+                                          .Set("seclearn", Json::String("known-calls"))
+                                          .Set("app", Json::String(std::string(app))));
+  if (::send(sock.get(), query.data(), query.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(query.size()) ||
+      ::shutdown(sock.get(), SHUT_WR) != 0)
+    return ErrnoError(fmt::format("send to the agent at {}", socket_path));
+  std::string reply;
+  char buf[4096];
+  while (true) {
+    const ssize_t n = ::recv(sock.get(), buf, sizeof buf, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError(fmt::format("the agent at {} did not answer", socket_path));
+    if (n == 0) break;
+    reply.append(buf, static_cast<size_t>(n));
+    if (reply.size() > kMaxMessage) return ParseError("the agent's answer is too long");
+  }
+  auto doc = ParseJson(reply, "the agent's answer");
+  if (!doc) return doc.error();
+  const Json* known = doc->is_object() ? doc->Find("known") : nullptr;
+  if (known == nullptr || !known->is_array())
+    return ParseError("the agent's answer has no \"known\" list (an agent older than this shim?)");
+  std::vector<std::string> out;
+  for (const Json& n : known->AsArray())
+    if (n.is_string()) out.push_back(n.AsString());
+  return out;
+}
 
 Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& options) {
   State& s = *s_;

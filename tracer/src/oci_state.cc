@@ -195,6 +195,13 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
 
   if (options.runtime == RuntimeKind::kCrun) {
     seccomp.default_action = SeccompAction::kNotify;
+    meta.unnotified = options.known;
+    if (!options.known.empty()) {
+      SeccompRule allow;
+      allow.action = SeccompAction::kAllow;
+      allow.names = options.known;
+      seccomp.syscalls.push_back(std::move(allow));
+    }
   } else {
     // Every name libseccomp knows on one of the architectures: runc resolves each per
     // architecture and skips those an architecture lacks.
@@ -207,6 +214,9 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
       }
     }
     meta.unnotified.assign(kRuncUnnotified.begin(), kRuncUnnotified.end());
+    for (const auto& n : options.known)
+      if (std::find(meta.unnotified.begin(), meta.unnotified.end(), n) == meta.unnotified.end())
+        meta.unnotified.push_back(n);
     SeccompRule notify;
     notify.action = SeccompAction::kNotify;
     for (const auto& n : names)
@@ -252,6 +262,18 @@ Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::
     ann->Set(std::string(kAppAnnotation), Json::String(chosen));
   }
   return WriteJson(*doc, 2);
+}
+
+Result<std::string> LearningApp(std::string_view config_json, std::string_view source,
+                                std::string_view app) {
+  auto doc = ParseJson(config_json, source);
+  if (!doc) return doc.error();
+  if (!doc->is_object()) return Bad(source, *doc, "config.json must be a JSON object");
+  if (auto env = ContainerEnv(*doc, kAppEnv)) return *env;
+  if (!app.empty()) return std::string(app);
+  if (const Json* ann = doc->Find("annotations"); ann && ann->is_object())
+    if (const Json* v = ann->Find(kAppAnnotation); v && v->is_string()) return v->AsString();
+  return std::string();
 }
 
 }  // namespace seclearn

@@ -82,6 +82,10 @@ struct LearningOptions {
   // ones (x86_64: x86, and x32 where the kernel runs x32 calls). x32 is dropped where it
   // does not (it would only make runc's filter twice as long).
   std::vector<std::string> architectures;
+  // Re-learning: names the app's earlier runs made that have nothing left to learn (the
+  // agent's answer to QueryKnownCalls). Allowed unseen, and named in listenerMetadata's
+  // unnotified list, so the learner records them (count 0) as it does runc's own.
+  std::vector<std::string> known;
 };
 
 // What runc's learning filter lets through unseen (recorded as needed by the runtime and the
@@ -106,6 +110,17 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata 
 // JSON object.
 Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::string_view source,
                                              const LearningOptions& options, std::string_view app);
+// The app RewriteConfigForLearning will name: the container's SECLEARN_APP, else `app`, else
+// the bundle's seclearn.app annotation; empty if none (the agent then uses the container id).
+Result<std::string> LearningApp(std::string_view config_json, std::string_view source,
+                                std::string_view app);
+
+// Asks the agent on `socket_path` which calls of `app` may run unseen (re-learning):
+// {"seclearn": "known-calls", "app": NAME}, the write side shut down, answered with
+// {"known": [NAME, ...]} (ContainerObserver::KnownCalls) before the agent closes. An agent
+// that does not answer within `timeout_ms` is an error.
+Result<std::vector<std::string>> QueryKnownCalls(const std::string& socket_path,
+                                                 std::string_view app, int timeout_ms);
 
 // One container served by the agent.
 struct ContainerStart {
@@ -136,6 +151,9 @@ class ContainerObserver {
   virtual void Log(std::string_view line) = 0;
   // Every tick (ServeOptions::tick_ms), after the containers' sinks had theirs.
   virtual void OnTick(int64_t /*now_ns*/) {}
+  // Re-learning (QueryKnownCalls): native syscall names of `app` (untrusted: as the peer sent
+  // it) that its containers may make unseen. None by default.
+  virtual std::vector<std::string> KnownCalls(std::string_view /*app*/) { return {}; }
 };
 
 struct ServeOptions {
