@@ -248,7 +248,7 @@ bundle() {
   local name=$1
   shift
   bash scripts/make-busybox-bundle.sh "$work/$name" "$@" >/dev/null
-  if [[ $name == c-default && -f $default_profile ]]; then
+  if [[ $name == c-default* && -f $default_profile ]]; then
     # As Docker and Podman do: archMap becomes the architectures of this machine.
     /usr/bin/python3 -c 'import json, platform, sys
 c = json.load(open(sys.argv[1]))
@@ -262,9 +262,10 @@ json.dump(c, open(sys.argv[1], "w"))' "$work/$name/config.json" "$default_profil
   fi
 }
 seq_id=0
+# Container ids: unique also for runs started in the background (a subshell: $BASHPID).
 run_plain() {
   seq_id=$((seq_id + 1))
-  runc run --bundle "$work/$1" "bench-$$-$seq_id" </dev/null
+  runc run --bundle "$work/$1" "bench-$$-$BASHPID-$seq_id" </dev/null
 }
 # run_learn BUNDLE APP [SHIM-ARGS...]: through the shim and the agent, learned as APP.
 run_learn() {
@@ -272,7 +273,7 @@ run_learn() {
   local b=$1 app=$2
   shift 2
   "$seclearn" runtime --runtime-path runc --agent-socket "$work/agent.sock" --app "$app" "$@" -- \
-    run --bundle "$work/$b" "bench-$$-$seq_id" </dev/null
+    run --bundle "$work/$b" "bench-$$-$BASHPID-$seq_id" </dev/null
 }
 echo
 echo "containers (runc $(runc --version | sed -n 's/^runc version //p'), busybox), median of $CREPEAT interleaved runs"
@@ -306,3 +307,55 @@ for w in "start: /bin/true|/bin/true" "$READS reads: dd bs=1|/bin/dd if=/dev/zer
 done
 echo "(x default = learning (--full) or re-learning / the same container under the default profile;"
 echo " target <= 1.5)"
+
+# A server in a container: redis-server from the host's package in a busybox bundle that keeps
+# the host's network (redis-benchmark, untraced, connects to 127.0.0.1), under the default
+# profile, learned (--full) and re-learned through the shim and the agent.
+if ((SERVER != 0)) && command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+  port=${port:-16379}
+  bundle c-default-redis /usr/bin/redis-server --port "$port" --save '' --appendonly no --protected-mode no
+  for lib in $(ldd /usr/bin/redis-server | awk '/=> \// { print $3 } /^\t\/lib/ { print $1 }'); do
+    mkdir -p "$work/c-default-redis/rootfs$(dirname "$lib")"
+    cp -L "$lib" "$work/c-default-redis/rootfs$lib"
+  done
+  mkdir -p "$work/c-default-redis/rootfs/usr/bin"
+  cp /usr/bin/redis-server "$work/c-default-redis/rootfs/usr/bin/"
+  /usr/bin/python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["root"]["readonly"] = False
+json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-redis/config.json"
+  # container_rps RUN-FUNCTION ARGS...: requests per second of one container run.
+  container_rps() {
+    "$@" >/dev/null 2>&1 &
+    local pid=$! i
+    for ((i = 0; i < 200; i++)); do
+      redis-cli -p "$port" ping >/dev/null 2>&1 && break
+      sleep 0.05
+    done
+    redis-benchmark -p "$port" -q -n "$REQUESTS" -c 20 -t get,set --csv 2>/dev/null |
+      awk -F'"' '/^"(GET|SET)"/ { s += $4; n++ } END { printf "%d\n", n ? s / n : 0 }'
+    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+    wait "$pid" 2>/dev/null || true
+  }
+  container_rps run_learn c-default-redis bench-redis-c-re >/dev/null
+  : >"$work/ca"; : >"$work/cb"; : >"$work/cc"
+  for ((i = 0; i < REPEAT; i++)); do
+    container_rps run_plain c-default-redis >>"$work/ca"
+    container_rps run_learn c-default-redis bench-redis-c --full >>"$work/cb"
+    container_rps run_learn c-default-redis bench-redis-c-re >>"$work/cc"
+  done
+  echo
+  echo "redis-server in a runc container (default profile), $REQUESTS GET and SET, median of $REPEAT"
+  printf '%-34s %12s %10s\n' "" "requests/s" "x plain"
+  a=$(median <"$work/ca")
+  for row in "plain (default profile):ca" "learning (--full):cb" "re-learning:cc"; do
+    v=$(median <"$work/${row##*:}")
+    awk -v name="${row%:*}" -v v="$v" -v a="$a" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, a ? v / a : 0 }'
+  done
+  for app in bench-redis-c bench-redis-c-re; do
+    sed -n "s/.*app $app, run [0-9]*): ended: .* \([0-9][0-9]*\) calls, exit .*/\1/p" "$work/agent.log" |
+      tail -n 1 | awk -v app="$app" '{ printf "%-34s %12d notifications in its last run\n", app, $1 }'
+  done
+  echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
+fi
