@@ -180,27 +180,28 @@ REQUESTS=${REQUESTS:-100000}
 if ((SERVER != 0)) && command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null &&
   command -v redis-cli >/dev/null; then
   port=16379
-  # server_rps WRAPPER...: one server under WRAPPER, its GET+SET requests per second (mean).
-  server_rps() {
-    "$@" redis-server --port "$port" --save '' --appendonly no --daemonize no \
-      </dev/null >/dev/null 2>&1 &
+  # rps REQUESTS CMD...: starts CMD (a redis-server on $port) in the background, drives it
+  # with redis-benchmark (REQUESTS GET and SET, 20 clients) and shuts it down; prints the
+  # mean requests per second.
+  rps() {
+    local requests=$1
+    shift
+    "$@" </dev/null >/dev/null 2>&1 &
     local pid=$! i
     for ((i = 0; i < 200; i++)); do
       redis-cli -p "$port" ping >/dev/null 2>&1 && break
       sleep 0.05
     done
-    redis-benchmark -p "$port" -q -n "$REQUESTS" -c 20 -t get,set --csv 2>/dev/null |
+    redis-benchmark -p "$port" -q -n "$requests" -c 20 -t get,set --csv 2>/dev/null |
       awk -F'"' '/^"(GET|SET)"/ { s += $4; n++ } END { printf "%d\n", n ? s / n : 0 }'
     redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
     wait "$pid" 2>/dev/null || true
   }
-  "$seclearn" learn --quiet --db "$db" --app bench-redis-re -- redis-server --port "$port" \
-    --save '' --appendonly no </dev/null >/dev/null 2>&1 &
-  first=$!
-  for ((i = 0; i < 200; i++)); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
-  redis-benchmark -p "$port" -q -n 1000 -c 20 -t get,set >/dev/null 2>&1 || true
-  redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-  wait "$first" 2>/dev/null || true
+  # server_rps WRAPPER...: one server under WRAPPER.
+  server_rps() { rps "$REQUESTS" "$@" redis-server --port "$port" --save '' --appendonly no --daemonize no; }
+  # The re-learned app's first run.
+  rps 1000 "$seclearn" learn --quiet --db "$db" --app bench-redis-re -- redis-server --port "$port" \
+    --save '' --appendonly no >/dev/null
   echo
   echo "redis-server under redis-benchmark ($REQUESTS GET and SET, 20 clients), median of $REPEAT"
   : >"$work/rn"; : >"$work/rt"; : >"$work/rp"; : >"$work/rq"; : >"$work/rr"; : >"$work/rs"
@@ -326,19 +327,8 @@ c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != 
 c["root"]["readonly"] = False
 json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-redis/config.json"
   # container_rps RUN-FUNCTION ARGS...: requests per second of one container run.
-  container_rps() {
-    "$@" >/dev/null 2>&1 &
-    local pid=$! i
-    for ((i = 0; i < 200; i++)); do
-      redis-cli -p "$port" ping >/dev/null 2>&1 && break
-      sleep 0.05
-    done
-    redis-benchmark -p "$port" -q -n "$REQUESTS" -c 20 -t get,set --csv 2>/dev/null |
-      awk -F'"' '/^"(GET|SET)"/ { s += $4; n++ } END { printf "%d\n", n ? s / n : 0 }'
-    redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-    wait "$pid" 2>/dev/null || true
-  }
-  container_rps run_learn c-default-redis bench-redis-c-re >/dev/null
+  container_rps() { rps "$REQUESTS" "$@"; }
+  rps 1000 run_learn c-default-redis bench-redis-c-re >/dev/null  # the re-learned app's first run
   : >"$work/ca"; : >"$work/cb"; : >"$work/cc"
   for ((i = 0; i < REPEAT; i++)); do
     container_rps run_plain c-default-redis >>"$work/ca"

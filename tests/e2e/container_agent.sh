@@ -30,16 +30,6 @@ container() {
     run --bundle "$bundle" "$id" </dev/null
 }
 
-wait_ended() {
-  local i
-  for ((i = 0; i < 200; i++)); do
-    (($(grep -c ': ended: ' "$TMP/agent.log" || true) >= $1)) && return 0
-    sleep 0.05
-  done
-  cat "$TMP/agent.log" >&2
-  fail "the agent did not end $1 container runs"
-}
-
 # send MODE: a misbehaving peer, in Python (socket.send_fds).
 send() {
   "$PY" - "$SOCK" "$1" <<'EOF'

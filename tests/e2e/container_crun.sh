@@ -47,16 +47,6 @@ crun_run() {
   "$CRUN" delete -f "$id" >/dev/null 2>&1 || true
 }
 
-wait_ended() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    (($(grep -c ': ended: ' "$TMP/agent.log" || true) >= $1)) && return 0
-    sleep 0.05
-  done
-  cat "$TMP/agent.log" >&2
-  fail "the agent did not end $1 container runs"
-}
-
 step "make a busybox bundle (hybrid cgroups: $HYBRID)"
 make_bundle "$BUNDLE" /bin/sh -c "$SCRIPT"
 start_agent "$SOCK" "$DB"

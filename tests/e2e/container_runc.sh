@@ -33,16 +33,6 @@ run_container() {
 }
 
 # wait_ended N: until the agent has ended N container runs.
-wait_ended() {
-  local i
-  for ((i = 0; i < 100; i++)); do
-    (($(grep -c ': ended: ' "$TMP/agent.log" || true) >= $1)) && return 0
-    sleep 0.05
-  done
-  cat "$TMP/agent.log" >&2
-  fail "the agent did not end $1 container runs"
-}
-
 # rule_with_comment FILE TEXT: the names of the rule whose comment contains TEXT.
 rule_with_comment() {
   "$PY" - "$1" "$2" <<'EOF'

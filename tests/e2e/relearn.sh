@@ -22,22 +22,6 @@ find tree -name b >/dev/null
 git -C repo log --oneline >/dev/null; git -C repo ls-files >/dev/null")
 for tool in sqlite3 git; do command -v $tool >/dev/null || skip "$tool is not installed"; done
 
-# facts DB RUN: the run's facts from show --json, without times; syscalls as name -> seen.
-facts() {
-  "$SECLEARN" show --db "$1" --app re --run "$2" --json | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)
-def strip(x):
-    if isinstance(x, dict):
-        return {k: strip(v) for k, v in x.items() if k not in ("first_seen", "stack")}
-    if isinstance(x, list):
-        return [strip(v) for v in x]
-    return x
-out = {k: strip(d[k]) for k in ("executables", "files", "network", "capabilities")}
-out["syscalls"] = sorted((s["arch"], s["name"], s["count"] > 0) for s in d["syscalls"])
-print(json.dumps(out, sort_keys=True))'
-}
-
 for backend in ptrace notify; do
   DB=$TMP/$backend.db
   if [[ $backend == notify ]] && ! "$SECLEARN" learn --quiet --db "$TMP/probe.db" --app probe \
@@ -53,9 +37,9 @@ for backend in ptrace notify; do
   if grep -q 'ran unseen' "$TMP/err"; then fail "--full let calls through"; fi
 
   step "$backend: the re-learned run's facts are the full trace's"
-  facts "$DB" 1 >full1.json
-  facts "$DB" 2 >re2.json
-  facts "$DB" 3 >full3.json
+  run_facts "$DB" re 1 >full1.json
+  run_facts "$DB" re 2 >re2.json
+  run_facts "$DB" re 3 >full3.json
   # Premise: the workload is deterministic (two full traces agree, seen flags aside: run 1
   # saw every call).
   "$PY" - full1.json full3.json <<'EOF' || fail "premise: two full traces of the workload differ"

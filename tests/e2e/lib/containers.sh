@@ -107,6 +107,17 @@ stop_agent() {
   ((status == 0)) || { cat "$TMP/agent.log" >&2; fail "the agent exited $status on SIGTERM"; }
 }
 
+# wait_ended N: waits (up to 10 s) until the agent's log has N ended container runs.
+wait_ended() {
+  local i
+  for ((i = 0; i < 200; i++)); do
+    (($(grep -c ': ended: ' "$TMP/agent.log" || true) >= $1)) && return 0
+    sleep 0.05
+  done
+  cat "$TMP/agent.log" >&2
+  fail "the agent did not end $1 container runs"
+}
+
 agent_log_matches() {
   grep -Eq -- "$1" "$TMP/agent.log" || { cat "$TMP/agent.log" >&2; fail "agent log lacks /$1/"; }
 }

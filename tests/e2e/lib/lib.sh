@@ -173,3 +173,21 @@ readme_snippet() {
     END { if (!found) exit 1 }
   ' "$E2E_REPO/README.md" || fail "README.md has no shell block marked readme-test: $1"
 }
+
+# run_facts DB APP RUN: run RUN's facts from show --json, as one canonical JSON line, without
+# times and stack marks; syscalls as [arch, name, seen] (seen: count > 0). For comparing two
+# runs of the same workload (re-learning against --full).
+run_facts() {
+  "$SECLEARN" show --db "$1" --app "$2" --run "$3" --json | "$PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+def strip(x):
+    if isinstance(x, dict):
+        return {k: strip(v) for k, v in x.items() if k not in ("first_seen", "stack")}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+out = {k: strip(d[k]) for k in ("executables", "files", "network", "capabilities")}
+out["syscalls"] = sorted((s["arch"], s["name"], s["count"] > 0) for s in d["syscalls"])
+print(json.dumps(out, sort_keys=True))'
+}
