@@ -543,6 +543,18 @@ struct StackRecorder::Impl {
     std::unordered_set<uint64_t> other_seen;
     std::unordered_map<std::string, std::vector<uint32_t>> paths_seen;  // accesses per path
     std::unordered_map<uint32_t, size_t> path_stacks;  // per access: stacks captured
+
+    // A key now has its stack (this run's or an earlier run's).
+    void MarkSyscall(uint32_t native, uint32_t arch, int32_t nr) {
+      if (arch == native && nr >= 0 && nr < kDenseNr)
+        native_seen.set(static_cast<size_t>(nr));
+      else
+        other_seen.insert(SyscallKey(arch, nr));
+    }
+    void MarkPath(const std::string& name, uint32_t access) {
+      paths_seen[name].push_back(access);
+      ++path_stacks[access];
+    }
   };
   struct Proc {
     int exe = -1;
@@ -558,8 +570,8 @@ struct StackRecorder::Impl {
     last_proc = &p;
     return p;
   }
-  int ExeId(pid_t tgid) {
-    std::string path = ProcLink(tgid, "exe");
+  int ExeId(pid_t tgid) { return ExeIdOf(ProcLink(tgid, "exe")); }
+  int ExeIdOf(std::string path) {
     auto [it, inserted] = exe_ids.try_emplace(path, static_cast<int>(exes.size()));
     if (inserted) exes.emplace_back().path = std::move(path);
     return it->second;
@@ -651,11 +663,7 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   st.tid = ev.tid;
   st.time_ns = ev.time_ns;
   if (new_syscall) {
-    if (dense) {
-      exe.native_seen.set(static_cast<size_t>(ev.nr));
-    } else {
-      exe.other_seen.insert(SyscallKey(ev.arch, ev.nr));
-    }
+    exe.MarkSyscall(native_, ev.arch, ev.nr);
     sink.OnStack(st);
   }
   for (int which = 0; which < 2; ++which) {
@@ -663,8 +671,7 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
     st.kind = StackKind::kPath;
     st.path = *paths[which];
     st.access = accesses[which];
-    exe.paths_seen[st.path].push_back(st.access);
-    ++exe.path_stacks[st.access];
+    exe.MarkPath(st.path, st.access);
     sink.OnStack(st);
   }
 }
@@ -672,19 +679,15 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
 void StackRecorder::Known(const std::vector<StackFact>& keys) {
   Impl& s = *impl_;
   for (const StackFact& k : keys) {
-    auto [it, inserted] = s.exe_ids.try_emplace(k.executable, static_cast<int>(s.exes.size()));
-    if (inserted) s.exes.emplace_back().path = k.executable;
-    Impl::Exe& exe = s.exes[static_cast<size_t>(it->second)];
-    if (k.kind == StackKind::kPath) {
-      std::vector<uint32_t>& accesses = exe.paths_seen[k.path];
-      if (std::find(accesses.begin(), accesses.end(), k.access) != accesses.end()) continue;
-      accesses.push_back(k.access);
-      ++exe.path_stacks[k.access];
-    } else if (k.arch == native_ && k.nr >= 0 && k.nr < kDenseNr) {
-      exe.native_seen.set(static_cast<size_t>(k.nr));
-    } else {
-      exe.other_seen.insert(SyscallKey(k.arch, k.nr));
+    Impl::Exe& exe = s.exes[static_cast<size_t>(s.ExeIdOf(k.executable))];
+    if (k.kind == StackKind::kSyscall) {
+      exe.MarkSyscall(native_, k.arch, k.nr);
+      continue;
     }
+    const auto it = exe.paths_seen.find(k.path);
+    if (it == exe.paths_seen.end() ||
+        std::find(it->second.begin(), it->second.end(), k.access) == it->second.end())
+      exe.MarkPath(k.path, k.access);
   }
 }
 
