@@ -79,6 +79,12 @@ std::optional<std::string> ContainerEnv(const Json& config, std::string_view nam
   return std::nullopt;
 }
 
+// The app a container is learned as, before the bundle's annotation: the container's
+// SECLEARN_APP (process.env), else the shim's `app` (may be empty).
+std::string EnvOrShimApp(const Json& config, std::string_view app) {
+  return ContainerEnv(config, kAppEnv).value_or(std::string(app));
+}
+
 }  // namespace
 
 std::string ContainerProcessState::Annotation(std::string_view key) const {
@@ -252,7 +258,7 @@ Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::
   // The container's environment first (docker run -e SECLEARN_APP=NAME: one container's
   // choice, where Docker 20.10 passes no annotations), then the shim's app, which replaces
   // the bundle's annotation (podman --annotation) as an operator's setting does.
-  const std::string chosen = ContainerEnv(*doc, kAppEnv).value_or(std::string(app));
+  const std::string chosen = EnvOrShimApp(*doc, app);
   if (!chosen.empty()) {
     Json* ann = doc->Find("annotations");
     if (ann == nullptr || !ann->is_object()) {
@@ -269,8 +275,7 @@ Result<std::string> LearningApp(std::string_view config_json, std::string_view s
   auto doc = ParseJson(config_json, source);
   if (!doc) return doc.error();
   if (!doc->is_object()) return Bad(source, *doc, "config.json must be a JSON object");
-  if (auto env = ContainerEnv(*doc, kAppEnv)) return *env;
-  if (!app.empty()) return std::string(app);
+  if (std::string chosen = EnvOrShimApp(*doc, app); !chosen.empty()) return chosen;
   if (const Json* ann = doc->Find("annotations"); ann && ann->is_object())
     if (const Json* v = ann->Find(kAppAnnotation); v && v->is_string()) return v->AsString();
   return std::string();
