@@ -247,6 +247,11 @@ int CmdExplain(std::span<char*> args) {
           "notify backend, which records no stacks (its supervisor is not a "
           "tracer: it cannot stop the caller to unwind it)");
     if (!stacks_in_run.count(r.run_id)) return std::string("learned with --stacks=none");
+    if (!path && r.backend == BackendKind::kEbpf)
+      return std::string(
+          "no stack recorded for it (the ebpf backend counts calls with nothing to learn but "
+          "the call in the kernel, without stopping the caller: learn with --backend ptrace "
+          "for their stacks)");
     if (path)
       return fmt::format(
           "no stack recorded for it (a run records the first {} paths of each access per "

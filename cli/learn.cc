@@ -21,7 +21,7 @@
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kLearnHelp = R"(usage: seclearn learn [--db PATH] --app NAME [--backend ptrace|notify] [--full] [--quiet] -- CMD [ARGS...]
+constexpr const char* kLearnHelp = R"(usage: seclearn learn [--db PATH] --app NAME [--backend ptrace|notify|ebpf] [--full] [--quiet] -- CMD [ARGS...]
 
 Runs CMD under the tracer and records every syscall (per architecture), process and
 executable into the database, as one run of app NAME, with the files it accessed (absolute
@@ -32,12 +32,17 @@ show`). Every run of an app adds to what `seclearn export` emits.
 options:
   --db PATH         database (default: $SECLEARN_DB, else ./seclearn.db); created if missing
   --app NAME        the application this run belongs to (required)
-  --backend NAME    ptrace (default) or notify: seccomp user notification, no ptrace (Linux
+  --backend NAME    ptrace (default); notify: seccomp user notification, no ptrace (Linux
                     5.5+); it does not see syscall results, and infers forks, execs and
-                    exits of other processes from their calls (see tracer/.../notify_backend.h)
+                    exits of other processes from their calls (see tracer/.../notify_backend.h);
+                    ebpf (root, a kernel with BTF): calls with nothing to learn but the call
+                    and a bounded argument (read, write, futex, prctl, ...) are counted in the
+                    kernel by tracepoint programs and never stop; the others stop as under
+                    ptrace. The same facts, no stack for the calls counted in the kernel
+                    (see tracer/.../ebpf_backend.h)
   --quiet           no live status line and no summary
   --stacks MODE     first (default): the call stack of the first call of each syscall and
-                    path access per executable, for `seclearn explain` (ptrace backend);
+                    path access per executable, for `seclearn explain` (ptrace and ebpf);
                     none: no unwinding at all
   --full            trace every call, as the app's first run does (see re-learning below)
   --no-new-privs    set no_new_privs on the workload even as root (always set as non-root:
@@ -217,7 +222,7 @@ int CmdLearn(std::span<char*> args) {
   const std::string backend_name = parsed->Get("--backend").value_or("ptrace");
   const auto backend_kind = BackendFromName(backend_name);
   if (!backend_kind) {
-    PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace, notify)",
+    PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace, notify, ebpf)",
                            backend_name));
     return kExitSeclearnFailure;
   }
@@ -257,17 +262,20 @@ int CmdLearn(std::span<char*> args) {
   opts.argv = parsed->command;
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
+  // The notify backend records no stacks; the ebpf backend records them for the calls it stops.
+  const bool unwinds = *stacks != StackMode::kNone && *backend_kind != BackendKind::kNotify;
   if (!parsed->Has("--full")) {
-    // The notify backend records no stacks: it needs none recorded.
-    auto known = KnownComplete(*store, *app,
-                               *stacks != StackMode::kNone && *backend_kind == BackendKind::kPtrace);
-    if (!known) {
-      PrintError(known.error());
-      return kExitSeclearnFailure;
+    // Under ebpf every call re-learning would let through is counted in the kernel anyway.
+    if (*backend_kind != BackendKind::kEbpf) {
+      auto known = KnownComplete(*store, *app, unwinds);
+      if (!known) {
+        PrintError(known.error());
+        return kExitSeclearnFailure;
+      }
+      opts.let_through = std::move(*known);
+      opts.let_through = LetThrough(opts);
     }
-    opts.let_through = std::move(*known);
-    opts.let_through = LetThrough(opts);
-    if (*stacks != StackMode::kNone && *backend_kind == BackendKind::kPtrace) {
+    if (unwinds) {
       auto keys = store->StackKeys(*app);
       if (!keys) {
         PrintError(keys.error());
@@ -357,6 +365,13 @@ int CmdLearn(std::span<char*> args) {
                  result->processes == 1 ? "" : "es",
                  static_cast<unsigned long long>(agg.total_syscalls()),
                  static_cast<double>(result->duration_ns) / 1e9, exit_status, db_path.c_str());
+    if (result->kernel_counted != 0) {
+      std::fprintf(stderr,
+                   "seclearn: %llu of those calls were counted in the kernel without a stop "
+                   "(ebpf), %llu stopped\n",
+                   static_cast<unsigned long long>(result->kernel_counted),
+                   static_cast<unsigned long long>(result->syscalls));
+    }
     if (!opts.let_through.empty()) {
       std::fprintf(stderr,
                    "seclearn: %zu syscall%s known from earlier runs ran unseen (re-learning; "

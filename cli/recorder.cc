@@ -33,6 +33,10 @@ void RunRecorder::OnSyscall(const SyscallEvent& e) {
   (options_.runtime_phase && !started() ? runtime_ : workload_).OnSyscall(e);
 }
 
+void RunRecorder::OnSyscalls(const SyscallEvent& e, uint64_t count) {
+  (options_.runtime_phase && !started() ? runtime_ : workload_).OnSyscalls(e, count);
+}
+
 namespace {
 
 // A process's command line from /proc/PID/cmdline; empty if it is gone.

@@ -69,6 +69,7 @@ class RunRecorder : public EventSink {
   SyscallNeeds Needs(const SyscallEvent& e) override;
   Prediction Predict(const SyscallEvent& e) override;
   void OnSyscall(const SyscallEvent& e) override;
+  void OnSyscalls(const SyscallEvent& e, uint64_t count) override;
   void OnTask(const TaskEvent& e) override { workload_.OnTask(e); }
   void OnExec(const ExecEvent& e) override;
   void OnStack(const StackFact& s) override { stacks_.push_back(s); }

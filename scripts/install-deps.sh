@@ -10,6 +10,8 @@ PKGS=(
   # programs the tests and benchmarks run
   sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor libcap2-bin
   curl iproute2 iptables
+  # the eBPF backend (tracer/bpf): clang -target bpf, libbpf and a bpftool skeleton
+  clang libbpf-dev bpftool
   # container runtimes the notify agent and runtime shim are proven with (tests/e2e/container_*)
   containerd crun docker.io podman uidmap
 )

@@ -24,19 +24,30 @@ Aggregator::ArchCounters& Aggregator::CountersFor(uint32_t arch) {
 }
 
 void Aggregator::OnSyscall(const SyscallEvent& event) {
-  ArchCounters& ac = CountersFor(event.arch);
-  Counter& c = (event.nr >= 0 && event.nr < kDense) ? ac.dense[event.nr] : ac.sparse[event.nr];
-  if (c.count == 0) {
-    c.first_seen_ns = event.time_ns;
-    ++distinct_syscalls_;
-  }
-  ++c.count;
-  ++total_syscalls_;
-  if (c.count == 1 || c.has_arg_filter) RecordArg(event, c);
+  Count(event, 1);
   if (event.resolved) access_.OnSyscall(event);
 }
 
-void Aggregator::RecordArg(const SyscallEvent& event, Counter& c) {
+void Aggregator::OnSyscalls(const SyscallEvent& event, uint64_t count) {
+  if (count != 0) Count(event, count);
+}
+
+void Aggregator::Count(const SyscallEvent& event, uint64_t count) {
+  ArchCounters& ac = CountersFor(event.arch);
+  Counter& c = (event.nr >= 0 && event.nr < kDense) ? ac.dense[event.nr] : ac.sparse[event.nr];
+  const bool first = c.count == 0;
+  if (first) {
+    c.first_seen_ns = event.time_ns;
+    ++distinct_syscalls_;
+  } else if (event.time_ns != 0 && event.time_ns < c.first_seen_ns) {
+    c.first_seen_ns = event.time_ns;  // counts from the kernel arrive after later stops
+  }
+  c.count += count;
+  total_syscalls_ += count;
+  if (first || c.has_arg_filter) RecordArg(event, c, count);
+}
+
+void Aggregator::RecordArg(const SyscallEvent& event, Counter& c, uint64_t count) {
   const ArgFilter* f = FindArgFilter(event.arch, event.nr);
   c.has_arg_filter = f != nullptr;
   if (f == nullptr) return;
@@ -48,7 +59,7 @@ void Aggregator::RecordArg(const SyscallEvent& event, Counter& c) {
     it = values.emplace(v, Counter{}).first;
     it->second.first_seen_ns = event.time_ns;
   }
-  ++it->second.count;
+  it->second.count += count;
 }
 
 void Aggregator::OnTask(const TaskEvent& event) {

@@ -17,6 +17,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/learner/aggregator.h"
+#include "seclearn/tracer/ebpf_backend.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 
@@ -58,13 +59,20 @@ struct Recording : EventSink {
 
 // The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
 // Use as: const BackendKind backend = GENERATE(from_range(AllBackends()));
-// kNotify only where the kernel has seccomp user notification with CONTINUE (5.5+).
+// kNotify only where the kernel has seccomp user notification with CONTINUE (5.5+), kEbpf
+// only where this build has it and the kernel loads its programs (root, BTF, tp_btf).
 inline std::vector<BackendKind> AllBackends() {
-  if (!NotifyAvailable()) return {BackendKind::kPtrace};
-  return {BackendKind::kPtrace, BackendKind::kNotify};
+  std::vector<BackendKind> out{BackendKind::kPtrace};
+  if (NotifyAvailable()) out.push_back(BackendKind::kNotify);
+  static const bool ebpf = EbpfUnavailable().empty();
+  if (ebpf) out.push_back(BackendKind::kEbpf);
+  return out;
 }
 // The notify backend stops before the call runs: it never sees results (has_result).
-inline bool SeesResults(BackendKind b) { return b == BackendKind::kPtrace; }
+inline bool SeesResults(BackendKind b) { return b != BackendKind::kNotify; }
+// The eBPF backend counts the calls without a fact beyond the call in the kernel: they reach
+// the sink as counts (EventSink::OnSyscalls) with the first task's tid, no ip, sp or stack.
+inline bool SeesEveryCall(BackendKind b) { return b != BackendKind::kEbpf; }
 
 struct Traced {
   Result<TraceResult> result;
@@ -77,19 +85,8 @@ inline Traced Trace(std::vector<std::string> argv, BackendKind backend, TraceOpt
   opts.exe = argv[0];
   opts.argv = std::move(argv);
   opts.no_new_privs = true;
-  switch (backend) {
-    case BackendKind::kPtrace: {
-      PtraceBackend b;
-      auto r = b.Run(opts, *rec);
-      return {std::move(r), std::move(rec)};
-    }
-    case BackendKind::kNotify: {
-      NotifyBackend b;
-      auto r = b.Run(opts, *rec);
-      return {std::move(r), std::move(rec)};
-    }
-  }
-  return {Error{}, std::move(rec)};
+  auto r = MakeBackend(backend)->Run(opts, *rec);
+  return {std::move(r), std::move(rec)};
 }
 
 inline Traced Trace(std::vector<std::string> argv, BackendKind backend = BackendKind::kPtrace) {

@@ -1,5 +1,6 @@
 #include "seclearn/tracer/backend.h"
 
+#include "seclearn/tracer/ebpf_backend.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/ptrace_backend.h"
 #include "remote.h"
@@ -28,6 +29,8 @@ std::unique_ptr<Backend> MakeBackend(BackendKind kind) {
   switch (kind) {
     case BackendKind::kNotify:
       return std::make_unique<NotifyBackend>();
+    case BackendKind::kEbpf:
+      return std::make_unique<EbpfBackend>();
     case BackendKind::kPtrace:
       break;
   }

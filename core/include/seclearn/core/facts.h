@@ -204,8 +204,8 @@ struct FactsDelta {
 
 // The tracer a run was learned with: a closed set, named only at the edges (the store's text,
 // show, explain, --backend).
-enum class BackendKind : uint8_t { kPtrace, kNotify };
-inline constexpr std::string_view kBackendNames[] = {"ptrace", "notify"};
+enum class BackendKind : uint8_t { kPtrace, kNotify, kEbpf };
+inline constexpr std::string_view kBackendNames[] = {"ptrace", "notify", "ebpf"};
 constexpr std::string_view BackendName(BackendKind b) { return EnumName(kBackendNames, b); }
 constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
   return EnumFromName<BackendKind>(kBackendNames, name);

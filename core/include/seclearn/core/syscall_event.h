@@ -158,6 +158,12 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void OnSyscall(const SyscallEvent& event) = 0;
+  // The same call made `count` times, counted in the kernel (the eBPF backend): arch, nr, the
+  // learned argument (arg_filters.h), pid and the first time it was seen are set, nothing else.
+  // The default hands it on as `count` OnSyscall; a sink that only counts adds it at once.
+  virtual void OnSyscalls(const SyscallEvent& event, uint64_t count) {
+    for (uint64_t i = 0; i < count; ++i) OnSyscall(event);
+  }
   // With TraceOptions::learn_access: asked at the stop of each resolved syscall (before the
   // call runs) what else to fetch for it. The default asks for the result only.
   virtual SyscallNeeds Needs(const SyscallEvent& /*event*/) { return {.result = true}; }

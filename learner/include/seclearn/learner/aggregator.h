@@ -34,6 +34,7 @@ class Aggregator : public EventSink {
   SyscallNeeds Needs(const SyscallEvent& event) override { return access_.Needs(event); }
   Prediction Predict(const SyscallEvent& event) override { return access_.Predict(event); }
   void OnSyscall(const SyscallEvent& event) override;
+  void OnSyscalls(const SyscallEvent& event, uint64_t count) override;
   void OnTask(const TaskEvent& event) override;
   void OnExec(const ExecEvent& event) override;
 
@@ -64,7 +65,8 @@ class Aggregator : public EventSink {
     std::unordered_map<int32_t, Counter> sparse;  // x32 (bit 30 set) and anything unusual
   };
   ArchCounters& CountersFor(uint32_t arch);
-  void RecordArg(const SyscallEvent& event, Counter& c);
+  void Count(const SyscallEvent& event, uint64_t count);
+  void RecordArg(const SyscallEvent& event, Counter& c, uint64_t count);
 
   // Learned argument values (arg_filters.h), at most kMaxArgValues + 1 per syscall: one more
   // than the limit is enough to know the limit was passed.

@@ -63,6 +63,7 @@ struct TraceOptions {
 struct TraceResult {
   int wait_status = 0;       // of the workload's first process
   uint64_t syscalls = 0;     // seccomp stops seen
+  uint64_t kernel_counted = 0;  // calls counted in the kernel without a stop (eBPF backend)
   uint64_t processes = 0;    // thread groups seen, the first included
   uint64_t threads = 0;      // tasks seen, the first included
   int64_t duration_ns = 0;
