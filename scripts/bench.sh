@@ -27,6 +27,9 @@ command -v strace >/dev/null || { echo "bench: strace not installed (scripts/ins
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db=$work/bench.db
+# The eBPF backend's columns and rows need root and a kernel with BTF: "-" without.
+EBPF=0
+"$seclearn" learn --quiet --backend ebpf --db "$db" --app bench-probe -- /bin/true >/dev/null 2>&1 && EBPF=1
 mkdir -p "$work/tree"
 cp -r /usr/share/doc "$work/tree/" 2>/dev/null || true
 
@@ -67,11 +70,11 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR
 
 echo "seclearn bench: $(nproc) cores, kernel $(uname -r), median of $REPEAT interleaved runs"
 echo "$(strace -V | head -n 1)"
-printf '\n%-28s %10s %10s %10s %9s %10s %10s %10s %8s %10s %9s\n' workload native_ms seclearn_ms strace_ms syscalls "x native" "vs strace" notify_ms "vs strace" relearn_ms "x native"
+printf '\n%-28s %10s %10s %10s %9s %10s %10s %10s %8s %10s %9s %10s %8s %9s\n' workload native_ms seclearn_ms strace_ms syscalls "x native" "vs strace" notify_ms "vs strace" relearn_ms "x native" ebpf_ms "vs strace" "x native"
 for w in "${workloads[@]}"; do
   name=${w%%|*}
   cmd=${w#*|}
-  : >"$work/n"; : >"$work/s"; : >"$work/t"; : >"$work/q"; : >"$work/r"
+  : >"$work/n"; : >"$work/s"; : >"$work/t"; : >"$work/q"; : >"$work/r"; : >"$work/e"
   # Re-learning: the app's first run, then every measured run lets its known calls through.
   re_app="bench-re-${#name}-${name//[^a-z0-9]/}"
   "$seclearn" learn --quiet --db "$db" --app "$re_app" -- sh -c "$cmd" >/dev/null 2>&1 || true
@@ -83,26 +86,35 @@ for w in "${workloads[@]}"; do
     seconds "$seclearn" learn --quiet --full --backend notify --db "$db" --app bench-notify -- \
       sh -c "$cmd" >>"$work/q"
     seconds "$seclearn" learn --quiet --db "$db" --app "$re_app" -- sh -c "$cmd" >>"$work/r"
+    if ((EBPF)); then
+      seconds "$seclearn" learn --quiet --backend ebpf --db "$db" --app bench-ebpf -- sh -c "$cmd" >>"$work/e"
+    fi
   done
   n=$(median <"$work/n"); s=$(median <"$work/s"); t=$(median <"$work/t"); q=$(median <"$work/q")
-  r=$(median <"$work/r")
+  r=$(median <"$work/r"); e=$( ((EBPF)) && median <"$work/e" || echo 0)
   # seclearn's own count of the syscalls it stopped on (every syscall of the workload)
   calls=$("$seclearn" learn --full --db "$db" --app bench -- sh -c "$cmd" 2>&1 >/dev/null |
     sed -n 's/.* \([0-9][0-9]*\) calls in .*/\1/p' | tail -n 1)
-  awk -v name="$name" -v n="$n" -v s="$s" -v t="$t" -v c="$calls" -v q="$q" -v r="$r" 'BEGIN {
-    printf "%-28s %10.1f %10.1f %10.1f %9d %10.2f %10.2f %10.1f %8.2f %10.1f %9.2f\n", name,
+  awk -v name="$name" -v n="$n" -v s="$s" -v t="$t" -v c="$calls" -v q="$q" -v r="$r" -v e="$e" 'BEGIN {
+    printf "%-28s %10.1f %10.1f %10.1f %9d %10.2f %10.2f %10.1f %8.2f %10.1f %9.2f", name,
            n/1000, s/1000, t/1000, c, s/n, (t > n) ? (s-n)/(t-n) : 0, q/1000,
-           (t > n) ? (q-n)/(t-n) : 0, r/1000, r/n }'
+           (t > n) ? (q-n)/(t-n) : 0, r/1000, r/n
+    if (e > 0) printf " %10.1f %8.2f %9.2f\n", e/1000, (t > n) ? (e-n)/(t-n) : 0, e/n
+    else printf " %10s %8s %9s\n", "-", "-", "-" }'
   awk -v n="$n" -v s="$s" -v t="$t" -v c="$calls" 'BEGIN { if (c > 0)
     printf "%-28s added per syscall: seclearn %.2f us, strace %.2f us\n", "", (s-n)/c, (t-n)/c }'
 done
 echo "(vs strace = seclearn's added time / strace's added time, ptrace (the default) and notify, a"
 echo " first learn (--full); target <= 0.4. relearn = learn's default once the app has a run: the"
-echo " known calls with nothing left to learn run unseen; x native target on getppid <= 1.2)"
+echo " known calls with nothing left to learn run unseen; x native target on getppid <= 1.2."
+echo " ebpf = --backend ebpf, a first learn: the calls with nothing to learn but the call counted"
+echo " in the kernel, the others stopped as under ptrace; x native target on getppid <= 1.3)"
 
 if ((LONG > 0)); then
   echo
-  for backend in ptrace notify; do
+  backends=(ptrace notify)
+  ((EBPF)) && backends+=(ebpf)
+  for backend in "${backends[@]}"; do
     /usr/bin/time -f '%M' -o "$work/rss" "$seclearn" learn --quiet --full --backend "$backend" \
       --db "$db" --app "bench-long-$backend" -- "$testee" getppid-loop "$LONG" >/dev/null
     awk -v n="$LONG" -v b="$backend" '{ printf "peak memory, learn (%s) of %d getppid calls: %.1f MB (max RSS of seclearn and its children; target < 30 MB)\n", b, n, $1/1024 }' "$work/rss"
@@ -113,7 +125,7 @@ fi
 echo
 echo "backends on getppid x${LOOP}, median of $REPEAT interleaved runs"
 printf '%-34s %10s %18s %10s %9s\n' backend ms "added per syscall" "vs ptrace" "x native"
-: >"$work/n"; : >"$work/p"; : >"$work/q"; : >"$work/r"; : >"$work/d"
+: >"$work/n"; : >"$work/p"; : >"$work/q"; : >"$work/r"; : >"$work/d"; : >"$work/e"; : >"$work/f"
 # The re-learned app's first run; the reference: the loop under Docker's default profile (any
 # seccomp filter sends every call through the kernel's slower syscall entry).
 "$seclearn" learn --quiet --db "$db" --app bench-relearn -- "$testee" getppid-loop 1000 >/dev/null 2>&1
@@ -127,16 +139,33 @@ for ((i = 0; i < REPEAT; i++)); do
   if [[ -f $default_profile ]]; then
     seconds "$seclearn" run --seccomp "$default_profile" -- "$testee" getppid-loop "$LOOP" >>"$work/d"
   fi
+  if ((EBPF)); then
+    seconds "$seclearn" learn --quiet --backend ebpf --db "$db" --app bench-ebpf -- "$testee" getppid-loop "$LOOP" >>"$work/e"
+    # The floor of any sys_enter tracepoint program: the loop outside the workload, while an
+    # ebpf learn of another command has its programs attached (every task then takes the
+    # kernel's slow syscall path).
+    "$seclearn" learn --quiet --backend ebpf --db "$db" --app bench-idle -- sleep 30 >/dev/null 2>&1 &
+    idle=$!
+    sleep 0.5
+    seconds "$testee" getppid-loop "$LOOP" >>"$work/f"
+    kill -INT "$idle"; kill -INT "$idle" 2>/dev/null || true; wait "$idle" 2>/dev/null || true
+  fi
 done
 n=$(median <"$work/n"); p=$(median <"$work/p"); q=$(median <"$work/q"); r=$(median <"$work/r")
 d=$( [[ -s $work/d ]] && median <"$work/d" || echo 0)
-awk -v n="$n" -v p="$p" -v q="$q" -v r="$r" -v d="$d" -v c="$LOOP" 'BEGIN {
+e=$( [[ -s $work/e ]] && median <"$work/e" || echo 0)
+f=$( [[ -s $work/f ]] && median <"$work/f" || echo 0)
+awk -v n="$n" -v p="$p" -v q="$q" -v r="$r" -v d="$d" -v e="$e" -v f="$f" -v c="$LOOP" 'BEGIN {
   printf "%-34s %10.1f %18s %10s %9.2f\n", "native", n/1000, "-", "-", 1
   printf "%-34s %10.1f %15.2f us %10s %9.2f\n", "ptrace (--full)", p/1000, (p-n)/c, "1.00", p/n
   printf "%-34s %10.1f %15.2f us %10.2f %9.2f\n", "notify (--full)", q/1000, (q-n)/c, (p > n) ? (q-n)/(p-n) : 0, q/n
   printf "%-34s %10.1f %15.3f us %10.3f %9.2f\n", "ptrace, re-learned", r/1000, (r-n)/c, (p > n) ? (r-n)/(p-n) : 0, r/n
-  if (d > 0) printf "%-34s %10.1f %15.3f us %10s %9.2f\n", "no seclearn, Docker default profile", d/1000, (d-n)/c, "-", d/n }'
-echo "(vs ptrace = added time per syscall / ptrace's; notify target <= 1; re-learned target <= 1.2x native)"
+  if (d > 0) printf "%-34s %10.1f %15.3f us %10s %9.2f\n", "no seclearn, Docker default profile", d/1000, (d-n)/c, "-", d/n
+  if (e > 0) printf "%-34s %10.1f %15.3f us %10.3f %9.2f\n", "ebpf (counted in the kernel)", e/1000, (e-n)/c, (p > n) ? (e-n)/(p-n) : 0, e/n
+  if (f > 0) printf "%-34s %10.1f %15.3f us %10s %9.2f\n", "not learned, an ebpf learn elsewhere", f/1000, (f-n)/c, "-", f/n }'
+echo "(vs ptrace = added time per syscall / ptrace's; notify target <= 1; re-learned target <= 1.2x native;"
+echo " ebpf target <= 1.3x native; 'an ebpf learn elsewhere' = the cost any sys_enter tracepoint program"
+echo " puts on every task of the machine, the floor of a tracepoint backend)"
 
 # --- Call stacks: learn --stacks=first (the default) against --stacks=none ---------------------
 # Wall and CPU time (user + sys of seclearn and the workload), best of REPEAT interleaved runs:
@@ -204,7 +233,7 @@ if ((SERVER != 0)) && command -v redis-server >/dev/null && command -v redis-ben
     --save '' --appendonly no >/dev/null
   echo
   echo "redis-server under redis-benchmark ($REQUESTS GET and SET, 20 clients), median of $REPEAT"
-  : >"$work/rn"; : >"$work/rt"; : >"$work/rp"; : >"$work/rq"; : >"$work/rr"; : >"$work/rs"
+  : >"$work/rn"; : >"$work/rt"; : >"$work/rp"; : >"$work/rq"; : >"$work/rr"; : >"$work/rs"; : >"$work/re"
   for ((i = 0; i < REPEAT; i++)); do
     server_rps >>"$work/rn"
     server_rps strace -f -o /dev/null >>"$work/rt"
@@ -212,15 +241,20 @@ if ((SERVER != 0)) && command -v redis-server >/dev/null && command -v redis-ben
     server_rps "$seclearn" learn --quiet --full --backend notify --db "$db" --app bench-redis-n -- >>"$work/rq"
     server_rps "$seclearn" learn --quiet --db "$db" --app bench-redis-re -- >>"$work/rr"
     server_rps "$seclearn" learn --quiet --backend notify --db "$db" --app bench-redis-re -- >>"$work/rs"
+    if ((EBPF)); then
+      server_rps "$seclearn" learn --quiet --backend ebpf --db "$db" --app bench-redis-e -- >>"$work/re"
+    fi
   done
   printf '%-34s %12s %10s\n' "" "requests/s" "x native"
   n=$(median <"$work/rn")
   for row in "native:rn" "strace -f:rt" "learn --full (ptrace):rp" "learn --full --backend notify:rq" \
-    "re-learn (ptrace):rr" "re-learn --backend notify:rs"; do
+    "re-learn (ptrace):rr" "re-learn --backend notify:rs" "learn --backend ebpf:re"; do
+    [[ -s $work/${row##*:} ]] || continue
     v=$(median <"$work/${row##*:}")
     awk -v name="${row%:*}" -v v="$v" -v n="$n" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, n ? v / n : 0 }'
   done
-  echo "(x native = throughput while learned / native; target >= 0.9 for a re-learned server)"
+  echo "(x native = throughput while learned / native; target >= 0.9 for a re-learned server and"
+  echo " under ebpf, a first learn)"
 else
   echo
   echo "server: skipped (SERVER=0, or redis-server, redis-benchmark and redis-cli not installed: apt install redis-server)"

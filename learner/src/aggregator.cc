@@ -39,8 +39,6 @@ void Aggregator::Count(const SyscallEvent& event, uint64_t count) {
   if (first) {
     c.first_seen_ns = event.time_ns;
     ++distinct_syscalls_;
-  } else if (event.time_ns != 0 && event.time_ns < c.first_seen_ns) {
-    c.first_seen_ns = event.time_ns;  // counts from the kernel arrive after later stops
   }
   c.count += count;
   total_syscalls_ += count;

@@ -128,3 +128,39 @@ TEST_CASE("argument values stay bounded", "[unit][learner]") {
 }
 
 }  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("counts from the kernel add up as that many calls would", "[unit][learner]") {
+  // The eBPF backend hands on counts (EventSink::OnSyscalls); an aggregator fed them learns
+  // what it learns from the same calls one by one.
+  const int32_t prctl = *SyscallNumber(AUDIT_ARCH_X86_64, "prctl");
+  auto feed = [&](bool counted) {
+    Aggregator agg;
+    SyscallEvent a = Call(AUDIT_ARCH_X86_64, 110, 50);
+    SyscallEvent p1 = Call(AUDIT_ARCH_X86_64, prctl, 60);
+    p1.args[0] = 0xdead00000000 | 22;  // masked to the int: PR_GET_SECCOMP's 21 + 1
+    SyscallEvent p2 = Call(AUDIT_ARCH_X86_64, prctl, 70);
+    p2.args[0] = 4;
+    for (auto [e, n] : {std::pair{a, 1000}, std::pair{p1, 3}, std::pair{p2, 2}}) {
+      if (counted) {
+        agg.OnSyscalls(e, n);
+      } else {
+        for (int i = 0; i < n; ++i) agg.OnSyscall(e);
+      }
+    }
+    agg.OnSyscalls(a, 0);  // nothing: not a call
+    CHECK(agg.total_syscalls() == 1005);
+    CHECK(agg.distinct_syscalls() == 2);
+    return agg.TakeDelta();
+  };
+  const FactsDelta counted = feed(true);
+  const FactsDelta one_by_one = feed(false);
+  CHECK(counted.syscalls == one_by_one.syscalls);
+  CHECK(counted.args == one_by_one.args);
+  REQUIRE(counted.args.size() == 2);
+  CHECK(counted.args[0] == ArgFact{AUDIT_ARCH_X86_64, prctl, 0, 4, 2, 70});
+  CHECK(counted.args[1] == ArgFact{AUDIT_ARCH_X86_64, prctl, 0, 22, 3, 60});
+}
+
+}  // namespace seclearn
