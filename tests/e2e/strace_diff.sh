@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # seclearn against strace: for each program below, the set of (architecture, syscall name)
 # that `strace -f` shows it making must be exactly the set `seclearn learn` records, under
-# --backend ptrace and under --backend notify; learning must not change the program's stdout
+# --backend ptrace, --backend notify and --backend ebpf (where it loads); learning must not change the program's stdout
 # or exit status; and the seccomp profile exported from each learned run must let the program
 # run again with the same stdout and exit status (`seclearn run --seccomp`).
 #
@@ -137,7 +137,7 @@ prog() {
   same_stdout "$d/strace.out" "strace run"
 
   local backend learned=() profiles=()
-  for backend in ptrace notify; do
+  for backend in "${BACKENDS[@]}"; do
     run_in_w "$d/$backend.out" "$SECLEARN" learn --quiet --db "$d/$backend.db" --app "$name" \
       --backend "$backend" -- "$@"
     ((RUN_STATUS == native)) || problems+=("learn --backend $backend exited $RUN_STATUS, native $native")
@@ -179,7 +179,13 @@ prog() {
 if [[ -n ${STRACE_DIFF_KEEP:-} ]]; then  # a directory to keep every log, set and profile in
   on_exit "mkdir -p '$STRACE_DIFF_KEEP' && cp -a '$TMP/p/.' '$STRACE_DIFF_KEEP/'"
 fi
-step "each program: |strace set|, |ptrace set|, |notify set|, verdict (ok* = ok with notes)"
+BACKENDS=(ptrace notify)
+if "$SECLEARN" learn --quiet --db "$TMP/ebpf-probe.db" --app probe --backend ebpf -- /bin/true 2>/dev/null; then
+  BACKENDS+=(ebpf)
+else
+  note "the ebpf backend does not load here: ptrace and notify only"
+fi
+step "each program: |strace set|, |set| under ${BACKENDS[*]}, verdict (ok* = ok with notes)"
 
 # The testee's subcommands (tests/workloads/testee.cc).
 T=$TESTEE
@@ -238,11 +244,13 @@ prog clone3-newuts -- "$PROBE" clone3-newuts
 prog clone-untraced \
   --except 'notify:+getppid=the CLONE_UNTRACED child calls getppid: strace, a ptrace tracer, cannot follow such a child; the notify backend sees it through the filter the child inherits' \
   --except 'ptrace:+getppid=once the ptrace backend clears CLONE_UNTRACED so that the child is traced (ptrace_backend.h, untraced_cleared), it sees that getppid too' \
+  --except 'ebpf:+getppid=the same (its stops are the ptrace backend'"'"'s), and the fork tracepoint follows the child' \
   -- "$PROBE" clone-untraced
 prog lsm-list-modules -- "$PROBE" lsm
 prog own-seccomp-filter \
   --except 'ptrace:-getppid=the probe'"'"'s own filter answers getppid with SECCOMP_RET_ERRNO, which takes precedence over the SECCOMP_RET_TRACE of seclearn'"'"'s filter: no stop; strace uses PTRACE_SYSCALL, no filter. The replay gets the same ENOSYS from the probe'"'"'s filter' \
   --except 'notify:-getppid=the same: SECCOMP_RET_ERRNO takes precedence over SECCOMP_RET_USER_NOTIF' \
+  --except 'ebpf:-getppid=the same: a call seccomp refuses never reaches the sys_enter tracepoint' \
   -- "$PROBE" own-filter
 
 # Signals, stops, restarts, threads, vfork users, exec chains.

@@ -269,7 +269,7 @@ def check(args):
             if call[1] not in allowed:
                 problems.append(f"{backend}: learned {fmt(call)} is missing from the exported profile")
 
-    sizes = "  ".join(f"{b} {len(learned[b]):3d}" for b in ("ptrace", "notify") if b in learned)
+    sizes = "  ".join(f"{b} {len(learned[b]):3d}" for b in ("ptrace", "notify", "ebpf") if b in learned)
     verdict = "FAIL" if problems else ("ok*" if notes else "ok")
     print(f"   {args.name:<22} strace {len(want):3d}  {sizes}  {verdict}")
     for text in problems:
