@@ -8,19 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 
 cd "$TMP"
-mkdir -p tree/sub && echo a >tree/a && echo b >tree/sub/b
-# Real programs whose calls do not depend on timing: a pipeline, python3 with imports,
-# sqlite3, tar, find, git log.
-# git status is not: whether it rewrites the index depends on the clock (racy git).
-git init -q repo && echo x >repo/f && git -C repo add f
-git -C repo -c user.name=t -c user.email=t@example.com commit -qm m
-WORKLOAD=(/bin/sh -c "cat /etc/hostname | sort >/dev/null
-$PY -c 'import json, email; print(json.dumps([1]))' >/dev/null
-sqlite3 :memory: 'create table t(x); insert into t values (1); select * from t;' >/dev/null
-tar cf - tree | wc -c >/dev/null
-find tree -name b >/dev/null
-git -C repo log --oneline >/dev/null; git -C repo ls-files >/dev/null")
-for tool in sqlite3 git; do command -v $tool >/dev/null || skip "$tool is not installed"; done
+deterministic_workload
 
 for backend in ptrace notify; do
   DB=$TMP/$backend.db

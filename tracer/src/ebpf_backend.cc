@@ -92,22 +92,17 @@ using Skeleton = std::unique_ptr<seclearn_bpf, SkeletonDeleter>;
 
 Result<Skeleton> LoadPrograms() {
   libbpf_set_print(nullptr);  // its messages are for developers; the error below is for users
+  // The step that failed, with its errno (Error::Message appends it).
+  auto failed = [](std::string_view what) {
+    return ErrnoError(fmt::format("eBPF backend: {} (else use --backend ptrace)", what));
+  };
   Skeleton skel(seclearn_bpf__open());
-  if (!skel) return ErrnoError("eBPF backend: opening its programs");
-  if (seclearn_bpf__load(skel.get()) != 0) {
-    const int err = errno;
-    return Error{ErrorDomain::kErrno, err,
-                 fmt::format("eBPF backend: loading its tracepoint programs: {} (needs root and "
-                             "a kernel with BTF, /sys/kernel/btf/vmlinux); use --backend ptrace",
-                             std::strerror(err))};
-  }
-  if (seclearn_bpf__attach(skel.get()) != 0) {
-    const int err = errno;
-    return Error{ErrorDomain::kErrno, err,
-                 fmt::format("eBPF backend: attaching to tp_btf/sys_enter and sched_process_fork: "
-                             "{}; use --backend ptrace",
-                             std::strerror(err))};
-  }
+  if (!skel) return failed("opening its programs");
+  if (seclearn_bpf__load(skel.get()) != 0)
+    return failed("loading its tracepoint programs: needs root and a kernel with BTF, "
+                  "/sys/kernel/btf/vmlinux");
+  if (seclearn_bpf__attach(skel.get()) != 0)
+    return failed("attaching to tp_btf/sys_enter and sched_process_fork");
   return skel;
 }
 
@@ -275,12 +270,12 @@ Result<TraceResult> EbpfBackend::Run(const TraceOptions& opts, EventSink& sink) 
 #else  // !SECLEARN_HAVE_EBPF
 
 std::string EbpfUnavailable() {
-  return "this seclearn was built without the eBPF backend (clang, bpftool and libbpf-dev "
-         "were missing at build time); use --backend ptrace";
+  return "eBPF backend: not in this build (clang, bpftool or libbpf-dev was missing when it "
+         "was built; else use --backend ptrace)";
 }
 
 Result<TraceResult> EbpfBackend::Run(const TraceOptions&, EventSink&) {
-  return Error{ErrorDomain::kErrno, ENOSYS, EbpfUnavailable()};
+  return Error{ErrorDomain::kUsage, 0, EbpfUnavailable()};
 }
 
 #endif

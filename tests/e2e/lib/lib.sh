@@ -191,3 +191,21 @@ out = {k: strip(d[k]) for k in ("executables", "files", "network", "capabilities
 out["syscalls"] = sorted((s["arch"], s["name"], s["count"] > 0) for s in d["syscalls"])
 print(json.dumps(out, sort_keys=True))'
 }
+
+# deterministic_workload: makes tree/ and repo/ in the current directory and sets WORKLOAD to
+# real programs whose calls do not depend on timing: a pipeline, python3 with imports,
+# sqlite3, tar, find, git log (git status is not: whether it rewrites the index depends on the
+# clock, racy git). Skips the test without sqlite3 or git. For comparing two learned runs.
+deterministic_workload() {
+  local tool
+  for tool in sqlite3 git; do command -v $tool >/dev/null || skip "$tool is not installed"; done
+  mkdir -p tree/sub && echo a >tree/a && echo b >tree/sub/b
+  git init -q repo && echo x >repo/f && git -C repo add f
+  git -C repo -c user.name=t -c user.email=t@example.com commit -qm m
+  WORKLOAD=(/bin/sh -c "cat /etc/hostname | sort >/dev/null
+$PY -c 'import json, email; print(json.dumps([1]))' >/dev/null
+sqlite3 :memory: 'create table t(x); insert into t values (1); select * from t;' >/dev/null
+tar cf - tree | wc -c >/dev/null
+find tree -name b >/dev/null
+git -C repo log --oneline >/dev/null; git -C repo ls-files >/dev/null")
+}
