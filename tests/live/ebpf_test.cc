@@ -66,10 +66,12 @@ TEST_CASE("the eBPF backend records the ptrace backend's facts from real program
   struct Program {
     std::vector<std::string> argv;
     bool deterministic;  // the same calls in the same numbers on every run
+    std::set<std::string> may = {};  // made or not depending on timing: left out
   };
   std::vector<Program> programs = {
       {Testee({"int-args-junk"}), true},  // prctl, personality with junk above the int
-      {Testee({"threads", "4"}), false},
+      // pthread_join waits in futex only for a thread still running (testee --maybe threads).
+      {Testee({"threads", "4"}), false, {"futex"}},
       {Testee({"fork-exec"}), true},
       {Testee({"getppid-loop", "20000"}), true},
       {{"/bin/sh", "-c", "ls /usr/share/doc | wc -l > /dev/null"}, false},
@@ -80,8 +82,13 @@ TEST_CASE("the eBPF backend records the ptrace backend's facts from real program
   for (const Program& p : programs) {
     CAPTURE(p.argv);
     int ptrace_exit = -1, ebpf_exit = -1;
-    const Facts ptrace = Learn(p.argv, BackendKind::kPtrace, &ptrace_exit);
-    const Facts ebpf = Learn(p.argv, BackendKind::kEbpf, &ebpf_exit);
+    Facts ptrace = Learn(p.argv, BackendKind::kPtrace, &ptrace_exit);
+    Facts ebpf = Learn(p.argv, BackendKind::kEbpf, &ebpf_exit);
+    for (Facts* f : {&ptrace, &ebpf}) {
+      std::erase_if(f->calls, [&](const auto& c) {
+        return p.may.count(SyscallName(std::get<0>(c), std::get<1>(c))) != 0;
+      });
+    }
     CHECK(ebpf_exit == ptrace_exit);
     INFO("ptrace:" << Names(ptrace.calls) << "\nebpf:" << Names(ebpf.calls));
     if (p.deterministic) {
