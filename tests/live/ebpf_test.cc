@@ -23,8 +23,7 @@ namespace seclearn {
 namespace {
 
 void RequireEbpf() {
-  static const std::string why = EbpfUnavailable();
-  if (!why.empty()) SkipTest("the eBPF backend here: " + why);
+  if (!EbpfWhyNot().empty()) SkipTest("the eBPF backend here: " + EbpfWhyNot());
 }
 
 struct Facts {

@@ -59,13 +59,19 @@ struct Recording : EventSink {
 
 // The backends every live test runs under (sandbox2 runs its policy tests once per monitor).
 // Use as: const BackendKind backend = GENERATE(from_range(AllBackends()));
+// Why the eBPF backend cannot run here (EbpfUnavailable), asked once per process: empty if
+// this build has it and the kernel loads its programs (root, BTF, tp_btf).
+inline const std::string& EbpfWhyNot() {
+  static const std::string why = EbpfUnavailable();
+  return why;
+}
+
 // kNotify only where the kernel has seccomp user notification with CONTINUE (5.5+), kEbpf
-// only where this build has it and the kernel loads its programs (root, BTF, tp_btf).
+// only where EbpfWhyNot() is empty.
 inline std::vector<BackendKind> AllBackends() {
   std::vector<BackendKind> out{BackendKind::kPtrace};
   if (NotifyAvailable()) out.push_back(BackendKind::kNotify);
-  static const bool ebpf = EbpfUnavailable().empty();
-  if (ebpf) out.push_back(BackendKind::kEbpf);
+  if (EbpfWhyNot().empty()) out.push_back(BackendKind::kEbpf);
   return out;
 }
 // The notify backend stops before the call runs: it never sees results (has_result).

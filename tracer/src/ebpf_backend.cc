@@ -59,6 +59,11 @@ std::vector<Counted> CountedCalls() {
   return out;
 }
 
+// The call's entry in the programs' `calls` and `counts` arrays.
+uint32_t CallIndex(const Counted& c) {
+  return c.slot * kNrSlots + (static_cast<uint32_t>(c.call.nr) & ~kX32SyscallBit);
+}
+
 }  // namespace
 
 std::vector<ArchNr> KernelCountedCalls() {
@@ -111,12 +116,12 @@ Result<Skeleton> LoadPrograms() {
 // kernel's counts on as OnSyscalls at each tick and at the end.
 class KernelCounts final : public EventSink {
  public:
-  KernelCounts(EventSink& sink, seclearn_bpf* skel, std::vector<Counted> counted)
-      : sink_(sink), skel_(skel), counted_(std::move(counted)) {
+  KernelCounts(EventSink& sink, seclearn_bpf* skel, const std::vector<Counted>& counted)
+      : sink_(sink), skel_(skel) {
     cpus_ = std::max(1, libbpf_num_possible_cpus());
     per_cpu_.resize(static_cast<size_t>(cpus_));
-    for (const Counted& c : counted_)
-      if (c.filter == nullptr) by_index_.emplace_back(Index(c), c.call, 0);
+    for (const Counted& c : counted)
+      if (c.filter == nullptr) by_index_.emplace_back(CallIndex(c), c.call, 0);
   }
 
   void OnSyscall(const SyscallEvent& e) override {
@@ -132,10 +137,6 @@ class KernelCounts final : public EventSink {
   void OnTick(int64_t now_ns) override {
     (void)Drain();
     sink_.OnTick(now_ns);
-  }
-
-  static uint32_t Index(const Counted& c) {
-    return c.slot * kNrSlots + (static_cast<uint32_t>(c.call.nr) & ~kX32SyscallBit);
   }
 
   // Hands on what the kernel counted since the last call. Error: a map could not be read, or
@@ -216,7 +217,6 @@ class KernelCounts final : public EventSink {
 
   EventSink& sink_;
   seclearn_bpf* skel_;
-  std::vector<Counted> counted_;
   int cpus_ = 1;
   std::vector<BpfCount> per_cpu_;
   std::vector<std::tuple<uint32_t, ArchNr, uint64_t>> by_index_;  // index, call, delivered
@@ -239,7 +239,7 @@ Result<TraceResult> EbpfBackend::Run(const TraceOptions& opts, EventSink& sink) 
   const std::vector<Counted> counted = CountedCalls();
   const int calls_fd = bpf_map__fd((*skel)->maps.calls);
   for (const Counted& c : counted) {
-    const uint32_t index = KernelCounts::Index(c);
+    const uint32_t index = CallIndex(c);
     BpfCall v{};
     v.counted = 1;
     if (c.filter != nullptr) {
