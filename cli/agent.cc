@@ -23,7 +23,7 @@
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kAgentHelp = R"(usage: seclearn agent [--socket PATH] [--db PATH] [--quiet]
+constexpr const char* kAgentHelp = R"(usage: seclearn agent [--socket PATH] [--db PATH] [--quiet] [--keep-idle-states]
        seclearn agent [--socket PATH] --print-profile [--runtime runc|crun] [-o FILE]
 
 Receives containers from OCI runtimes through the seccomp listener (linux.seccomp.listenerPath)
@@ -42,6 +42,10 @@ options:
                     /run/seclearn/agent.sock); its directory must exist; mode 0600
   --db PATH         database (default: $SECLEARN_DB, else ./seclearn.db); created if missing
   --quiet           log only problems, not each container
+  --keep-idle-states
+                    while containers are learned, do not hold the CPU wake-up latency
+                    request `seclearn learn --help` describes (held only while at least one
+                    container is served, never while the agent waits)
   --print-profile   write the learning seccomp profile for this socket and exit: every call
                     a notification (for runc: every name but write, which runc cannot
                     notify, and the Go runtime's futex, sched_yield, nanosleep, getpid,
@@ -257,7 +261,7 @@ std::string DefaultAgentSocket() {
 int CmdAgent(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--socket", "--db", "--runtime", "-o", "--output"};
-  spec.flags = {"--quiet", "--print-profile"};
+  spec.flags = {"--quiet", "--print-profile", "--keep-idle-states"};
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "agent", kAgentHelp, &args_status);
   if (!parsed) return args_status;
@@ -303,7 +307,9 @@ int CmdAgent(std::span<char*> args) {
   const bool quiet = parsed->Has("--quiet");
   ContainerLearner learner(*store, quiet);
   if (!quiet) Log(fmt::format("listening on {}, learning into {}", socket, db_path));
-  auto r = agent->Serve(learner, ServeOptions{});
+  ServeOptions serve;
+  serve.low_wakeup_latency = !parsed->Has("--keep-idle-states");
+  auto r = agent->Serve(learner, serve);
   learner.FlushAll();
   if (!r) {
     PrintError(fmt::format("agent: {}", r.error().Message()));

@@ -48,6 +48,8 @@ options:
   --no-new-privs    set no_new_privs on the workload even as root (always set as non-root:
                     the kernel requires it to install the tracing filter without
                     CAP_SYS_ADMIN, so setuid binaries do not gain privileges under it)
+  --keep-idle-states
+                    do not hold a CPU wake-up latency request of 0 us while tracing (see below)
 
 Re-learning: once the app has runs, the calls they made whose only fact is the call itself
 (no path, descriptor, address, credential, key argument or argument value to learn: getppid,
@@ -56,6 +58,12 @@ later run costs close to native on them. They are recorded for the run with coun
 sums counts over runs); every other fact is learned as a full trace would. With stacks on
 (ptrace), a call is let through once a run has recorded its stack, and a stack earlier runs
 recorded (syscall or path, per executable) is not unwound again. --full traces all.
+
+Wake-up latency: as root, learn asks the kernel (PM QoS, /dev/cpu_dma_latency) to keep idle
+CPUs polling instead of halting while the workload runs. Each stopped call hands off from
+the workload to seclearn and back, and waking a halted CPU for each hand-off costs more
+than the stop itself, most on virtual machines. Nothing the workload sees changes; idle CPUs
+use more power until learn ends. --keep-idle-states leaves them as they are.
 
 stdin, stdout, stderr and the terminal pass through untouched. What was learned is flushed
 to the database at least once a second, so SIGKILL loses at most the last second.
@@ -205,7 +213,7 @@ int CmdLearn(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--backend"};
   spec.with_value.insert("--stacks");
-  spec.flags = {"--quiet", "--no-new-privs", "--full"};
+  spec.flags = {"--quiet", "--no-new-privs", "--full", "--keep-idle-states"};
   spec.command_tail = true;
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "learn", kLearnHelp, &args_status);
@@ -262,6 +270,7 @@ int CmdLearn(std::span<char*> args) {
   opts.argv = parsed->command;
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
+  opts.low_wakeup_latency = !parsed->Has("--keep-idle-states");
   // The notify backend records no stacks; the ebpf backend records them for the calls it stops.
   const bool unwinds = *stacks != StackMode::kNone && *backend_kind != BackendKind::kNotify;
   if (!parsed->Has("--full")) {

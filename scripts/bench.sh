@@ -66,15 +66,30 @@ seconds() {
   t1=$(date +%s%N)
   echo "$(( (t1 - t0) / 1000 ))"  # microseconds
 }
+# hold_latency_request: holds the CPU wake-up latency request seclearn learn holds as root
+# (PM QoS 0 us, /dev/cpu_dma_latency) in the background; release_latency_request ends it.
+# strace -f measured while it is held gets what seclearn gets from it: a tracer against a
+# tracer. Without the device (or root) there is no such column.
+QOS=0
+[[ -w /dev/cpu_dma_latency ]] && QOS=1
+hold_latency_request() {
+  /usr/bin/python3 -c 'import os, struct, time
+fd = os.open("/dev/cpu_dma_latency", os.O_WRONLY)
+os.write(fd, struct.pack("i", 0))
+time.sleep(1e6)' &
+  qos_pid=$!
+  sleep 0.2
+}
+release_latency_request() { kill "$qos_pid"; wait "$qos_pid" 2>/dev/null || true; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 echo "seclearn bench: $(nproc) cores, kernel $(uname -r), median of $REPEAT interleaved runs"
 echo "$(strace -V | head -n 1)"
-printf '\n%-28s %10s %10s %10s %9s %10s %10s %10s %8s %10s %9s %10s %8s %9s\n' workload native_ms seclearn_ms strace_ms syscalls "x native" "vs strace" notify_ms "vs strace" relearn_ms "x native" ebpf_ms "vs strace" "x native"
+printf '\n%-28s %10s %10s %10s %9s %10s %10s %10s %8s %10s %9s %10s %8s %9s %12s %10s\n' workload native_ms seclearn_ms strace_ms syscalls "x native" "vs strace" notify_ms "vs strace" relearn_ms "x native" ebpf_ms "vs strace" "x native" strace_qos_ms "vs s+qos"
 for w in "${workloads[@]}"; do
   name=${w%%|*}
   cmd=${w#*|}
-  : >"$work/n"; : >"$work/s"; : >"$work/t"; : >"$work/q"; : >"$work/r"; : >"$work/e"
+  : >"$work/n"; : >"$work/s"; : >"$work/t"; : >"$work/q"; : >"$work/r"; : >"$work/e"; : >"$work/tq"
   # Re-learning: the app's first run, then every measured run lets its known calls through.
   re_app="bench-re-${#name}-${name//[^a-z0-9]/}"
   "$seclearn" learn --quiet --db "$db" --app "$re_app" -- sh -c "$cmd" >/dev/null 2>&1 || true
@@ -89,18 +104,26 @@ for w in "${workloads[@]}"; do
     if ((EBPF)); then
       seconds "$seclearn" learn --quiet --backend ebpf --db "$db" --app bench-ebpf -- sh -c "$cmd" >>"$work/e"
     fi
+    if ((QOS)); then
+      hold_latency_request
+      seconds strace -f -o /dev/null sh -c "$cmd" >>"$work/tq"
+      release_latency_request
+    fi
   done
   n=$(median <"$work/n"); s=$(median <"$work/s"); t=$(median <"$work/t"); q=$(median <"$work/q")
   r=$(median <"$work/r"); e=$( ((EBPF)) && median <"$work/e" || echo 0)
+  tq=$( ((QOS)) && median <"$work/tq" || echo 0)
   # seclearn's own count of the syscalls it stopped on (every syscall of the workload)
   calls=$("$seclearn" learn --full --db "$db" --app bench -- sh -c "$cmd" 2>&1 >/dev/null |
     sed -n 's/.* \([0-9][0-9]*\) calls in .*/\1/p' | tail -n 1)
-  awk -v name="$name" -v n="$n" -v s="$s" -v t="$t" -v c="$calls" -v q="$q" -v r="$r" -v e="$e" 'BEGIN {
+  awk -v name="$name" -v n="$n" -v s="$s" -v t="$t" -v c="$calls" -v q="$q" -v r="$r" -v e="$e" -v tq="$tq" 'BEGIN {
     printf "%-28s %10.1f %10.1f %10.1f %9d %10.2f %10.2f %10.1f %8.2f %10.1f %9.2f", name,
            n/1000, s/1000, t/1000, c, s/n, (t > n) ? (s-n)/(t-n) : 0, q/1000,
            (t > n) ? (q-n)/(t-n) : 0, r/1000, r/n
-    if (e > 0) printf " %10.1f %8.2f %9.2f\n", e/1000, (t > n) ? (e-n)/(t-n) : 0, e/n
-    else printf " %10s %8s %9s\n", "-", "-", "-" }'
+    if (e > 0) printf " %10.1f %8.2f %9.2f", e/1000, (t > n) ? (e-n)/(t-n) : 0, e/n
+    else printf " %10s %8s %9s", "-", "-", "-"
+    if (tq > 0) printf " %12.1f %10.2f\n", tq/1000, (tq > n) ? (s-n)/(tq-n) : 0
+    else printf " %12s %10s\n", "-", "-" }'
   awk -v n="$n" -v s="$s" -v t="$t" -v c="$calls" 'BEGIN { if (c > 0)
     printf "%-28s added per syscall: seclearn %.2f us, strace %.2f us\n", "", (s-n)/c, (t-n)/c }'
 done
@@ -108,7 +131,9 @@ echo "(vs strace = seclearn's added time / strace's added time, ptrace (the defa
 echo " first learn (--full); target <= 0.4. relearn = learn's default once the app has a run: the"
 echo " known calls with nothing left to learn run unseen; x native target on getppid <= 1.2."
 echo " ebpf = --backend ebpf, a first learn: the calls with nothing to learn but the call counted"
-echo " in the kernel, the others stopped as under ptrace; x native target on getppid <= 1.3)"
+echo " in the kernel, the others stopped as under ptrace; x native target on getppid <= 1.3."
+echo " strace_qos = strace -f while a process holds the wake-up latency request seclearn holds as"
+echo " root (learn --help); vs s+qos = seclearn's (ptrace) added time / that strace's)"
 
 if ((LONG > 0)); then
   echo

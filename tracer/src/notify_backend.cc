@@ -29,6 +29,7 @@
 #include "remote.h"
 #include "run_signals.h"
 #include "stand_in_parent.h"
+#include "wakeup_latency.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
@@ -627,6 +628,8 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
     if (auto r = CheckResolverFeatures(); !r) return r.error();
   }
   TraceResult result;
+  tracer_internal::WakeupLatencyRequest latency;
+  latency.Hold(opts.low_wakeup_latency);
   uint64_t cookie = 0;
   if (::getrandom(&cookie, sizeof cookie, 0) != sizeof cookie) return ErrnoError("getrandom");
 

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "seclearn/tracer/notify_backend.h"
+#include "wakeup_latency.h"
 
 namespace seclearn {
 namespace {
@@ -423,7 +424,9 @@ Result<void> OciAgent::Serve(ContainerObserver& observer, const ServeOptions& op
   const int64_t tick_ns = int64_t{std::max(options.tick_ms, 1)} * 1'000'000;
   int64_t next_tick = MonotonicNs() + tick_ns;
   std::array<epoll_event, 64> events{};
+  tracer_internal::WakeupLatencyRequest latency;
   while (true) {
+    latency.Hold(options.low_wakeup_latency && !s.containers.empty());
     const bool stop_now = g_stop_requests >= 2;
     const bool stop_asked = g_stop_requests >= 1 || (options.keep_going && !options.keep_going());
     if (stop_now) break;

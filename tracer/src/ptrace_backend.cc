@@ -26,6 +26,7 @@
 #include "remote.h"
 #include "run_signals.h"
 #include "stand_in_parent.h"
+#include "wakeup_latency.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
@@ -564,6 +565,8 @@ Result<TraceResult> Tracer::Run() {
   g_tick = 0;
   TickScope tick;
   tracer_internal::RunSignals signals(/*alarm_is_mine=*/true);
+  tracer_internal::WakeupLatencyRequest latency;
+  latency.Hold(opts_.low_wakeup_latency);
   Fd failure_pipe;
   auto parent = Spawn(&failure_pipe);
   if (!parent) return parent.error();

@@ -58,6 +58,11 @@ struct TraceOptions {
   // frames empty). Their calls are not unwound again, and they count toward the per-access
   // budget of path stacks (stacks.h).
   std::vector<StackFact> known_stacks;
+  // Hold a CPU wake-up latency request of 0 us while the workload runs (root only:
+  // /dev/cpu_dma_latency), so that idle CPUs poll instead of halting and each stop's two
+  // hand-offs between tracer and tracee do not wait for a CPU to wake (tracer/src/
+  // wakeup_latency.h). Nothing the workload sees changes; idle CPUs burn power meanwhile.
+  bool low_wakeup_latency = true;
 };
 
 struct TraceResult {

@@ -166,6 +166,9 @@ struct ServeOptions {
   // Return at SIGINT/SIGTERM/SIGHUP: the first one stops accepting connections and waits for
   // the containers being served to end; a second one returns at once.
   bool handle_signals = true;
+  // While at least one container is served, hold the wake-up latency request that
+  // TraceOptions::low_wakeup_latency describes; dropped whenever none is.
+  bool low_wakeup_latency = true;
 };
 
 class OciAgent {
