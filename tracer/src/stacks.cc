@@ -150,6 +150,36 @@ class Module {
     return s;
   }
 
+  // libdw's own answer for `vaddr` (a scan of the table), for CheckSymbolsAgainstLibdw.
+  std::string LibdwFunctionAt(uint64_t vaddr) {
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
+    return name == nullptr ? std::string() : Bare(name);
+  }
+  bool InsideFunction(uint64_t vaddr) {
+    if (!loaded_) LoadFunctions();
+    auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
+                               [](uint64_t a, const Function& f) { return a < f.start; });
+    return it != functions_.begin() && vaddr < std::prev(it)->end;
+  }
+  // The ELF addresses of the executable segments, every `step` bytes.
+  std::vector<uint64_t> ExecutableAddresses(uint64_t step) const {
+    std::vector<uint64_t> out;
+    GElf_Addr bias = 0;
+    Elf* elf = mod_ == nullptr ? nullptr : dwfl_module_getelf(mod_, &bias);
+    size_t phnum = 0;
+    if (elf == nullptr || elf_getphdrnum(elf, &phnum) != 0) return out;
+    for (size_t i = 0; i < phnum; ++i) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, static_cast<int>(i), &ph) == nullptr || ph.p_type != PT_LOAD ||
+          !(ph.p_flags & PF_X))
+        continue;
+      for (uint64_t a = ph.p_vaddr; a < ph.p_vaddr + ph.p_memsz; a += step) out.push_back(a);
+    }
+    return out;
+  }
+
  private:
   struct Load {
     uint64_t offset, filesz, vaddr;
@@ -162,6 +192,9 @@ class Module {
   // dwfl_module_addrinfo scans the whole symbol table on every call: the table is read once
   // into sorted function ranges instead (Python's has ten thousand symbols, and a stack of it
   // a dozen new addresses). Aliases at one address: a global name before a weak or local one.
+  // For an address no function holds (most of a stripped binary: static functions have no
+  // symbol), libdw's answer is rebuilt from the same read (FunctionAt), so that it costs a
+  // lookup rather than a scan per address.
   void LoadFunctions() {
     loaded_ = true;
     const int n = dwfl_module_getsymtab(mod_);
@@ -174,11 +207,17 @@ class Module {
     for (int i = 1; i < n; ++i) {
       GElf_Sym sym;
       GElf_Addr addr = 0;
-      const char* name = dwfl_module_getsym_info(mod_, i, &sym, &addr, nullptr, nullptr, nullptr);
+      GElf_Word shndx = 0;
+      const char* name = dwfl_module_getsym_info(mod_, i, &sym, &addr, &shndx, nullptr, nullptr);
       const int type = GELF_ST_TYPE(sym.st_info);
-      if (name == nullptr || *name == '\0' || sym.st_size == 0 || sym.st_shndx == SHN_UNDEF ||
-          (type != STT_FUNC && type != STT_GNU_IFUNC))
-        continue;
+      if (name == nullptr || *name == '\0' || sym.st_shndx == SHN_UNDEF) continue;
+      const bool code = type == STT_FUNC || type == STT_GNU_IFUNC;
+      if (sym.st_size != 0 && !code &&
+          (type == STT_OBJECT || type == STT_TLS || type == STT_COMMON || type == STT_NOTYPE))
+        objects_.push_back({addr, addr + sym.st_size, name});
+      if (sym.st_size == 0 && (code || type == STT_NOTYPE) && sym.st_shndx != SHN_ABS)
+        labels_.push_back({addr, shndx, name});
+      if (sym.st_size == 0 || !code) continue;
       const int bind = GELF_ST_BIND(sym.st_info);
       entries.push_back({addr, addr + sym.st_size,
                          bind == STB_GLOBAL ? 0
@@ -191,12 +230,55 @@ class Module {
     });
     for (const Entry& e : entries) {
       if (!functions_.empty() && functions_.back().start == e.start) continue;  // an alias
-      // "__libc_start_main@@GLIBC_2.34": the version is the symbol's, not the function's name.
-      std::string_view bare(e.name);
-      if (const size_t at = bare.find('@'); at != std::string_view::npos && at > 0)
-        bare.remove_suffix(bare.size() - at);
-      functions_.push_back({e.start, e.end, Demangle(std::string(bare).c_str())});
+      functions_.push_back({e.start, e.end, Bare(e.name)});
     }
+    auto by_start = [](const auto& a, const auto& b) { return a.start < b.start; };
+    std::stable_sort(labels_.begin(), labels_.end(), by_start);  // table order among aliases
+    std::sort(objects_.begin(), objects_.end(), by_start);
+    GElf_Addr bias = 0;
+    if (Elf* elf = dwfl_module_getelf(mod_, &bias); elf != nullptr) {
+      for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn != nullptr; scn = elf_nextscn(elf, scn)) {
+        GElf_Shdr sh;
+        if (gelf_getshdr(scn, &sh) != nullptr && (sh.sh_flags & SHF_ALLOC) && sh.sh_size != 0 &&
+            sh.sh_type != SHT_NOBITS)
+          sections_.push_back({sh.sh_addr, sh.sh_addr + sh.sh_size, elf_ndxscn(scn)});
+      }
+    }
+    std::sort(sections_.begin(), sections_.end(), by_start);
+  }
+
+  static std::string Bare(const char* name) {
+    // "__libc_start_main@@GLIBC_2.34": the version is the symbol's, not the function's name.
+    std::string_view bare(name);
+    if (const size_t at = bare.find('@'); at != std::string_view::npos && at > 0)
+      bare.remove_suffix(bare.size() - at);
+    return Demangle(std::string(bare).c_str());
+  }
+
+  // Outside every function: what dwfl_module_addrinfo answers, without its scan. A sized
+  // symbol of another type that holds the address (data in an executable segment), else
+  // the nearest label (a symbol without size, as hand-written assembly such as _start has)
+  // at or before it, in its section and after the function before it, the last of the
+  // table's aliases; else nothing. At address 0 and in padding between sections libdw is
+  // asked. CheckSymbolsAgainstLibdw holds the two to each other (tests/live/stacks_test).
+  std::string OutsideFunctions(uint64_t vaddr, uint64_t gap_start) {
+    auto obj = std::upper_bound(objects_.begin(), objects_.end(), vaddr,
+                                [](uint64_t a, const Object& o) { return a < o.start; });
+    if (obj != objects_.begin() && vaddr < std::prev(obj)->end) return Bare(std::prev(obj)->name);
+    auto sec = std::upper_bound(sections_.begin(), sections_.end(), vaddr,
+                                [](uint64_t a, const Section& x) { return a < x.start; });
+    if (vaddr == 0 || sec == sections_.begin() || vaddr >= std::prev(sec)->end) {
+      GElf_Off off = 0;
+      GElf_Sym sym;
+      const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
+      return name == nullptr ? std::string() : Bare(name);
+    }
+    auto label = std::upper_bound(labels_.begin(), labels_.end(), vaddr,
+                                  [](uint64_t a, const Label& l) { return a < l.start; });
+    if (label == labels_.begin()) return {};
+    const Label& l = *std::prev(label);
+    if (l.start < gap_start || l.shndx != std::prev(sec)->index) return {};
+    return Bare(l.name);
   }
 
   std::string FunctionAt(uint64_t vaddr) {
@@ -204,15 +286,7 @@ class Module {
     auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
                                [](uint64_t a, const Function& f) { return a < f.start; });
     if (it != functions_.begin() && vaddr < std::prev(it)->end) return std::prev(it)->name;
-    // Not inside a sized function (hand-written assembly such as _start): the symbol before it.
-    GElf_Off off = 0;
-    GElf_Sym sym;
-    const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
-    if (name == nullptr) return {};
-    std::string_view bare(name);
-    if (const size_t at = bare.find('@'); at != std::string_view::npos && at > 0)
-      bare.remove_suffix(bare.size() - at);
-    return Demangle(std::string(bare).c_str());
+    return OutsideFunctions(vaddr, it != functions_.begin() ? std::prev(it)->end : 0);
   }
 
   std::string path_;
@@ -224,6 +298,22 @@ class Module {
   std::unordered_map<uint64_t, Symbol> symbols_;
   bool loaded_ = false;
   std::vector<Function> functions_;  // sorted by start, not overlapping at their starts
+  struct Label {
+    uint64_t start;
+    size_t shndx;
+    const char* name;  // in libelf's string table, alive as long as dwfl_
+  };
+  struct Object {
+    uint64_t start, end;
+    const char* name;
+  };
+  struct Section {
+    uint64_t start, end;
+    size_t index;
+  };
+  std::vector<Label> labels_;      // sorted by start, aliases in table order
+  std::vector<Object> objects_;    // sorted by start
+  std::vector<Section> sections_;  // allocated, with file contents; sorted by start
 };
 
 // A pc as the tracer saw it, before symbolisation: everything that needs the live process
@@ -519,6 +609,26 @@ uint64_t SyscallKey(uint32_t arch, int32_t nr) {
 }
 
 }  // namespace
+
+SymbolCheck CheckSymbolsAgainstLibdw(const std::string& path, uint64_t step) {
+  SymbolCheck check;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return check;
+  Module mod(path, std::move(fd));
+  if (!mod.ok()) return check;
+  check.opened = true;
+  for (uint64_t a : mod.ExecutableAddresses(std::max<uint64_t>(step, 1))) {
+    ++check.addresses;
+    if (mod.InsideFunction(a)) continue;
+    ++check.outside_functions;
+    std::string ours = mod.Symbolize(a).function;
+    std::string libdw = mod.LibdwFunctionAt(a);
+    if (!libdw.empty()) ++check.named_by_libdw;
+    if (ours != libdw && check.mismatches.size() < 10)
+      check.mismatches.push_back(fmt::format("{:#x}: '{}', libdw '{}'", a, ours, libdw));
+  }
+  return check;
+}
 
 std::optional<StackMode> ParseStackMode(std::string_view text) {
   if (text == "first") return StackMode::kFirst;

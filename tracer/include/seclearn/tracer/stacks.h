@@ -65,6 +65,19 @@ enum class StackMode {
 // "first" or "none".
 std::optional<StackMode> ParseStackMode(std::string_view text);
 
+// For the tests: the function names StackRecorder gives the ELF addresses of `path`'s
+// executable segments (every `step` bytes) that no sized function holds, held to libdw's own
+// answer (dwfl_module_addrinfo, a scan of the symbol table per address, which the recorder
+// avoids). Up to 10 mismatches are listed.
+struct SymbolCheck {
+  bool opened = false;           // the file is an ELF libdw reads
+  size_t addresses = 0;          // looked at
+  size_t outside_functions = 0;  // of those, in no sized function: compared
+  size_t named_by_libdw = 0;     // of those, given a name by libdw
+  std::vector<std::string> mismatches;
+};
+SymbolCheck CheckSymbolsAgainstLibdw(const std::string& path, uint64_t step);
+
 inline constexpr size_t kMaxFrames = 32;
 inline constexpr size_t kMaxPathStacksPerAccess = 64;
 
