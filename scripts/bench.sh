@@ -6,7 +6,7 @@
 #   scripts/bench.sh                 # REPEAT=5 LOOP=1000000 LONG=10000000
 #   REPEAT=3 LONG=0 scripts/bench.sh # quicker, without the memory run
 #   CONTAINERS=0 scripts/bench.sh    # without the container rows (they need root and runc)
-#   SERVER=0 scripts/bench.sh        # without the redis-server row (apt install redis-server)
+#   SERVER=0 scripts/bench.sh        # without the server rows (apt install redis-server apache2-utils)
 #   BENCH_BUILD=build-x scripts/bench.sh  # an existing build directory, used as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -385,14 +385,17 @@ c = json.load(open(sys.argv[1]))
 c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
 c["root"]["readonly"] = False
 json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-redis/config.json"
+  # The shim rewrites its bundle's config.json for learning, in place: the learned runs get a
+  # copy, so that the plain runs keep the default profile.
+  cp -a "$work/c-default-redis" "$work/c-learn-redis"
   # container_rps RUN-FUNCTION ARGS...: requests per second of one container run.
   container_rps() { rps "$REQUESTS" "$@"; }
-  rps 1000 run_learn c-default-redis bench-redis-c-re >/dev/null  # the re-learned app's first run
+  rps 1000 run_learn c-learn-redis bench-redis-c-re >/dev/null  # the re-learned app's first run
   : >"$work/ca"; : >"$work/cb"; : >"$work/cc"
   for ((i = 0; i < REPEAT; i++)); do
     container_rps run_plain c-default-redis >>"$work/ca"
-    container_rps run_learn c-default-redis bench-redis-c --full >>"$work/cb"
-    container_rps run_learn c-default-redis bench-redis-c-re >>"$work/cc"
+    container_rps run_learn c-learn-redis bench-redis-c --full >>"$work/cb"
+    container_rps run_learn c-learn-redis bench-redis-c-re >>"$work/cc"
   done
   echo
   echo "redis-server in a runc container (default profile), $REQUESTS GET and SET, median of $REPEAT"
@@ -407,4 +410,58 @@ json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-redis/config.json"
       tail -n 1 | awk -v app="$app" '{ printf "%-34s %12d notifications in its last run\n", app, $1 }'
   done
   echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
+fi
+
+# An HTTP server in a container: busybox httpd (a process per connection) serving a 4 KB
+# file, driven by ab (apache2-utils, untraced: $HTTP_REQUESTS requests, 10 at a time) over
+# the host's network, under the default profile, learned (--full) and re-learned through the
+# shim and the agent. The container's shell ends when rootfs/tmp/stop appears; the pid
+# namespace takes httpd with it.
+HTTP_REQUESTS=${HTTP_REQUESTS:-5000}
+if ((SERVER != 0)) && command -v ab >/dev/null; then
+  hport=${hport:-18080}
+  bundle c-default-httpd /bin/sh -c "httpd -p $hport -h /www; while [ ! -e /tmp/stop ]; do sleep 0.1; done"
+  mkdir -p "$work/c-default-httpd/rootfs/www"
+  head -c 4096 /dev/zero | tr '\0' x >"$work/c-default-httpd/rootfs/www/index.html"
+  /usr/bin/python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["root"]["readonly"] = False
+json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-httpd/config.json"
+  cp -a "$work/c-default-httpd" "$work/c-learn-httpd"
+  # http_rps BUNDLE RUN-FUNCTION ARGS...: requests per second of one container run of BUNDLE.
+  http_rps() {
+    local b=$1 pid i
+    shift
+    rm -f "$work/$b/rootfs/tmp/stop"
+    "$@" >/dev/null 2>&1 &
+    pid=$!
+    for ((i = 0; i < 200; i++)); do
+      ab -q -n 1 "http://127.0.0.1:$hport/index.html" >/dev/null 2>&1 && break
+      sleep 0.05
+    done
+    ab -q -n "$HTTP_REQUESTS" -c 10 "http://127.0.0.1:$hport/index.html" 2>/dev/null |
+      awk '/^Requests per second/ { printf "%d\n", $4 }'
+    touch "$work/$b/rootfs/tmp/stop"
+    wait "$pid" || true
+  }
+  http_rps c-learn-httpd run_learn c-learn-httpd bench-httpd-c-re >/dev/null  # the first run
+  : >"$work/ha"; : >"$work/hb"; : >"$work/hc"
+  for ((i = 0; i < REPEAT; i++)); do
+    http_rps c-default-httpd run_plain c-default-httpd >>"$work/ha"
+    http_rps c-learn-httpd run_learn c-learn-httpd bench-httpd-c --full >>"$work/hb"
+    http_rps c-learn-httpd run_learn c-learn-httpd bench-httpd-c-re >>"$work/hc"
+  done
+  echo
+  echo "busybox httpd in a runc container (default profile), ab: $HTTP_REQUESTS requests, 10 at a time, median of $REPEAT"
+  printf '%-34s %12s %10s\n' "" "requests/s" "x plain"
+  a=$(median <"$work/ha")
+  for row in "plain (default profile):ha" "learning (--full):hb" "re-learning:hc"; do
+    v=$(median <"$work/${row##*:}")
+    awk -v name="${row%:*}" -v v="$v" -v a="$a" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, a ? v / a : 0 }'
+  done
+  echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
+else
+  echo
+  echo "http server in a container: skipped (SERVER=0, or ab not installed: apt install apache2-utils)"
 fi

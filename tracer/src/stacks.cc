@@ -186,7 +186,8 @@ class Module {
   };
   struct Function {
     uint64_t start, end;
-    std::string name;
+    const char* name;  // as the table has it (in libelf's string table, alive as long as
+                       // dwfl_): made bare and demangled only when an address falls in it
   };
 
   // dwfl_module_addrinfo scans the whole symbol table on every call: the table is read once
@@ -230,7 +231,7 @@ class Module {
     });
     for (const Entry& e : entries) {
       if (!functions_.empty() && functions_.back().start == e.start) continue;  // an alias
-      functions_.push_back({e.start, e.end, Bare(e.name)});
+      functions_.push_back({e.start, e.end, e.name});
     }
     auto by_start = [](const auto& a, const auto& b) { return a.start < b.start; };
     std::stable_sort(labels_.begin(), labels_.end(), by_start);  // table order among aliases
@@ -285,7 +286,7 @@ class Module {
     if (!loaded_) LoadFunctions();
     auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
                                [](uint64_t a, const Function& f) { return a < f.start; });
-    if (it != functions_.begin() && vaddr < std::prev(it)->end) return std::prev(it)->name;
+    if (it != functions_.begin() && vaddr < std::prev(it)->end) return Bare(std::prev(it)->name);
     return OutsideFunctions(vaddr, it != functions_.begin() ? std::prev(it)->end : 0);
   }
 
