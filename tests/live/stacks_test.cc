@@ -621,8 +621,9 @@ TEST_CASE("function names outside sized symbols agree with libdw on real binarie
     ++elves;
     compared += c.outside_functions;
     named += c.named_by_libdw;
-    INFO(f << ": " << c.outside_functions << " addresses outside functions");
-    for (const std::string& m : c.mismatches) INFO(m);
+    std::string listed;
+    for (const std::string& m : c.mismatches) listed += "\n  " + m;
+    INFO(f << ": " << c.outside_functions << " addresses outside functions" << listed);
     CHECK(c.mismatches.empty());
   }
   // The comparison ran, on addresses libdw names and on addresses it does not.

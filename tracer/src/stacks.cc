@@ -216,8 +216,9 @@ class Module {
       if (sym.st_size != 0 && !code &&
           (type == STT_OBJECT || type == STT_TLS || type == STT_COMMON || type == STT_NOTYPE))
         objects_.push_back({addr, addr + sym.st_size, name});
-      if (sym.st_size == 0 && (code || type == STT_NOTYPE) && sym.st_shndx != SHN_ABS)
-        labels_.push_back({addr, shndx, name});
+      if (sym.st_size == 0 && type != STT_SECTION && type != STT_FILE && type != STT_TLS &&
+          sym.st_shndx != SHN_ABS)
+        labels_.push_back({addr, shndx, name});  // a table in hand-written assembly too
       if (sym.st_size == 0 || !code) continue;
       const int bind = GELF_ST_BIND(sym.st_info);
       entries.push_back({addr, addr + sym.st_size,
@@ -258,7 +259,8 @@ class Module {
 
   // Outside every function: what dwfl_module_addrinfo answers, without its scan. A sized
   // symbol of another type that holds the address (data in an executable segment), else
-  // the nearest label (a symbol without size, as hand-written assembly such as _start has)
+  // the nearest label (a symbol without size, as hand-written assembly such as _start and
+  // OpenSSL's constant tables in .text have)
   // at or before it, in its section and after the function before it, the last of the
   // table's aliases; else nothing. At address 0 and in padding between sections libdw is
   // asked. CheckSymbolsAgainstLibdw holds the two to each other (tests/live/stacks_test).
