@@ -371,6 +371,30 @@ done
 echo "(x default = learning (--full) or re-learning / the same container under the default profile;"
 echo " target <= 1.5)"
 
+# container_server_table TITLE KEY MEASURE PLAIN LEARN APP: REPEAT interleaved runs of a server
+# container, each measured by `MEASURE BUNDLE RUN-FUNCTION ARGS...` (prints requests/s): the
+# bundle PLAIN under the default profile, and its copy LEARN (the shim rewrites its bundle in
+# place) learned (--full, as APP) and re-learned (as APP-re, which has had a first run)
+# through the shim and the agent.
+container_server_table() {
+  local title=$1 key=$2 measure=$3 plain=$4 learn=$5 app=$6 i a v row
+  : >"$work/${key}a"; : >"$work/${key}b"; : >"$work/${key}c"
+  for ((i = 0; i < REPEAT; i++)); do
+    "$measure" "$plain" run_plain "$plain" >>"$work/${key}a"
+    "$measure" "$learn" run_learn "$learn" "$app" --full >>"$work/${key}b"
+    "$measure" "$learn" run_learn "$learn" "$app-re" >>"$work/${key}c"
+  done
+  echo
+  echo "$title, median of $REPEAT"
+  printf '%-34s %12s %10s\n' "" "requests/s" "x plain"
+  a=$(median <"$work/${key}a")
+  for row in "plain (default profile):a" "learning (--full):b" "re-learning:c"; do
+    v=$(median <"$work/${key}${row##*:}")
+    awk -v name="${row%:*}" -v v="$v" -v a="$a" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, a ? v / a : 0 }'
+  done
+  echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
+}
+
 # A server in a container: redis-server from the host's package in a busybox bundle that keeps
 # the host's network (redis-benchmark, untraced, connects to 127.0.0.1), under the default
 # profile, learned (--full) and re-learned through the shim and the agent.
@@ -391,28 +415,15 @@ json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-redis/config.json"
   # The shim rewrites its bundle's config.json for learning, in place: the learned runs get a
   # copy, so that the plain runs keep the default profile.
   cp -a "$work/c-default-redis" "$work/c-learn-redis"
-  # container_rps RUN-FUNCTION ARGS...: requests per second of one container run.
-  container_rps() { rps "$REQUESTS" "$@"; }
+  # container_rps BUNDLE RUN-FUNCTION ARGS...: requests per second of one container run.
+  container_rps() { shift; rps "$REQUESTS" "$@"; }
   rps 1000 run_learn c-learn-redis bench-redis-c-re >/dev/null  # the re-learned app's first run
-  : >"$work/ca"; : >"$work/cb"; : >"$work/cc"
-  for ((i = 0; i < REPEAT; i++)); do
-    container_rps run_plain c-default-redis >>"$work/ca"
-    container_rps run_learn c-learn-redis bench-redis-c --full >>"$work/cb"
-    container_rps run_learn c-learn-redis bench-redis-c-re >>"$work/cc"
-  done
-  echo
-  echo "redis-server in a runc container (default profile), $REQUESTS GET and SET, median of $REPEAT"
-  printf '%-34s %12s %10s\n' "" "requests/s" "x plain"
-  a=$(median <"$work/ca")
-  for row in "plain (default profile):ca" "learning (--full):cb" "re-learning:cc"; do
-    v=$(median <"$work/${row##*:}")
-    awk -v name="${row%:*}" -v v="$v" -v a="$a" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, a ? v / a : 0 }'
-  done
+  container_server_table "redis-server in a runc container (default profile), $REQUESTS GET and SET" \
+    c container_rps c-default-redis c-learn-redis bench-redis-c
   for app in bench-redis-c bench-redis-c-re; do
     sed -n "s/.*app $app, run [0-9]*): ended: .* \([0-9][0-9]*\) calls, exit .*/\1/p" "$work/agent.log" |
       tail -n 1 | awk -v app="$app" '{ printf "%-34s %12d notifications in its last run\n", app, $1 }'
   done
-  echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
 fi
 
 # An HTTP server in a container: busybox httpd (a process per connection) serving a 4 KB
@@ -449,21 +460,9 @@ json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-httpd/config.json"
     wait "$pid" || true
   }
   http_rps c-learn-httpd run_learn c-learn-httpd bench-httpd-c-re >/dev/null  # the first run
-  : >"$work/ha"; : >"$work/hb"; : >"$work/hc"
-  for ((i = 0; i < REPEAT; i++)); do
-    http_rps c-default-httpd run_plain c-default-httpd >>"$work/ha"
-    http_rps c-learn-httpd run_learn c-learn-httpd bench-httpd-c --full >>"$work/hb"
-    http_rps c-learn-httpd run_learn c-learn-httpd bench-httpd-c-re >>"$work/hc"
-  done
-  echo
-  echo "busybox httpd in a runc container (default profile), ab: $HTTP_REQUESTS requests, 10 at a time, median of $REPEAT"
-  printf '%-34s %12s %10s\n' "" "requests/s" "x plain"
-  a=$(median <"$work/ha")
-  for row in "plain (default profile):ha" "learning (--full):hb" "re-learning:hc"; do
-    v=$(median <"$work/${row##*:}")
-    awk -v name="${row%:*}" -v v="$v" -v a="$a" 'BEGIN { printf "%-34s %12d %10.2f\n", name, v, a ? v / a : 0 }'
-  done
-  echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
+  container_server_table \
+    "busybox httpd in a runc container (default profile), ab: $HTTP_REQUESTS requests, 10 at a time" \
+    h http_rps c-default-httpd c-learn-httpd bench-httpd-c
 else
   echo
   echo "http server in a container: skipped (SERVER=0, or ab not installed: apt install apache2-utils)"
