@@ -395,6 +395,18 @@ container_server_table() {
   echo "(x plain = throughput while learned through the agent / the container under the default profile; target >= 0.8)"
 }
 
+# host_network_bundles NAME: the bundle c-default-NAME keeps the host's network and a writable
+# rootfs; c-learn-NAME is its copy for the learned runs (the shim rewrites its bundle's
+# config.json for learning, in place, so that the plain runs keep the default profile).
+host_network_bundles() {
+  /usr/bin/python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["root"]["readonly"] = False
+json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-$1/config.json"
+  cp -a "$work/c-default-$1" "$work/c-learn-$1"
+}
+
 # A server in a container: redis-server from the host's package in a busybox bundle that keeps
 # the host's network (redis-benchmark, untraced, connects to 127.0.0.1), under the default
 # profile, learned (--full) and re-learned through the shim and the agent.
@@ -407,14 +419,7 @@ if ((SERVER != 0)) && command -v redis-server >/dev/null && command -v redis-ben
   done
   mkdir -p "$work/c-default-redis/rootfs/usr/bin"
   cp /usr/bin/redis-server "$work/c-default-redis/rootfs/usr/bin/"
-  /usr/bin/python3 -c 'import json, sys
-c = json.load(open(sys.argv[1]))
-c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
-c["root"]["readonly"] = False
-json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-redis/config.json"
-  # The shim rewrites its bundle's config.json for learning, in place: the learned runs get a
-  # copy, so that the plain runs keep the default profile.
-  cp -a "$work/c-default-redis" "$work/c-learn-redis"
+  host_network_bundles redis
   # container_rps BUNDLE RUN-FUNCTION ARGS...: requests per second of one container run.
   container_rps() { shift; rps "$REQUESTS" "$@"; }
   rps 1000 run_learn c-learn-redis bench-redis-c-re >/dev/null  # the re-learned app's first run
@@ -437,12 +442,7 @@ if ((SERVER != 0)) && command -v ab >/dev/null; then
   bundle c-default-httpd /bin/sh -c "httpd -p $hport -h /www; while [ ! -e /tmp/stop ]; do sleep 0.1; done"
   mkdir -p "$work/c-default-httpd/rootfs/www"
   head -c 4096 /dev/zero | tr '\0' x >"$work/c-default-httpd/rootfs/www/index.html"
-  /usr/bin/python3 -c 'import json, sys
-c = json.load(open(sys.argv[1]))
-c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
-c["root"]["readonly"] = False
-json.dump(c, open(sys.argv[1], "w"))' "$work/c-default-httpd/config.json"
-  cp -a "$work/c-default-httpd" "$work/c-learn-httpd"
+  host_network_bundles httpd
   # http_rps BUNDLE RUN-FUNCTION ARGS...: requests per second of one container run of BUNDLE.
   http_rps() {
     local b=$1 pid i
