@@ -4,8 +4,8 @@
 // answers and wakes the tracee. The scheduler places the woken task on an idle CPU when one
 // is free, so each hand-off wakes a CPU out of its idle state: a few microseconds on bare
 // metal in a shallow state, far more from a deep C-state or on a virtual machine, where a
-// halted vCPU is woken through the hypervisor (25-40 us per hand-off measured here, against
-// 3 us with tracer and tracee on one CPU). Pinning the workload to the tracer's CPU would
+// halted vCPU is woken through the hypervisor (a stop of a getppid loop took 28-42 us
+// measured here, against 3 us with tracer and tracee on one CPU). Pinning the workload to the tracer's CPU would
 // remove it too, but changes what the workload sees (sched_getaffinity, nproc, thread pool
 // sizes) and so what it does: the profile must be learned from the workload as it runs in
 // production. A latency request of 0 us instead keeps idle CPUs polling (cpuidle's POLL
