@@ -590,10 +590,6 @@ TEST_CASE("i386 calls get the calling instruction only, in the 32-bit executable
   }
 }
 
-}  // namespace seclearn
-
-namespace seclearn {
-
 // The recorder names an address outside every sized function (most of a stripped binary)
 // from its own sorted tables; libdw's dwfl_module_addrinfo, which scans the symbol table per
 // address, is the reference. Real Debian binaries: stripped (python3, git, busybox), with a

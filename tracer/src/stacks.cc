@@ -157,12 +157,7 @@ class Module {
     const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
     return name == nullptr ? std::string() : Bare(name);
   }
-  bool InsideFunction(uint64_t vaddr) {
-    if (!loaded_) LoadFunctions();
-    auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
-                               [](uint64_t a, const Function& f) { return a < f.start; });
-    return it != functions_.begin() && vaddr < std::prev(it)->end;
-  }
+  bool InsideFunction(uint64_t vaddr) { return Holding(vaddr).function != nullptr; }
   // The ELF addresses of the executable segments, every `step` bytes.
   std::vector<uint64_t> ExecutableAddresses(uint64_t step) const {
     std::vector<uint64_t> out;
@@ -257,25 +252,36 @@ class Module {
     return Demangle(std::string(bare).c_str());
   }
 
+  // The function that holds `vaddr`, else null and where the gap it falls in starts (the
+  // end of the function before it, 0 if none).
+  struct Hold {
+    const Function* function;
+    uint64_t gap_start;
+  };
+  Hold Holding(uint64_t vaddr) {
+    if (!loaded_) LoadFunctions();
+    auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
+                               [](uint64_t a, const Function& f) { return a < f.start; });
+    if (it == functions_.begin()) return {nullptr, 0};
+    const Function& before = *std::prev(it);
+    return vaddr < before.end ? Hold{&before, 0} : Hold{nullptr, before.end};
+  }
+
   // Outside every function: what dwfl_module_addrinfo answers, without its scan. A sized
   // symbol of another type that holds the address (data in an executable segment), else
   // the nearest label (a symbol without size, as hand-written assembly such as _start and
-  // OpenSSL's constant tables in .text have)
-  // at or before it, in its section and after the function before it, the last of the
-  // table's aliases; else nothing. At address 0 and in padding between sections libdw is
-  // asked. CheckSymbolsAgainstLibdw holds the two to each other (tests/live/stacks_test).
+  // OpenSSL's constant tables in .text have) at or before it, in its section and after the
+  // function before it, the last of the table's aliases; else nothing. At address 0 and in
+  // padding between sections libdw is asked. CheckSymbolsAgainstLibdw holds the two to each
+  // other (tests/live/stacks_test).
   std::string OutsideFunctions(uint64_t vaddr, uint64_t gap_start) {
     auto obj = std::upper_bound(objects_.begin(), objects_.end(), vaddr,
                                 [](uint64_t a, const Object& o) { return a < o.start; });
     if (obj != objects_.begin() && vaddr < std::prev(obj)->end) return Bare(std::prev(obj)->name);
     auto sec = std::upper_bound(sections_.begin(), sections_.end(), vaddr,
                                 [](uint64_t a, const Section& x) { return a < x.start; });
-    if (vaddr == 0 || sec == sections_.begin() || vaddr >= std::prev(sec)->end) {
-      GElf_Off off = 0;
-      GElf_Sym sym;
-      const char* name = dwfl_module_addrinfo(mod_, vaddr, &off, &sym, nullptr, nullptr, nullptr);
-      return name == nullptr ? std::string() : Bare(name);
-    }
+    if (vaddr == 0 || sec == sections_.begin() || vaddr >= std::prev(sec)->end)
+      return LibdwFunctionAt(vaddr);
     auto label = std::upper_bound(labels_.begin(), labels_.end(), vaddr,
                                   [](uint64_t a, const Label& l) { return a < l.start; });
     if (label == labels_.begin()) return {};
@@ -285,11 +291,8 @@ class Module {
   }
 
   std::string FunctionAt(uint64_t vaddr) {
-    if (!loaded_) LoadFunctions();
-    auto it = std::upper_bound(functions_.begin(), functions_.end(), vaddr,
-                               [](uint64_t a, const Function& f) { return a < f.start; });
-    if (it != functions_.begin() && vaddr < std::prev(it)->end) return Bare(std::prev(it)->name);
-    return OutsideFunctions(vaddr, it != functions_.begin() ? std::prev(it)->end : 0);
+    const Hold h = Holding(vaddr);
+    return h.function != nullptr ? Bare(h.function->name) : OutsideFunctions(vaddr, h.gap_start);
   }
 
   std::string path_;

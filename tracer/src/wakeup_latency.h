@@ -5,11 +5,12 @@
 // is free, so each hand-off wakes a CPU out of its idle state: a few microseconds on bare
 // metal in a shallow state, far more from a deep C-state or on a virtual machine, where a
 // halted vCPU is woken through the hypervisor (a stop of a getppid loop took 28-42 us
-// measured here, against 3 us with tracer and tracee on one CPU). Pinning the workload to the tracer's CPU would
-// remove it too, but changes what the workload sees (sched_getaffinity, nproc, thread pool
-// sizes) and so what it does: the profile must be learned from the workload as it runs in
-// production. A latency request of 0 us instead keeps idle CPUs polling (cpuidle's POLL
-// state) while it is held, and changes nothing the workload can see.
+// measured here, against 3 us with tracer and tracee on one CPU). Pinning the workload to
+// the tracer's CPU would remove it too, but changes what the workload sees
+// (sched_getaffinity, nproc, thread pool sizes) and so what it does: the profile must be
+// learned from the workload as it runs in production. A latency request of 0 us instead
+// keeps idle CPUs polling (cpuidle's POLL state) while it is held, and changes nothing the
+// workload can see.
 //
 // The request is the kernel's documented interface (Documentation/power/pm_qos_interface.rst):
 // write a 32-bit value to the open device; it holds until the descriptor is closed, so a
@@ -30,7 +31,6 @@ class WakeupLatencyRequest {
   // Requests 0 us (on) or drops the request (off). Idempotent; never fails: a request the
   // kernel does not take is no request.
   void Hold(bool on);
-  bool held() const { return fd_.valid(); }
 
  private:
   Fd fd_;  // O_CLOEXEC: the workload never inherits it
