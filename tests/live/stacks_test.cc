@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/audit.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -627,6 +628,69 @@ TEST_CASE("function names outside sized symbols agree with libdw on real binarie
   CHECK(compared > 1000);
   CHECK(named > 0);
   CHECK(named < compared);
+}
+
+// The recorder finds each frame's unwind rules through its own per-file tables (read once per
+// run); libunwind-ptrace's lookup, which maps the file again for each stack, is the reference.
+// Real programs, each stopped at every 5th syscall entry of its first process: the two unwinds
+// give the same pcs at every stop.
+TEST_CASE("unwinding through the per-file tables agrees with libunwind-ptrace's own lookup",
+          "[live][stacks]") {
+  TempDir dir;
+  const std::vector<std::vector<std::string>> programs = {
+      {"/usr/bin/python3", "-c", "import json, email.parser, sqlite3; json.dumps([1])"},
+      {"/usr/bin/git", "-C", "/usr/share/doc", "status", "--short"},
+      {"/bin/busybox", "sh", "-c", "for f in /etc/*; do test -r $f; done; ls / > /dev/null"},
+      {"/usr/bin/ls", "-lR", "/usr/share/doc/libc6"},
+      {"/usr/bin/tar", "cf", "/dev/null", "/usr/share/doc/libc6"},
+      {SECLEARN_PROVENANCE},
+      {SECLEARN_PROVENANCE_STRIPPED},
+  };
+  size_t stops = 0, deep = 0;
+  for (const auto& argv : programs) {
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      (void)::chdir(dir.path.c_str());
+      const int null = ::open("/dev/null", O_RDWR);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);  // the exec's SIGTRAP
+    REQUIRE(WIFSTOPPED(status));
+    ::ptrace(PTRACE_SETOPTIONS, pid, nullptr, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL);
+    size_t n = 0;
+    bool entry = true;
+    while (true) {
+      REQUIRE(::ptrace(PTRACE_SYSCALL, pid, nullptr, nullptr) == 0);
+      REQUIRE(::waitpid(pid, &status, 0) == pid);
+      if (WIFEXITED(status) || WIFSIGNALED(status)) break;
+      if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80)) continue;
+      if (entry && n++ % 5 == 0) {
+        const UnwindCheck c = CheckUnwindAgainstLibunwindPtrace(pid, pid);
+        std::string listed;
+        for (const std::string& m : c.mismatches) listed += "\n  " + m;
+        INFO(argv[0] << " stop " << n << ": " << c.frames << " frames, libunwind-ptrace "
+                     << c.upt_frames << listed);
+        CHECK(c.mismatches.empty());
+        CHECK(c.frames == c.upt_frames);
+        ++stops;
+        if (c.frames >= 4) ++deep;
+      }
+      entry = !entry;
+    }
+    CHECK(WIFEXITED(status));
+  }
+  // The comparison ran, on deep stacks too.
+  CHECK(stops > 200);
+  CHECK(deep > 50);
 }
 
 }  // namespace seclearn

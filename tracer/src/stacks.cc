@@ -23,6 +23,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -31,6 +32,12 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/syscall_table.h"
+
+// libunwind's search of a .eh_frame_hdr table: exported by libunwind-ARCH but declared only
+// in its internal headers (perf declares it the same way).
+extern "C" int UNW_OBJ(dwarf_search_unwind_table)(unw_addr_space_t as, unw_word_t ip,
+                                                  unw_dyn_info_t* di, unw_proc_info_t* pi,
+                                                  int need_unwind_info, void* arg);
 
 namespace seclearn {
 namespace {
@@ -372,6 +379,184 @@ struct Pc {
   bool exact;  // interrupted by a signal: pc is the next instruction to run, not a return
 };
 
+// The file behind mapping `m` of process `tgid`: through the process's root, so that a
+// chrooted or containerised workload's files are the ones opened; map_files when the file was
+// replaced or deleted since it was mapped.
+Fd OpenMapped(pid_t tgid, const ProcMapping& m) {
+  Fd fd(::open(fmt::format("/proc/{}/root{}", tgid, m.path).c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_ino != m.inode) {
+    fd = Fd(::open(fmt::format("/proc/{}/map_files/{:x}-{:x}", tgid, m.start, m.end).c_str(),
+                   O_RDONLY | O_CLOEXEC));
+  }
+  return fd;
+}
+
+// The unwind tables of a mapped file, read once per run from the file (not per unwind from
+// the task, as _UPT_find_proc_info does: it re-reads /proc/PID/maps and maps the whole ELF
+// again for each module of each stack). What libunwind's DWARF search needs of the file's
+// .eh_frame_hdr (PT_GNU_EH_FRAME), in ELF addresses; the binary-search table, the FDEs and
+// CIEs are then read from the file's read-only segments through the local mapping below, so
+// only the stack itself is read from the task.
+class EhFrameFile {
+ public:
+  struct Load {
+    uint64_t vaddr, offset, filesz;
+    bool writable;
+  };
+
+  explicit EhFrameFile(Fd fd) {
+    struct stat st {};
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_size < 64) return;
+    void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    if (p == MAP_FAILED) return;
+    image_ = static_cast<const unsigned char*>(p);
+    size_ = static_cast<size_t>(st.st_size);
+    ok_ = Parse();
+  }
+  ~EhFrameFile() {
+    if (image_ != nullptr) ::munmap(const_cast<unsigned char*>(image_), size_);
+  }
+  EhFrameFile(const EhFrameFile&) = delete;
+  EhFrameFile& operator=(const EhFrameFile&) = delete;
+
+  bool ok() const { return ok_; }
+  const std::vector<Load>& loads() const { return loads_; }
+  const unsigned char* image() const { return image_; }
+
+  // The load bias of the file in a process, from the mapping holding `ip`; nullopt if no
+  // segment holds it.
+  std::optional<uint64_t> Bias(const ProcMapping& m, uint64_t ip) const {
+    const uint64_t off = ip - m.start + m.pgoff;
+    for (const Load& l : loads_) {
+      if (off >= l.offset && off < l.offset + l.filesz)
+        return m.start - m.pgoff + l.offset - l.vaddr;
+    }
+    return std::nullopt;
+  }
+
+  // What _UPTi_find_unwind_table would fill in for this file loaded at `bias`.
+  unw_dyn_info_t DynInfo(uint64_t bias) const {
+    unw_dyn_info_t di{};
+    di.start_ip = bias + lo_;
+    di.end_ip = bias + hi_;
+    di.gp = gp_;
+    di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+    di.u.rti.name_ptr = 0;
+    di.u.rti.segbase = bias + hdr_vaddr_;
+    di.u.rti.table_len = fde_count_ * 8 / sizeof(unw_word_t);  // two 32-bit words per entry
+    di.u.rti.table_data = bias + hdr_vaddr_ + table_offset_;
+    return di;
+  }
+
+ private:
+  template <typename T>
+  bool Read(uint64_t off, T* out) const {
+    if (off > size_ || size_ - off < sizeof(T)) return false;
+    std::memcpy(out, image_ + off, sizeof(T));
+    return true;
+  }
+
+  bool Parse() {
+    Elf64_Ehdr eh;
+    if (!Read(0, &eh) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(Elf64_Phdr))
+      return false;
+    uint64_t hdr_offset = 0;
+    bool have_hdr = false;
+    uint64_t dyn_offset = 0, dyn_size = 0;
+    lo_ = UINT64_MAX;
+    for (uint16_t i = 0; i < eh.e_phnum; ++i) {
+      Elf64_Phdr ph;
+      if (!Read(eh.e_phoff + uint64_t{i} * sizeof ph, &ph)) return false;
+      if (ph.p_type == PT_LOAD) {
+        lo_ = std::min<uint64_t>(lo_, ph.p_vaddr);
+        hi_ = std::max<uint64_t>(hi_, ph.p_vaddr + ph.p_memsz);
+        loads_.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz, (ph.p_flags & PF_W) != 0});
+      } else if (ph.p_type == PT_GNU_EH_FRAME) {
+        hdr_offset = ph.p_offset;
+        hdr_vaddr_ = ph.p_vaddr;
+        have_hdr = true;
+      } else if (ph.p_type == PT_DYNAMIC) {
+        dyn_offset = ph.p_offset;
+        dyn_size = ph.p_filesz;
+      }
+    }
+    if (!have_hdr || loads_.empty()) return false;
+    // DT_PLTGOT as the file has it, the "gp" datarel pointers are relative to (libunwind
+    // takes it from the file too).
+    const uint64_t dyn_end = dyn_offset + dyn_size;
+    for (uint64_t off = dyn_offset; off + sizeof(Elf64_Dyn) <= dyn_end; off += sizeof(Elf64_Dyn)) {
+      Elf64_Dyn d;
+      if (!Read(off, &d) || d.d_tag == DT_NULL) break;
+      if (d.d_tag == DT_PLTGOT) {
+        gp_ = d.d_un.d_ptr;
+        break;
+      }
+    }
+    // version, eh_frame_ptr_enc, fde_count_enc, table_enc; eh_frame_ptr; fde_count; table.
+    std::array<uint8_t, 4> head;
+    if (!Read(hdr_offset, &head) || head[0] != 1) return false;
+    constexpr uint8_t kDatarelSdata4 = 0x30 | 0x0b;  // DW_EH_PE_datarel | DW_EH_PE_sdata4
+    if (head[3] != kDatarelSdata4) return false;
+    auto width = [](uint8_t enc) -> int {
+      switch (enc & 0x0f) {
+        case 0x00: return 8;  // absptr
+        case 0x02: case 0x0a: return 2;
+        case 0x03: case 0x0b: return 4;
+        case 0x04: case 0x0c: return 8;
+        default: return 0;
+      }
+    };
+    const int ptr_width = width(head[1]);
+    const int count_width = width(head[2]);
+    // The count must be a plain number (no pc- or data-relative application).
+    if (ptr_width == 0 || count_width == 0 || (head[2] & 0x70) != 0) return false;
+    const uint64_t count_off = hdr_offset + 4 + static_cast<uint64_t>(ptr_width);
+    uint64_t count = 0;
+    if (count_width == 2) {
+      uint16_t v;
+      if (!Read(count_off, &v)) return false;
+      count = v;
+    } else if (count_width == 4) {
+      uint32_t v;
+      if (!Read(count_off, &v)) return false;
+      count = v;
+    } else if (!Read(count_off, &count)) {
+      return false;
+    }
+    table_offset_ = 4 + static_cast<uint64_t>(ptr_width + count_width);
+    if (count == 0 || count > size_ / 8) return false;
+    fde_count_ = count;
+    return true;
+  }
+
+  const unsigned char* image_ = nullptr;
+  size_t size_ = 0;
+  bool ok_ = false;
+  std::vector<Load> loads_;
+  uint64_t lo_ = 0, hi_ = 0, gp_ = 0, hdr_vaddr_ = 0, table_offset_ = 0, fde_count_ = 0;
+};
+
+// EhFrameFiles by identity (inode and name in the maps), for the whole run.
+class EhFrameFiles {
+ public:
+  // The tables of the file behind `m` in process `tgid`; null if it has none (libunwind's
+  // own lookup then runs).
+  const EhFrameFile* Of(pid_t tgid, const ProcMapping& m) {
+    if (m.path.empty() || m.path[0] != '/' || m.inode == 0) return nullptr;
+    auto [it, inserted] = files_.try_emplace(std::make_pair(m.inode, m.path));
+    if (inserted) {
+      auto f = std::make_unique<EhFrameFile>(OpenMapped(tgid, m));
+      if (f->ok()) it->second = std::move(f);
+    }
+    return it->second.get();
+  }
+
+ private:
+  std::map<std::pair<uint64_t, std::string>, std::unique_ptr<EhFrameFile>> files_;
+};
+
 // What libunwind reads of a stopped task, through accessors that wrap _UPT's: memory by the
 // page with process_vm_readv and the registers with one PTRACE_GETREGS, where _UPT makes one
 // ptrace call per word and per register. Valid for one unwind (the task runs on after it).
@@ -380,6 +565,7 @@ struct Pc {
 // rather than through their argument.
 struct UnwindContext {
   void* upt = nullptr;
+  pid_t tgid = 0;
   pid_t tid = 0;
   bool regs_read = false;
   bool regs_ok = false;
@@ -390,6 +576,18 @@ struct UnwindContext {
     std::array<unsigned char, 4096> bytes;
   };
   std::vector<std::unique_ptr<Page>> pages;
+  // The process's executable mappings (read again once if a pc falls outside them) and the
+  // run's unwind tables.
+  std::vector<ProcMapping>* maps = nullptr;
+  bool maps_fresh = false;
+  EhFrameFiles* files = nullptr;
+  // Read-only file segments of the modules found so far, in the task's addresses: served
+  // from the local mapping of the file.
+  struct Segment {
+    uint64_t lo, hi;
+    const unsigned char* bytes;  // at lo
+  };
+  std::vector<Segment> segments;
 
   const Page* PageAt(uint64_t base) {
     for (const auto& p : pages)
@@ -399,12 +597,40 @@ struct UnwindContext {
     p->ok = ReadTaskMemory(tid, base, p->bytes.data(), p->bytes.size());
     return p.get();
   }
+
+  const ProcMapping* MappingAt(uint64_t ip) {
+    const ProcMapping* m = FindProcMapping(*maps, ip);
+    if (m == nullptr && !maps_fresh) {
+      maps_fresh = true;
+      *maps = ReadProcMaps(tid, /*exec_only=*/true);
+      m = FindProcMapping(*maps, ip);
+    }
+    return m;
+  }
+
+  void AddSegments(const EhFrameFile& f, uint64_t bias) {
+    for (const EhFrameFile::Load& l : f.loads()) {
+      if (l.writable || l.filesz == 0) continue;
+      const uint64_t lo = bias + l.vaddr;
+      bool known = false;
+      for (const Segment& s : segments) known = known || s.lo == lo;
+      if (!known) segments.push_back({lo, lo + l.filesz, f.image() + l.offset});
+    }
+  }
 };
 
 UnwindContext* g_unwind = nullptr;
 
 int AccessMem(unw_addr_space_t as, unw_word_t addr, unw_word_t* val, int write, void*) {
   UnwindContext* ctx = g_unwind;
+  if (!write) {
+    for (const UnwindContext::Segment& s : ctx->segments) {
+      if (addr >= s.lo && addr < s.hi && s.hi - addr >= sizeof *val) {
+        std::memcpy(val, s.bytes + (addr - s.lo), sizeof *val);
+        return 0;
+      }
+    }
+  }
   const uint64_t base = addr & ~uint64_t{4095};
   if (!write && (addr - base) + sizeof *val <= 4096) {
     if (const auto* p = ctx->PageAt(base); p->ok) {
@@ -470,7 +696,17 @@ int AccessReg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t* val, int write,
 }
 
 int FindProcInfo(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need, void*) {
-  return _UPT_find_proc_info(as, ip, pi, need, g_unwind->upt);
+  UnwindContext* ctx = g_unwind;
+  if (const ProcMapping* m = ctx->files != nullptr ? ctx->MappingAt(ip) : nullptr) {
+    if (const EhFrameFile* f = ctx->files->Of(ctx->tgid, *m); f != nullptr) {
+      if (auto bias = f->Bias(*m, ip)) {
+        ctx->AddSegments(*f, *bias);
+        unw_dyn_info_t di = f->DynInfo(*bias);
+        return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need, ctx->upt);
+      }
+    }
+  }
+  return _UPT_find_proc_info(as, ip, pi, need, ctx->upt);
 }
 void PutUnwindInfo(unw_addr_space_t as, unw_proc_info_t* pi, void*) {
   _UPT_put_unwind_info(as, pi, g_unwind->upt);
@@ -499,12 +735,22 @@ unw_accessors_t kAccessors = {
     .get_proc_name = GetProcName,
 };
 
-// The pcs of the stopped task `tid`, innermost first.
-std::vector<Pc> Unwind(unw_addr_space_t as, pid_t tid, bool* truncated) {
+// The pcs of the stopped task `tid` of process `tgid`, innermost first. `maps` is the
+// process's cached list of executable mappings (read here if empty). Without `files`, every
+// lookup is libunwind-ptrace's (the test hook's reference).
+std::vector<Pc> Unwind(unw_addr_space_t as, pid_t tgid, pid_t tid, std::vector<ProcMapping>& maps,
+                       EhFrameFiles* files, bool* truncated) {
   std::vector<Pc> pcs;
   *truncated = false;
   UnwindContext ctx;
+  ctx.tgid = tgid;
   ctx.tid = tid;
+  if (maps.empty()) {
+    maps = ReadProcMaps(tid, /*exec_only=*/true);
+    ctx.maps_fresh = true;
+  }
+  ctx.maps = &maps;
+  ctx.files = files;
   ctx.upt = _UPT_create(tid);
   void* upt = ctx.upt;
   if (upt == nullptr) return pcs;
@@ -577,15 +823,7 @@ class ModuleTable {
     auto [it, inserted] = ids_.try_emplace(std::make_pair(m.inode, m.path), next_id_);
     if (!inserted) return it->second;
     ++next_id_;
-    // Through the process's root, so that a chrooted or containerised workload's files are
-    // the ones opened; map_files when the file was replaced or deleted since it was mapped.
-    Fd fd(::open(fmt::format("/proc/{}/root{}", tgid, m.path).c_str(), O_RDONLY | O_CLOEXEC));
-    struct stat st {};
-    if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || st.st_ino != m.inode) {
-      fd = Fd(::open(fmt::format("/proc/{}/map_files/{:x}-{:x}", tgid, m.start, m.end).c_str(),
-                     O_RDONLY | O_CLOEXEC));
-    }
-    opened->push_back({it->second, m.path, std::move(fd)});
+    opened->push_back({it->second, m.path, OpenMapped(tgid, m)});
     return it->second;
   }
 
@@ -632,6 +870,27 @@ SymbolCheck CheckSymbolsAgainstLibdw(const std::string& path, uint64_t step) {
     if (!libdw.empty()) ++check.named_by_libdw;
     if (ours != libdw && check.mismatches.size() < 10)
       check.mismatches.push_back(fmt::format("{:#x}: '{}', libdw '{}'", a, ours, libdw));
+  }
+  return check;
+}
+
+UnwindCheck CheckUnwindAgainstLibunwindPtrace(pid_t tgid, pid_t tid) {
+  UnwindCheck check;
+  AddrSpace ours, theirs;
+  if (ours.as == nullptr || theirs.as == nullptr) return check;
+  EhFrameFiles files;
+  std::vector<ProcMapping> maps;
+  bool truncated = false;
+  const std::vector<Pc> a = Unwind(ours.as, tgid, tid, maps, &files, &truncated);
+  maps.clear();
+  const std::vector<Pc> b = Unwind(theirs.as, tgid, tid, maps, nullptr, &truncated);
+  check.frames = a.size();
+  check.upt_frames = b.size();
+  for (size_t i = 0; i < std::max(a.size(), b.size()) && check.mismatches.size() < 10; ++i) {
+    const uint64_t x = i < a.size() ? a[i].pc : 0;
+    const uint64_t y = i < b.size() ? b[i].pc : 0;
+    if (x != y)
+      check.mismatches.push_back(fmt::format("frame {}: {:#x}, libunwind-ptrace {:#x}", i, x, y));
   }
   return check;
 }
@@ -704,7 +963,7 @@ struct StackRecorder::Impl {
     std::vector<Pc> pcs;
     // The unwinder follows the build's ABI only.
     if (ev.arch == NativeAuditArch() && p.as->as != nullptr) {
-      pcs = Unwind(p.as->as, ev.tid, truncated);
+      pcs = Unwind(p.as->as, ev.pid, ev.tid, p.maps, &eh_frames, truncated);
     } else {
       // A compat call: the unwinder follows the tracer's ABI; only the caller's pc is sure.
       pcs.push_back({ev.ip, false});
@@ -726,6 +985,7 @@ struct StackRecorder::Impl {
   std::unordered_map<std::string, int> exe_ids;
   ModuleTable modules;
   FrameResolver resolver;
+  EhFrameFiles eh_frames;
 };
 
 StackRecorder::StackRecorder()

@@ -3,8 +3,10 @@
 // a write to /etc and get the code path that made the call.
 //
 // At the seccomp stop (the tracee is in a ptrace-stop, its registers are those of the call) the
-// stack is unwound with libunwind-ptrace (_UPT_create, unw_init_remote; at most kMaxFrames;
-// memory read by the page with process_vm_readv, registers with one PTRACE_GETREGS) and
+// stack is unwound with libunwind (unw_init_remote; at most kMaxFrames; the stack read by the
+// page with process_vm_readv, registers with one PTRACE_GETREGS; each file's .eh_frame_hdr
+// table and FDEs read once per run from a read-only mapping of the file, libunwind-ptrace's
+// lookup only where a file has no such table) and
 // symbolised at once, while the process and its maps still exist (an exec replaces them; a
 // short-lived process is gone a moment later): each pc is resolved through /proc/PID/maps to a
 // mapped file and ELF address, and elfutils libdw gives the function, source file:line and
@@ -77,6 +79,17 @@ struct SymbolCheck {
   std::vector<std::string> mismatches;
 };
 SymbolCheck CheckSymbolsAgainstLibdw(const std::string& path, uint64_t step);
+
+// Test hook: the stopped task `tid` of process `tgid` (in a ptrace-stop of the caller's)
+// unwound twice, with the recorder's per-file unwind tables and with libunwind-ptrace's own
+// lookup (_UPT_find_proc_info, which maps the file again for each stack), each from a fresh
+// address space; up to 10 frames where the pcs differ are listed.
+struct UnwindCheck {
+  size_t frames = 0;
+  size_t upt_frames = 0;
+  std::vector<std::string> mismatches;
+};
+UnwindCheck CheckUnwindAgainstLibunwindPtrace(pid_t tgid, pid_t tid);
 
 inline constexpr size_t kMaxFrames = 32;
 inline constexpr size_t kMaxPathStacksPerAccess = 64;
