@@ -11,8 +11,10 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "migrations.h"
 #include "seclearn/store/sqlite.h"
@@ -75,22 +77,35 @@ Result<void> CheckParentDirectory(const std::string& path) {
 }
 
 // SQLite opens garbage lazily: preparing the first statement (which reads the schema) or
-// stepping it reports SQLITE_NOTADB or SQLITE_CORRUPT.
-Result<void> QuickCheck(Database& db) {
+// stepping it reports SQLITE_NOTADB or SQLITE_CORRUPT. Checked at open: the header, the
+// schema, and the root page of every table (one page each, whatever the database's size:
+// PRAGMA quick_check reads the whole file, 0.2 s at 58 MB, on every command). A page damaged
+// deeper in a table is reported as corrupt by the statement that reads it.
+Result<void> CheckStructure(Database& db) {
   auto corrupt = [&](int rc, std::string_view what) {
     return StoreError(rc, fmt::format("{}: database is corrupt ({})", db.path(), what));
   };
   auto as_corrupt = [&](const Error& error) {
-    if (error.code == SQLITE_NOTADB || error.code == SQLITE_CORRUPT) {
-      return corrupt(error.code, sqlite3_errstr(error.code));
+    const int primary = error.code & 0xff;
+    if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+      return corrupt(primary, sqlite3_errstr(primary));
     }
     return error;
   };
-  auto stmt = db.Prepare("PRAGMA quick_check");
+  auto stmt = db.Prepare("SELECT name FROM sqlite_schema WHERE type = 'table'");
   if (!stmt) return as_corrupt(stmt.error());
-  auto row = stmt->Step();
-  if (!row) return as_corrupt(row.error());
-  if (*row && stmt->ColumnText(0) != "ok") return corrupt(SQLITE_CORRUPT, stmt->ColumnText(0));
+  std::vector<std::string> tables;
+  auto rows =
+      stmt->ForEachRow([&](sqlite::Statement& row) { tables.push_back(row.ColumnText(0)); });
+  if (!rows) return as_corrupt(rows.error());
+  for (const std::string& table : tables) {
+    std::string quoted = "\"";
+    for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    quoted += '"';
+    auto probe = db.Prepare(fmt::format("SELECT 1 FROM {} LIMIT 1", quoted));
+    if (!probe) return as_corrupt(probe.error());
+    if (auto row = probe->Step(); !row) return as_corrupt(row.error());
+  }
   return {};
 }
 
@@ -255,7 +270,7 @@ Result<Database> OpenDatabase(const std::string& path, bool create) {
                                   path));
   }
   if (existed) {
-    if (auto r = QuickCheck(*db); !r) return r.error();
+    if (auto r = CheckStructure(*db); !r) return r.error();
     if (auto r = CheckIdentity(*db); !r) return r.error();
   }
   // WAL: readers (export, show) do not block the learner's flushes, and a learner killed
@@ -315,7 +330,7 @@ Result<Database> OpenDatabaseReadOnly(const std::string& path, bool as_input) {
     db = Database::OpenReadOnly(path, immutable);
   }
   if (!db) return db.error();
-  if (auto r = QuickCheck(*db); !r) return r.error();
+  if (auto r = CheckStructure(*db); !r) return r.error();
   if (auto r = CheckIdentity(*db); !r) return r.error();
   const int64_t known = static_cast<int64_t>(Migrations().size());
   auto version = db->QueryInt64("PRAGMA user_version");

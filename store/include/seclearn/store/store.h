@@ -70,7 +70,8 @@ struct MergeReport {
 class Store {
  public:
   // Opens or creates the database at `path` (":memory:" for tests) for writing. A missing
-  // directory, a file that is not a SQLite database or fails integrity checks, a schema newer
+  // directory, a file that is not a SQLite database or whose schema or table roots are damaged
+  // (a page damaged deeper is reported by the statement that reads it), a schema newer
   // than this build, or a database this process cannot write (error code SQLITE_READONLY:
   // the file, its directory, a read-only mount; found by a write transaction begun and
   // rolled back) are errors with a message that names the path.
