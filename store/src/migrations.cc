@@ -13,6 +13,7 @@ std::span<const std::string_view> Migrations() {
       kSchemaStacks,      // v5
       kSchemaAccess,      // v6
       kSchemaContainerExecs,  // v7
+      kSchemaStacksUnindexed,  // v8
   };
   return kMigrations;
 }

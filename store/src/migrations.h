@@ -15,6 +15,7 @@ extern const std::string_view kSchemaContainers;  // schema_containers.cc
 extern const std::string_view kSchemaStacks;      // schema_stacks.cc
 extern const std::string_view kSchemaAccess;      // schema_access.cc
 extern const std::string_view kSchemaContainerExecs;  // schema_containers.cc
+extern const std::string_view kSchemaStacksUnindexed;  // schema_stacks.cc
 
 std::span<const std::string_view> Migrations();
 

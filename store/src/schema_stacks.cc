@@ -58,4 +58,15 @@ CREATE TABLE run_path_stacks (
 CREATE INDEX run_path_stacks_by_path ON run_path_stacks(path);
 )sql";
 
+// v8: the two indexes by path and by syscall go. Every learn added one entry per first-seen
+// path to an index ordered by path, a page written at a random place for each (128 pages, half
+// a python start-up's writes, each written twice: the WAL and the checkpoint). The lookups
+// they served (explain, diff) search each of the app's runs by its run_id instead: the
+// primary keys begin with it, and a run holds at most kMaxPathStacksPerAccess paths per
+// (executable, access).
+const std::string_view kSchemaStacksUnindexed = R"sql(
+DROP INDEX IF EXISTS run_path_stacks_by_path;
+DROP INDEX IF EXISTS run_syscall_stacks_by_nr;
+)sql";
+
 }  // namespace seclearn

@@ -483,11 +483,13 @@ TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema le
   SECTION("an older schema, read through a migrated copy") {
     {
       // Schema version 5: the file, network and capability tables came with 6,
-      // run_containers.exec with 7.
+      // run_containers.exec with 7; 8 dropped the stack indexes by path and by syscall.
       auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
       REQUIRE(db.has_value());
       REQUIRE(db->Exec("DROP TABLE run_files; DROP TABLE run_network; DROP TABLE "
                        "run_capabilities; ALTER TABLE run_containers DROP COLUMN exec; "
+                       "CREATE INDEX run_syscall_stacks_by_nr ON run_syscall_stacks(arch, nr); "
+                       "CREATE INDEX run_path_stacks_by_path ON run_path_stacks(path); "
                        "PRAGMA user_version = 5")
                   .has_value());
     }
