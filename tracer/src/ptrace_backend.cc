@@ -359,7 +359,7 @@ void Tracer::HandleSeccompStop(pid_t tid, Task& task) {
     wait_result = wait_result || task.watch_ptrace;
   }
   wait_result = wait_result || opts_.want_all_results;
-  if (stacks_) stacks_->OnSeccompStop(ev, sink_);
+  if (stacks_) stacks_->OnSeccompStop(ev);
   task.awaiting_exit = wait_result;
   if (!wait_result) sink_.OnSyscall(ev);
   Resume(tid, task);
@@ -557,6 +557,7 @@ void Tracer::OnTerminate(const tracer_internal::RunSignals::Terminate& term) {
 
 void Tracer::Tick() {
   g_tick = 0;
+  if (stacks_) stacks_->Drain(sink_);
   sink_.OnTick(RealtimeNs());
 }
 
@@ -611,6 +612,7 @@ Result<TraceResult> Tracer::Run() {
     result_.wait_status = reported ? *reported : W_EXITCODE(kExitSeclearnFailure, 0);
   }
   result_.duration_ns = RealtimeNs() - start;
+  if (stacks_) stacks_->Finish(sink_);
   sink_.OnTick(RealtimeNs());
   if (fatal_) return *fatal_;
 

@@ -11,6 +11,7 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <signal.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
@@ -23,6 +24,11 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <memory>
+#include <thread>
+#include <set>
+#include <mutex>
+#include <condition_variable>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -402,7 +408,6 @@ class EhFrameFile {
  public:
   struct Load {
     uint64_t vaddr, offset, filesz;
-    bool writable;
   };
 
   explicit EhFrameFile(Fd fd) {
@@ -472,7 +477,7 @@ class EhFrameFile {
       if (ph.p_type == PT_LOAD) {
         lo_ = std::min<uint64_t>(lo_, ph.p_vaddr);
         hi_ = std::max<uint64_t>(hi_, ph.p_vaddr + ph.p_memsz);
-        loads_.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz, (ph.p_flags & PF_W) != 0});
+        loads_.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
       } else if (ph.p_type == PT_GNU_EH_FRAME) {
         hdr_offset = ph.p_offset;
         hdr_vaddr_ = ph.p_vaddr;
@@ -538,111 +543,13 @@ class EhFrameFile {
   uint64_t lo_ = 0, hi_ = 0, gp_ = 0, hdr_vaddr_ = 0, table_offset_ = 0, fde_count_ = 0;
 };
 
-// EhFrameFiles by identity (inode and name in the maps), for the whole run.
-class EhFrameFiles {
- public:
-  // The tables of the file behind `m` in process `tgid`; null if it has none (libunwind's
-  // own lookup then runs).
-  const EhFrameFile* Of(pid_t tgid, const ProcMapping& m) {
-    if (m.path.empty() || m.path[0] != '/' || m.inode == 0) return nullptr;
-    auto [it, inserted] = files_.try_emplace(std::make_pair(m.inode, m.path));
-    if (inserted) {
-      auto f = std::make_unique<EhFrameFile>(OpenMapped(tgid, m));
-      if (f->ok()) it->second = std::move(f);
-    }
-    return it->second.get();
-  }
+using FileKey = std::pair<uint64_t, std::string>;  // inode and name in the maps
 
- private:
-  std::map<std::pair<uint64_t, std::string>, std::unique_ptr<EhFrameFile>> files_;
-};
+FileKey KeyOf(const ProcMapping& m) { return {m.inode, m.path}; }
+bool IsFile(const ProcMapping& m) { return !m.path.empty() && m.path[0] == '/' && m.inode != 0; }
 
-// What libunwind reads of a stopped task, through accessors that wrap _UPT's: memory by the
-// page with process_vm_readv and the registers with one PTRACE_GETREGS, where _UPT makes one
-// ptrace call per word and per register. Valid for one unwind (the task runs on after it).
-// _UPT_find_proc_info calls the address space's accessors again with its own argument, so the
-// accessors find the unwind in progress through g_unwind (one at a time, on the tracer thread)
-// rather than through their argument.
-struct UnwindContext {
-  void* upt = nullptr;
-  pid_t tgid = 0;
-  pid_t tid = 0;
-  bool regs_read = false;
-  bool regs_ok = false;
-  struct user_regs_struct regs {};
-  struct Page {
-    uint64_t base;
-    bool ok;
-    std::array<unsigned char, 4096> bytes;
-  };
-  std::vector<std::unique_ptr<Page>> pages;
-  // The process's executable mappings (read again once if a pc falls outside them) and the
-  // run's unwind tables.
-  std::vector<ProcMapping>* maps = nullptr;
-  bool maps_fresh = false;
-  EhFrameFiles* files = nullptr;
-  // Read-only file segments of the modules found so far, in the task's addresses: served
-  // from the local mapping of the file.
-  struct Segment {
-    uint64_t lo, hi;
-    const unsigned char* bytes;  // at lo
-  };
-  std::vector<Segment> segments;
-
-  const Page* PageAt(uint64_t base) {
-    for (const auto& p : pages)
-      if (p->base == base) return p.get();
-    auto& p = pages.emplace_back(std::make_unique<Page>());
-    p->base = base;
-    p->ok = ReadTaskMemory(tid, base, p->bytes.data(), p->bytes.size());
-    return p.get();
-  }
-
-  const ProcMapping* MappingAt(uint64_t ip) {
-    const ProcMapping* m = FindProcMapping(*maps, ip);
-    if (m == nullptr && !maps_fresh) {
-      maps_fresh = true;
-      *maps = ReadProcMaps(tid, /*exec_only=*/true);
-      m = FindProcMapping(*maps, ip);
-    }
-    return m;
-  }
-
-  void AddSegments(const EhFrameFile& f, uint64_t bias) {
-    for (const EhFrameFile::Load& l : f.loads()) {
-      if (l.writable || l.filesz == 0) continue;
-      const uint64_t lo = bias + l.vaddr;
-      bool known = false;
-      for (const Segment& s : segments) known = known || s.lo == lo;
-      if (!known) segments.push_back({lo, lo + l.filesz, f.image() + l.offset});
-    }
-  }
-};
-
-UnwindContext* g_unwind = nullptr;
-
-int AccessMem(unw_addr_space_t as, unw_word_t addr, unw_word_t* val, int write, void*) {
-  UnwindContext* ctx = g_unwind;
-  if (!write) {
-    for (const UnwindContext::Segment& s : ctx->segments) {
-      if (addr >= s.lo && addr < s.hi && s.hi - addr >= sizeof *val) {
-        std::memcpy(val, s.bytes + (addr - s.lo), sizeof *val);
-        return 0;
-      }
-    }
-  }
-  const uint64_t base = addr & ~uint64_t{4095};
-  if (!write && (addr - base) + sizeof *val <= 4096) {
-    if (const auto* p = ctx->PageAt(base); p->ok) {
-      std::memcpy(val, p->bytes.data() + (addr - base), sizeof *val);
-      return 0;
-    }
-  }
-  return _UPT_access_mem(as, addr, val, write, ctx->upt);
-}
-
-// The registers libunwind asks for most, read with one ptrace call: each architecture's
-// libunwind numbers against its user_regs_struct. Elsewhere every register goes through _UPT.
+// The registers the unwinder starts from, read with one ptrace call: each architecture's
+// libunwind numbers against its user_regs_struct.
 #if defined(__x86_64__)
 // libunwind's x86_64 register numbers, in order: the user_regs_struct field of each.
 constexpr unsigned long long user_regs_struct::*kRegs[] = {
@@ -653,19 +560,21 @@ constexpr unsigned long long user_regs_struct::*kRegs[] = {
     &user_regs_struct::rip,
 };
 static_assert(UNW_X86_64_RIP == 16 && UNW_X86_64_RSP == 7 && UNW_X86_64_R15 == 15);
-constexpr bool kFastRegs = true;
-constexpr int kLastFastReg = UNW_X86_64_RIP;
+constexpr bool kUnwinds = true;
+constexpr int kLastReg = UNW_X86_64_RIP;
 // PTRACE_GETREGS: the 64-bit layout whatever mode the task runs in.
 bool GetRegs(pid_t tid, user_regs_struct* regs) {
   return ::ptrace(PTRACE_GETREGS, tid, nullptr, regs) == 0;
 }
 uint64_t RegValue(const user_regs_struct& regs, int reg) { return regs.*kRegs[reg]; }
+uint64_t StackPointer(const user_regs_struct& regs) { return regs.rsp; }
+uint64_t ProgramCounter(const user_regs_struct& regs) { return regs.rip; }
 #elif defined(__aarch64__)
 // libunwind's aarch64 numbers: X0-X30 are 0-30, SP 31, PC 32 (user_regs_struct: regs[31],
 // sp, pc).
 static_assert(UNW_AARCH64_X30 == 30 && UNW_AARCH64_SP == 31 && UNW_AARCH64_PC == 32);
-constexpr bool kFastRegs = true;
-constexpr int kLastFastReg = UNW_AARCH64_PC;
+constexpr bool kUnwinds = true;
+constexpr int kLastReg = UNW_AARCH64_PC;
 bool GetRegs(pid_t tid, user_regs_struct* regs) {
   struct iovec iov = {regs, sizeof *regs};
   return ::ptrace(PTRACE_GETREGSET, tid, reinterpret_cast<void*>(NT_PRSTATUS), &iov) == 0;
@@ -673,55 +582,169 @@ bool GetRegs(pid_t tid, user_regs_struct* regs) {
 uint64_t RegValue(const user_regs_struct& regs, int reg) {
   return reg < 31 ? regs.regs[reg] : (reg == 31 ? regs.sp : regs.pc);
 }
+uint64_t StackPointer(const user_regs_struct& regs) { return regs.sp; }
+uint64_t ProgramCounter(const user_regs_struct& regs) { return regs.pc; }
 #else
-constexpr bool kFastRegs = false;
-constexpr int kLastFastReg = -1;
+// Elsewhere only the calling instruction is recorded.
+constexpr bool kUnwinds = false;
+constexpr int kLastReg = -1;
 bool GetRegs(pid_t, user_regs_struct*) { return false; }
 uint64_t RegValue(const user_regs_struct&, int) { return 0; }
+uint64_t StackPointer(const user_regs_struct&) { return 0; }
+uint64_t ProgramCounter(const user_regs_struct&) { return 0; }
 #endif
 
-int AccessReg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t* val, int write, void*) {
-  UnwindContext* ctx = g_unwind;
-  if (kFastRegs && !write && reg >= 0 && reg <= kLastFastReg) {
-    if (!ctx->regs_read) {
-      ctx->regs_read = true;
-      ctx->regs_ok = GetRegs(ctx->tid, &ctx->regs);
+// What the tracer copies of a task stopped in a call, so that it can run on at once and the
+// stack be unwound and symbolised later on the recorder's worker thread, as perf record
+// --call-graph dwarf does: the registers, the top of its stack, the process's executable
+// mappings, and a descriptor of each mapped file not handed over before (opened while the
+// process exists).
+struct Snapshot {
+  pid_t tgid = 0;
+  uint64_t image = 0;   // the process image (a new one at each exec): one address space each
+  bool unwind = false;  // native: unwind from the copy; otherwise `pc` alone
+  uint64_t pc = 0;
+  user_regs_struct regs{};
+  uint64_t stack_base = 0;  // the stack pointer at the stop
+  std::vector<unsigned char> stack;
+  std::shared_ptr<const std::vector<ProcMapping>> maps;
+  std::vector<std::pair<ProcMapping, Fd>> files;
+  std::vector<StackFact> keys;  // what the stack is recorded for, frames still empty
+};
+
+// The bytes of the stack copied at a stop: enough for the deepest stacks of the live suite's
+// programs (python3, git, make, sh), 32 frames deep. A stack that runs past it ends there
+// (truncated); perf record's default is 8 KiB.
+constexpr size_t kStackCopy = 32 * 1024;
+
+// As much of [addr, addr + len) as the task has mapped from addr on, page by page in one call.
+std::vector<unsigned char> CopyStack(pid_t tid, uint64_t addr, size_t len) {
+  std::vector<unsigned char> out(len);
+  std::array<struct iovec, kStackCopy / 4096 + 1> remote;
+  size_t n = 0;
+  uint64_t a = addr;
+  while (a < addr + len && n < remote.size()) {
+    const uint64_t page_end = (a | 4095) + 1;
+    const uint64_t end = std::min<uint64_t>(page_end, addr + len);
+    remote[n++] = {reinterpret_cast<void*>(a), static_cast<size_t>(end - a)};
+    a = end;
+  }
+  struct iovec local = {out.data(), out.size()};
+  const ssize_t got = ::process_vm_readv(tid, &local, 1, remote.data(), n, 0);
+  out.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return out;
+}
+
+// The mapped files handed over by the tracer, by identity, for the whole run: ids for the
+// symboliser and the unwind tables. Worker thread only.
+class FileTables {
+ public:
+  // Registers `fd` for `m` unless known; returns the file's id.
+  int Add(const ProcMapping& m, Fd fd, std::vector<NewModule>* opened) {
+    auto [it, inserted] = files_.try_emplace(KeyOf(m));
+    if (!inserted) return it->second.id;
+    it->second.id = next_id_++;
+    if (fd.valid()) {
+      Fd copy(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 0));
+      auto eh = std::make_unique<EhFrameFile>(std::move(copy));
+      if (eh->ok()) it->second.eh = std::move(eh);
     }
-    if (ctx->regs_ok) {
-      *val = RegValue(ctx->regs, reg);
+    opened->push_back({it->second.id, m.path, std::move(fd)});
+    return it->second.id;
+  }
+  // -1 if the file was never handed over.
+  int IdOf(const ProcMapping& m) const {
+    auto it = files_.find(KeyOf(m));
+    return it == files_.end() ? -1 : it->second.id;
+  }
+  // Null if the file has no usable .eh_frame_hdr.
+  const EhFrameFile* Tables(const ProcMapping& m) const {
+    auto it = files_.find(KeyOf(m));
+    return it == files_.end() ? nullptr : it->second.eh.get();
+  }
+
+ private:
+  struct File {
+    int id = -1;
+    std::unique_ptr<EhFrameFile> eh;
+  };
+  std::map<FileKey, File> files_;
+  int next_id_ = 0;
+};
+
+// What libunwind reads while it unwinds a snapshot: the registers and the stack as copied,
+// and the files' read-only segments (the .eh_frame_hdr search table, FDEs, CIEs, code) from
+// the local mappings of the files. Nothing is read from the task, which has run on. The
+// accessors find the unwind in progress through g_unwind (one per thread).
+struct UnwindContext {
+  const Snapshot* snap = nullptr;
+  const FileTables* files = nullptr;
+  // The file segments of the modules found so far, in the task's addresses.
+  struct Segment {
+    uint64_t lo, hi;
+    const unsigned char* bytes;  // at lo
+  };
+  std::vector<Segment> segments;
+
+  // Writable segments too: an FDE's CIE may name its personality routine indirectly, through
+  // the GOT (glibc's, built with -fexceptions), and libunwind reads that pointer though it
+  // never calls it. The file holds the GOT before relocation, which is all it needs.
+  void AddSegments(const EhFrameFile& f, uint64_t bias) {
+    for (const EhFrameFile::Load& l : f.loads()) {
+      if (l.filesz == 0) continue;
+      const uint64_t lo = bias + l.vaddr;
+      bool known = false;
+      for (const Segment& s : segments) known = known || s.lo == lo;
+      if (!known) segments.push_back({lo, lo + l.filesz, f.image() + l.offset});
+    }
+  }
+};
+
+thread_local UnwindContext* g_unwind = nullptr;
+
+int AccessMem(unw_addr_space_t, unw_word_t addr, unw_word_t* val, int write, void*) {
+  const UnwindContext* ctx = g_unwind;
+  if (write) return -UNW_EINVAL;
+  for (const UnwindContext::Segment& s : ctx->segments) {
+    if (addr >= s.lo && addr < s.hi && s.hi - addr >= sizeof *val) {
+      std::memcpy(val, s.bytes + (addr - s.lo), sizeof *val);
       return 0;
     }
   }
-  return _UPT_access_reg(as, reg, val, write, ctx->upt);
+  const Snapshot& snap = *ctx->snap;
+  if (addr >= snap.stack_base && addr - snap.stack_base + sizeof *val <= snap.stack.size()) {
+    std::memcpy(val, snap.stack.data() + (addr - snap.stack_base), sizeof *val);
+    return 0;
+  }
+  return -UNW_EINVAL;
+}
+
+int AccessReg(unw_addr_space_t, unw_regnum_t reg, unw_word_t* val, int write, void*) {
+  if (write || reg < 0 || reg > kLastReg) return -UNW_EBADREG;
+  *val = RegValue(g_unwind->snap->regs, reg);
+  return 0;
 }
 
 int FindProcInfo(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t* pi, int need, void*) {
   UnwindContext* ctx = g_unwind;
-  if (const ProcMapping* m = ctx->files != nullptr ? ctx->MappingAt(ip) : nullptr) {
-    if (const EhFrameFile* f = ctx->files->Of(ctx->tgid, *m); f != nullptr) {
-      if (auto bias = f->Bias(*m, ip)) {
-        ctx->AddSegments(*f, *bias);
-        unw_dyn_info_t di = f->DynInfo(*bias);
-        return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need, ctx->upt);
-      }
-    }
-  }
-  return _UPT_find_proc_info(as, ip, pi, need, ctx->upt);
+  const ProcMapping* m = FindProcMapping(*ctx->snap->maps, ip);
+  if (m == nullptr) return -UNW_ENOINFO;
+  const EhFrameFile* f = ctx->files->Tables(*m);
+  if (f == nullptr) return -UNW_ENOINFO;
+  const auto bias = f->Bias(*m, ip);
+  if (!bias) return -UNW_ENOINFO;
+  ctx->AddSegments(*f, *bias);
+  unw_dyn_info_t di = f->DynInfo(*bias);
+  return UNW_OBJ(dwarf_search_unwind_table)(as, ip, &di, pi, need, nullptr);
 }
-void PutUnwindInfo(unw_addr_space_t as, unw_proc_info_t* pi, void*) {
-  _UPT_put_unwind_info(as, pi, g_unwind->upt);
+void PutUnwindInfo(unw_addr_space_t, unw_proc_info_t*, void*) {}
+int GetDynInfoListAddr(unw_addr_space_t, unw_word_t*, void*) { return -UNW_ENOINFO; }
+int AccessFpreg(unw_addr_space_t, unw_regnum_t, unw_fpreg_t*, int, void*) {
+  return -UNW_EBADREG;
 }
-int GetDynInfoListAddr(unw_addr_space_t as, unw_word_t* addr, void*) {
-  return _UPT_get_dyn_info_list_addr(as, addr, g_unwind->upt);
-}
-int AccessFpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t* val, int write, void*) {
-  return _UPT_access_fpreg(as, reg, val, write, g_unwind->upt);
-}
-int Resume(unw_addr_space_t as, unw_cursor_t* c, void*) {
-  return _UPT_resume(as, c, g_unwind->upt);
-}
-int GetProcName(unw_addr_space_t as, unw_word_t ip, char* buf, size_t len, unw_word_t* off, void*) {
-  return _UPT_get_proc_name(as, ip, buf, len, off, g_unwind->upt);
+int Resume(unw_addr_space_t, unw_cursor_t*, void*) { return -UNW_EINVAL; }
+int GetProcName(unw_addr_space_t, unw_word_t, char*, size_t, unw_word_t*, void*) {
+  return -UNW_ENOINFO;
 }
 
 unw_accessors_t kAccessors = {
@@ -735,106 +758,10 @@ unw_accessors_t kAccessors = {
     .get_proc_name = GetProcName,
 };
 
-// The pcs of the stopped task `tid` of process `tgid`, innermost first. `maps` is the
-// process's cached list of executable mappings (read here if empty). Without `files`, every
-// lookup is libunwind-ptrace's (the test hook's reference).
-std::vector<Pc> Unwind(unw_addr_space_t as, pid_t tgid, pid_t tid, std::vector<ProcMapping>& maps,
-                       EhFrameFiles* files, bool* truncated) {
-  std::vector<Pc> pcs;
-  *truncated = false;
-  UnwindContext ctx;
-  ctx.tgid = tgid;
-  ctx.tid = tid;
-  if (maps.empty()) {
-    maps = ReadProcMaps(tid, /*exec_only=*/true);
-    ctx.maps_fresh = true;
-  }
-  ctx.maps = &maps;
-  ctx.files = files;
-  ctx.upt = _UPT_create(tid);
-  void* upt = ctx.upt;
-  if (upt == nullptr) return pcs;
-  g_unwind = &ctx;
-  unw_cursor_t cursor;
-  if (unw_init_remote(&cursor, as, upt) == 0) {
-    bool exact = false;
-    while (true) {
-      unw_word_t ip = 0;
-      if (unw_get_reg(&cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
-      if (pcs.size() == kMaxFrames) {
-        *truncated = true;
-        break;
-      }
-      pcs.push_back({ip, exact});
-      exact = unw_is_signal_frame(&cursor) > 0;
-      if (unw_step(&cursor) <= 0) break;
-    }
-  }
-  g_unwind = nullptr;
-  _UPT_destroy(upt);
-  return pcs;
-}
-
-// Files by identity (inode and name in the maps) for the whole run: a library every process
-// maps is opened once and gets one id.
-class ModuleTable {
- public:
-  // Raw frames for `pcs` of process `tgid`; files not seen before are opened and appended to
-  // `opened`. Empty if the process is gone.
-  // `maps` is the process's cached list of executable mappings: read when empty, and again
-  // when a pc falls outside it (a library mapped since). The caller empties it when mappings
-  // may have been replaced (exec, munmap, mremap, mmap MAP_FIXED).
-  std::vector<RawFrame> Frames(pid_t tgid, pid_t tid, const std::vector<Pc>& pcs,
-                               std::vector<ProcMapping>& maps, std::vector<NewModule>* opened) {
-    std::vector<RawFrame> out;
-    if (pcs.empty()) return out;
-    bool fresh = maps.empty();
-    if (fresh) maps = ReadProcMaps(tid, /*exec_only=*/true);
-    if (maps.empty()) return out;
-    out.reserve(pcs.size());
-    for (const Pc& pc : pcs) {
-      // A return address (and the innermost pc, just after the syscall instruction) belongs to
-      // the instruction before it.
-      const uint64_t lookup = pc.pc > 0 && !pc.exact ? pc.pc - 1 : pc.pc;
-      RawFrame& r = out.emplace_back();
-      const ProcMapping* m = FindProcMapping(maps, lookup);
-      if (m == nullptr && !fresh) {
-        fresh = true;
-        maps = ReadProcMaps(tid, /*exec_only=*/true);
-        m = FindProcMapping(maps, lookup);
-      }
-      if (m == nullptr) {
-        r.offset = lookup;
-        continue;
-      }
-      r.name = m->path;
-      if (m->path.empty() || m->path[0] != '/' || m->inode == 0) {
-        r.offset = lookup - m->start;  // [vdso], anonymous code
-        continue;
-      }
-      r.offset = lookup - m->start + m->pgoff;
-      r.module = IdOf(tgid, *m, opened);
-    }
-    return out;
-  }
-
- private:
-  int IdOf(pid_t tgid, const ProcMapping& m, std::vector<NewModule>* opened) {
-    auto [it, inserted] = ids_.try_emplace(std::make_pair(m.inode, m.path), next_id_);
-    if (!inserted) return it->second;
-    ++next_id_;
-    opened->push_back({it->second, m.path, OpenMapped(tgid, m)});
-    return it->second;
-  }
-
-  std::map<std::pair<uint64_t, std::string>, int> ids_;
-  int next_id_ = 0;
-};
-
 struct AddrSpace {
   unw_addr_space_t as = nullptr;
-  AddrSpace() {
-    as = unw_create_addr_space(&kAccessors, 0);
+  explicit AddrSpace(unw_accessors_t* accessors = &kAccessors) {
+    as = unw_create_addr_space(accessors, 0);
     // Unwind rules cached per address for the life of the process image: the stacks of one
     // process share most of their callers.
     if (as != nullptr) unw_set_caching_policy(as, UNW_CACHE_GLOBAL);
@@ -846,10 +773,246 @@ struct AddrSpace {
   AddrSpace& operator=(const AddrSpace&) = delete;
 };
 
+// The pcs of `cursor`'s stack, innermost first.
+std::vector<Pc> Walk(unw_cursor_t* cursor, bool* truncated) {
+  std::vector<Pc> pcs;
+  *truncated = false;
+  bool exact = false;
+  while (true) {
+    unw_word_t ip = 0;
+    if (unw_get_reg(cursor, UNW_REG_IP, &ip) != 0 || ip == 0) break;
+    if (pcs.size() == kMaxFrames) {
+      *truncated = true;
+      break;
+    }
+    pcs.push_back({ip, exact});
+    exact = unw_is_signal_frame(cursor) > 0;
+    if (unw_step(cursor) <= 0) break;
+  }
+  return pcs;
+}
+
+// The pcs of a snapshot's stack, innermost first.
+std::vector<Pc> Unwind(unw_addr_space_t as, const Snapshot& snap, const FileTables& files,
+                       bool* truncated) {
+  UnwindContext ctx;
+  ctx.snap = &snap;
+  ctx.files = &files;
+  g_unwind = &ctx;
+  unw_cursor_t cursor;
+  std::vector<Pc> pcs;
+  if (unw_init_remote(&cursor, as, nullptr) == 0) pcs = Walk(&cursor, truncated);
+  g_unwind = nullptr;
+  return pcs;
+}
+
+// The pcs of the stopped task `tid`, unwound live by libunwind-ptrace alone (the test hook's
+// reference).
+std::vector<Pc> UnwindLive(pid_t tid, bool* truncated) {
+  std::vector<Pc> pcs;
+  AddrSpace space(&_UPT_accessors);
+  void* upt = _UPT_create(tid);
+  if (space.as == nullptr || upt == nullptr) return pcs;
+  unw_cursor_t cursor;
+  if (unw_init_remote(&cursor, space.as, upt) == 0) pcs = Walk(&cursor, truncated);
+  _UPT_destroy(upt);
+  return pcs;
+}
+
+// Raw frames for `pcs` against the process's executable mappings at the stop.
+std::vector<RawFrame> Frames(const std::vector<Pc>& pcs, const std::vector<ProcMapping>& maps,
+                             const FileTables& files) {
+  std::vector<RawFrame> out;
+  out.reserve(pcs.size());
+  for (const Pc& pc : pcs) {
+    // A return address (and the innermost pc, just after the syscall instruction) belongs to
+    // the instruction before it.
+    const uint64_t lookup = pc.pc > 0 && !pc.exact ? pc.pc - 1 : pc.pc;
+    RawFrame& r = out.emplace_back();
+    const ProcMapping* m = FindProcMapping(maps, lookup);
+    if (m == nullptr) {
+      r.offset = lookup;
+      continue;
+    }
+    r.name = m->path;
+    if (!IsFile(*m)) {
+      r.offset = lookup - m->start;  // [vdso], anonymous code
+      continue;
+    }
+    r.offset = lookup - m->start + m->pgoff;
+    r.module = files.IdOf(*m);
+  }
+  return out;
+}
+
+// Unwinds and symbolises snapshots. Owns the libunwind address spaces, the unwind tables and
+// the symboliser; used by one thread at a time (the worker, or a test hook's caller).
+class StackWorker {
+ public:
+  // The pcs of `snap`, innermost first, its files registered first.
+  std::vector<Pc> Pcs(Snapshot& snap, bool* truncated) {
+    std::vector<NewModule> opened;
+    for (auto& [m, fd] : snap.files) files_.Add(m, std::move(fd), &opened);
+    snap.files.clear();
+    for (NewModule& m : opened) resolver_.Add(std::move(m));
+    std::vector<Pc> pcs;
+    *truncated = true;
+    if (snap.unwind) {
+      auto& space = spaces_[snap.image];
+      if (!space) space = std::make_unique<AddrSpace>();
+      if (space->as != nullptr) pcs = Unwind(space->as, snap, files_, truncated);
+    } else {
+      // A compat call: the unwinder follows the tracer's ABI; only the caller's pc is sure.
+      pcs.push_back({snap.pc, false});
+    }
+    return pcs;
+  }
+  // The frames of `snap`, symbolised; empty if nothing could be unwound.
+  std::vector<StackFrame> Frames(Snapshot& snap, bool* truncated) {
+    const std::vector<Pc> pcs = Pcs(snap, truncated);
+    std::vector<StackFrame> frames;
+    if (pcs.empty() || snap.maps == nullptr) return frames;
+    frames.reserve(pcs.size());
+    for (const RawFrame& r : seclearn::Frames(pcs, *snap.maps, files_))
+      frames.push_back(resolver_.Resolve(r));
+    return frames;
+  }
+  // The image is gone (exec or exit): its cached unwind rules go too.
+  void Forget(uint64_t image) { spaces_.erase(image); }
+
+ private:
+  FileTables files_;
+  FrameResolver resolver_;
+  std::unordered_map<uint64_t, std::unique_ptr<AddrSpace>> spaces_;
+};
+
+// The recorder's worker thread: snapshots in (bounded: the tracer waits when kMaxQueued are
+// waiting), stack facts out, collected by the tracer's thread (Drain, at each tick). Started
+// at the first snapshot, with every signal blocked: the run's signals (SIGALRM ticks, SIGINT,
+// SIGCHLD) stay with the tracer's thread.
+class StackThread {
+ public:
+  static constexpr size_t kMaxQueued = 64;
+
+  ~StackThread() { Stop(); }
+
+  void Push(std::unique_ptr<Snapshot> snap) {
+    Start();
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return in_.size() < kMaxQueued; });
+    in_.push_back({std::move(snap), 0});
+    work_.notify_one();
+  }
+  void Forget(uint64_t image) {
+    if (!started_) return;
+    std::lock_guard lock(mu_);
+    in_.push_back({nullptr, image});
+  }
+  // The facts unwound so far.
+  std::vector<StackFact> Take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(out_, {});
+  }
+  // Waits until every snapshot pushed is unwound, then ends the thread.
+  void Stop() {
+    if (!started_) return;
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      work_.notify_one();
+    }
+    thread_.join();
+    started_ = false;
+  }
+
+ private:
+  struct Item {
+    std::unique_ptr<Snapshot> snap;  // null: forget `image`
+    uint64_t image;
+  };
+
+  void Start() {
+    if (started_) return;
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
+    thread_ = std::thread([this] { Loop(); });
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    started_ = true;
+  }
+
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      work_.wait(lock, [&] { return !in_.empty() || stopping_; });
+      if (in_.empty()) break;  // stopping, and nothing left
+      Item item = std::move(in_.front());
+      in_.pop_front();
+      space_.notify_one();
+      lock.unlock();
+      std::vector<StackFact> facts;
+      if (item.snap == nullptr) {
+        worker_.Forget(item.image);
+      } else {
+        bool truncated = false;
+        std::vector<StackFrame> frames = worker_.Frames(*item.snap, &truncated);
+        if (!frames.empty()) {
+          for (StackFact& st : item.snap->keys) {
+            st.frames = frames;
+            st.truncated = truncated;
+            facts.push_back(std::move(st));
+          }
+        }
+      }
+      lock.lock();
+      for (StackFact& st : facts) out_.push_back(std::move(st));
+    }
+  }
+
+  StackWorker worker_;  // the thread's alone
+  std::thread thread_;
+  bool started_ = false;  // tracer's thread only
+  std::mutex mu_;
+  std::condition_variable work_, space_;
+  std::deque<Item> in_;
+  std::vector<StackFact> out_;
+  bool stopping_ = false;
+};
+
 static_assert(MAP_FIXED == 0x10);  // StackRecorder::ReplacesMappings
 
 uint64_t SyscallKey(uint32_t arch, int32_t nr) {
   return (uint64_t{arch} << 32) | static_cast<uint32_t>(nr);
+}
+
+// The snapshot of task `tid` of process `tgid`, stopped in a call of the build's architecture
+// (`native`) or another (`pc`: its calling instruction): null if the task is gone. `maps` is
+// the process's cached list of executable mappings, read again when empty or when the
+// task's pc is outside it; `handed` the files already handed to the worker.
+std::unique_ptr<Snapshot> TakeSnapshot(pid_t tgid, pid_t tid, bool native, uint64_t pc,
+                                       std::shared_ptr<const std::vector<ProcMapping>>& maps,
+                                       std::set<FileKey>& handed) {
+  auto snap = std::make_unique<Snapshot>();
+  snap->tgid = tgid;
+  snap->pc = pc;
+  if (native && kUnwinds) {
+    if (!GetRegs(tid, &snap->regs)) return nullptr;
+    snap->unwind = true;
+    snap->pc = ProgramCounter(snap->regs);
+    snap->stack_base = StackPointer(snap->regs);
+    snap->stack = CopyStack(tid, snap->stack_base, kStackCopy);
+  }
+  if (maps == nullptr || FindProcMapping(*maps, snap->pc) == nullptr) {
+    auto fresh = std::make_shared<std::vector<ProcMapping>>(ReadProcMaps(tid, true));
+    if (fresh->empty()) return nullptr;
+    maps = std::move(fresh);
+  }
+  snap->maps = maps;
+  for (const ProcMapping& m : *maps) {
+    if (IsFile(m) && handed.insert(KeyOf(m)).second)
+      snap->files.emplace_back(m, OpenMapped(tgid, m));
+  }
+  return snap;
 }
 
 }  // namespace
@@ -876,21 +1039,24 @@ SymbolCheck CheckSymbolsAgainstLibdw(const std::string& path, uint64_t step) {
 
 UnwindCheck CheckUnwindAgainstLibunwindPtrace(pid_t tgid, pid_t tid) {
   UnwindCheck check;
-  AddrSpace ours, theirs;
-  if (ours.as == nullptr || theirs.as == nullptr) return check;
-  EhFrameFiles files;
-  std::vector<ProcMapping> maps;
+  std::shared_ptr<const std::vector<ProcMapping>> maps;
+  std::set<FileKey> handed;
+  auto snap = TakeSnapshot(tgid, tid, /*native=*/true, 0, maps, handed);
+  if (snap == nullptr) return check;
   bool truncated = false;
-  const std::vector<Pc> a = Unwind(ours.as, tgid, tid, maps, &files, &truncated);
-  maps.clear();
-  const std::vector<Pc> b = Unwind(theirs.as, tgid, tid, maps, nullptr, &truncated);
-  check.frames = a.size();
-  check.upt_frames = b.size();
-  for (size_t i = 0; i < std::max(a.size(), b.size()) && check.mismatches.size() < 10; ++i) {
-    const uint64_t x = i < a.size() ? a[i].pc : 0;
-    const uint64_t y = i < b.size() ? b[i].pc : 0;
+  const std::vector<Pc> theirs = UnwindLive(tid, &truncated);
+  StackWorker worker;
+  const std::vector<Pc> ours = worker.Pcs(*snap, &truncated);
+  check.frames = ours.size();
+  check.upt_frames = theirs.size();
+  for (size_t i = 0; i < std::max(ours.size(), theirs.size()) && check.mismatches.size() < 10;
+       ++i) {
+    const uint64_t x = i < ours.size() ? ours[i].pc : 0;
+    const uint64_t y = i < theirs.size() ? theirs[i].pc : 0;
+    const ProcMapping* m = FindProcMapping(*snap->maps, y);
     if (x != y)
-      check.mismatches.push_back(fmt::format("frame {}: {:#x}, libunwind-ptrace {:#x}", i, x, y));
+      check.mismatches.push_back(fmt::format("frame {}: {:#x}, libunwind-ptrace {:#x} ({})", i,
+                                             x, y, m != nullptr ? m->path : "?"));
   }
   return check;
 }
@@ -933,14 +1099,19 @@ struct StackRecorder::Impl {
   };
   struct Proc {
     int exe = -1;
-    std::unique_ptr<AddrSpace> as;  // created on the first capture
-    std::vector<ProcMapping> maps;  // executable mappings, cached between captures
+    uint64_t image = 0;     // this process image's number, for the worker's address spaces
+    bool captured = false;  // the worker holds an address space for the image
+    // Executable mappings, cached between captures (shared with the snapshots taken).
+    std::shared_ptr<const std::vector<ProcMapping>> maps;
   };
 
   Proc& ProcOf(pid_t tgid) {
     if (last_proc != nullptr && last_pid == tgid) return *last_proc;
     Proc& p = procs[tgid];
-    if (p.exe < 0) p.exe = ExeId(tgid);
+    if (p.exe < 0) {
+      p.exe = ExeId(tgid);
+      p.image = ++images;
+    }
     last_pid = tgid;
     last_proc = &p;
     return p;
@@ -952,40 +1123,21 @@ struct StackRecorder::Impl {
     return it->second;
   }
   void Forget(pid_t tgid) {
-    procs.erase(tgid);
-    last_proc = nullptr;
-  }
-
-  // Unwinds `ev.tid` and resolves its frames now, while it is stopped and its maps are those
-  // of the call. Empty if the task is gone.
-  std::vector<StackFrame> Capture(Proc& p, const SyscallEvent& ev, bool* truncated) {
-    if (!p.as) p.as = std::make_unique<AddrSpace>();
-    std::vector<Pc> pcs;
-    // The unwinder follows the build's ABI only.
-    if (ev.arch == NativeAuditArch() && p.as->as != nullptr) {
-      pcs = Unwind(p.as->as, ev.pid, ev.tid, p.maps, &eh_frames, truncated);
-    } else {
-      // A compat call: the unwinder follows the tracer's ABI; only the caller's pc is sure.
-      pcs.push_back({ev.ip, false});
-      *truncated = true;
+    if (auto it = procs.find(tgid); it != procs.end()) {
+      if (it->second.captured) thread.Forget(it->second.image);
+      procs.erase(it);
     }
-    std::vector<NewModule> opened;
-    const std::vector<RawFrame> raw = modules.Frames(ev.pid, ev.tid, pcs, p.maps, &opened);
-    for (NewModule& m : opened) resolver.Add(std::move(m));
-    std::vector<StackFrame> frames;
-    frames.reserve(raw.size());
-    for (const RawFrame& r : raw) frames.push_back(resolver.Resolve(r));
-    return frames;
+    last_proc = nullptr;
   }
 
   std::unordered_map<pid_t, Proc> procs;
   pid_t last_pid = 0;
   Proc* last_proc = nullptr;
+  uint64_t images = 0;
   std::deque<Exe> exes;  // stable addresses: StackRecorder::last_seen_ points into one
   std::unordered_map<std::string, int> exe_ids;
-  ModuleTable modules;
-  FrameResolver resolver;
-  EhFrameFiles eh_frames;
+  std::set<FileKey> handed;  // files whose descriptor the worker has
+  StackThread thread;
 };
 
 StackRecorder::StackRecorder()
@@ -996,13 +1148,22 @@ StackRecorder::StackRecorder()
       mremap_(SyscallNumber(native_, "mremap").value_or(-1)) {}
 StackRecorder::~StackRecorder() = default;
 
-void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
+void StackRecorder::Drain(EventSink& sink) {
+  for (const StackFact& st : impl_->thread.Take()) sink.OnStack(st);
+}
+
+void StackRecorder::Finish(EventSink& sink) {
+  impl_->thread.Stop();
+  Drain(sink);
+}
+
+void StackRecorder::Record(const SyscallEvent& ev) {
   Impl& s = *impl_;
   Impl::Proc& p = s.ProcOf(ev.pid);
   Impl::Exe& exe = s.exes[static_cast<size_t>(p.exe)];
   last_pid_ = ev.pid;
   last_seen_ = &exe.native_seen;
-  if (ev.arch == native_ && ReplacesMappings(ev)) p.maps.clear();
+  if (ev.arch == native_ && ReplacesMappings(ev)) p.maps.reset();
 
   const bool dense = ev.arch == native_ && ev.nr >= 0 && ev.nr < kDenseNr;
   const bool new_syscall = dense ? !exe.native_seen.test(static_cast<size_t>(ev.nr))
@@ -1028,10 +1189,12 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   }
   if (!new_syscall && !any_path) return;
 
+  // A task that cannot be read now (gone) leaves its keys unseen for its next call.
+  auto snap = TakeSnapshot(ev.pid, ev.tid, ev.arch == native_, ev.ip, p.maps, s.handed);
+  if (snap == nullptr) return;
+  snap->image = p.image;
+  p.captured = true;
   StackFact st;
-  st.frames = s.Capture(p, ev, &st.truncated);
-  // A task that cannot be unwound now (gone) leaves its keys unseen for its next call.
-  if (st.frames.empty()) return;
   st.executable = exe.path;
   st.arch = ev.arch;
   st.nr = ev.nr;
@@ -1040,7 +1203,7 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
   st.time_ns = ev.time_ns;
   if (new_syscall) {
     exe.MarkSyscall(native_, ev.arch, ev.nr);
-    sink.OnStack(st);
+    snap->keys.push_back(st);
   }
   for (int which = 0; which < 2; ++which) {
     if (paths[which] == nullptr) continue;
@@ -1048,8 +1211,9 @@ void StackRecorder::Record(const SyscallEvent& ev, EventSink& sink) {
     st.path = *paths[which];
     st.access = accesses[which];
     exe.MarkPath(st.path, st.access);
-    sink.OnStack(st);
+    snap->keys.push_back(st);
   }
+  s.thread.Push(std::move(snap));
 }
 
 void StackRecorder::Known(const std::vector<StackFact>& keys) {

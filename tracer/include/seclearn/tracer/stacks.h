@@ -2,26 +2,30 @@
 // each (executable, path, access), so that a reviewer can ask *why* a profile allows keyctl or
 // a write to /etc and get the code path that made the call.
 //
-// At the seccomp stop (the tracee is in a ptrace-stop, its registers are those of the call) the
-// stack is unwound with libunwind (unw_init_remote; at most kMaxFrames; the stack read by the
-// page with process_vm_readv, registers with one PTRACE_GETREGS; each file's .eh_frame_hdr
-// table and FDEs read once per run from a read-only mapping of the file, libunwind-ptrace's
-// lookup only where a file has no such table) and
-// symbolised at once, while the process and its maps still exist (an exec replaces them; a
-// short-lived process is gone a moment later): each pc is resolved through /proc/PID/maps to a
-// mapped file and ELF address, and elfutils libdw gives the function, source file:line and
-// build-id. Each file is opened once per run (keyed by inode and name, one Dwfl each) and each
-// (file, address) symbolised once. Later occurrences of a key cost one bit test or hash
-// lookup; StackMode::kNone costs nothing (no recorder at all).
+// At the seccomp stop (the tracee is in a ptrace-stop, its registers are those of the call)
+// the recorder copies what the unwinder needs, as perf record --call-graph dwarf does: the
+// registers (one PTRACE_GETREGS), the top kStackCopy bytes of the stack (one
+// process_vm_readv), the process's executable mappings (/proc/PID/maps, cached per process
+// until a call may replace one: munmap, mremap, mmap MAP_FIXED, exec) and a descriptor of each
+// mapped file not seen before, opened while the process exists. The task then runs on; a
+// worker thread unwinds the copy with libunwind (at most kMaxFrames; each file's
+// .eh_frame_hdr table, FDEs and code read from a read-only mapping of the file, once per
+// run) and symbolises each pc: a file offset in a mapped file, then elfutils libdw gives the
+// function, source file:line and build-id. Each file is opened once per run (keyed by inode
+// and name, one Dwfl each) and each (file, address) symbolised once. The stacks reach the sink
+// on the tracer's thread (Drain at each capture and tick, Finish at the end). Later
+// occurrences of a key cost one bit test or hash lookup; StackMode::kNone costs nothing (no
+// recorder, no thread).
 //
-// Symbolisation runs on the tracer's thread on purpose: a second thread would make glibc take
-// its multi-threaded paths (cancellation points, locks) on every later stop, for the whole run,
-// to save a few tens of milliseconds once.
+// A stack deeper than the copy ends where the copy does (truncated), and one on an alternate
+// signal stack ends at the signal frame: the copy holds the stack the call was made on.
 //
 //   StackRecorder stacks;                        // one per traced workload (PtraceBackend)
-//   stacks.OnSeccompStop(ev, sink);              // at each seccomp stop: sink.OnStack if new
+//   stacks.OnSeccompStop(ev);                    // at each seccomp stop: a copy if new
 //   stacks.OnExec(tgid, former_tid);             // after PTRACE_EVENT_EXEC
 //   stacks.OnExit(tid, tgid);                    // when a task is gone
+//   stacks.Drain(sink);                          // sink.OnStack for the stacks unwound so far
+//   stacks.Finish(sink);                         // at the end: the rest, the thread joined
 //
 // What is recorded:
 //   - Nothing before the workload's first exec: those calls are seclearn's own child code.
@@ -35,9 +39,11 @@
 //     the stop (RequestedAccess), whatever the outcome.
 //   - At most kMaxPathStacksPerAccess paths per (executable, access) in a run: a workload that
 //     walks a tree (tar, find, a package manager) touches thousands of paths from one call
-//     site, and an unwind costs about a quarter of a millisecond. Syscalls have no budget.
-//   - Each process's executable mappings are read once and again only when a pc falls
-//     outside them or a call may have replaced one (munmap, mremap, mmap MAP_FIXED, exec).
+//     site, and each stack costs a copy at the stop and an unwind (about 0.1 ms of the
+//     worker's). Syscalls have no budget.
+//   - Each process's executable mappings are read once and again only when the call's pc
+//     falls outside them or a call may have replaced one (munmap, mremap, mmap MAP_FIXED,
+//     exec).
 //
 // The seccomp-notify backend records no stacks: its supervisor is not a tracer (no ptrace
 // stop, no access to the caller's registers, and the task may run on once the notification is
@@ -81,9 +87,10 @@ struct SymbolCheck {
 SymbolCheck CheckSymbolsAgainstLibdw(const std::string& path, uint64_t step);
 
 // Test hook: the stopped task `tid` of process `tgid` (in a ptrace-stop of the caller's)
-// unwound twice, with the recorder's per-file unwind tables and with libunwind-ptrace's own
-// lookup (_UPT_find_proc_info, which maps the file again for each stack), each from a fresh
-// address space; up to 10 frames where the pcs differ are listed.
+// unwound twice: as the recorder does (a snapshot: registers, stack copy, maps; unwound from
+// the copy with the per-file tables) and live by libunwind-ptrace alone (_UPT_accessors, which
+// read the task word by word and map each file again per stack); up to 10 frames where the
+// pcs differ are listed.
 struct UnwindCheck {
   size_t frames = 0;
   size_t upt_frames = 0;
@@ -108,8 +115,9 @@ class StackRecorder {
   StackRecorder& operator=(const StackRecorder&) = delete;
 
   // `ev` must describe the call `ev.tid` is stopped in (seccomp stop or syscall-exit stop).
-  // For each key the call makes new, calls sink.OnStack with the stack read from that task.
-  void OnSeccompStop(const SyscallEvent& ev, EventSink& sink) {
+  // For each key the call makes new, the stack read from that task reaches sink.OnStack
+  // through a later Drain or Finish.
+  void OnSeccompStop(const SyscallEvent& ev) {
     // Inline, touching two cache lines: the common case (a native call without a path, already
     // seen in the same process as the previous stop) runs at every stop of the workload.
     if (!started_) return;
@@ -117,10 +125,15 @@ class StackRecorder {
         ev.nr >= 0 && ev.nr < kDenseNr && last_seen_->test(static_cast<size_t>(ev.nr)) &&
         !ReplacesMappings(ev))
       return;
-    Record(ev, sink);
+    Record(ev);
   }
   void OnExec(pid_t tgid, pid_t former_tid);
   void OnExit(pid_t tid, pid_t tgid);
+  // The stacks unwound since the last call, to sink.OnStack (the tracer's thread).
+  void Drain(EventSink& sink);
+  // Waits for every stack copied so far, delivers them and ends the worker thread. Once, at
+  // the end of the run.
+  void Finish(EventSink& sink);
   // Keys already recorded (earlier runs: TraceOptions::known_stacks): never captured again;
   // path keys count toward kMaxPathStacksPerAccess. Before the run.
   void Known(const std::vector<StackFact>& keys);
@@ -132,7 +145,7 @@ class StackRecorder {
     constexpr uint64_t kMapFixed = 0x10;  // the same on every Linux architecture
     return ev.nr == munmap_ || ev.nr == mremap_ || (ev.nr == mmap_ && (ev.args[3] & kMapFixed));
   }
-  void Record(const SyscallEvent& ev, EventSink& sink);
+  void Record(const SyscallEvent& ev);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
