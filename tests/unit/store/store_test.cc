@@ -72,6 +72,18 @@ std::string ReadFile(const std::string& path) {
 constexpr uint32_t kX86_64 = AUDIT_ARCH_X86_64;
 constexpr uint32_t kI386 = AUDIT_ARCH_I386;
 
+// A database at `path` with one run of "app" that made `syscalls`, closed (its WAL
+// checkpointed into the file).
+void SeedRun(const std::string& path, std::vector<SyscallFact> syscalls) {
+  auto store = Store::Open(path);
+  REQUIRE(store.has_value());
+  auto run = store->BeginRun(Info("app", {"/bin/true"}));
+  REQUIRE(run.has_value());
+  FactsDelta d;
+  d.syscalls = std::move(syscalls);
+  REQUIRE(store->Flush(*run, d).has_value());
+}
+
 }  // namespace
 
 TEST_CASE("a new store is migrated to the current schema", "[unit][store]") {
@@ -322,15 +334,9 @@ TEST_CASE("a damaged page is reported as corrupt: a table's root at open, a deep
           "[unit][store]") {
   TempDir dir;
   const std::string path = dir / "damaged.db";
-  {
-    auto store = Store::Open(path);
-    REQUIRE(store.has_value());
-    auto run = store->BeginRun(Info("app", {"/bin/true"}));
-    REQUIRE(run.has_value());
-    FactsDelta d;
-    for (int32_t nr = 0; nr < 4000; ++nr) d.syscalls.push_back({kX86_64, nr, 1, 100 + nr});
-    REQUIRE(store->Flush(*run, d).has_value());
-  }  // closed: the WAL is checkpointed into the file
+  std::vector<SyscallFact> many;
+  for (int32_t nr = 0; nr < 4000; ++nr) many.push_back({kX86_64, nr, 1, 100 + nr});
+  SeedRun(path, many);
   auto page_of = [&](const std::string& sql) {
     return std::stoll(QueryText(path, sql));
   };
@@ -457,15 +463,7 @@ TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema le
           "[unit][store]") {
   TempDir dir;
   const std::string path = dir / "r.db";
-  {
-    auto store = Store::Open(path);
-    REQUIRE(store.has_value());
-    auto run = store->BeginRun(Info("app", {"/bin/true"}));
-    REQUIRE(run.has_value());
-    FactsDelta d;
-    d.syscalls = {{kX86_64, 0, 3, 200}};
-    REQUIRE(store->Flush(*run, d).has_value());
-  }
+  SeedRun(path, {{kX86_64, 0, 3, 200}});
   SECTION("a current schema") {
     const std::string before = ReadFile(path);
     {
