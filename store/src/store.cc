@@ -99,10 +99,7 @@ Result<void> CheckStructure(Database& db) {
       stmt->ForEachRow([&](sqlite::Statement& row) { tables.push_back(row.ColumnText(0)); });
   if (!rows) return as_corrupt(rows.error());
   for (const std::string& table : tables) {
-    std::string quoted = "\"";
-    for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    quoted += '"';
-    auto probe = db.Prepare(fmt::format("SELECT 1 FROM {} LIMIT 1", quoted));
+    auto probe = db.Prepare(fmt::format("SELECT 1 FROM {} LIMIT 1", Quoted(table)));
     if (!probe) return as_corrupt(probe.error());
     if (auto row = probe->Step(); !row) return as_corrupt(row.error());
   }
@@ -347,6 +344,12 @@ Result<Database> OpenDatabaseReadOnly(const std::string& path, bool as_input) {
   if (!copy) return copy.error();
   if (auto r = Migrate(*copy); !r) return r.error();
   return copy;
+}
+
+std::string Quoted(std::string_view ident) {
+  std::string out = "\"";
+  for (char c : ident) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + '"';
 }
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -32,6 +32,9 @@ struct Store::Impl {
 // journal or checkpoints a WAL into the file), and an older schema as it is.
 Result<sqlite::Database> OpenDatabaseReadOnly(const std::string& path, bool as_input);
 
+// An SQL identifier (a table or column name) in double quotes, its own quotes doubled.
+std::string Quoted(std::string_view ident);
+
 // "PATH: database is corrupt (WHAT)": a value no seclearn wrote (an unknown backend, runtime
 // or network operation), reported as SQLite reports a damaged file.
 Error CorruptDatabase(const sqlite::Database& db, std::string_view what);

@@ -118,8 +118,6 @@ Result<std::vector<Column>> Columns(Database& db, const std::string& schema,
   return cols;
 }
 
-std::string Quoted(const std::string& ident) { return "\"" + ReplaceAll(ident, "\"", "\"\"") + "\""; }
-
 // How a per-run table brings an unfinished run's row up to date from a later copy of it.
 struct Upsert {
   std::string conflict;  // "(run_id, arch, nr)", empty without a primary key

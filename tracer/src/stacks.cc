@@ -7,11 +7,11 @@
 #include <gelf.h>
 #include <libunwind-ptrace.h>
 #include <linux/audit.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <signal.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
@@ -19,17 +19,17 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
-#include <thread>
-#include <set>
 #include <mutex>
-#include <condition_variable>
 #include <optional>
+#include <set>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -335,8 +335,9 @@ class Module {
   std::vector<Section> sections_;  // allocated, with file contents; sorted by start
 };
 
-// A pc as the tracer saw it, before symbolisation: everything that needs the live process
-// (its maps, the mapped file) is settled here, the rest needs only the file.
+// A pc as the tracer saw it, before symbolisation: everything that needed the live process
+// (its maps, the mapped file, both taken with the snapshot) is settled here, the rest needs
+// only the file.
 struct RawFrame {
   int module = -1;      // FrameResolver id of the mapped file; -1 anonymous, [vdso] or no mapping
   std::string name;     // the mapping's name in /proc/PID/maps, "" if none
@@ -402,8 +403,8 @@ Fd OpenMapped(pid_t tgid, const ProcMapping& m) {
 // the task, as _UPT_find_proc_info does: it re-reads /proc/PID/maps and maps the whole ELF
 // again for each module of each stack). What libunwind's DWARF search needs of the file's
 // .eh_frame_hdr (PT_GNU_EH_FRAME), in ELF addresses; the binary-search table, the FDEs and
-// CIEs are then read from the file's read-only segments through the local mapping below, so
-// only the stack itself is read from the task.
+// CIEs are then read from the file's segments through the local mapping below, so only the
+// stack itself is read from the task.
 class EhFrameFile {
  public:
   struct Load {
@@ -600,7 +601,6 @@ uint64_t ProgramCounter(const user_regs_struct&) { return 0; }
 // mappings, and a descriptor of each mapped file not handed over before (opened while the
 // process exists).
 struct Snapshot {
-  pid_t tgid = 0;
   uint64_t image = 0;   // the process image (a new one at each exec): one address space each
   bool unwind = false;  // native: unwind from the copy; otherwise `pc` alone
   uint64_t pc = 0;
@@ -654,13 +654,13 @@ class FileTables {
   }
   // -1 if the file was never handed over.
   int IdOf(const ProcMapping& m) const {
-    auto it = files_.find(KeyOf(m));
-    return it == files_.end() ? -1 : it->second.id;
+    const File* f = Find(m);
+    return f == nullptr ? -1 : f->id;
   }
   // Null if the file has no usable .eh_frame_hdr.
   const EhFrameFile* Tables(const ProcMapping& m) const {
-    auto it = files_.find(KeyOf(m));
-    return it == files_.end() ? nullptr : it->second.eh.get();
+    const File* f = Find(m);
+    return f == nullptr ? nullptr : f->eh.get();
   }
 
  private:
@@ -668,13 +668,17 @@ class FileTables {
     int id = -1;
     std::unique_ptr<EhFrameFile> eh;
   };
+  const File* Find(const ProcMapping& m) const {
+    auto it = files_.find(KeyOf(m));
+    return it == files_.end() ? nullptr : &it->second;
+  }
   std::map<FileKey, File> files_;
   int next_id_ = 0;
 };
 
 // What libunwind reads while it unwinds a snapshot: the registers and the stack as copied,
-// and the files' read-only segments (the .eh_frame_hdr search table, FDEs, CIEs, code) from
-// the local mappings of the files. Nothing is read from the task, which has run on. The
+// and the files' segments (the .eh_frame_hdr search table, FDEs, CIEs, code) from the local
+// mappings of the files. Nothing is read from the task, which has run on. The
 // accessors find the unwind in progress through g_unwind (one per thread).
 struct UnwindContext {
   const Snapshot* snap = nullptr;
@@ -820,7 +824,7 @@ std::vector<Pc> UnwindLive(pid_t tid, bool* truncated) {
 }
 
 // Raw frames for `pcs` against the process's executable mappings at the stop.
-std::vector<RawFrame> Frames(const std::vector<Pc>& pcs, const std::vector<ProcMapping>& maps,
+std::vector<RawFrame> RawFrames(const std::vector<Pc>& pcs, const std::vector<ProcMapping>& maps,
                              const FileTables& files) {
   std::vector<RawFrame> out;
   out.reserve(pcs.size());
@@ -873,7 +877,7 @@ class StackWorker {
     std::vector<StackFrame> frames;
     if (pcs.empty() || snap.maps == nullptr) return frames;
     frames.reserve(pcs.size());
-    for (const RawFrame& r : seclearn::Frames(pcs, *snap.maps, files_))
+    for (const RawFrame& r : RawFrames(pcs, *snap.maps, files_))
       frames.push_back(resolver_.Resolve(r));
     return frames;
   }
@@ -993,7 +997,6 @@ std::unique_ptr<Snapshot> TakeSnapshot(pid_t tgid, pid_t tid, bool native, uint6
                                        std::shared_ptr<const std::vector<ProcMapping>>& maps,
                                        std::set<FileKey>& handed) {
   auto snap = std::make_unique<Snapshot>();
-  snap->tgid = tgid;
   snap->pc = pc;
   if (native && kUnwinds) {
     if (!GetRegs(tid, &snap->regs)) return nullptr;
@@ -1053,10 +1056,10 @@ UnwindCheck CheckUnwindAgainstLibunwindPtrace(pid_t tgid, pid_t tid) {
        ++i) {
     const uint64_t x = i < ours.size() ? ours[i].pc : 0;
     const uint64_t y = i < theirs.size() ? theirs[i].pc : 0;
+    if (x == y) continue;
     const ProcMapping* m = FindProcMapping(*snap->maps, y);
-    if (x != y)
-      check.mismatches.push_back(fmt::format("frame {}: {:#x}, libunwind-ptrace {:#x} ({})", i,
-                                             x, y, m != nullptr ? m->path : "?"));
+    check.mismatches.push_back(fmt::format("frame {}: {:#x}, libunwind-ptrace {:#x} ({})", i, x,
+                                           y, m != nullptr ? m->path : "?"));
   }
   return check;
 }
