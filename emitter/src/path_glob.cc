@@ -62,7 +62,11 @@ bool IsRandomId(std::string_view run) {
   return run.size() >= 16 && HasLower(run) && HasUpper(run) && HasDigit(run);
 }
 
+// mkstemp and mkdtemp (glibc) fill exactly six characters of [A-Za-z0-9]: six that mix
+// letters and digits are taken as theirs (jtvv63), a word that ends in a version (sqlite3) is
+// not. Six lower-case letters or six digits stay ambiguous from one run: kept literal.
 bool RandomLooking(std::string_view run) {
+  if (run.size() == 6 && HasDigit(run) && (HasLower(run) || HasUpper(run))) return true;
   return run.size() >= 8 || HasUpper(run) || KindChanges(run) >= 2;
 }
 

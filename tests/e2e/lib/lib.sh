@@ -52,7 +52,14 @@ trap 'printf "FAIL: %s: line %s: command exited %s: %s\n" "$E2E_NAME" "$LINENO" 
 [[ -x $TESTEE ]] || fail "TESTEE=$TESTEE is not an executable"
 [[ -x $PY ]] || skip "$PY (Debian's python3) is not installed"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/seclearn-e2e-$E2E_NAME.XXXXXX")
+# Six lower-case letters or six digits are a name one run cannot tell from a word (the
+# AppArmor export keeps them literal, path_glob.cc): tests that expect the suffix generalised
+# get one that mixes letters and digits (about 1 draw in 180 is retried).
+while :; do
+  TMP=$(mktemp -d "${TMPDIR:-/tmp}/seclearn-e2e-$E2E_NAME.XXXXXX")
+  [[ ${TMP##*.} =~ ^([a-z]{6}|[0-9]{6})$ ]] || break
+  rmdir "$TMP"
+done
 on_exit rm -rf "'$TMP'"
 export SECLEARN_DB=$TMP/default-should-not-be-used.db  # every call below passes --db
 
