@@ -346,12 +346,6 @@ Result<Database> OpenDatabaseReadOnly(const std::string& path, bool as_input) {
   return copy;
 }
 
-std::string Quoted(std::string_view ident) {
-  std::string out = "\"";
-  for (char c : ident) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + '"';
-}
-
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;

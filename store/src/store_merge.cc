@@ -410,6 +410,10 @@ WHERE id = ?2 AND ((SELECT processes FROM src.runs WHERE id = ?1) > processes OR
 
 }  // namespace
 
+std::string Quoted(std::string_view ident) {
+  return "\"" + ReplaceAll(std::string(ident), "\"", "\"\"") + "\"";
+}
+
 Result<MergeReport> Store::MergeFrom(const std::string& input) {
   auto scratch = ScratchDir::Make();
   if (!scratch) return scratch.error();

@@ -825,7 +825,7 @@ std::vector<Pc> UnwindLive(pid_t tid, bool* truncated) {
 
 // Raw frames for `pcs` against the process's executable mappings at the stop.
 std::vector<RawFrame> RawFrames(const std::vector<Pc>& pcs, const std::vector<ProcMapping>& maps,
-                             const FileTables& files) {
+                                const FileTables& files) {
   std::vector<RawFrame> out;
   out.reserve(pcs.size());
   for (const Pc& pc : pcs) {
