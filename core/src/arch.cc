@@ -3,6 +3,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "seclearn/core/kernel_syscalls.h"
@@ -76,6 +77,18 @@ std::optional<int32_t> SyscallNumber(uint32_t audit_arch, std::string_view name)
   if (nr != __NR_SCMP_ERROR && nr >= 0) return nr;
   if (const KernelSyscall* k = FindKernelSyscall(audit_arch, name)) return k->nr;
   return std::nullopt;
+}
+
+std::vector<std::string> NamedSyscalls(uint32_t audit_arch) {
+  const int32_t base = audit_arch == kAuditArchX32 ? static_cast<int32_t>(kX32SyscallBit) : 0;
+  std::vector<std::string> out;
+  for (int32_t nr = 0; nr < 1024; ++nr) {
+    std::string name = SyscallName(audit_arch, base + nr);
+    if (!name.starts_with("syscall_")) out.push_back(std::move(name));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace seclearn

@@ -20,9 +20,6 @@ namespace {
 constexpr std::string_view kMetadataTag = "seclearn";
 constexpr std::string_view kAppAnnotation = "seclearn.app";
 constexpr std::string_view kAppEnv = "SECLEARN_APP";
-// Highest syscall number looked up when listing names (x86_64 and i386 end below 470; the
-// generic table of aarch64/riscv64 below 470 too).
-constexpr int32_t kMaxNr = 1024;
 
 Error Bad(std::string_view source, const Json& at, std::string_view what) {
   return ParseError(fmt::format("{}:{}:{}: {}", source, at.pos().line, at.pos().col, what));
@@ -212,13 +209,8 @@ Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata)
     // Every name libseccomp knows on one of the architectures: runc resolves each per
     // architecture and skips those an architecture lacks.
     std::set<std::string> names;
-    for (uint32_t a : arches) {
-      const uint32_t base = a == kAuditArchX32 ? kX32SyscallBit : 0;
-      for (int32_t nr = 0; nr < kMaxNr; ++nr) {
-        std::string name = SyscallName(a, static_cast<int32_t>(base) + nr);
-        if (!name.starts_with("syscall_")) names.insert(std::move(name));
-      }
-    }
+    for (uint32_t a : arches)
+      for (std::string& name : NamedSyscalls(a)) names.insert(std::move(name));
     meta.unnotified.assign(kRuncUnnotified.begin(), kRuncUnnotified.end());
     for (const auto& n : options.known)
       if (std::find(meta.unnotified.begin(), meta.unnotified.end(), n) == meta.unnotified.end())

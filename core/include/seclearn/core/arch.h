@@ -46,5 +46,7 @@ std::string SyscallName(uint32_t audit_arch, int32_t nr);
 // Number of a syscall name on an architecture (libseccomp's, else the kernel table's), or
 // nullopt if neither knows it there.
 std::optional<int32_t> SyscallNumber(uint32_t audit_arch, std::string_view name);
+// Every call with a name on an architecture (numbers 0-1023, x32's with its bit), sorted.
+std::vector<std::string> NamedSyscalls(uint32_t audit_arch);
 
 }  // namespace seclearn

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <optional>
@@ -220,6 +221,18 @@ constexpr std::string_view RuntimeName(RuntimeKind r) { return EnumName(kRuntime
 constexpr std::optional<RuntimeKind> RuntimeFromName(std::string_view name) {
   return EnumFromName<RuntimeKind>(kRuntimeNames, name);
 }
+
+// What runc's learning filter lets through unseen (recorded as needed by the runtime and the
+// workload alike). runc installs the filter in `runc init`, a Go program, and hands the
+// listener over only afterwards: a call of its own notified before then would wait forever on
+// a listener only runc holds. write: runc writes the listener's number to its parent (and
+// refuses to notify write). The rest are the Go runtime's, made on any of its threads at any
+// time: futex, sched_yield and nanosleep (its locks and wake-ups: the main thread waking
+// another in a notified futex was seen to hang `runc run` under load), getpid, tgkill and
+// rt_sigreturn (SIGURG preemption). crun needs no such exception: its filter notifies every
+// call (tests/e2e/container_crun.sh).
+inline constexpr std::array<std::string_view, 7> kRuncUnnotified = {
+    "futex", "getpid", "nanosleep", "rt_sigreturn", "sched_yield", "tgkill", "write"};
 
 struct RunInfo {
   std::string app;
