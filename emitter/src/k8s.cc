@@ -197,6 +197,9 @@ std::string WriteK8sSeccompProfile(const SeccompProfile& p, std::string_view app
     y += "  architectures:\n";
     for (const auto& a : p.architectures) y += fmt::format("  - {}\n", Quote(a));
   }
+  if (!p.listener_path.empty()) y += fmt::format("  listenerPath: {}\n", Quote(p.listener_path));
+  if (!p.listener_metadata.empty())
+    y += fmt::format("  listenerMetadata: {}\n", Quote(p.listener_metadata));
   if (!p.syscalls.empty()) y += "  syscalls:\n";
   for (const auto& r : p.syscalls) {
     y += fmt::format("  - action: {}\n", Quote(SeccompActionName(r.action)));

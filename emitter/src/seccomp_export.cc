@@ -61,22 +61,6 @@ SeccompRule ImpliedRule(const std::set<std::pair<uint32_t, std::string>>& learne
 // no rule can allow or refuse them (kernel/seccomp.c, uretprobe since 6.13, uprobe since 6.18).
 bool PassesSeccomp(std::string_view name) { return name == "uprobe" || name == "uretprobe"; }
 
-// The architectures a profile applies to: its list and its archMap entries.
-std::vector<uint32_t> ProfileArches(const SeccompProfile& p) {
-  std::vector<uint32_t> out;
-  auto add = [&](const std::string& name) {
-    if (auto a = ArchByScmpName(name))
-      if (std::find(out.begin(), out.end(), a->audit_arch) == out.end())
-        out.push_back(a->audit_arch);
-  };
-  for (const auto& a : p.architectures) add(a);
-  for (const auto& m : p.arch_map) {
-    add(m.architecture);
-    for (const auto& sub : m.sub_architectures) add(sub);
-  }
-  return out;
-}
-
 }  // namespace
 
 SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
@@ -177,6 +161,21 @@ SeccompExport BuildMinimalSeccomp(const std::vector<SyscallFact>& facts,
   out.unnamed.assign(unnamed.begin(), unnamed.end());
   SetNewerCallsRule(p);
   out.beyond_libseccomp = NamesBeyondLibseccomp(p);
+  return out;
+}
+
+std::vector<uint32_t> ProfileArches(const SeccompProfile& p) {
+  std::vector<uint32_t> out;
+  auto add = [&](const std::string& name) {
+    if (auto a = ArchByScmpName(name))
+      if (std::find(out.begin(), out.end(), a->audit_arch) == out.end())
+        out.push_back(a->audit_arch);
+  };
+  for (const auto& a : p.architectures) add(a);
+  for (const auto& m : p.arch_map) {
+    add(m.architecture);
+    for (const auto& sub : m.sub_architectures) add(sub);
+  }
   return out;
 }
 

@@ -61,6 +61,8 @@ inline constexpr std::string_view kNewerCallsMarker = "calls newer than the olde
 // fail instead. BuildMinimalSeccomp and RetargetSeccomp call it.
 void SetNewerCallsRule(SeccompProfile& profile);
 bool IsNewerCallsRule(const SeccompRule& rule);
+// The architectures a profile applies to (AUDIT_ARCH_*): its list and its archMap entries.
+std::vector<uint32_t> ProfileArches(const SeccompProfile& profile);
 // Names of the profile's allowing rules that the libseccomp here cannot resolve.
 std::vector<std::string> NamesBeyondLibseccomp(const SeccompProfile& profile);
 
