@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "access.h"
 #include "args.h"
@@ -21,6 +22,7 @@
 #include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/retarget.h"
 #include "seclearn/emitter/seccomp_export.h"
+#include "seclearn/emitter/seccomp_mode.h"
 #include "seclearn/host/probes.h"
 #include "seclearn/store/store.h"
 
@@ -40,6 +42,14 @@ formats:
                     SCMP_ACT_ALLOW rule with the observed names, one rule per learned argument
                     value for socket, clone, ... Same database -> same bytes.
   k8s-seccomp       the same as a Security Profiles Operator SeccompProfile (YAML)
+
+  The seccomp formats take --mode: enforce (default) refuses what was not learned; complain
+  lets it run with SCMP_ACT_LOG (one audit record per call: `seclearn import --audit`);
+  watch notifies `seclearn agent` of it (listenerPath, listenerMetadata naming the app, this
+  version and --on-violation), which records it as a production fact and continues it
+  (allow) or fails it with EPERM (deny). If no agent listens, the kernel fails such calls
+  with ENOSYS. runc (--runtime runc, docker, containerd) refuses NOTIFY as the default
+  action and on write: the watch profile then lists every other name, said on stderr.
   apparmor          an AppArmor profile named NAME (abi 3.0): file rules with the least modes
                     used, pids and temporary names generalised, directories read in full as
                     DIR/{,**}, network and capability rules, signal and ptrace only among its
@@ -68,6 +78,10 @@ options:
                     the container runs with no_new_privileges (docker run --security-opt
                     no-new-privileges, or process.noNewPrivileges): runc then installs the
                     filter later and needs fewer syscalls
+  --mode MODE       seccomp formats: enforce (default), complain or watch (above)
+  --on-violation A  watch: allow (default: the call runs) or deny (EPERM)
+  --listener PATH   watch: the agent's socket (default: $SECLEARN_AGENT_SOCKET, else
+                    /run/seclearn/agent.sock), absolute
   --arch NAME       seccomp formats: emit for another architecture (e.g. aarch64): names the
                     target lacks become their counterparts there (open -> openat, stat ->
                     newfstatat, fork -> clone); a name with none is left out with a warning
@@ -113,12 +127,52 @@ struct Emitted {
 struct ExportContext {
   Store& store;
   const std::string& app;
+  std::string_view format;
   const ParsedArgs& args;
   const std::vector<RunSummary>& runs;
   std::optional<int64_t> run;  // --run N: that run only
 };
 
 void PrintNote(std::string_view line) { PrintStderrLine("seclearn: " + OneLine(line)); }
+
+// --mode, --on-violation and --listener.
+Result<SeccompModeOptions> ModeOptions(ExportContext& ctx, std::string* options) {
+  SeccompModeOptions m;
+  const std::string name = ctx.args.Get("--mode").value_or("enforce");
+  const auto mode = SeccompModeFromName(name);
+  if (!mode)
+    return UsageError(fmt::format("--mode takes enforce, complain or watch, not '{}'", name));
+  m.mode = *mode;
+  const auto violation = ctx.args.Get("--on-violation");
+  const auto listener = ctx.args.Get("--listener");
+  if (m.mode != SeccompMode::kWatch && (violation || listener))
+    return UsageError("--on-violation and --listener are for --mode watch");
+  if (m.mode == SeccompMode::kEnforce) return m;
+  *options += " --mode " + name;
+  if (m.mode != SeccompMode::kWatch) return m;
+  const auto v = OnViolationFromName(violation.value_or("allow"));
+  if (!v)
+    return UsageError(
+        fmt::format("--on-violation takes allow or deny, not '{}'", violation.value_or("")));
+  m.on_violation = *v;
+  m.listener_path = listener.value_or(DefaultAgentSocket());
+  if (m.listener_path.empty() || m.listener_path[0] != '/')
+    return UsageError(fmt::format("--listener '{}' must be an absolute path (runtimes connect "
+                                  "from their own working directory)",
+                                  m.listener_path));
+  m.app = ctx.app;
+  const std::string runtime = ctx.args.Get("--runtime").value_or("none");
+  if (runtime == "runc" || runtime == "docker" || runtime == "containerd")
+    m.runtime = RuntimeKind::kRunc;
+  else if (runtime == "crun")
+    m.runtime = RuntimeKind::kCrun;
+  else
+    PrintNote("watch: for runc (Docker, containerd, Podman with runc) export with --runtime "
+              "runc: runc refuses SCMP_ACT_NOTIFY as the default action");
+  *options += fmt::format(" --on-violation {} --listener {}", OnViolationName(m.on_violation),
+                          m.listener_path);
+  return m;
+}
 
 Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   SeccompExportOptions o;
@@ -169,8 +223,34 @@ Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
     *options += fmt::format(" --arch {}{}", arch->short_name,
                             ctx.args.Has("--arch-map") ? " --arch-map" : "");
   }
+  auto mode = ModeOptions(ctx, options);
+  if (!mode) return mode.error();
+  std::vector<std::string> notes;
+  ApplySeccompMode(exp.profile, *mode, &notes);
+  for (const auto& n : notes) PrintNote(n);
   if (!options->empty() && (*options)[0] == ' ') options->erase(0, 1);
   return exp;
+}
+
+// Writes the profile; a watch profile's metadata names the version it is stored as: that of
+// a stored version with the same bytes, else the next one.
+Result<std::string> WriteVersioned(ExportContext& ctx, SeccompProfile& p,
+                                   const std::function<std::string(const SeccompProfile&)>& write) {
+  if (p.listener_metadata.empty()) return write(p);
+  const OnViolation on_violation =  // checked by ModeOptions
+      OnViolationFromName(ctx.args.Get("--on-violation").value_or("allow"))
+          .value_or(OnViolation::kAllow);
+  auto stored = ctx.store.ProfileVersions(ctx.app, ctx.format);
+  if (!stored) return stored.error();
+  int64_t next = 1;
+  for (auto it = stored->rbegin(); it != stored->rend(); ++it) {
+    next = std::max(next, it->version + 1);
+    p.listener_metadata = WatchMetadata(ctx.app, it->version, on_violation);
+    std::string text = write(p);
+    if (Sha256Hex(text) == it->sha256) return text;
+  }
+  p.listener_metadata = WatchMetadata(ctx.app, next, on_violation);
+  return write(p);
 }
 
 std::string SeccompSummary(const SeccompExport& exp, const ParsedArgs& args) {
@@ -186,7 +266,10 @@ Result<Emitted> EmitSeccomp(ExportContext& ctx) {
   Emitted out;
   auto exp = BuildSeccomp(ctx, &out.options);
   if (!exp) return exp.error();
-  out.content = WriteSeccompProfile(exp->profile);
+  auto text = WriteVersioned(ctx, exp->profile,
+                             [](const SeccompProfile& p) { return WriteSeccompProfile(p); });
+  if (!text) return text.error();
+  out.content = std::move(*text);
   out.summary = SeccompSummary(*exp, ctx.args);
   return out;
 }
@@ -195,7 +278,11 @@ Result<Emitted> EmitK8sSeccomp(ExportContext& ctx) {
   Emitted out;
   auto exp = BuildSeccomp(ctx, &out.options);
   if (!exp) return exp.error();
-  out.content = WriteK8sSeccompProfile(exp->profile, ctx.app);
+  auto text = WriteVersioned(ctx, exp->profile, [&](const SeccompProfile& p) {
+    return WriteK8sSeccompProfile(p, ctx.app);
+  });
+  if (!text) return text.error();
+  out.content = std::move(*text);
   out.summary = SeccompSummary(*exp, ctx.args);
   return out;
 }
@@ -356,7 +443,8 @@ std::string FormatNames() {
 int CmdExport(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
-                     "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch"};
+                     "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch",
+                     "--mode", "--on-violation", "--listener"};
   spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store",
                 "--without-exec"};
   int args_status = 0;
@@ -375,6 +463,15 @@ int CmdExport(std::span<char*> args) {
     PrintError(fmt::format("export: unknown format '{}' (available: {})", format_name,
                            FormatNames()));
     return kExitSeclearnFailure;
+  }
+  if (format->name != "seccomp" && format->name != "k8s-seccomp") {
+    for (const char* opt : {"--mode", "--on-violation", "--listener"}) {
+      if (parsed->Get(opt)) {
+        PrintError(fmt::format("export: {} is for the seccomp formats, not {}", opt,
+                               format->name));
+        return kExitSeclearnFailure;
+      }
+    }
   }
   std::optional<int64_t> version;
   if (auto v = parsed->Get("--version")) {
@@ -462,7 +559,7 @@ int CmdExport(std::span<char*> args) {
         "{}; --without-exec leaves them out",
         execs));
   }
-  ExportContext ctx{*store, *app, *parsed, runs, run};
+  ExportContext ctx{*store, *app, format->name, *parsed, runs, run};
   auto emitted = format->emit(ctx);
   if (!emitted) {
     PrintError(fmt::format("export: {}", emitted.error().Message()));
