@@ -235,7 +235,11 @@ void PrintShowJson(const std::string& app, const ShowData& d) {
     Json jr = Json::Object();
     jr.Set("run", Json::Int(r.run_id)).Set("argv", std::move(argv));
     jr.Set("exec_into", r.exec_into.empty() ? Json::Null() : Json::String(r.exec_into));
-    jr.Set("backend", Json::String(std::string(BackendName(r.backend)))).Set("kernel", Json::String(r.kernel));
+    jr.Set("backend", Json::String(std::string(BackendName(r.backend))));
+    jr.Set("source", Json::String(std::string(RunSourceName(r.source))));
+    jr.Set("on_violation", r.on_violation.empty() ? Json::Null() : Json::String(r.on_violation));
+    jr.Set("container", r.container.empty() ? Json::Null() : Json::String(r.container));
+    jr.Set("kernel", Json::String(r.kernel));
     jr.Set("host", Json::String(r.host)).Set("start", Json::String(FormatTime(r.start_ns)));
     jr.Set("end", r.end_ns ? Json::String(FormatTime(*r.end_ns)) : Json::Null());
     // No end: still being learned, or its learner died (a copy merged meanwhile, too).
@@ -330,9 +334,10 @@ void PrintShowText(const std::string& app, const ShowData& d) {
                                              : std::string(r.end_ns ? "?" : "unfinished");
     const std::string dur =
         r.end_ns ? fmt::format("{:.2f}s", static_cast<double>(*r.end_ns - r.start_ns) / 1e9) : "-";
-    std::printf("  #%-4lld %s  %-10s %8s  %s  %3llu proc  %3llu syscalls  %s\n",
+    std::printf("  #%-4lld %s  %-10s %8s  %-6s %-5s  %3llu proc  %3llu syscalls  %s\n",
                 static_cast<long long>(r.run_id), FormatTime(r.start_ns).c_str(), status.c_str(),
-                dur.c_str(), BackendName(r.backend).data(), static_cast<unsigned long long>(r.processes),
+                dur.c_str(), BackendName(r.backend).data(), RunSourceName(r.source).data(),
+                static_cast<unsigned long long>(r.processes),
                 static_cast<unsigned long long>(r.distinct_syscalls),
                 (r.exec_into.empty()
                      ? ShellQuote(r.argv)

@@ -14,6 +14,7 @@ std::span<const std::string_view> Migrations() {
       kSchemaAccess,      // v6
       kSchemaContainerExecs,  // v7
       kSchemaStacksUnindexed,  // v8
+      kSchemaRunSources,  // v9
   };
   return kMigrations;
 }

@@ -16,6 +16,7 @@ extern const std::string_view kSchemaStacks;      // schema_stacks.cc
 extern const std::string_view kSchemaAccess;      // schema_access.cc
 extern const std::string_view kSchemaContainerExecs;  // schema_containers.cc
 extern const std::string_view kSchemaStacksUnindexed;  // schema_stacks.cc
+extern const std::string_view kSchemaRunSources;  // schema_sources.cc
 
 std::span<const std::string_view> Migrations();
 

@@ -392,15 +392,18 @@ Result<int64_t> Store::BeginRun(const RunInfo& info) {
   if (auto r = add_app->Run(); !r) return r.error();
 
   auto add_run = db.Prepare(R"sql(
-INSERT INTO runs (app_id, backend, kernel, host, start_ns, uuid)
-SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))) FROM apps WHERE name = ?1
+INSERT INTO runs (app_id, backend, kernel, host, start_ns, uuid, source, on_violation)
+SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))), ?6, nullif(?7, '')
+FROM apps WHERE name = ?1
 )sql");
   if (!add_run) return add_run.error();
   add_run->BindText(1, info.app)
       .BindText(2, BackendName(info.backend))
       .BindText(3, info.kernel)
       .BindText(4, info.host)
-      .BindInt64(5, info.start_ns);
+      .BindInt64(5, info.start_ns)
+      .BindText(6, RunSourceName(info.source))
+      .BindText(7, info.on_violation);
   if (auto r = add_run->Run(); !r) return r.error();
   const int64_t run_id = db.LastInsertRowid();
 
@@ -490,7 +493,9 @@ Result<std::vector<RunSummary>> Store::Runs(std::string_view app) {
   auto runs = db.Prepare(R"sql(
 SELECT r.id, r.backend, r.kernel, r.host, r.start_ns, r.end_ns, r.exit_status, r.processes,
        (SELECT count(*) FROM run_syscalls s WHERE s.run_id = r.id),
-       (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id AND c.exec)
+       (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id AND c.exec),
+       r.source, r.on_violation,
+       (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id)
 FROM runs r JOIN apps a ON a.id = r.app_id
 WHERE a.name = ?1 AND NOT (?3 AND r.id IN (SELECT run_id FROM run_containers WHERE exec))
 ORDER BY r.id
@@ -521,6 +526,15 @@ ORDER BY r.id
     run.processes = static_cast<uint64_t>(runs->ColumnInt64(7));
     run.distinct_syscalls = static_cast<uint64_t>(runs->ColumnInt64(8));
     run.exec_into = runs->ColumnText(9);
+    const std::string source = runs->ColumnText(10);
+    const auto from = RunSourceFromName(source);
+    if (!from) {
+      return CorruptDatabase(
+          db, fmt::format("source '{}' of run {}", EscapeControl(source), run.run_id));
+    }
+    run.source = *from;
+    run.on_violation = runs->ColumnText(11);
+    run.container = runs->ColumnText(12);
     index_of[run.run_id] = result.size() - 1;
   }
 

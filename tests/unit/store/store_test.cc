@@ -236,6 +236,61 @@ TEST_CASE("runs list argv, backend and exit status in order", "[unit][store]") {
   CHECK(store->Runs("nope")->empty());
 }
 
+TEST_CASE("runs keep their source, a watch run its answer, an agent's run its container",
+          "[unit][store]") {
+  auto store = Store::Open(":memory:");
+  REQUIRE(store.has_value());
+  RunInfo watch = Info("web", {"/bin/sh"}, 100);
+  watch.source = RunSource::kWatch;
+  watch.on_violation = "deny";
+  auto learned = store->BeginRun(Info("web", {"/bin/sh"}, 50));
+  auto watched = store->BeginRun(watch);
+  REQUIRE(learned.has_value());
+  REQUIRE(watched.has_value());
+  REQUIRE(store->AddContainer({*watched, "c1", RuntimeKind::kRunc, "/b", 42, std::nullopt})
+              .has_value());
+  auto runs = store->Runs("web");
+  REQUIRE(runs.has_value());
+  REQUIRE(runs->size() == 2);
+  CHECK((*runs)[0].source == RunSource::kLearn);
+  CHECK((*runs)[0].on_violation.empty());
+  CHECK((*runs)[0].container.empty());
+  CHECK((*runs)[1].source == RunSource::kWatch);
+  CHECK((*runs)[1].on_violation == "deny");
+  CHECK((*runs)[1].container == "c1");
+}
+
+TEST_CASE("runs an older agent recorded (with a container) migrate as source agent",
+          "[unit][store]") {
+  TempDir dir;
+  const std::string path = dir / "v8.db";
+  {
+    auto store = Store::Open(path);
+    REQUIRE(store.has_value());
+    auto learned = store->BeginRun(Info("web", {"/bin/sh"}, 50));
+    auto agent = store->BeginRun(Info("web", {"/bin/sh"}, 60));
+    REQUIRE(learned.has_value());
+    REQUIRE(agent.has_value());
+    REQUIRE(store->AddContainer({*agent, "c1", RuntimeKind::kRunc, "/b", 42, std::nullopt})
+                .has_value());
+  }
+  {
+    auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
+    REQUIRE(db.has_value());
+    REQUIRE(db->Exec("ALTER TABLE runs DROP COLUMN source; ALTER TABLE runs DROP COLUMN "
+                     "on_violation; PRAGMA user_version = 8")
+                .has_value());
+  }
+  auto store = Store::OpenExisting(path);
+  REQUIRE(store.has_value());
+  CHECK(QueryText(path, "PRAGMA user_version") == std::to_string(Store::SchemaVersion()));
+  auto runs = store->Runs("web");
+  REQUIRE(runs.has_value());
+  REQUIRE(runs->size() == 2);
+  CHECK((*runs)[0].source == RunSource::kLearn);
+  CHECK((*runs)[1].source == RunSource::kAgent);
+}
+
 TEST_CASE("writes to an unknown run are errors, not silent", "[unit][store]") {
   auto store = Store::Open(":memory:");
   REQUIRE(store.has_value());
@@ -481,11 +536,14 @@ TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema le
   SECTION("an older schema, read through a migrated copy") {
     {
       // Schema version 5: the file, network and capability tables came with 6,
-      // run_containers.exec with 7; 8 dropped the stack indexes by path and by syscall.
+      // run_containers.exec with 7; 8 dropped the stack indexes by path and by syscall; 9
+      // added runs.source and runs.on_violation.
       auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
       REQUIRE(db.has_value());
       REQUIRE(db->Exec("DROP TABLE run_files; DROP TABLE run_network; DROP TABLE "
                        "run_capabilities; ALTER TABLE run_containers DROP COLUMN exec; "
+                       "ALTER TABLE runs DROP COLUMN source; "
+                       "ALTER TABLE runs DROP COLUMN on_violation; "
                        "CREATE INDEX run_syscall_stacks_by_nr ON run_syscall_stacks(arch, nr); "
                        "CREATE INDEX run_path_stacks_by_path ON run_path_stacks(path); "
                        "PRAGMA user_version = 5")
@@ -495,6 +553,8 @@ TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema le
     REQUIRE(store.has_value());
     CHECK(store->Syscalls("app")->size() == 1);
     CHECK(store->Files("app")->empty());
+    REQUIRE(store->Runs("app").has_value());
+    CHECK(store->Runs("app")->front().source == RunSource::kLearn);
     CHECK(QueryText(path, "PRAGMA user_version") == "5");
   }
   SECTION("a missing file") {

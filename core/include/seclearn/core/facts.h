@@ -212,6 +212,16 @@ constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
   return EnumFromName<BackendKind>(kBackendNames, name);
 }
 
+// Where a run's facts came from: `seclearn learn`, the agent learning a container, the agent
+// serving a watch-mode profile in production (only calls outside the profile), or an audit
+// log read back (`import --audit`).
+enum class RunSource : uint8_t { kLearn, kAgent, kWatch, kAudit };
+inline constexpr std::string_view kRunSourceNames[] = {"learn", "agent", "watch", "audit"};
+constexpr std::string_view RunSourceName(RunSource s) { return EnumName(kRunSourceNames, s); }
+constexpr std::optional<RunSource> RunSourceFromName(std::string_view name) {
+  return EnumFromName<RunSource>(kRunSourceNames, name);
+}
+
 // The OCI runtime that installs a container's seccomp filter, the one the learning filter and
 // a runtime base set are made for (Docker and containerd run runc). Named only at the edges
 // (the store's text, listenerMetadata, --runtime).
@@ -238,6 +248,9 @@ struct RunInfo {
   std::string app;
   std::vector<std::string> argv;
   BackendKind backend = BackendKind::kPtrace;
+  RunSource source = RunSource::kLearn;
+  // watch: how the agent answered calls outside the profile ("allow" or "deny").
+  std::string on_violation{};
   std::string kernel;   // uname -r
   std::string host;     // uname -n
   int64_t start_ns = 0;
@@ -248,6 +261,9 @@ struct RunSummary {
   std::string app;
   std::vector<std::string> argv;
   BackendKind backend = BackendKind::kPtrace;
+  RunSource source = RunSource::kLearn;
+  std::string on_violation;  // watch: "allow" or "deny"
+  std::string container;     // the container a run of the agent learned, else empty
   std::string kernel;
   std::string host;
   int64_t start_ns = 0;
