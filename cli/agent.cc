@@ -37,6 +37,14 @@ Containers reach the agent through `seclearn runtime` (an OCI runtime shim for D
 containerd, Podman), or with a profile carrying its listenerPath (--print-profile writes one,
 e.g. for `podman run --security-opt seccomp=FILE`).
 
+Watch mode: a container under a profile from `seclearn export --mode watch` (its
+listenerMetadata "seclearn watch app=NAME version=N on-violation=allow|deny") is a production
+run of app NAME (source watch in `seclearn show`). Only the calls outside the profile reach
+the agent; each is recorded with the container and the executable of its process, then
+continued (allow) or failed with EPERM (deny). The next `seclearn export` includes them and
+`seclearn diff --app` says they were first needed in production. With no agent listening the
+kernel fails those calls with ENOSYS; a restarted agent serves containers started after it.
+
 options:
   --socket PATH     the unix socket to listen on (default: $SECLEARN_AGENT_SOCKET, else
                     /run/seclearn/agent.sock); its directory must exist; mode 0600
@@ -77,6 +85,8 @@ class ContainerLearner : public ContainerObserver {
 
   EventSink* OnContainerStart(const ContainerStart& start) override {
     const ContainerProcessState& st = start.state;
+    const LearningMetadata& meta = start.learning;
+    if (meta.watch) return WatchStart(start);
     std::string app = st.Annotation("seclearn.app");
     if (!app.empty() && !ValidAppName(app)) {
       Log(
@@ -97,6 +107,7 @@ class ContainerLearner : public ContainerObserver {
     info.app = app;
     info.argv = start.args;
     info.backend = BackendKind::kNotify;
+    info.source = RunSource::kAgent;
     info.kernel = kernel_;
     info.host = host_;
     info.start_ns = start.time_ns;
@@ -132,6 +143,58 @@ class ContainerLearner : public ContainerObserver {
     // Begun by the first tick's flush, within a second.
     c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
     if (!quiet_) Log(fmt::format("{}: learning", c->Name()));
+    EventSink* out = c->recorder.get();
+    sinks_[out] = std::move(c);
+    return out;
+  }
+
+  // A container under a watch-mode profile: a production run of the profile's app, of only
+  // the calls outside the profile (the kernel allows the others unseen), all the workload's.
+  EventSink* WatchStart(const ContainerStart& start) {
+    const ContainerProcessState& st = start.state;
+    const LearningMetadata& meta = start.learning;
+    const char* answer = meta.deny ? "refused (EPERM)" : "continued";
+    if (!ValidAppName(meta.app)) {
+      Log(fmt::format("container {}: watch profile names no valid app ('{}'); calls outside "
+                      "it are {}, unrecorded",
+                      st.id, meta.app, answer));
+      return nullptr;
+    }
+    RunInfo info;
+    info.app = meta.app;
+    info.argv = start.args;
+    info.backend = BackendKind::kNotify;
+    info.source = RunSource::kWatch;
+    info.on_violation = meta.deny ? "deny" : "allow";
+    info.kernel = kernel_;
+    info.host = host_;
+    info.start_ns = start.time_ns;
+    const bool exec = st.status == "running";
+    if (exec) info.argv.clear();
+    ContainerRecord rec;
+    rec.exec = exec;
+    rec.container_id = st.id;
+    rec.runtime = meta.runtime;
+    rec.bundle = st.bundle;
+    rec.pid = st.pid;
+    auto c = std::make_unique<Container>();
+    c->label = fmt::format("{}container {} (app {}, watch, profile version {}",
+                           exec ? "exec into " : "", st.id, meta.app, meta.version);
+    RecorderOptions o;
+    // No exec is seen (the profile allows it): nothing tells the runtime's calls from the
+    // workload's, and both are what production needed.
+    o.runtime_phase = false;
+    o.begin_at_once = true;
+    o.on_run_begun = [rec](Store& store, int64_t run) mutable {
+      rec.run_id = run;
+      return store.AddContainer(rec);
+    };
+    o.on_save_failure = [label = c->label](const Error& e) {
+      cli::Log(fmt::format("{}): cannot save yet, will retry: {}", label, e.Message()));
+    };
+    c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
+    if (!quiet_) Log(fmt::format("{}: watching: calls outside the profile are recorded and {}",
+                                 c->Name(), answer));
     EventSink* out = c->recorder.get();
     sinks_[out] = std::move(c);
     return out;

@@ -170,8 +170,7 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
   auto runs = store.Runs(app);
   if (!runs) return runs.error();
   struct First {
-    int64_t run;
-    std::string command;
+    const RunSummary* run;
     uint32_t arch;
     int32_t nr;
   };
@@ -180,8 +179,7 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
     auto sys = store.Syscalls(app, run.run_id);
     if (!sys) return sys.error();
     for (const auto& s : *sys) {
-      first.try_emplace(SyscallName(s.arch, s.nr),
-                        First{run.run_id, run.argv.empty() ? "?" : run.argv.front(), s.arch, s.nr});
+      first.try_emplace(SyscallName(s.arch, s.nr), First{&run, s.arch, s.nr});
     }
   }
   for (Change& c : d.changes) {
@@ -189,7 +187,20 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
     auto it = first.find(c.subject);
     if (it == first.end()) continue;
     const First& f = it->second;
-    std::string text = fmt::format("first needed in run {}: {}", f.run, f.command);
+    const RunSummary& r = *f.run;
+    const std::string command = r.argv.empty() ? "?" : r.argv.front();
+    std::string text;
+    if (r.source == RunSource::kWatch || r.source == RunSource::kAudit) {
+      // Production: what the agent did with the call is what production saw.
+      std::string where = r.container.empty() ? command
+                                              : fmt::format("container {}, {}", r.container, command);
+      if (!r.on_violation.empty())
+        where += r.on_violation == "deny" ? ", refused" : ", allowed";
+      text = fmt::format("first needed in production: {} run {} at {} ({})",
+                         RunSourceName(r.source), r.run_id, FormatTime(r.start_ns), where);
+    } else {
+      text = fmt::format("first needed in run {}: {}", r.run_id, command);
+    }
     auto stacks = store.SyscallStacks(app, f.arch, f.nr);
     if (!stacks) return stacks.error();
     const StackFact* earliest = nullptr;
@@ -201,7 +212,7 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
         shown.frames.resize(kProvenanceFrames);
         shown.truncated = true;
       }
-      text += earliest->run_id == f.run
+      text += earliest->run_id == r.run_id
                   ? fmt::format(" ({})", StackChain(c.subject, shown))
                   : fmt::format(" ({}, in run {})", StackChain(c.subject, shown), earliest->run_id);
     }

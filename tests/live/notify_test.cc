@@ -25,6 +25,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/emitter/seccomp_mode.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
 #include "support/skip.h"
@@ -40,8 +41,11 @@ namespace {
 // A fake OCI runtime: connects to `socket`, installs a notify-everything filter (but sendmsg
 // and close, which it needs to hand the fd over), sends `message` (with "%PID%" replaced by
 // its pid) and the listener, then execs argv. fd_kind "pipe" sends a pipe instead.
+// With `notify_only` (a syscall number), only that call is notified, as under a watch-mode
+// profile that lacks it.
 ChildProcess FakeRuntime(const std::string& socket, std::string message,
-                         const std::vector<std::string>& argv, bool send_pipe = false) {
+                         const std::vector<std::string>& argv, bool send_pipe = false,
+                         int notify_only = -1) {
   CArgv cargv(argv);
   const uint32_t arch = NativeAuditArch();
   std::vector<sock_filter> f = {
@@ -53,6 +57,16 @@ ChildProcess FakeRuntime(const std::string& socket, std::string message,
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
   };
+  if (notify_only >= 0) {
+    f = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 3),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(notify_only), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+  }
   sock_fprog prog = {static_cast<unsigned short>(f.size()), f.data()};
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -204,6 +218,58 @@ TEST_CASE("the agent learns several containers at once, each apart", "[live][not
   CHECK(obs.starts["c-getppid"].learning.runtime == RuntimeKind::kRunc);
   CHECK(obs.starts["c-getppid"].learning.unnotified ==
         std::vector<std::string>{"rt_sigreturn", "write"});
+}
+
+TEST_CASE("watch metadata: the agent records the calls outside the profile and answers allow "
+          "or deny", "[live][notify]") {
+  if (!NotifyAvailable()) {
+    SkipTest("seccomp user notification (Linux 5.5+)");
+  }
+  // What the export writes is what the agent reads.
+  for (OnViolation ov : {OnViolation::kAllow, OnViolation::kDeny}) {
+    const LearningMetadata m = ParseLearningMetadata(WatchMetadata("web_1", 12, ov));
+    CHECK(m.watch);
+    CHECK(m.app == "web_1");
+    CHECK(m.version == 12);
+    CHECK(m.deny == (ov == OnViolation::kDeny));
+  }
+  CHECK_FALSE(ParseLearningMetadata("seclearn runtime=runc").watch);
+  CHECK(ParseLearningMetadata("seclearn watch app=a version=1x on-violation=deny").version == 0);
+
+  const TempDir dir;
+  const std::string sock = dir / "agent.sock";
+  auto agent = OciAgent::Listen(sock);
+  REQUIRE(agent.has_value());
+  Observer obs;
+  std::vector<ChildProcess> children;
+  const std::string mkdir = std::filesystem::canonical("/bin/mkdir").string();
+  for (const char* ov : {"allow", "deny"}) {
+    std::string state = State(std::string("c-") + ov, "ignored");
+    const std::string learning = "seclearn runtime=runc unnotified=rt_sigreturn,write";
+    state.replace(state.find(learning), learning.size(),
+                  std::string("seclearn watch app=web version=3 on-violation=") + ov);
+    children.push_back(FakeRuntime(sock, state, {mkdir, dir / ov}, false, SYS_mkdir));
+  }
+  std::vector<int> statuses;
+  ServeUntil(*agent, obs, 2, children, &statuses);
+  REQUIRE(obs.ended == 2);
+  // allow: the call ran; deny: it failed with EPERM (mkdir exits 1) and nothing was made.
+  CHECK(statuses == std::vector<int>{0, 1});
+  CHECK(std::filesystem::is_directory(dir / "allow"));
+  CHECK_FALSE(std::filesystem::exists(dir / "deny"));
+  for (const char* ov : {"allow", "deny"}) {
+    const std::string id = std::string("c-") + ov;
+    CAPTURE(id);
+    CHECK(obs.starts[id].learning.watch);
+    CHECK(obs.starts[id].learning.app == "web");
+    CHECK(obs.recs[id]->Count("mkdir") == 1);
+    // Only the call outside the profile reached the agent.
+    CHECK(obs.recs[id]->Count("openat") == 0);
+    CHECK(obs.recs[id]->Count("execve") == 0);
+    // Its process's executable, though its exec was never seen.
+    REQUIRE(obs.recs[id]->execs.size() == 1);
+    CHECK(obs.recs[id]->execs[0].exe == mkdir);
+  }
 }
 
 TEST_CASE("bad messages are skipped, their containers still run, the agent keeps serving",

@@ -111,6 +111,7 @@ struct NotifySession::State {
     bool exited = false;
     int64_t exited_ns = 0;
     uint64_t start_time = 0;  // /proc/PID/stat field 22: tells it from a later reuse of the pid
+    bool exe_reported = false;  // report_first_exe
   };
   struct Task {
     pid_t tgid = 0;
@@ -130,6 +131,8 @@ struct NotifySession::State {
   int root_exit_request = -1;
   int64_t last_maintain_ns = 0;
   bool learn_access = false;  // TraceOptions::learn_access
+  int deny_errno = 0;          // set_deny_errno
+  bool report_first_exe = false;
   Resolver resolver;          // remote.h: abs paths, sockets, creds, shared with ptrace
 
   bool IdValid(uint64_t id) const {
@@ -371,7 +374,20 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
         s.resolver.Complete(*si, sink.Needs(ev), ev, sink);
       }
     }
-    const bool is_exec = ev.nr == special.execve || ev.nr == special.execveat;
+    if (s.report_first_exe && tgid > 0) {
+      State::Proc& p = s.procs[tgid];
+      if (!p.exe_reported) {
+        p.exe_reported = true;
+        ExecEvent xe;
+        xe.pid = tgid;
+        xe.former_tid = tgid;
+        xe.exe = ProcLink(tgid, "exe");
+        xe.time_ns = now;
+        if (!xe.exe.empty() && s.IdValid(req->id)) sink.OnExec(xe);
+      }
+    }
+    const bool is_exec =
+        s.deny_errno == 0 && (ev.nr == special.execve || ev.nr == special.execveat);
     if (is_exec) {
       State::Proc& p = s.procs[tgid];
       p.exec_pending = true;
@@ -391,7 +407,11 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
   auto* resp = reinterpret_cast<seccomp_notif_resp*>(s.resp.data());
   std::fill(s.resp.begin(), s.resp.end(), 0);
   resp->id = req->id;
-  resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  if (s.deny_errno != 0) {
+    resp->error = -s.deny_errno;
+  } else {
+    resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+  }
   // ENOENT: killed while we looked; the call will not run, but it was attempted.
   if (::ioctl(s.fd.get(), SECCOMP_IOCTL_NOTIF_SEND, resp) != 0 && errno != ENOENT &&
       errno != EINTR) {
@@ -404,7 +424,7 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
   }
   sink.OnSyscall(ev);
 
-  if (tid > 0 && (ev.nr == special.exit_group || ev.nr == special.exit)) {
+  if (tid > 0 && s.deny_errno == 0 && (ev.nr == special.exit_group || ev.nr == special.exit)) {
     const int code = static_cast<int>(ev.args[0] & 0xff);
     const bool group = ev.nr == special.exit_group;
     auto proc = s.procs.find(tgid);
@@ -425,6 +445,8 @@ Result<bool> NotifySession::HandleOne(EventSink& sink) {
 }
 
 void NotifySession::set_learn_access(bool on) { s_->learn_access = on; }
+void NotifySession::set_deny_errno(int err) { s_->deny_errno = err; }
+void NotifySession::set_report_first_exe(bool on) { s_->report_first_exe = on; }
 
 bool NotifySession::TasksAlive() const {
   for (const auto& [tid, task] : s_->tasks) {

@@ -239,6 +239,12 @@ struct OciAgent::State {
     } else {
       c->start.state = std::move(*state);
       c->start.learning = ParseLearningMetadata(c->start.state.metadata);
+      // Watch mode: every notified call is outside the profile; each process's executable
+      // is reported when it is first seen (its exec was allowed in the kernel, unseen).
+      if (c->start.learning.watch) {
+        c->session.set_report_first_exe(true);
+        if (c->start.learning.deny) c->session.set_deny_errno(EPERM);
+      }
       c->start.args = BundleArgs(c->start.state.bundle);
       c->start.time_ns = now;
       EventSink* sink = observer.OnContainerStart(c->start);

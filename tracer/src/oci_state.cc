@@ -169,6 +169,21 @@ LearningMetadata ParseLearningMetadata(std::string_view metadata) {
         if (is_name(list.substr(0, comma))) m.unnotified.emplace_back(list.substr(0, comma));
         list.remove_prefix(std::min(comma + 1, list.size()));
       }
+    } else if (tagged && word == "watch") {
+      m.watch = true;
+    } else if (tagged && word.starts_with("app=")) {
+      m.app = word.substr(4);
+    } else if (tagged && word.starts_with("version=")) {
+      const std::string_view v = word.substr(8);
+      int64_t n = 0;
+      bool ok = !v.empty() && v.size() <= 12;
+      for (char c : v) {
+        ok = ok && c >= '0' && c <= '9';
+        if (ok) n = n * 10 + (c - '0');
+      }
+      m.version = ok ? n : 0;
+    } else if (tagged && word.starts_with("on-violation=")) {
+      m.deny = word.substr(13) == "deny";
     }
   }
   return m;

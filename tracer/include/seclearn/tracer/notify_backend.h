@@ -97,6 +97,13 @@ class NotifySession {
   // before letting it continue (tracer/src/remote.h, as the ptrace backend does) and ask
   // EventSink::Needs for stats; results are never seen. Off by default.
   void set_learn_access(bool on);
+  // Watch mode (a profile that notifies only the calls outside it): answer every call with
+  // this errno instead of letting it continue (0: continue, the default). A refused exec or
+  // exit is not taken for one.
+  void set_deny_errno(int err);
+  // Report each process's executable (an ExecEvent from /proc/PID/exe) at its first call,
+  // for filters under which exec is not notified. Off by default.
+  void set_report_first_exe(bool on);
   // Whether any task this session has seen is still alive (not a zombie, not gone).
   bool TasksAlive() const;
   // Sends `sig` to every process of the session still alive (checked by start time through a

@@ -64,9 +64,18 @@ Result<ContainerProcessState> ParseContainerProcessState(std::string_view json,
 
 // What the seclearn runtime shim (or `seclearn agent --print-profile`) puts in
 // listenerMetadata: "seclearn runtime=NAME unnotified=NAME,NAME". Unknown words are ignored.
+//
+// A watch-mode profile (`seclearn export --mode watch`, emitter/seccomp_mode.h) carries
+// "seclearn watch app=NAME version=N on-violation=allow|deny": its container is a production
+// run of app NAME, every notified call is outside the profile, and the agent continues it
+// (allow) or fails it with EPERM (deny).
 struct LearningMetadata {
   std::optional<RuntimeKind> runtime;   // unset: the metadata named none (or none we know)
   std::vector<std::string> unnotified;  // syscall names allowed without a notification
+  bool watch = false;
+  std::string app;      // watch: app=, as sent (untrusted: the caller validates it)
+  int64_t version = 0;  // watch: the profile version, 0 if absent or malformed
+  bool deny = false;    // watch: on-violation=deny
 };
 std::string FormatLearningMetadata(const LearningMetadata& m);
 LearningMetadata ParseLearningMetadata(std::string_view metadata);
