@@ -17,6 +17,7 @@ int CmdShow(std::span<char*> args);
 int CmdVersions(std::span<char*> args);
 int CmdDiff(std::span<char*> args);
 int CmdMerge(std::span<char*> args);
+int CmdImport(std::span<char*> args);   // import.cc
 int CmdAgent(std::span<char*> args);    // agent.cc
 int CmdRuntime(std::span<char*> args);  // runtime.cc
 int CmdBase(std::span<char*> args);     // base.cc

@@ -192,8 +192,10 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
     std::string text;
     if (r.source == RunSource::kWatch || r.source == RunSource::kAudit) {
       // Production: what the agent did with the call is what production saw.
-      std::string where = r.container.empty() ? command
-                                              : fmt::format("container {}, {}", r.container, command);
+      std::string where = r.source == RunSource::kAudit && !r.argv.empty()
+                              ? fmt::format("from {}", r.argv.back())  // the log
+                          : r.container.empty() ? command
+                                                : fmt::format("container {}, {}", r.container, command);
       if (!r.on_violation.empty())
         where += r.on_violation == "deny" ? ", refused" : ", allowed";
       text = fmt::format("first needed in production: {} run {} at {} ({})",

@@ -229,7 +229,7 @@ int CmdLearn(std::span<char*> args) {
   }
   const std::string backend_name = parsed->Get("--backend").value_or("ptrace");
   const auto backend_kind = BackendFromName(backend_name);
-  if (!backend_kind) {
+  if (!backend_kind || *backend_kind == BackendKind::kAudit) {
     PrintError(fmt::format("learn: unknown backend '{}' (available: ptrace, notify, ebpf)",
                            backend_name));
     return kExitSeclearnFailure;

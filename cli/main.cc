@@ -26,6 +26,7 @@ commands:
   versions  list the profile versions export stored for an app
   diff      what a new profile allows that the old one did not, graded by risk (a CI gate)
   merge     fold databases learned on several hosts into one
+  import    record the syscalls of an auditd log (complain mode's SECCOMP records) as a run
   agent     receive containers from OCI runtimes (seccomp listener) and learn each one
   runtime   OCI runtime shim (Docker, Podman, containerd): learn containers through the agent
   base      measure what an OCI runtime does after installing a container's filter
@@ -72,6 +73,7 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "versions") return cli::CmdVersions(rest);
   if (cmd == "diff") return cli::CmdDiff(rest);
   if (cmd == "merge") return cli::CmdMerge(rest);
+  if (cmd == "import") return cli::CmdImport(rest);
   if (cmd == "agent") return cli::CmdAgent(rest);
   if (cmd == "runtime") return cli::CmdRuntime(rest);
   if (cmd == "base") return cli::CmdBase(rest);

@@ -6,10 +6,10 @@ set -euo pipefail
 PKGS=(
   # build
   cmake g++ make pkg-config
-  libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2
-  # programs the tests and benchmarks run
+  libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2 libauparse-dev
+  # programs the tests and benchmarks run (auditd: complain mode's log, import --audit)
   sqlite3 python3 python3-yaml tar gzip busybox-static strace runc apparmor libcap2-bin
-  curl iproute2 iptables
+  auditd curl iproute2 iptables
   # the eBPF backend (tracer/bpf): clang -target bpf, libbpf and a bpftool skeleton
   clang libbpf-dev bpftool
   # container runtimes the notify agent and runtime shim are proven with (tests/e2e/container_*)

@@ -59,6 +59,7 @@ std::unique_ptr<Backend> MakeBackend(BackendKind kind) {
     case BackendKind::kEbpf:
       return std::make_unique<EbpfBackend>();
     case BackendKind::kPtrace:
+    case BackendKind::kAudit:  // not a tracer: learn refuses it
       break;
   }
   return std::make_unique<PtraceBackend>();

@@ -205,8 +205,9 @@ struct FactsDelta {
 
 // The tracer a run was learned with: a closed set, named only at the edges (the store's text,
 // show, explain, --backend).
-enum class BackendKind : uint8_t { kPtrace, kNotify, kEbpf };
-inline constexpr std::string_view kBackendNames[] = {"ptrace", "notify", "ebpf"};
+// kAudit: the kernel's audit log, read back by `seclearn import --audit` (no tracer).
+enum class BackendKind : uint8_t { kPtrace, kNotify, kEbpf, kAudit };
+inline constexpr std::string_view kBackendNames[] = {"ptrace", "notify", "ebpf", "audit"};
 constexpr std::string_view BackendName(BackendKind b) { return EnumName(kBackendNames, b); }
 constexpr std::optional<BackendKind> BackendFromName(std::string_view name) {
   return EnumFromName<BackendKind>(kBackendNames, name);
