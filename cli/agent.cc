@@ -103,101 +103,23 @@ class ContainerLearner : public ContainerObserver {
                       st.id));
       return nullptr;
     }
-    RunInfo info;
-    info.app = app;
-    info.argv = start.args;
-    info.backend = BackendKind::kNotify;
-    info.source = RunSource::kAgent;
-    info.kernel = kernel_;
-    info.host = host_;
-    info.start_ns = start.time_ns;
-    // runc exec (docker exec) hands over a listener for a process it starts in a container
-    // already running: a run of its own, named by that process's command, marked an exec.
-    const bool exec = st.status == "running";
-    if (exec) info.argv.clear();
-    ContainerRecord rec;
-    rec.exec = exec;
-    rec.container_id = st.id;
-    rec.runtime = start.learning.runtime;
-    rec.bundle = st.bundle;
-    rec.pid = st.pid;
-    auto c = std::make_unique<Container>();
-    c->label = fmt::format("{}container {} (app {}", exec ? "exec into " : "", st.id, app);
-    RecorderOptions o;
-    o.runtime_phase = true;
-    o.unnotified = start.learning.unnotified;
-    // The run and the container's record are written by the recorder's flushes, which never
-    // wait long for the write lock: the container's calls are answered meanwhile.
-    o.begin_at_once = true;
-    o.argv_at_first_exec = exec;
-    o.on_run_begun = [rec](Store& store, int64_t run) mutable {
-      rec.run_id = run;
-      return store.AddContainer(rec);
-    };
-    o.on_save_failure = [label = c->label](const Error& e) {
-      cli::Log(Store::IsBusy(e)
-                   ? fmt::format("{}): another writer holds the database: saving again later",
-                                 label)
-                   : fmt::format("{}): cannot save yet, will retry: {}", label, e.Message()));
-    };
-    // Begun by the first tick's flush, within a second.
-    c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
-    if (!quiet_) Log(fmt::format("{}: learning", c->Name()));
-    EventSink* out = c->recorder.get();
-    sinks_[out] = std::move(c);
-    return out;
+    return StartRun(start, app, RunSource::kAgent, "", "learning");
   }
 
   // A container under a watch-mode profile: a production run of the profile's app, of only
   // the calls outside the profile (the kernel allows the others unseen), all the workload's.
   EventSink* WatchStart(const ContainerStart& start) {
-    const ContainerProcessState& st = start.state;
     const LearningMetadata& meta = start.learning;
     const char* answer = meta.deny ? "refused (EPERM)" : "continued";
     if (!ValidAppName(meta.app)) {
       Log(fmt::format("container {}: watch profile names no valid app ('{}'); calls outside "
                       "it are {}, unrecorded",
-                      st.id, meta.app, answer));
+                      start.state.id, meta.app, answer));
       return nullptr;
     }
-    RunInfo info;
-    info.app = meta.app;
-    info.argv = start.args;
-    info.backend = BackendKind::kNotify;
-    info.source = RunSource::kWatch;
-    info.on_violation = meta.deny ? "deny" : "allow";
-    info.kernel = kernel_;
-    info.host = host_;
-    info.start_ns = start.time_ns;
-    const bool exec = st.status == "running";
-    if (exec) info.argv.clear();
-    ContainerRecord rec;
-    rec.exec = exec;
-    rec.container_id = st.id;
-    rec.runtime = meta.runtime;
-    rec.bundle = st.bundle;
-    rec.pid = st.pid;
-    auto c = std::make_unique<Container>();
-    c->label = fmt::format("{}container {} (app {}, watch, profile version {}",
-                           exec ? "exec into " : "", st.id, meta.app, meta.version);
-    RecorderOptions o;
-    // No exec is seen (the profile allows it): nothing tells the runtime's calls from the
-    // workload's, and both are what production needed.
-    o.runtime_phase = false;
-    o.begin_at_once = true;
-    o.on_run_begun = [rec](Store& store, int64_t run) mutable {
-      rec.run_id = run;
-      return store.AddContainer(rec);
-    };
-    o.on_save_failure = [label = c->label](const Error& e) {
-      cli::Log(fmt::format("{}): cannot save yet, will retry: {}", label, e.Message()));
-    };
-    c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
-    if (!quiet_) Log(fmt::format("{}: watching: calls outside the profile are recorded and {}",
-                                 c->Name(), answer));
-    EventSink* out = c->recorder.get();
-    sinks_[out] = std::move(c);
-    return out;
+    return StartRun(start, meta.app, RunSource::kWatch,
+                    fmt::format(", watch, profile version {}", meta.version),
+                    fmt::format("watching: calls outside the profile are recorded and {}", answer));
   }
 
   void OnContainerEnd(EventSink* sink, const ContainerStart& /*start*/,
@@ -286,6 +208,61 @@ class ContainerLearner : public ContainerObserver {
       return run != 0 ? fmt::format("{}, run {})", label, run) : label + ")";
     }
   };
+
+  // One container's run of `app`: `label_tail` goes after the app in its log label, `verb`
+  // is logged at its start.
+  EventSink* StartRun(const ContainerStart& start, const std::string& app, RunSource source,
+                      std::string_view label_tail, std::string_view verb) {
+    const ContainerProcessState& st = start.state;
+    const bool watch = source == RunSource::kWatch;
+    RunInfo info;
+    info.app = app;
+    info.argv = start.args;
+    info.backend = BackendKind::kNotify;
+    info.source = source;
+    if (watch) info.on_violation = start.learning.deny ? "deny" : "allow";
+    info.kernel = kernel_;
+    info.host = host_;
+    info.start_ns = start.time_ns;
+    // runc exec (docker exec) hands over a listener for a process it starts in a container
+    // already running: a run of its own, named by that process's command, marked an exec.
+    const bool exec = st.status == "running";
+    if (exec) info.argv.clear();
+    ContainerRecord rec;
+    rec.exec = exec;
+    rec.container_id = st.id;
+    rec.runtime = start.learning.runtime;
+    rec.bundle = st.bundle;
+    rec.pid = st.pid;
+    auto c = std::make_unique<Container>();
+    c->label =
+        fmt::format("{}container {} (app {}{}", exec ? "exec into " : "", st.id, app, label_tail);
+    RecorderOptions o;
+    // Watch: no exec is seen (the profile allows it), so nothing tells the runtime's calls
+    // from the workload's, and both are what production needed.
+    o.runtime_phase = !watch;
+    o.unnotified = start.learning.unnotified;
+    // The run and the container's record are written by the recorder's flushes, which never
+    // wait long for the write lock: the container's calls are answered meanwhile.
+    o.begin_at_once = true;
+    o.argv_at_first_exec = exec && !watch;
+    o.on_run_begun = [rec](Store& store, int64_t run) mutable {
+      rec.run_id = run;
+      return store.AddContainer(rec);
+    };
+    o.on_save_failure = [label = c->label](const Error& e) {
+      cli::Log(Store::IsBusy(e)
+                   ? fmt::format("{}): another writer holds the database: saving again later",
+                                 label)
+                   : fmt::format("{}): cannot save yet, will retry: {}", label, e.Message()));
+    };
+    // Begun by the first tick's flush, within a second.
+    c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
+    if (!quiet_) Log(fmt::format("{}: {}", c->Name(), verb));
+    EventSink* out = c->recorder.get();
+    sinks_[out] = std::move(c);
+    return out;
+  }
 
   // An ended container's last facts and its end. Waits for the write lock `busy_ms` a try,
   // trying again for `patience_ns`; false if not saved yet (last_error says why).

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "seclearn/core/facts.h"
 #include "seclearn/core/result.h"
 
 namespace seclearn::cli {
@@ -44,6 +45,8 @@ int ReportExecFailure(const std::string& cmd, const Error& error);
 
 // The database path: --db, else $SECLEARN_DB, else ./seclearn.db.
 std::string DefaultDbPath();
+// This host's uname -r and -n, into info.kernel and info.host (left as they are on failure).
+void SetHostInfo(RunInfo& info);
 
 // Writes `content` to `path` atomically (temp file in the same directory + rename), so a
 // failure never leaves a partial output file. "-" writes to stdout.

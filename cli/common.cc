@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -60,6 +61,13 @@ int ReportExecFailure(const std::string& cmd, const Error& error) {
     PrintError(fmt::format("{}: {}", cmd, std::strerror(error.code)));
   }
   return ExitCodeForExecErrno(error.code);
+}
+
+void SetHostInfo(RunInfo& info) {
+  struct utsname u {};
+  if (::uname(&u) != 0) return;
+  info.kernel = u.release;
+  info.host = u.nodename;
 }
 
 std::string DefaultDbPath() {

@@ -1,6 +1,5 @@
 // seclearn import --audit: the syscalls an auditd log recorded, as a run of an app.
 #include <fmt/format.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -181,11 +180,7 @@ int CmdImport(std::span<char*> args) {
   info.argv = {"import", "--audit", source};
   info.backend = BackendKind::kAudit;
   info.source = RunSource::kAudit;
-  struct utsname u {};
-  if (::uname(&u) == 0) {
-    info.kernel = u.release;
-    info.host = u.nodename;
-  }
+  SetHostInfo(info);
   info.start_ns = first;
   auto run = store->BeginRun(info);
   if (!run) {

@@ -1,6 +1,5 @@
 // seclearn learn: run a workload under the tracer and record what it did.
 #include <fmt/format.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -257,11 +256,7 @@ int CmdLearn(std::span<char*> args) {
   info.app = *app;
   info.argv = parsed->command;
   info.backend = *backend_kind;
-  struct utsname u {};
-  if (::uname(&u) == 0) {
-    info.kernel = u.release;
-    info.host = u.nodename;
-  }
+  SetHostInfo(info);
   info.start_ns = RealtimeNs();
 
   const bool quiet = parsed->Has("--quiet");

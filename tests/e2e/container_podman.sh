@@ -19,19 +19,8 @@ SOCK=$TMP/agent.sock
 BUNDLE=$TMP/bundle
 SCRIPT='echo hello; busybox ls / >/dev/null'
 VIOLATION='echo hello; mkdir /tmp/seclearn-denied'
-# Podman refuses a runroot longer than 50 characters: a short one beside $TMP.
-RUNROOT=$(mktemp -d /tmp/slp.XXXXXX)
-on_exit rm -rf "'$RUNROOT'"
-P=(podman --root "$TMP/podman/root" --runroot "$RUNROOT" --runtime runc
-   --cgroup-manager cgroupfs --events-backend file)
-RUN=(run --rm --network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
-# Podman's overlay or vfs layers are mounted under --root: unmount before the temp dir goes.
-on_exit "${P[*]} system reset --force"
-
-step "import the busybox rootfs"
-make_bundle "$BUNDLE" /bin/true
-tar -C "$BUNDLE/rootfs" -c . | "${P[@]}" import - seclearn-e2e-bb:latest >/dev/null 2>"$TMP/err" ||
-  { cat "$TMP/err" >&2; fail "podman import failed"; }
+step "import the busybox rootfs into a private Podman"
+podman_busybox "$BUNDLE"
 
 start_agent "$SOCK" "$DB"
 step "learn: podman run --security-opt seccomp=<learning profile with listenerPath>"

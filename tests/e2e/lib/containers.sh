@@ -84,6 +84,23 @@ install_shim() {
     "$(command -v runc)" "$SOCK" "$2" >"$1/seclearn-runtime.json"
 }
 
+# podman_busybox BUNDLE: a private Podman (storage under $TMP, runc, cgroupfs; reset at exit)
+# in P=(podman ...) and RUN=(run --rm ...), with BUNDLE's busybox rootfs imported as the
+# image seclearn-e2e-bb.
+podman_busybox() {
+  # Podman refuses a runroot longer than 50 characters: a short one beside $TMP.
+  RUNROOT=$(mktemp -d /tmp/slp.XXXXXX)
+  on_exit rm -rf "'$RUNROOT'"
+  P=(podman --root "$TMP/podman/root" --runroot "$RUNROOT" --runtime runc
+     --cgroup-manager cgroupfs --events-backend file)
+  RUN=(run --rm --network none --ulimit nofile=20000:20000 --ulimit nproc=32768:32768)
+  # Podman's overlay or vfs layers are mounted under --root: unmount before the temp dir goes.
+  on_exit "${P[*]} system reset --force"
+  make_bundle "$1" /bin/true
+  tar -C "$1/rootfs" -c . | "${P[@]}" import - seclearn-e2e-bb:latest >/dev/null 2>"$TMP/err" ||
+    { cat "$TMP/err" >&2; fail "podman import failed"; }
+}
+
 # start_agent SOCKET DB [ARGS...]: runs `seclearn agent` in the background until stop_agent or
 # the end of the test; waits until it listens.
 start_agent() {
