@@ -195,6 +195,35 @@ echo "(vs ptrace = added time per syscall / ptrace's; notify target <= 1; re-lea
 echo " ebpf target <= 1.3x native; 'an ebpf learn elsewhere' = the cost any sys_enter tracepoint program"
 echo " puts on every task of the machine, the floor of a tracepoint backend)"
 
+# --- Export modes: a workload whose calls are all in the profile ------------------------------
+# The loop under its app's enforce, complain and watch profiles (seclearn run; watch with no
+# agent: only calls outside the profile would reach one, and none is made).
+echo
+echo "export modes on getppid x${LOOP} (every call in the profile), median of $REPEAT interleaved runs"
+printf '%-34s %10s %12s %9s
+' mode ms "x enforce" "x native"
+for mode in enforce complain watch; do
+  "$seclearn" export --db "$db" --app bench-relearn --no-store --mode "$mode" \
+    -o "$work/mode-$mode.json" >/dev/null 2>&1
+  : >"$work/m-$mode"
+done
+: >"$work/mn"
+for ((i = 0; i < REPEAT; i++)); do
+  seconds "$testee" getppid-loop "$LOOP" >>"$work/mn"
+  for mode in enforce complain watch; do
+    seconds "$seclearn" run --seccomp "$work/mode-$mode.json" -- "$testee" getppid-loop "$LOOP" \
+      >>"$work/m-$mode" 2>/dev/null
+  done
+done
+mn=$(median <"$work/mn")
+me=$(median <"$work/m-enforce")
+for mode in enforce complain watch; do
+  m=$(median <"$work/m-$mode")
+  awk -v m="$m" -v e="$me" -v n="$mn" -v mode="$mode" \
+    'BEGIN { printf "%-34s %10.1f %12.2f %9.2f\n", mode, m/1000, m/e, m/n }'
+done
+echo "(target: watch at the speed of enforce, x enforce ~ 1.00)"
+
 # --- Call stacks: learn --stacks=first (the default) against --stacks=none ---------------------
 # Wall and CPU time (user + sys of seclearn and the workload), best of REPEAT interleaved runs:
 # the difference is a few tens of milliseconds once per run, and other load on the machine only
