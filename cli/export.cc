@@ -21,6 +21,7 @@
 #include "seclearn/emitter/docker_flags.h"
 #include "seclearn/emitter/k8s.h"
 #include "seclearn/emitter/retarget.h"
+#include "seclearn/emitter/runtime_base.h"
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/emitter/seccomp_mode.h"
 #include "seclearn/host/probes.h"
@@ -161,12 +162,8 @@ Result<SeccompModeOptions> ModeOptions(ExportContext& ctx, std::string* options)
                                   "from their own working directory)",
                                   m.listener_path));
   m.app = ctx.app;
-  const std::string runtime = ctx.args.Get("--runtime").value_or("none");
-  if (runtime == "runc" || runtime == "docker" || runtime == "containerd")
-    m.runtime = RuntimeKind::kRunc;
-  else if (runtime == "crun")
-    m.runtime = RuntimeKind::kCrun;
-  else
+  m.runtime = FilterInstaller(ctx.args.Get("--runtime").value_or("none"));
+  if (!m.runtime)
     PrintNote("watch: for runc (Docker, containerd, Podman with runc) export with --runtime "
               "runc: runc refuses SCMP_ACT_NOTIFY as the default action");
   *options += fmt::format(" --on-violation {} --listener {}", OnViolationName(m.on_violation),
@@ -174,7 +171,9 @@ Result<SeccompModeOptions> ModeOptions(ExportContext& ctx, std::string* options)
   return m;
 }
 
-Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
+// `mode_out` gets the mode the profile was written for.
+Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options,
+                                   SeccompModeOptions* mode_out) {
   SeccompExportOptions o;
   o.app = ctx.app;
   o.runs = ctx.run ? 1 : ctx.runs.size();
@@ -228,28 +227,27 @@ Result<SeccompExport> BuildSeccomp(ExportContext& ctx, std::string* options) {
   std::vector<std::string> notes;
   ApplySeccompMode(exp.profile, *mode, &notes);
   for (const auto& n : notes) PrintNote(n);
+  *mode_out = std::move(*mode);
   if (!options->empty() && (*options)[0] == ' ') options->erase(0, 1);
   return exp;
 }
 
 // Writes the profile; a watch profile's metadata names the version it is stored as: that of
 // a stored version with the same bytes, else the next one.
-Result<std::string> WriteVersioned(ExportContext& ctx, SeccompProfile& p,
+Result<std::string> WriteVersioned(ExportContext& ctx, const SeccompModeOptions& mode,
+                                   SeccompProfile& p,
                                    const std::function<std::string(const SeccompProfile&)>& write) {
-  if (p.listener_metadata.empty()) return write(p);
-  const OnViolation on_violation =  // checked by ModeOptions
-      OnViolationFromName(ctx.args.Get("--on-violation").value_or("allow"))
-          .value_or(OnViolation::kAllow);
+  if (mode.mode != SeccompMode::kWatch) return write(p);
   auto stored = ctx.store.ProfileVersions(ctx.app, ctx.format);
   if (!stored) return stored.error();
   int64_t next = 1;
   for (auto it = stored->rbegin(); it != stored->rend(); ++it) {
     next = std::max(next, it->version + 1);
-    p.listener_metadata = WatchMetadata(ctx.app, it->version, on_violation);
+    p.listener_metadata = WatchMetadata(mode.app, it->version, mode.on_violation);
     std::string text = write(p);
     if (Sha256Hex(text) == it->sha256) return text;
   }
-  p.listener_metadata = WatchMetadata(ctx.app, next, on_violation);
+  p.listener_metadata = WatchMetadata(mode.app, next, mode.on_violation);
   return write(p);
 }
 
@@ -264,9 +262,10 @@ std::string SeccompSummary(const SeccompExport& exp, const ParsedArgs& args) {
 
 Result<Emitted> EmitSeccomp(ExportContext& ctx) {
   Emitted out;
-  auto exp = BuildSeccomp(ctx, &out.options);
+  SeccompModeOptions mode;
+  auto exp = BuildSeccomp(ctx, &out.options, &mode);
   if (!exp) return exp.error();
-  auto text = WriteVersioned(ctx, exp->profile,
+  auto text = WriteVersioned(ctx, mode, exp->profile,
                              [](const SeccompProfile& p) { return WriteSeccompProfile(p); });
   if (!text) return text.error();
   out.content = std::move(*text);
@@ -276,9 +275,10 @@ Result<Emitted> EmitSeccomp(ExportContext& ctx) {
 
 Result<Emitted> EmitK8sSeccomp(ExportContext& ctx) {
   Emitted out;
-  auto exp = BuildSeccomp(ctx, &out.options);
+  SeccompModeOptions mode;
+  auto exp = BuildSeccomp(ctx, &out.options, &mode);
   if (!exp) return exp.error();
-  auto text = WriteVersioned(ctx, exp->profile, [&](const SeccompProfile& p) {
+  auto text = WriteVersioned(ctx, mode, exp->profile, [&](const SeccompProfile& p) {
     return WriteK8sSeccompProfile(p, ctx.app);
   });
   if (!text) return text.error();

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <set>
 
 #include "args.h"
 #include "commands.h"
@@ -151,7 +152,7 @@ int CmdImport(std::span<char*> args) {
   FactsDelta delta;
   std::map<std::pair<uint32_t, int32_t>, SyscallFact> sys;
   std::map<std::string, ExecutableFact> exes;
-  std::map<pid_t, bool> pids;
+  std::set<pid_t> pids;
   int64_t first = log->calls.front().time_ns, last = first;
   for (const AuditCall& c : log->calls) {
     first = std::min(first, c.time_ns);
@@ -161,7 +162,7 @@ int CmdImport(std::span<char*> args) {
     it->second.first_seen_ns = std::min(it->second.first_seen_ns, c.time_ns);
     if (!c.exe.empty()) {
       auto [e, new_exe] = exes.try_emplace(c.exe, ExecutableFact{c.exe, 0, c.time_ns});
-      if (pids.try_emplace(c.pid, true).second) ++e->second.count;
+      if (pids.insert(c.pid).second) ++e->second.count;
       e->second.first_seen_ns = std::min(e->second.first_seen_ns, c.time_ns);
     }
   }

@@ -80,9 +80,12 @@ std::optional<int32_t> SyscallNumber(uint32_t audit_arch, std::string_view name)
 }
 
 std::vector<std::string> NamedSyscalls(uint32_t audit_arch) {
+  // Above every table's last number (x86_64, i386 and the generic table of aarch64 and
+  // riscv64 end below 470).
+  constexpr int32_t kMaxNr = 1024;
   const int32_t base = audit_arch == kAuditArchX32 ? static_cast<int32_t>(kX32SyscallBit) : 0;
   std::vector<std::string> out;
-  for (int32_t nr = 0; nr < 1024; ++nr) {
+  for (int32_t nr = 0; nr < kMaxNr; ++nr) {
     std::string name = SyscallName(audit_arch, base + nr);
     if (!name.starts_with("syscall_")) out.push_back(std::move(name));
   }

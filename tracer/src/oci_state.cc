@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <optional>
 #include <set>
 
@@ -176,12 +177,8 @@ LearningMetadata ParseLearningMetadata(std::string_view metadata) {
     } else if (tagged && word.starts_with("version=")) {
       const std::string_view v = word.substr(8);
       int64_t n = 0;
-      bool ok = !v.empty() && v.size() <= 12;
-      for (char c : v) {
-        ok = ok && c >= '0' && c <= '9';
-        if (ok) n = n * 10 + (c - '0');
-      }
-      m.version = ok ? n : 0;
+      const auto [stop, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      m.version = ec == std::errc() && stop == v.data() + v.size() && n >= 0 ? n : 0;
     } else if (tagged && word.starts_with("on-violation=")) {
       m.deny = word.substr(13) == "deny";
     }

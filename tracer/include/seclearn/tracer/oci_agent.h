@@ -99,7 +99,6 @@ struct LearningOptions {
 
 // What runc's learning filter lets through unseen: kRuncUnnotified (core/facts.h).
 
-
 // The linux.seccomp object of the learning filter, and the names it leaves unnotified.
 Json LearningSeccomp(const LearningOptions& options, LearningMetadata* metadata = nullptr);
 
