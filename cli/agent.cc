@@ -14,6 +14,7 @@
 #include "recorder.h"
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/json.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
 #include "seclearn/tracer/backend.h"
@@ -118,7 +119,8 @@ class ContainerLearner : public ContainerObserver {
       return nullptr;
     }
     return StartRun(start, meta.app, RunSource::kWatch,
-                    fmt::format(", watch, profile version {}", meta.version),
+                    fmt::format(", watch, profile version {}",
+                                meta.version > 0 ? std::to_string(meta.version) : "unknown"),
                     fmt::format("watching: calls outside the profile are recorded and {}", answer));
   }
 
@@ -176,6 +178,44 @@ class ContainerLearner : public ContainerObserver {
     return out;
   }
 
+  // A watch profile whose listener the runtime shim put back (Docker drops it with the
+  // metadata): the stored seccomp version with the same fingerprint names the app, the
+  // version and the policy. The app the container named is searched first, then every app.
+  void ResolveWatchProfile(const ContainerProcessState& st, LearningMetadata* m) override {
+    std::vector<std::string> apps;
+    if (ValidAppName(m->app)) apps.push_back(m->app);
+    if (auto all = store_.Apps()) {
+      for (std::string& a : *all)
+        if (a != m->app) apps.push_back(std::move(a));
+    } else {
+      Log(fmt::format("container {}: stored profiles not read: {}", st.id,
+                      all.error().Message()));
+    }
+    for (const std::string& app : apps) {
+      auto versions = store_.ProfileVersions(app, "seccomp", /*with_content=*/true);
+      if (!versions) continue;
+      for (auto v = versions->rbegin(); v != versions->rend(); ++v) {
+        std::string& fp = fingerprints_[{app, v->version}];
+        if (fp.empty()) {
+          auto doc = ParseJson(v->content, "stored profile");
+          fp = doc && doc->is_object() ? SeccompFingerprint(*doc) : "-";
+        }
+        if (fp != m->profile) continue;
+        if (!m->app.empty() && m->app != app) {
+          Log(fmt::format("container {}: its watch profile is app {}'s, not app {}'s", st.id,
+                          app, m->app));
+        }
+        m->app = app;
+        m->version = v->version;
+        m->deny = (" " + v->options + " ").find(" --on-violation deny ") != std::string::npos;
+        return;
+      }
+    }
+    Log(fmt::format("container {}: its watch profile (restored by the runtime shim) is no "
+                    "stored seccomp version; version unknown",
+                    st.id));
+  }
+
   // At shutdown: the ended containers not saved yet, and what those still running learned
   // so far; now waiting for other writers as a learner's last flush does.
   void FlushAll() {
@@ -195,6 +235,8 @@ class ContainerLearner : public ContainerObserver {
   bool quiet_;
   std::string kernel_;
   std::string host_;
+  // (app, version) -> SeccompFingerprint of the stored seccomp export ("-" if unreadable).
+  std::map<std::pair<std::string, int64_t>, std::string> fingerprints_;
   // One container's events -> one run (recorder.h): the runtime's calls up to the workload's
   // first exec apart, the workload's after it.
   struct Container {

@@ -34,6 +34,12 @@ nanosleep, getpid, tgkill and rt_sigreturn are allowed unseen and recorded as al
 executes the real runtime with the original arguments. Every other command (start, state,
 kill, delete, ...) goes straight to the runtime. The agent must be running.
 
+A bundle whose linux.seccomp already notifies (SCMP_ACT_NOTIFY: a profile from `seclearn
+export --mode watch`) runs under that profile instead of being learned. If the profile has no
+listenerPath (Docker 20.10 drops listenerPath and listenerMetadata from --security-opt
+seccomp= profiles) the shim puts the agent's socket back, with metadata holding the profile's
+fingerprint: the agent records the container as a watch run of the stored version it is.
+
 Use it where a runtime path is configured:
   dockerd --add-runtime seclearn=/usr/local/bin/seclearn-runtime   docker run --runtime=seclearn
   podman --runtime /usr/local/bin/seclearn-runtime run ...
@@ -155,17 +161,44 @@ RuntimeCall ParseRuntimeArgs(const std::vector<std::string>& args) {
 // notifications.
 constexpr int kQueryTimeoutMs = 2000;
 
+// Rewritten in place, not through a temporary file and rename: ext4 flushes the data of a
+// file renamed over another (auto_da_alloc), which would cost more than the rest of the shim;
+// the runtime reads the file only after we exec it.
+Result<void> RewriteInPlace(const std::string& path, std::string_view text) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(fmt::format("cannot write {}", path));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n =
+        ::pwrite(fd.get(), text.data() + done, text.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError(fmt::format("cannot write {}", path));
+    done += static_cast<size_t>(n);
+  }
+  if (::ftruncate(fd.get(), static_cast<off_t>(done)) != 0)
+    return ErrnoError(fmt::format("cannot write {}", path));
+  return {};
+}
+
 Result<void> PrepareBundle(const ShimConfig& config, const std::string& bundle) {
   auto kind = RuntimeKindFromName(config.runtime_path);
   if (!kind) return kind.error();
+  const std::string path = bundle + "/config.json";
+  auto text = ReadWholeFile(path);
+  if (!text) return text.error();
+  // A profile that already notifies is a watch profile (export --mode watch): the container
+  // runs under it, not learned. One served by a listener runs as it is; one whose listener
+  // the engine dropped (Docker 20.10 keeps neither listenerPath nor listenerMetadata) gets the
+  // agent's socket back, and the agent finds the stored version by its fingerprint.
+  auto watch = WatchBundleOf(*text, path, config.agent_socket, config.app);
+  if (!watch) return watch.error();
+  if (watch->kind == WatchBundle::Kind::kServed) return {};
   struct stat st {};
   if (::stat(config.agent_socket.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) {
     return UsageError(fmt::format("no seclearn agent at {} (start `seclearn agent --socket {}`)",
                                   config.agent_socket, config.agent_socket));
   }
-  const std::string path = bundle + "/config.json";
-  auto text = ReadWholeFile(path);
-  if (!text) return text.error();
+  if (watch->kind == WatchBundle::Kind::kRestored) return RewriteInPlace(path, watch->config);
   LearningOptions o;
   o.listener_path = config.agent_socket;
   o.runtime = *kind;
@@ -181,22 +214,7 @@ Result<void> PrepareBundle(const ShimConfig& config, const std::string& bundle) 
   }
   auto rewritten = RewriteConfigForLearning(*text, path, o, config.app);
   if (!rewritten) return rewritten.error();
-  // Rewritten in place, not through a temporary file and rename: ext4 flushes the data of a
-  // file renamed over another (auto_da_alloc), which would cost more than the rest of the
-  // shim; the runtime reads the file only after we exec it.
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return ErrnoError(fmt::format("cannot write {}", path));
-  size_t done = 0;
-  while (done < rewritten->size()) {
-    const ssize_t n = ::pwrite(fd.get(), rewritten->data() + done, rewritten->size() - done,
-                               static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return ErrnoError(fmt::format("cannot write {}", path));
-    done += static_cast<size_t>(n);
-  }
-  if (::ftruncate(fd.get(), static_cast<off_t>(done)) != 0)
-    return ErrnoError(fmt::format("cannot write {}", path));
-  return {};
+  return RewriteInPlace(path, *rewritten);
 }
 
 int Shim(ShimConfig config, const std::vector<std::string>& runtime_args) {

@@ -12,13 +12,7 @@ source "$(dirname "$0")/lib/containers.sh"
 
 require_root
 require_notify
-command -v dockerd >/dev/null || skip "dockerd is not installed (apt docker.io)"
-command -v runc >/dev/null || skip "runc is not installed"
 require_busybox
-# Debian's client, matching its daemon (another docker on PATH may be newer than its API).
-DOCKER=/usr/bin/docker
-[[ -x $DOCKER ]] || DOCKER=$(command -v docker) || skip "no docker client"
-
 DB=$TMP/db
 SOCK=$TMP/agent.sock
 BUNDLE=$TMP/bundle
@@ -33,21 +27,7 @@ install_shim "$D" bb-docker
 start_agent "$SOCK" "$DB"
 
 step "start a private dockerd"
-dockerd --data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
-  --host "unix://$D/docker.sock" --bridge=none --iptables=false --ip-masq=false \
-  --storage-driver vfs --add-runtime "seclearn=$D/seclearn-runtime" \
-  </dev/null >"$D/dockerd.log" 2>&1 &
-DOCKERD_PID=$!
-on_exit "kill -TERM $DOCKERD_PID; for i in \$(seq 100); do kill -0 $DOCKERD_PID || break; sleep 0.1; done"
-export DOCKER_HOST=unix://$D/docker.sock
-for ((i = 0; i < 200; i++)); do
-  "$DOCKER" version >/dev/null 2>&1 && break
-  kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$D/dockerd.log" >&2; fail "dockerd exited"; }
-  sleep 0.1
-done
-"$DOCKER" version >/dev/null 2>&1 || { tail -20 "$D/dockerd.log" >&2; fail "dockerd did not answer in 20s"; }
-note "dockerd up after $((i / 10)).$((i % 10))s"
-tar -C "$BUNDLE/rootfs" -c . | "$DOCKER" import - seclearn-e2e-bb:latest >/dev/null
+docker_daemon "$D" "seclearn=$D/seclearn-runtime"
 
 step "learn: docker run --runtime=seclearn"
 expect_status 0 timeout 120 "$DOCKER" run --rm --runtime=seclearn --network=none \

@@ -99,21 +99,7 @@ for rt in "${RUNTIMES[@]}"; do
     [[ $ov == allow ]] && allow_run=$run
     [[ $(sql "$DB" "SELECT source FROM runs WHERE id = $run") == watch ]] ||
       fail "run $run is not marked source watch"
-    expect_status 0 "$SECLEARN" show --db "$DB" --app "$app" --run "$run" --json
-    "$PY" - "$TMP/out" $ov "$LAST_ID" <<'EOF' || fail "the watch run's facts are wrong"
-import json, sys
-d = json.load(open(sys.argv[1]))
-names = {s["name"] for s in d["syscalls"]}
-assert "mkdir" in names or "mkdirat" in names, sorted(names)
-# Only calls outside the profile reach the agent: none of what the learned run made.
-assert "execve" not in names and "read" not in names, sorted(names)
-exes = [e["path"] for e in d["executables"]]
-assert any(p.endswith("busybox") for p in exes), exes
-run = d["runs"][-1]
-assert run["source"] == "watch", run
-assert run["on_violation"] == sys.argv[2], run
-assert run["container"] == sys.argv[3], run
-EOF
+    check_watch_run "$app" "$run" $ov "$LAST_ID"
   done
   expect_status 0 "$SECLEARN" show --db "$DB" --app "$app"
   expect_stdout_matches 'notify watch'

@@ -2,6 +2,8 @@
 // child installs a SECCOMP_FILTER_FLAG_NEW_LISTENER filter, hands the fd to the agent's socket
 // with a state message (as runc does) and execs the testee workload.
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -25,6 +27,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/child_process.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/json.h"
 #include "seclearn/emitter/seccomp_mode.h"
 #include "seclearn/tracer/notify_backend.h"
 #include "seclearn/tracer/oci_agent.h"
@@ -330,6 +333,141 @@ TEST_CASE("container state messages parse as runc and crun send them", "[live][n
   CHECK(c->annotations.empty());
   CHECK_FALSE(ParseContainerProcessState("{\"state\":{}}", "x").has_value());
   CHECK_FALSE(ParseContainerProcessState("{\"pid\":-1,\"state\":{\"id\":\"a\"}}", "x").has_value());
+}
+
+TEST_CASE("a watch profile's fingerprint is what Docker's loader keeps of it", "[live][notify]") {
+  // As `export --mode watch --runtime docker` writes it, and as docker.io 20.10 hands it to the
+  // runtime: no listener fields, flags, defaultErrnoRet or comments, valueTwo 0 left out.
+  const char* exported = R"({"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"], "listenerPath": "/run/a.sock",
+    "listenerMetadata": "seclearn watch app=web version=2 on-violation=deny",
+    "flags": ["SECCOMP_FILTER_FLAG_LOG"],
+    "syscalls": [{"names": ["read", "write"], "action": "SCMP_ACT_ALLOW", "comment": "c"},
+      {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW",
+       "args": [{"index": 1, "value": 21505, "valueTwo": 0, "op": "SCMP_CMP_EQ"}]},
+      {"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+      {"names": ["mkdir", "uname"], "action": "SCMP_ACT_NOTIFY"}]})";
+  const char* docker = R"({"defaultAction": "SCMP_ACT_ERRNO",
+    "architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64"],
+    "syscalls": [{"names": ["uname", "mkdir"], "action": "SCMP_ACT_NOTIFY"},
+      {"names": ["write", "read"], "action": "SCMP_ACT_ALLOW"},
+      {"names": ["kexec_load"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38},
+      {"names": ["ioctl"], "action": "SCMP_ACT_ALLOW",
+       "args": [{"index": 1, "value": 21505, "op": "SCMP_CMP_EQ"}]}]})";
+  auto parse = [](std::string_view text) {
+    auto j = ParseJson(text, "test");
+    REQUIRE(j.has_value());
+    return std::move(*j);
+  };
+  const Json e = parse(exported);
+  const std::string fp = SeccompFingerprint(e);
+  CHECK(fp.size() == 64);
+  CHECK(SeccompFingerprint(parse(docker)) == fp);
+  CHECK(SeccompNotifies(e));
+  // Each change of what is enforced is another profile.
+  std::string s = docker;
+  auto changed = [&](std::string_view from, std::string_view to) {
+    std::string t = s;
+    const size_t at = t.find(from);
+    REQUIRE(at != std::string::npos);
+    t.replace(at, from.size(), to);
+    return SeccompFingerprint(parse(t));
+  };
+  CHECK(changed(R"(["uname", "mkdir"])", R"(["mkdir"])") != fp);
+  CHECK(changed(R"("value": 21505)", R"("value": 21506)") != fp);
+  CHECK(changed(R"("errnoRet": 38)", R"("errnoRet": 1)") != fp);
+  CHECK(changed(R"("defaultAction": "SCMP_ACT_ERRNO")", R"("defaultAction": "SCMP_ACT_LOG")") != fp);
+  CHECK(changed(R"("SCMP_ARCH_X86", )", "") != fp);
+  CHECK(changed(R"("names": ["write", "read"], "action": "SCMP_ACT_ALLOW")",
+                R"("names": ["write", "read"], "action": "SCMP_ACT_NOTIFY")") != fp);
+  if (NativeAuditArch() == AUDIT_ARCH_X86_64) {
+    // An archMap is its native entry, as Docker applies it.
+    CHECK(changed(R"("architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_X86_64"])",
+                  R"("archMap": [{"architecture": "SCMP_ARCH_AARCH64", "subArchitectures": []},
+                     {"architecture": "SCMP_ARCH_X86_64", "subArchitectures": ["SCMP_ARCH_X86"]}])") == fp);
+  }
+  CHECK_FALSE(SeccompNotifies(parse(R"({"defaultAction": "SCMP_ACT_ERRNO",
+      "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}]})")));
+}
+
+TEST_CASE("the shim puts back a watch profile's listener and names it by its fingerprint",
+          "[live][notify]") {
+  auto config = [](std::string_view seccomp, std::string_view env) {
+    return fmt::format(R"({{"ociVersion": "1.0.2", "process": {{"env": [{}]}},
+      "annotations": {{"seclearn.app": "from-annotation"}}, "linux": {{{}}}}})",
+                       env, seccomp.empty() ? "" : fmt::format(R"("seccomp": {})", seccomp));
+  };
+  const char* watch = R"({"defaultAction": "SCMP_ACT_LOG", "architectures": ["SCMP_ARCH_X86_64"],
+      "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"},
+                   {"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]})";
+  auto w = WatchBundleOf(config(watch, R"("SECLEARN_APP=web")"), "c", "/run/s.sock", "shim-app");
+  REQUIRE(w.has_value());
+  REQUIRE(w->kind == WatchBundle::Kind::kRestored);
+  auto doc = ParseJson(w->config, "out");
+  REQUIRE(doc.has_value());
+  const Json* sc = doc->Find("linux")->Find("seccomp");
+  CHECK(sc->Find("listenerPath")->AsString() == "/run/s.sock");
+  const LearningMetadata m = ParseLearningMetadata(sc->Find("listenerMetadata")->AsString());
+  CHECK(m.watch);
+  CHECK(m.app == "web");  // the container's own choice first, as when learning
+  CHECK(m.version == 0);
+  CHECK_FALSE(m.deny);    // SCMP_ACT_LOG: a runc watch profile that allows
+  auto watch_json = ParseJson(watch, "w");
+  REQUIRE(watch_json.has_value());
+  CHECK(m.profile == SeccompFingerprint(*watch_json));
+  // The listener fields do not change the fingerprint: the agent computes the same one.
+  CHECK(SeccompFingerprint(*sc) == m.profile);
+
+  std::string deny = watch;
+  deny.replace(deny.find("SCMP_ACT_LOG"), 12, "SCMP_ACT_ERRNO");
+  auto d = WatchBundleOf(config(deny, ""), "c", "/s", "");
+  REQUIRE(d.has_value());
+  auto metadata_of = [](const std::string& config_json) {
+    auto out = ParseJson(config_json, "out");
+    REQUIRE(out.has_value());
+    return ParseLearningMetadata(
+        out->Find("linux")->Find("seccomp")->Find("listenerMetadata")->AsString());
+  };
+  const LearningMetadata dm = metadata_of(d->config);
+  CHECK(dm.deny);
+  CHECK(dm.app == "from-annotation");
+  // A name that is not one word would split the metadata: left to the fingerprint.
+  auto h = WatchBundleOf(config(watch, R"("SECLEARN_APP=a version=9 on-violation=allow")"), "c",
+                         "/s", "");
+  REQUIRE(h.has_value());
+  const LearningMetadata hm = metadata_of(h->config);
+  CHECK(hm.app.empty());
+  CHECK(hm.version == 0);
+
+  std::string served = watch;
+  served.insert(1, R"("listenerPath": "/elsewhere", )");
+  auto s = WatchBundleOf(config(served, ""), "c", "/s", "");
+  REQUIRE(s.has_value());
+  CHECK(s->kind == WatchBundle::Kind::kServed);
+  // A bundle the shim rewrote for learning before is learned afresh.
+  LearningOptions lo;
+  lo.listener_path = "/s";
+  const std::string learning = WriteJson(LearningSeccomp(lo));
+  for (const std::string& none :
+       {config("", ""), config(R"({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []})", ""),
+        config(learning, "")}) {
+    auto n = WatchBundleOf(none, "c", "/s", "");
+    REQUIRE(n.has_value());
+    CHECK(n->kind == WatchBundle::Kind::kNone);
+  }
+  CHECK_FALSE(WatchBundleOf("[1]", "c", "/s", "").has_value());
+
+  LearningMetadata round;
+  round.watch = true;
+  round.app = "web";
+  round.version = 7;
+  round.deny = true;
+  round.profile = std::string(64, 'a');
+  const LearningMetadata back = ParseLearningMetadata(FormatLearningMetadata(round));
+  CHECK((back.watch && back.app == "web" && back.version == 7 && back.deny));
+  CHECK(back.profile == round.profile);
+  round.profile = std::string(63, 'a') + "G";
+  CHECK(ParseLearningMetadata(FormatLearningMetadata(round)).profile.empty());
 }
 
 TEST_CASE("the learning filter for runc notifies all but write and the Go runtime's own, crun's all",

@@ -242,6 +242,8 @@ struct OciAgent::State {
       // Watch mode: every notified call is outside the profile; each process's executable
       // is reported when it is first seen (its exec was allowed in the kernel, unseen).
       if (c->start.learning.watch) {
+        if (!c->start.learning.profile.empty())
+          observer.ResolveWatchProfile(c->start.state, &c->start.learning);
         c->session.set_report_first_exe(true);
         if (c->start.learning.deny) c->session.set_deny_errno(EPERM);
       }

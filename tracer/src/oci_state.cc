@@ -13,6 +13,7 @@
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/seccomp_profile.h"
+#include "seclearn/core/sha256.h"
 #include "seclearn/tracer/oci_agent.h"
 
 namespace seclearn {
@@ -140,6 +141,13 @@ Result<ContainerProcessState> ParseContainerProcessState(std::string_view json,
 
 std::string FormatLearningMetadata(const LearningMetadata& m) {
   std::string out(kMetadataTag);
+  if (m.watch) {
+    out += " watch";
+    if (!m.app.empty()) out += fmt::format(" app={}", m.app);
+    if (m.version > 0) out += fmt::format(" version={}", m.version);
+    out += fmt::format(" on-violation={}", m.deny ? "deny" : "allow");
+    if (!m.profile.empty()) out += fmt::format(" profile={}", m.profile);
+  }
   if (m.runtime) out += fmt::format(" runtime={}", RuntimeName(*m.runtime));
   if (!m.unnotified.empty()) out += fmt::format(" unnotified={}", fmt::join(m.unnotified, ","));
   return out;
@@ -181,6 +189,12 @@ LearningMetadata ParseLearningMetadata(std::string_view metadata) {
       m.version = ec == std::errc() && stop == v.data() + v.size() && n >= 0 ? n : 0;
     } else if (tagged && word.starts_with("on-violation=")) {
       m.deny = word.substr(13) == "deny";
+    } else if (tagged && word.starts_with("profile=")) {
+      const std::string_view hex = word.substr(8);
+      if (hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+          }))
+        m.profile = hex;
     }
   }
   return m;
@@ -272,6 +286,116 @@ Result<std::string> RewriteConfigForLearning(std::string_view config_json, std::
     ann->Set(std::string(kAppAnnotation), Json::String(chosen));
   }
   return WriteJson(*doc, 2);
+}
+
+namespace {
+
+// One rule as the fingerprint sees it: "ACTION errno=N|- args=I:OP:V:V2,... names=A,B".
+std::string CanonicalRule(const Json& rule) {
+  auto text = [](const Json* v) { return v && v->is_string() ? v->AsString() : std::string(); };
+  auto number = [](const Json* v, std::string_view none) {
+    if (v == nullptr || v->is_null()) return std::string(none);
+    if (auto u = v->AsUint64()) return std::to_string(*u);
+    if (auto i = v->AsInt64()) return std::to_string(*i);
+    return std::string("?");
+  };
+  std::set<std::string> names;
+  if (const Json* n = rule.Find("name"); n && n->is_string()) names.insert(n->AsString());
+  if (const Json* ns = rule.Find("names"); ns && ns->is_array())
+    for (const Json& n : ns->AsArray())
+      if (n.is_string()) names.insert(n.AsString());
+  std::string args;
+  if (const Json* as = rule.Find("args"); as && as->is_array()) {
+    for (const Json& a : as->AsArray()) {
+      if (!a.is_object()) continue;
+      args += fmt::format("{}{}:{}:{}:{}", args.empty() ? "" : ",", number(a.Find("index"), "0"),
+                          text(a.Find("op")), number(a.Find("value"), "0"),
+                          number(a.Find("valueTwo"), "0"));
+    }
+  }
+  return fmt::format("{} errno={} args={} names={}", text(rule.Find("action")),
+                     number(rule.Find("errnoRet"), "-"), args, fmt::join(names, ","));
+}
+
+}  // namespace
+
+std::string SeccompFingerprint(const Json& seccomp) {
+  std::string canonical = "default ";
+  if (const Json* d = seccomp.Find("defaultAction"); d && d->is_string())
+    canonical += d->AsString();
+  std::set<std::string> arches;
+  auto add_arch = [&](const Json& a) {
+    if (a.is_string()) arches.insert(a.AsString());
+  };
+  if (const Json* as = seccomp.Find("architectures"); as && as->is_array() && !as->AsArray().empty()) {
+    for (const Json& a : as->AsArray()) add_arch(a);
+  } else if (const Json* map = seccomp.Find("archMap"); map && map->is_array()) {
+    const auto native = ArchByAudit(NativeAuditArch());
+    for (const Json& e : map->AsArray()) {
+      const Json* arch = e.is_object() ? e.Find("architecture") : nullptr;
+      if (arch == nullptr || !arch->is_string() || !native || arch->AsString() != native->scmp_name)
+        continue;
+      add_arch(*arch);
+      if (const Json* subs = e.Find("subArchitectures"); subs && subs->is_array())
+        for (const Json& a : subs->AsArray()) add_arch(a);
+    }
+  }
+  canonical += fmt::format("\narches {}", fmt::join(arches, ","));
+  std::vector<std::string> rules;
+  if (const Json* ss = seccomp.Find("syscalls"); ss && ss->is_array())
+    for (const Json& r : ss->AsArray())
+      if (r.is_object()) rules.push_back(CanonicalRule(r));
+  std::sort(rules.begin(), rules.end());
+  for (const std::string& r : rules) canonical += "\nrule " + r;
+  return Sha256Hex(canonical);
+}
+
+bool SeccompNotifies(const Json& seccomp) {
+  auto notify = [](const Json* a) { return a && a->is_string() && a->AsString() == "SCMP_ACT_NOTIFY"; };
+  if (notify(seccomp.Find("defaultAction"))) return true;
+  if (const Json* ss = seccomp.Find("syscalls"); ss && ss->is_array())
+    for (const Json& r : ss->AsArray())
+      if (r.is_object() && notify(r.Find("action"))) return true;
+  return false;
+}
+
+Result<WatchBundle> WatchBundleOf(std::string_view config_json, std::string_view source,
+                                  const std::string& listener_path, std::string_view app) {
+  auto doc = ParseJson(config_json, source);
+  if (!doc) return doc.error();
+  if (!doc->is_object()) return Bad(source, *doc, "config.json must be a JSON object");
+  WatchBundle out;
+  Json* linux_obj = doc->Find("linux");
+  Json* seccomp = linux_obj && linux_obj->is_object() ? linux_obj->Find("seccomp") : nullptr;
+  if (seccomp == nullptr || !seccomp->is_object() || !SeccompNotifies(*seccomp)) return out;
+  if (const Json* l = seccomp->Find("listenerPath"); l && l->is_string() && !l->AsString().empty()) {
+    // Our own learning filter (a bundle the shim rewrote before) is learned afresh.
+    const Json* md = seccomp->Find("listenerMetadata");
+    const std::string metadata = md && md->is_string() ? md->AsString() : "";
+    const bool ours = metadata == kMetadataTag ||
+                      metadata.starts_with(std::string(kMetadataTag) + " ");
+    const bool learning = ours && !ParseLearningMetadata(metadata).watch;
+    if (!learning) out.kind = WatchBundle::Kind::kServed;
+    return out;
+  }
+  out.kind = WatchBundle::Kind::kRestored;
+  LearningMetadata& m = out.metadata;
+  m.watch = true;
+  m.profile = SeccompFingerprint(*seccomp);
+  const Json* d = seccomp->Find("defaultAction");
+  const std::string def = d && d->is_string() ? d->AsString() : "";
+  m.deny = def != "SCMP_ACT_NOTIFY" && def != "SCMP_ACT_LOG" && def != "SCMP_ACT_ALLOW";
+  m.app = EnvOrShimApp(*doc, app);
+  if (m.app.empty())
+    if (const Json* ann = doc->Find("annotations"); ann && ann->is_object())
+      if (const Json* v = ann->Find(kAppAnnotation); v && v->is_string()) m.app = v->AsString();
+  // The metadata is one line of space-separated words: an app name that is not one word is
+  // left for the agent to find by the fingerprint.
+  if (m.app.find_first_of(" \t\n") != std::string::npos) m.app.clear();
+  seccomp->Set("listenerPath", Json::String(listener_path));
+  seccomp->Set("listenerMetadata", Json::String(FormatLearningMetadata(m)));
+  out.config = WriteJson(*doc, 2);
+  return out;
 }
 
 Result<std::string> LearningApp(std::string_view config_json, std::string_view source,

@@ -6,6 +6,7 @@
 #   require_containers ctr               # root, notify, busybox, runc (and ctr), or skips
 #   make_bundle "$TMP/bundle" /bin/sh -c 'echo hi'
 #   start_agent "$TMP/agent.sock" "$DB"  # AGENT_PID, log in $TMP/agent.log; killed at exit
+#   docker_daemon "$TMP/docker" seclearn=PATH  # a private dockerd with that runtime
 #   stop_agent                           # SIGTERM, waits for it
 
 MAKE_BUNDLE=$E2E_REPO/scripts/make-busybox-bundle.sh
@@ -84,6 +85,35 @@ install_shim() {
     "$(command -v runc)" "$SOCK" "$2" >"$1/seclearn-runtime.json"
 }
 
+# docker_daemon DIR RUNTIME=PATH...: a private dockerd (data-root, exec-root and socket under
+# DIR, no bridge, no iptables, the vfs driver, each --add-runtime given), stopped by pid at
+# exit, with BUNDLE's busybox rootfs imported as the image seclearn-e2e-bb. Sets DOCKER (Debian's
+# client, matching its daemon), DOCKER_HOST and DOCKERD_PID; skips without docker.io.
+docker_daemon() {
+  local d=$1 rt i
+  shift
+  command -v dockerd >/dev/null || skip "dockerd is not installed (apt docker.io)"
+  DOCKER=/usr/bin/docker
+  [[ -x $DOCKER ]] || DOCKER=$(command -v docker) || skip "no docker client"
+  local runtimes=()
+  for rt in "$@"; do runtimes+=(--add-runtime "$rt"); done
+  mkdir -p "$d"
+  dockerd --data-root "$d/data" --exec-root "$d/exec" --pidfile "$d/dockerd.pid" \
+    --host "unix://$d/docker.sock" --bridge=none --iptables=false --ip-masq=false \
+    --storage-driver vfs "${runtimes[@]}" </dev/null >"$d/dockerd.log" 2>&1 &
+  DOCKERD_PID=$!
+  on_exit "kill -TERM $DOCKERD_PID; for i in \$(seq 100); do kill -0 $DOCKERD_PID || break; sleep 0.1; done"
+  export DOCKER_HOST=unix://$d/docker.sock
+  for ((i = 0; i < 200; i++)); do
+    "$DOCKER" version >/dev/null 2>&1 && break
+    kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$d/dockerd.log" >&2; fail "dockerd exited"; }
+    sleep 0.1
+  done
+  "$DOCKER" version >/dev/null 2>&1 || { tail -20 "$d/dockerd.log" >&2; fail "dockerd did not answer in 20s"; }
+  note "dockerd up after $((i / 10)).$((i % 10))s"
+  tar -C "$BUNDLE/rootfs" -c . | "$DOCKER" import - seclearn-e2e-bb:latest >/dev/null
+}
+
 # podman_busybox BUNDLE: a private Podman (storage under $TMP, runc, cgroupfs; reset at exit)
 # in P=(podman ...) and RUN=(run --rm ...), with BUNDLE's busybox rootfs imported as the
 # image seclearn-e2e-bb.
@@ -141,6 +171,26 @@ agent_log_matches() {
 
 # sql DB QUERY: one value from the database (the sqlite3 shell).
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# check_watch_run APP RUN OV CONTAINER: RUN of APP (in $DB) is a watch run of CONTAINER
+# answered OV that recorded mkdir and busybox as its executable, and only calls outside the
+# profile (none of the learned run's execve and read).
+check_watch_run() {
+  expect_status 0 "$SECLEARN" show --db "$DB" --app "$1" --run "$2" --json
+  "$PY" - "$TMP/out" "$3" "$4" <<'EOF' || fail "watch run $2's facts are wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = {s["name"] for s in d["syscalls"]}
+assert "mkdir" in names or "mkdirat" in names, sorted(names)
+assert "execve" not in names and "read" not in names, sorted(names)
+exes = [e["path"] for e in d["executables"]]
+assert any(p.endswith("busybox") for p in exes), exes
+run = d["runs"][-1]
+assert run["source"] == "watch", run
+assert run["on_violation"] == sys.argv[2], run
+assert run["container"] == sys.argv[3], run
+EOF
+}
 
 # profile_has FILE NAME: true if FILE allows NAME in some rule.
 profile_has() { profile_names "$1" | grep -x -- "$2" >/dev/null; }

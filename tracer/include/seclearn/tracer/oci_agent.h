@@ -76,9 +76,40 @@ struct LearningMetadata {
   std::string app;      // watch: app=, as sent (untrusted: the caller validates it)
   int64_t version = 0;  // watch: the profile version, 0 if absent or malformed
   bool deny = false;    // watch: on-violation=deny
+  // watch: profile=HEX, the SeccompFingerprint of the profile, where the runtime shim put the
+  // listener back (Docker's loader drops listenerPath and listenerMetadata): the agent finds
+  // the stored version (and its app and policy) by it. Empty if absent or malformed.
+  std::string profile;
 };
 std::string FormatLearningMetadata(const LearningMetadata& m);
 LearningMetadata ParseLearningMetadata(std::string_view metadata);
+
+// The profile's identity as a runtime's loader passes it on: a SHA-256 (64 hex digits) of its
+// defaultAction, architectures and rules (action, errnoRet, arguments with valueTwo 0 when
+// absent, the names as a set), ignoring what Docker 20.10's loader drops (listenerPath,
+// listenerMetadata, flags, defaultErrnoRet, comments) and the order of rules and names. An
+// archMap counts as its native architecture's entry, as Docker applies it.
+std::string SeccompFingerprint(const Json& seccomp);
+
+// Whether a linux.seccomp object notifies: SCMP_ACT_NOTIFY as its default or a rule's action.
+bool SeccompNotifies(const Json& seccomp);
+
+// A bundle whose linux.seccomp already notifies is a watch profile, not a container to learn:
+//   kNone      its seccomp does not notify (or it has none), or it is a learning filter of
+//              ours (a bundle the shim rewrote before): the shim learns it;
+//   kServed    it names a listenerPath (and is no learning filter of ours): run it as it is;
+//   kRestored  the listener was dropped on the way (Docker): `config` is the config.json with
+//              listenerPath = `listener_path` and listenerMetadata = `metadata` formatted
+//              (watch, the app RewriteConfigForLearning would name, the profile's fingerprint,
+//              and on-violation=deny where its defaultAction fails calls, as a runc watch
+//              profile's deny does; the agent takes both from the stored version it finds).
+struct WatchBundle {
+  enum class Kind { kNone, kServed, kRestored } kind = Kind::kNone;
+  std::string config;
+  LearningMetadata metadata;
+};
+Result<WatchBundle> WatchBundleOf(std::string_view config_json, std::string_view source,
+                                  const std::string& listener_path, std::string_view app);
 
 // "runc", "crun", or a path whose file name starts with one of them (the shim's
 // --runtime-path); kUsage error otherwise.
@@ -153,6 +184,11 @@ class ContainerObserver {
   // Re-learning (QueryKnownCalls): native syscall names of `app` (untrusted: as the peer sent
   // it) that its containers may make unseen. None by default.
   virtual std::vector<std::string> KnownCalls(std::string_view /*app*/) { return {}; }
+  // A watch profile whose listener the runtime shim put back (LearningMetadata::profile set):
+  // fill in the app, version and policy of the stored profile it is, before the first call is
+  // answered. Left as the shim sent them by default.
+  virtual void ResolveWatchProfile(const ContainerProcessState& /*state*/,
+                                   LearningMetadata* /*metadata*/) {}
 };
 
 struct ServeOptions {
