@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "args.h"
 #include "commands.h"
 #include "seclearn/core/file.h"
@@ -192,8 +194,11 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
     std::string text;
     if (r.source == RunSource::kWatch || r.source == RunSource::kAudit) {
       // Production: what the agent did with the call is what production saw.
-      std::string where = r.source == RunSource::kAudit && !r.argv.empty()
-                              ? fmt::format("from {}", r.argv.back())  // the log
+      // An audit run's argv: import --audit LOG [-- the first command it saw exec'd].
+      const auto log = std::find(r.argv.begin(), r.argv.end(), "--audit");
+      std::string where = r.source == RunSource::kAudit && log != r.argv.end() &&
+                                  log + 1 != r.argv.end()
+                              ? fmt::format("from {}", *(log + 1))
                           : r.container.empty() ? command
                                                 : fmt::format("container {}, {}", r.container, command);
       if (!r.on_violation.empty())

@@ -54,6 +54,51 @@ bool Number(std::string_view s, T* out, int base = 10) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// A record's fields: the raw value, and the decoded one (hex-encoded names, with
+// AUPARSE_ESC_RAW: the bytes as they were) for fields libauparse interprets.
+struct Fields {
+  std::map<std::string, std::pair<std::string, std::string>, std::less<>> values;
+  bool Has(std::string_view k) const { return values.find(k) != values.end(); }
+  std::string_view Raw(std::string_view k) const {
+    auto it = values.find(k);
+    return it == values.end() ? std::string_view() : std::string_view(it->second.first);
+  }
+  std::string Decoded(std::string_view k) const {
+    auto it = values.find(k);
+    return it == values.end() ? std::string() : it->second.second;
+  }
+};
+
+Fields ReadFields(auparse_state_t* au, bool execve) {
+  static const std::set<std::string, std::less<>> kDecoded = {"exe", "cwd", "name"};
+  Fields f;
+  if (auparse_first_field(au) <= 0) return f;
+  do {
+    const char* name = auparse_get_field_name(au);
+    const char* value = auparse_get_field_str(au);
+    if (name == nullptr || value == nullptr) continue;
+    const std::string_view n(name);
+    std::string decoded = value;
+    // EXECVE's aN are encoded as names are (quoted, or hex when they hold other bytes).
+    if (kDecoded.count(n) || (execve && n.size() > 1 && n[0] == 'a' && Digits(n.substr(1)))) {
+      if (const char* d = auparse_interpret_field(au); d != nullptr) decoded = d;
+    }
+    f.values.emplace(std::string(n), std::pair(std::string(value), std::move(decoded)));
+  } while (auparse_next_field(au) > 0);
+  return f;
+}
+
+// "0A00" -> the bytes 0x0a 0x00; stops at the first non-hex pair.
+std::string HexBytes(std::string_view hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    unsigned int b = 0;
+    if (!Number(hex.substr(i, 2), &b, 16)) break;
+    out.push_back(static_cast<char>(b));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<AuditLog> ReadAuditLog(std::string_view text, const AuditMatch& match) {
@@ -92,62 +137,98 @@ Result<AuditLog> ReadAuditLog(std::string_view text, const AuditMatch& match) {
   std::unique_ptr<auparse_state_t, AuparseDeleter> au(auparse_init(AUSOURCE_BUFFER, good.c_str()));
   if (!au) return UsageError("libauparse: auparse_init failed");
   auparse_set_escape_mode(au.get(), AUPARSE_ESC_RAW);
+  std::set<pid_t> pids(match.pids.begin(), match.pids.end());
+  auto bad = [&](size_t line, const char* why) {
+    if (out.bad_lines++ == 0) {
+      out.first_bad_line = line;
+      out.first_bad_why = why;
+    }
+  };
   while (auparse_next_event(au.get()) > 0) {
     if (auparse_first_record(au.get()) <= 0) continue;
+    // The event's SECCOMP/SYSCALL records, and what its other records say of the call.
+    std::vector<AuditCall> calls;
+    std::string cwd, sockaddr;
+    std::vector<std::pair<int64_t, AuditPath>> paths;
+    std::vector<std::string> argv;
     do {
       const int type = auparse_get_type(au.get());
-      if (type != AUDIT_SECCOMP && type != AUDIT_SYSCALL) continue;
-      ++out.records;
-      std::map<std::string, std::string, std::less<>> f;
-      std::string exe;
-      if (auparse_first_field(au.get()) > 0) {
-        do {
-          const char* name = auparse_get_field_name(au.get());
-          const char* value = auparse_get_field_str(au.get());
-          if (name == nullptr || value == nullptr) continue;
-          if (std::string_view(name) == "exe") {
-            const char* decoded = auparse_interpret_field(au.get());
-            exe = decoded != nullptr ? decoded : value;
-          }
-          f.emplace(name, value);
-        } while (auparse_next_field(au.get()) > 0);
+      if (type != AUDIT_SECCOMP && type != AUDIT_SYSCALL && type != AUDIT_CWD &&
+          type != AUDIT_PATH && type != AUDIT_EXECVE && type != AUDIT_SOCKADDR)
+        continue;
+      const Fields f = ReadFields(au.get(), type == AUDIT_EXECVE);
+      const unsigned int in_buffer = auparse_get_line_number(au.get());
+      const size_t line = in_buffer >= 1 && in_buffer <= line_of.size() ? line_of[in_buffer - 1] : 0;
+      if (type == AUDIT_CWD) {
+        cwd = f.Decoded("cwd");
+        continue;
       }
+      if (type == AUDIT_PATH) {
+        int64_t item = 0;
+        if (!Number(f.Raw("item"), &item)) item = static_cast<int64_t>(paths.size());
+        std::string name = f.Raw("name") == "(null)" ? std::string() : f.Decoded("name");
+        paths.push_back({item, AuditPath{std::move(name), std::string(f.Raw("nametype"))}});
+        continue;
+      }
+      if (type == AUDIT_SOCKADDR) {
+        sockaddr = HexBytes(f.Raw("saddr"));
+        continue;
+      }
+      if (type == AUDIT_EXECVE) {
+        size_t argc = 0;
+        if (!Number(f.Raw("argc"), &argc)) argc = 0;
+        for (size_t i = 0; i < std::min<size_t>(argc, 4096); ++i) {
+          const std::string key = fmt::format("a{}", i);
+          if (!f.Has(key)) break;  // a long argument split as aN_len/aN[k]: the rest untold
+          argv.push_back(f.Decoded(key));
+        }
+        continue;
+      }
+      ++out.records;
       AuditCall c;
       c.seccomp = type == AUDIT_SECCOMP;
-      const unsigned int in_buffer = auparse_get_line_number(au.get());
-      c.line = in_buffer >= 1 && in_buffer <= line_of.size() ? line_of[in_buffer - 1] : 0;
+      c.line = line;
       wanted.erase(c.line);
       uint32_t arch = 0;
       int64_t nr = -1;
       pid_t pid = 0;
-      auto field = [&](std::string_view k) {
-        auto it = f.find(k);
-        return it == f.end() ? std::string_view() : std::string_view(it->second);
-      };
-      if (!Number(field("arch"), &arch, 16) || !Number(field("syscall"), &nr) || nr < 0 ||
-          !Number(field("pid"), &pid) || !ArchByAudit(arch)) {
-        if (out.bad_lines++ == 0) {
-          out.first_bad_line = c.line;
-          out.first_bad_why = "a record without a known arch=, syscall= or pid=";
-        }
+      if (!Number(f.Raw("arch"), &arch, 16) || !Number(f.Raw("syscall"), &nr) || nr < 0 ||
+          !Number(f.Raw("pid"), &pid) || !ArchByAudit(arch)) {
+        bad(c.line, "a record without a known arch=, syscall= or pid=");
         continue;
       }
-      if (exe == "(null)") exe.clear();
-      if (!match.exes.empty() &&
-          std::find(match.exes.begin(), match.exes.end(), exe) == match.exes.end())
-        continue;
-      if (!match.pids.empty() &&
-          std::find(match.pids.begin(), match.pids.end(), pid) == match.pids.end())
-        continue;
+      c.exe = f.Decoded("exe");
+      if (c.exe == "(null)") c.exe.clear();
+      if (!Number(f.Raw("ppid"), &c.ppid)) c.ppid = 0;
+      for (size_t i = 0; i < c.args.size(); ++i)
+        if (!Number(f.Raw(fmt::format("a{}", i)), &c.args[i], 16)) c.args[i] = 0;
+      c.has_exit = Number(f.Raw("exit"), &c.exit);
       const ArchNr an = NormalizeArch(arch, nr);
       c.arch = an.arch;
       c.nr = an.nr;
       c.pid = pid;
-      c.exe = std::move(exe);
       c.time_ns = static_cast<int64_t>(auparse_get_time(au.get())) * 1'000'000'000 +
                   static_cast<int64_t>(auparse_get_milli(au.get())) * 1'000'000;
-      out.calls.push_back(std::move(c));
+      calls.push_back(std::move(c));
     } while (auparse_next_record(au.get()) > 0);
+    std::stable_sort(paths.begin(), paths.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (AuditCall& c : calls) {
+      if (!c.seccomp) {
+        c.cwd = cwd;
+        c.sockaddr = sockaddr;
+        c.argv = argv;
+        for (const auto& [item, p] : paths) c.paths.push_back(p);
+      }
+      if (!match.exes.empty() &&
+          std::find(match.exes.begin(), match.exes.end(), c.exe) == match.exes.end())
+        continue;
+      if (!match.pids.empty() && !pids.count(c.pid)) {
+        if (c.ppid <= 0 || !pids.count(c.ppid)) continue;
+        pids.insert(c.pid);  // started by a matched process
+      }
+      out.calls.push_back(std::move(c));
+    }
   }
   // A record libauparse did not return (it drops some it cannot place, e.g. a time stamp it
   // cannot use) is a bad line too, never silently lost.

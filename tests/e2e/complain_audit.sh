@@ -3,56 +3,22 @@
 # `--mode complain` profile (default SCMP_ACT_LOG) while an auditd started here writes the
 # kernel's SECCOMP records; `seclearn import --audit` learns exactly the calls outside the
 # profile (what strace -f sees the workload make, less what the profile allows), and the next
-# export runs the workload under enforcement. A log with a foreign line and a truncated last
-# record: one line naming the line, exit 125, the good records kept.
+# export runs the workload under enforcement. Then audit rules: a workload's SYSCALL events
+# with their CWD, PATH and EXECVE records, imported by the pid of its first process (its
+# children through ppid=), give the same file facts `seclearn learn` records for it, a name
+# with a newline and quotes included. A log with a foreign line and a truncated last record:
+# one line naming the line, exit 125, the good records kept.
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
-
-((EUID == 0)) || skip "auditd needs root"
-command -v auditd >/dev/null || skip "auditd is not installed"
-command -v auditctl >/dev/null || skip "auditctl (auditd) is not installed"
+source "$(dirname "$0")/lib/auditd.sh"
 command -v strace >/dev/null || skip "strace is not installed"
 grep -qw log /proc/sys/kernel/seccomp/actions_logged 2>/dev/null ||
   skip "this kernel does not log SECCOMP_RET_LOG (kernel.seccomp.actions_logged lacks log)"
-status=$(auditctl -s 2>/dev/null) || skip "the kernel's audit subsystem does not answer (CONFIG_AUDIT)"
-owner=$(awk '$1 == "pid" { print $2 }' <<<"$status")
-[[ $owner == 0 ]] || skip "an audit daemon (pid $owner) already owns the kernel's audit log"
-enabled=$(awk '$1 == "enabled" { print $2 }' <<<"$status")
-backlog=$(awk '$1 == "backlog_limit" { print $2 }' <<<"$status")
 
 cd "$TMP"
 DB=$TMP/audit.db
-mkdir aud aud/plugins
-cat >aud/auditd.conf <<EOF
-log_file = $TMP/aud/audit.log
-log_format = RAW
-flush = INCREMENTAL_ASYNC
-freq = 1
-write_logs = yes
-space_left = 2
-admin_space_left = 1
-max_log_file_action = ignore
-space_left_action = ignore
-admin_space_left_action = ignore
-disk_full_action = ignore
-disk_error_action = ignore
-plugin_dir = $TMP/aud/plugins
-EOF
-chmod 0640 aud/auditd.conf
-
 step "start auditd (private config and log)"
-auditd -c "$TMP/aud" -n </dev/null >aud/out 2>&1 &
-AUDITD=$!
-on_exit auditctl -e "$enabled" -b "$backlog" ">/dev/null"
-on_exit kill "$AUDITD" ";" wait "$AUDITD"
-for ((i = 0; i < 100; i++)); do
-  [[ $(auditctl -s | awk '$1 == "pid" { print $2 }') == "$AUDITD" ]] && break
-  kill -0 "$AUDITD" 2>/dev/null || { cat aud/out >&2; fail "auditd exited"; }
-  sleep 0.05
-done
-[[ $(auditctl -s | awk '$1 == "pid" { print $2 }') == "$AUDITD" ]] || fail "auditd did not register"
-# Room for a burst of records while auditd writes (the kernel drops them past the backlog).
-auditctl -b 8192 >/dev/null
+start_auditd
 
 step "learn ls, export complain and enforce profiles"
 expect_status 0 "$SECLEARN" learn --quiet --db "$DB" --app files -- /bin/ls /
@@ -103,6 +69,66 @@ expect_status 1 "$SECLEARN" diff --db "$DB" --app files --from 2 --to 3
 expect_stdout_matches '^\+ mkdir +\(first needed in production: audit run 2 at [0-9T:.-]+Z \(from audit\.log\)\)$'
 rm -rf "$TMP/w1" "$TMP/l1"
 expect_status 0 "$SECLEARN" run --seccomp next.json -- "${WORKLOAD[@]}"
+
+step "audit rules: SYSCALL with CWD, PATH and EXECVE records give the files learn records"
+# The workload runs as nobody, so that one rule (-F uid=) takes its calls and no one else's;
+# its directory is outside $TMP (which nobody cannot enter). A name with a newline, quotes and
+# a space is written hex-encoded by auditd and must come back as the same bytes.
+AW=$(mktemp -d /tmp/seclearn-aw.XXXXXX)
+on_exit rm -rf "'$AW'"
+chmod 0755 "$AW"
+mkdir "$AW/w" && chmod 0777 "$AW/w"
+cat >"$AW/work.sh" <<'EOF'
+cd "$(dirname "$0")/w"
+cat /etc/hostname >copy
+mkdir sub
+mv copy sub/moved
+ln -s moved sub/link
+rm sub/link sub/moved
+rmdir sub
+odd=$(printf 'odd\nname "q"')
+: >"$odd"
+rm -- "$odd"
+EOF
+RULE=(-F arch=b64 -S openat,execve,mkdir,mkdirat,renameat2,symlinkat,unlinkat,rmdir,chdir
+      -F uid=65534 -k seclearn-e2e)
+audit_rule "${RULE[@]}"
+AS_NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups /bin/sh "$AW/work.sh")
+"${AS_NOBODY[@]}" &
+P=$!
+wait $P || fail "the workload failed"
+for ((i = 0; i < 100; i++)); do
+  grep -q 'type=PATH .*nametype=DELETE' aud/audit.log 2>/dev/null &&
+    grep -q "type=SYSCALL .*syscall=263 .*pid=$P " aud/audit.log && break
+  sleep 0.05
+done
+cp aud/audit.log rules.log
+expect_status 0 "$SECLEARN" import --db "$DB" --app rules --audit rules.log --pid $P
+expect_stderr_matches '^seclearn: imported [0-9]+ calls .* into rules run [0-9]+, [0-9]+ file and 0 network facts$'
+expect_status 0 "$SECLEARN" learn --quiet --db "$DB" --app rules-learned -- "${AS_NOBODY[@]}"
+"$SECLEARN" show --db "$DB" --app rules --json >rules.json
+"$SECLEARN" show --db "$DB" --app rules-learned --json >learned.json
+"$PY" - rules.json learned.json "$AW" <<'EOF' || fail "imported files differ from learn's"
+import json, sys
+ruled = {"openat", "execve", "mkdir", "mkdirat", "renameat2", "symlinkat", "unlinkat", "rmdir",
+         "chdir"}
+def files(path, only_ruled):
+    out = set()
+    for f in json.load(open(path))["files"]:
+        p = f["path"]
+        if not (p.startswith(sys.argv[3]) or p == "/etc/hostname"):
+            continue
+        if only_ruled and f["syscall"] not in ruled:
+            continue
+        out.add((p, f["access"], f["result"]))
+    return out
+got, want = files(sys.argv[1], False), files(sys.argv[2], True)
+assert got == want, f"only imported: {sorted(got - want)}; only learned: {sorted(want - got)}"
+odd = sys.argv[3] + '/w/odd\nname "q"'
+assert any(p == odd for p, _, _ in got), sorted(got)
+run = json.load(open(sys.argv[1]))["runs"][-1]
+assert run["argv"][3:] == ["--", "/bin/sh", sys.argv[3] + "/work.sh"], run["argv"]
+EOF
 
 step "a foreign line and a truncated record: one line naming the first, the good records kept"
 {

@@ -3,8 +3,10 @@
 
 #include <linux/audit.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "seclearn/core/arch.h"
 
@@ -60,6 +62,72 @@ TEST_CASE("audit log: SECCOMP and SYSCALL records, matched by exe and pid", "[un
   REQUIRE(p.has_value());
   REQUIRE(p->calls.size() == 1);
   CHECK(p->calls[0].exe == "/usr/bin/other");
+}
+
+TEST_CASE("audit log: a SYSCALL event's CWD, PATH, SOCKADDR and EXECVE records, and the "
+          "processes a matched one started", "[unit][learner]") {
+  auto syscall = [](int serial, int nr, int ppid, int pid, const std::string& rest) {
+    return "type=SYSCALL msg=audit(1796302160.000:" + std::to_string(serial) +
+           "): arch=c000003e syscall=" + std::to_string(nr) + " success=yes exit=" + rest +
+           " items=2 ppid=" + std::to_string(ppid) + " pid=" + std::to_string(pid) +
+           " auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 "
+           "comm=\"sh\" exe=\"/usr/bin/dash\" subj=unconfined key=\"k\"\n";
+  };
+  auto stamp = [](int serial) {
+    return "msg=audit(1796302160.000:" + std::to_string(serial) + "): ";
+  };
+  std::string log;
+  // 20 execs the workload (argv with a hex-encoded argument), its child 21 creates a file
+  // whose name holds a newline, 22 (an unrelated process) connects, 21's child 23 too.
+  log += syscall(1, 59, 1, 20, "0 a0=55d a1=55e a2=55f a3=0");
+  log += "type=EXECVE " + stamp(1) + "argc=3 a0=\"/bin/sh\" a1=\"-c\" a2=6563686F0A6869\n";
+  log += "type=CWD " + stamp(1) + "cwd=\"/srv\"\n";
+  log += "type=PATH " + stamp(1) + "item=0 name=\"/bin/sh\" inode=1 dev=00:01 mode=0100755 "
+         "ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 "
+         "cap_frootid=0\n";
+  log += "type=PATH " + stamp(1) + "item=1 name=\"/lib64/ld-linux-x86-64.so.2\" inode=2 "
+         "dev=00:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 "
+         "cap_fe=0 cap_fver=0 cap_frootid=0\n";
+  log += syscall(2, 257, 20, 21, "3 a0=ffffff9c a1=7ffc a2=241 a3=1b6");
+  log += "type=CWD " + stamp(2) + "cwd=2F7372762F612062\n";  // "/srv/a b"
+  log += "type=PATH " + stamp(2) + "item=0 name=\"d/\" inode=3 dev=00:01 mode=040755 ouid=0 "
+         "ogid=0 rdev=00:00 nametype=PARENT cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0\n";
+  log += "type=PATH " + stamp(2) + "item=1 name=642F6F64640A6E616D65 inode=4 dev=00:01 "
+         "mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=CREATE cap_fp=0 cap_fi=0 cap_fe=0 "
+         "cap_fver=0 cap_frootid=0\n";
+  log += syscall(3, 42, 1, 22, "0 a0=3 a1=7ffd a2=10 a3=0");
+  log += "type=SOCKADDR " + stamp(3) + "saddr=020000357F0000010000000000000000\n";
+  log += syscall(4, 42, 21, 23, "-111 a0=3 a1=7ffd a2=10 a3=0");
+  log += "type=SOCKADDR " + stamp(4) + "saddr=0200005000000000\n";
+
+  AuditMatch m;
+  m.pids = {20};
+  auto r = ReadAuditLog(log, m);
+  REQUIRE(r.has_value());
+  CHECK(r->bad_lines == 0);
+  REQUIRE(r->calls.size() == 3);  // 20, its child 21, 21's child 23; not 22
+  const AuditCall& exec = r->calls[0];
+  CHECK(exec.argv == std::vector<std::string>{"/bin/sh", "-c", "echo\nhi"});
+  CHECK(exec.cwd == "/srv");
+  REQUIRE(exec.paths.size() == 2);
+  CHECK(exec.paths[0].name == "/bin/sh");
+  CHECK(exec.paths[1].nametype == "NORMAL");
+  const AuditCall& open = r->calls[1];
+  CHECK(open.pid == 21);
+  CHECK(open.ppid == 20);
+  CHECK(open.args == std::array<uint64_t, 4>{0xffffff9c, 0x7ffc, 0x241, 0x1b6});
+  CHECK(open.has_exit);
+  CHECK(open.exit == 3);
+  CHECK(open.cwd == "/srv/a b");
+  REQUIRE(open.paths.size() == 2);
+  CHECK(open.paths[0].nametype == "PARENT");
+  CHECK(open.paths[1].name == "d/odd\nname");
+  CHECK(open.paths[1].nametype == "CREATE");
+  const AuditCall& connect = r->calls[2];
+  CHECK(connect.pid == 23);
+  CHECK(connect.exit == -111);
+  CHECK(connect.sockaddr == std::string("\x02\x00\x00\x50\x00\x00\x00\x00", 8));
+  CHECK(connect.argv.empty());
 }
 
 TEST_CASE("audit log: bad lines are counted and named, the good records kept",

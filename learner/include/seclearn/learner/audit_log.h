@@ -1,6 +1,7 @@
 // Reading the syscalls of an auditd log (libauparse): SECCOMP records, which the kernel writes
 // for every call a SCMP_ACT_LOG action lets run (a `--mode complain` profile's default), and
-// SYSCALL records from `auditctl -a always,exit -S ...` rules.
+// SYSCALL records from `auditctl -a always,exit -S ...` rules, with the CWD, PATH, SOCKADDR and
+// EXECVE records of their events (the files, addresses and command lines of the calls).
 //
 //   AuditMatch m;
 //   m.exes = {"/usr/bin/mkdir"};
@@ -16,6 +17,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,17 +31,34 @@ namespace seclearn {
 // Which records are the workload's: each non-empty list must contain the record's value.
 struct AuditMatch {
   std::vector<std::string> exes;  // exe= (decoded)
-  std::vector<pid_t> pids;        // pid=
+  // pid=; a SYSCALL record whose ppid= is a matched pid matches too, and its pid from then on
+  // (the processes the workload started, as far as the log's records show their parents).
+  std::vector<pid_t> pids;
+};
+
+// A PATH record of a SYSCALL event: a name the call resolved (item= order).
+struct AuditPath {
+  std::string name;      // name=, decoded: as the call passed it (relative to cwd or a dirfd)
+  std::string nametype;  // NORMAL, PARENT, CREATE, DELETE, UNKNOWN
 };
 
 struct AuditCall {
   uint32_t arch = 0;  // AUDIT_ARCH_*, as NormalizeArch stores it
   int32_t nr = 0;
   pid_t pid = 0;
+  pid_t ppid = 0;  // SYSCALL records only
   std::string exe;
   int64_t time_ns = 0;
   bool seccomp = false;  // a SECCOMP record (else SYSCALL)
   size_t line = 0;       // 1-based, in the input
+  // SYSCALL records: the first four arguments, the result, and the event's other records.
+  std::array<uint64_t, 4> args{};
+  bool has_exit = false;
+  int64_t exit = 0;               // exit=: the return value, -errno on failure
+  std::string cwd;                // CWD record, decoded
+  std::vector<AuditPath> paths;   // PATH records
+  std::string sockaddr;           // SOCKADDR record's saddr=, as bytes
+  std::vector<std::string> argv;  // EXECVE record's a0..a(argc-1), decoded
 };
 
 struct AuditLog {
