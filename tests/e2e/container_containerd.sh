@@ -36,14 +36,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 TOML
 containerd -c "$D/config.toml" </dev/null >"$D/containerd.log" 2>&1 &
 CONTAINERD_PID=$!
-on_exit "kill -TERM $CONTAINERD_PID; for i in \$(seq 100); do kill -0 $CONTAINERD_PID || break; sleep 0.1; done"
 CTR=(ctr --address "$D/containerd.sock" --namespace seclearn-e2e)
-for ((i = 0; i < 100; i++)); do
-  "${CTR[@]}" version >/dev/null 2>&1 && break
-  kill -0 "$CONTAINERD_PID" 2>/dev/null || { tail -20 "$D/containerd.log" >&2; fail "containerd exited"; }
-  sleep 0.1
-done
-"${CTR[@]}" version >/dev/null 2>&1 || { tail -20 "$D/containerd.log" >&2; fail "containerd did not answer in 10s"; }
+await_daemon containerd "$CONTAINERD_PID" "$D/containerd.log" 100 "${CTR[@]}" version
 
 # ctr_run ID [FLAGS...] -- CMD...: a container of the busybox rootfs (no image needed).
 ctr_run() {

@@ -19,8 +19,7 @@ SOCK=$TMP/agent.sock
 BUNDLE=$TMP/bundle
 D=$TMP/docker
 APP=bbw-docker
-SCRIPT='echo hello; busybox ls / >/dev/null; true'
-WITH_MKDIR='echo hello; busybox mkdir /tmp/made && echo made'
+SCRIPT=$WATCH_SCRIPT
 mkdir -p "$D"
 make_bundle "$BUNDLE" /bin/true
 install_shim "$D" ""

@@ -14,8 +14,7 @@ cd "$TMP"
 DB=$TMP/db
 SOCK=$TMP/agent.sock
 BUNDLE=$TMP/bundle
-SCRIPT='echo hello; busybox ls / >/dev/null; true'
-WITH_MKDIR='echo hello; busybox mkdir /tmp/made && echo made'
+SCRIPT=$WATCH_SCRIPT
 step "import the busybox rootfs into a private Podman"
 podman_busybox "$BUNDLE"
 

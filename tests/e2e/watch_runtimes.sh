@@ -17,9 +17,7 @@ cd "$TMP"
 DB=$TMP/db
 SOCK=$TMP/agent.sock
 BUNDLE=$TMP/bundle
-# `true` last: sh forks for ls (as it will for mkdir) rather than exec'ing it.
-SCRIPT='echo hello; busybox ls / >/dev/null; true'
-WITH_MKDIR='echo hello; busybox mkdir /tmp/made && echo made'
+SCRIPT=$WATCH_SCRIPT
 RUNTIMES=(runc)
 if command -v crun >/dev/null; then RUNTIMES+=("$(command -v crun)"); else note "crun is not installed: runc only"; fi
 HYBRID=false

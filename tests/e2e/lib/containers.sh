@@ -85,6 +85,26 @@ install_shim() {
     "$(command -v runc)" "$SOCK" "$2" >"$1/seclearn-runtime.json"
 }
 
+# await_daemon NAME PID LOG TENTHS CMD...: stops daemon PID at exit; waits up to TENTHS
+# tenths of a second until CMD succeeds (fails with LOG's tail if the daemon exits first).
+await_daemon() {
+  local name=$1 pid=$2 log=$3 tenths=$4 i
+  shift 4
+  on_exit "kill -TERM $pid; for i in \$(seq 100); do kill -0 $pid || break; sleep 0.1; done"
+  for ((i = 0; i < tenths; i++)); do
+    "$@" >/dev/null 2>&1 && break
+    kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; fail "$name exited"; }
+    sleep 0.1
+  done
+  "$@" >/dev/null 2>&1 || { tail -20 "$log" >&2; fail "$name did not answer in $((tenths / 10))s"; }
+  note "$name up after $((i / 10)).$((i % 10))s"
+}
+
+# The watch-mode tests' workload (watch_*.sh): learned without mkdir, later run with it.
+# `true` last: sh forks for ls (as it will for mkdir) rather than exec'ing it.
+WATCH_SCRIPT='echo hello; busybox ls / >/dev/null; true'
+WITH_MKDIR='echo hello; busybox mkdir /tmp/made && echo made'
+
 # docker_daemon DIR RUNTIME=PATH...: a private dockerd (data-root, exec-root and socket under
 # DIR, no bridge, no iptables, the vfs driver, each --add-runtime given), stopped by pid at
 # exit, with BUNDLE's busybox rootfs imported as the image seclearn-e2e-bb. Sets DOCKER (Debian's
@@ -102,15 +122,8 @@ docker_daemon() {
     --host "unix://$d/docker.sock" --bridge=none --iptables=false --ip-masq=false \
     --storage-driver vfs "${runtimes[@]}" </dev/null >"$d/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
-  on_exit "kill -TERM $DOCKERD_PID; for i in \$(seq 100); do kill -0 $DOCKERD_PID || break; sleep 0.1; done"
   export DOCKER_HOST=unix://$d/docker.sock
-  for ((i = 0; i < 200; i++)); do
-    "$DOCKER" version >/dev/null 2>&1 && break
-    kill -0 "$DOCKERD_PID" 2>/dev/null || { tail -20 "$d/dockerd.log" >&2; fail "dockerd exited"; }
-    sleep 0.1
-  done
-  "$DOCKER" version >/dev/null 2>&1 || { tail -20 "$d/dockerd.log" >&2; fail "dockerd did not answer in 20s"; }
-  note "dockerd up after $((i / 10)).$((i % 10))s"
+  await_daemon dockerd "$DOCKERD_PID" "$d/dockerd.log" 200 "$DOCKER" version
   tar -C "$BUNDLE/rootfs" -c . | "$DOCKER" import - seclearn-e2e-bb:latest >/dev/null
 }
 
