@@ -32,6 +32,7 @@ Result<AccessFacts> LoadAccessFacts(Store& store, std::string_view app,
   out.capabilities = std::move(*caps);
   for (const auto& s : *sys)
     if (SyscallName(s.arch, s.nr) == "ptrace") out.traces = true;
+  out.syscalls = std::move(*sys);
   return out;
 }
 

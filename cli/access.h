@@ -26,6 +26,7 @@ struct AccessFacts {
   std::vector<ExecutableFact> executables;
   std::vector<NetworkFact> network;
   std::vector<CapabilityFact> capabilities;
+  std::vector<SyscallFact> syscalls;
   bool traces = false;  // the workload called ptrace
 };
 

@@ -17,6 +17,7 @@
 #include "seclearn/core/sha256.h"
 #include "seclearn/core/syscall_event.h"
 #include "seclearn/emitter/apparmor.h"
+#include "seclearn/emitter/landlock.h"
 #include "seclearn/emitter/capabilities.h"
 #include "seclearn/emitter/docker_flags.h"
 #include "seclearn/emitter/k8s.h"
@@ -63,6 +64,12 @@ formats:
   capabilities      the capabilities exercised, as docker run flags (--cap-drop=ALL
                     --cap-add=...), or with --json as OCI process.capabilities; the evidence
                     for each goes to stderr
+  landlock          a Landlock ruleset (landlockconfig's JSON format, ABI 6): each learned
+                    file access as the least rights on that file or, where the name changes
+                    from run to run or the file is made by the workload, on its directory;
+                    TCP bind/connect ports; abstract-socket and signal scopes. Enforce it
+                    with `seclearn run --landlock FILE`; each right granted beyond the
+                    facts is noted on stderr
   docker-flags      one hardened docker run option set, one option per line: seccomp and
                     AppArmor profiles, capabilities, no-new-privileges, --read-only and
                     --tmpfs, --user, --network none where the recorded runs allow them; the
@@ -418,6 +425,29 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   return out;
 }
 
+Result<Emitted> EmitLandlock(ExportContext& ctx) {
+  auto facts = LoadFacts(ctx);
+  if (!facts) return facts.error();
+  LandlockExportOptions o;
+  o.mode = FileModeOnHost;
+  o.count_entries = CountDirEntriesOnHost;
+  o.interpreters = ExecInterpretersOnHost;
+  auto exp = BuildLandlockRuleset(facts->files.records, facts->network, facts->syscalls, o);
+  if (exp.text.empty()) return UsageError("landlock: a path could not be written");
+  for (const auto& n : exp.notes) PrintNote("landlock: " + n);
+  Emitted out;
+  out.content = std::move(exp.text);
+  out.options = RunOption(ctx);
+  size_t parents = 0, ports = 0;
+  for (const auto& p : exp.ruleset.paths) parents += p.parents.size();
+  for (const auto& p : exp.ruleset.ports) ports += p.ports.size();
+  out.summary = fmt::format("Landlock ABI {}: {} paths in {} rules, {} TCP ports, for {} "
+                            "accessed paths",
+                            exp.ruleset.abi, parents, exp.ruleset.paths.size(), ports,
+                            facts->files.records.size());
+  return out;
+}
+
 // Adding a format: a function from the context to Emitted, and a row here.
 struct Format {
   std::string_view name;
@@ -430,6 +460,7 @@ constexpr Format kFormats[] = {
     {"k8s-apparmor", EmitK8sAppArmor},
     {"capabilities", EmitCapabilities},
     {"docker-flags", EmitDockerFlags},
+    {"landlock", EmitLandlock},
 };
 
 std::string FormatNames() {

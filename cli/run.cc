@@ -24,20 +24,26 @@
 #include "seclearn/core/file.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/seccomp_profile.h"
+#include "seclearn/core/landlock.h"
 #include "seclearn/enforce/capabilities.h"
+#include "seclearn/enforce/landlock_apply.h"
 #include "seclearn/enforce/seccomp_apply.h"
 
 namespace seclearn::cli {
 namespace {
 
-constexpr const char* kRunUsage = R"(Usage: seclearn run [--seccomp FILE] [--caps LIST] [OPTIONS] [--] CMD [ARGS...]
+constexpr const char* kRunUsage = R"(Usage: seclearn run [--seccomp FILE] [--landlock FILE] [--caps LIST] [OPTIONS] [--] CMD [ARGS...]
 
-Runs CMD under the seccomp profile FILE (Docker / OCI format) and/or with only the
-capabilities in LIST, the way a container runtime would: the filter is loaded and the
-capabilities dropped in this process and CMD is exec'd in its place, so the exit status is
-CMD's own.
+Runs CMD under the seccomp profile FILE (Docker / OCI format), the Landlock ruleset FILE
+and/or with only the capabilities in LIST, the way a container runtime would: the ruleset is
+enforced, the capabilities dropped and the filter loaded in this process and CMD is exec'd in
+its place, so the exit status is CMD's own.
 
 Options:
+  --landlock FILE   the Landlock ruleset to enforce (landlockconfig's JSON format, as
+                    `seclearn export --format landlock` writes it): rights the kernel's ABI
+                    does not know are not enforced and a path that is not here is left out,
+                    each said in one line (--strict: an error, nothing runs)
   --seccomp FILE    the seccomp profile to enforce. Rules with "includes"/"excludes"
                     (moby's, containers-common's) are chosen as those runtimes choose them:
                     for this architecture, this kernel and the capabilities CMD keeps
@@ -49,7 +55,8 @@ Options:
                     no_new_privs the filter goes in first and then the capabilities are
                     dropped, as runc does: the profile must then allow capget, capset and
                     prctl (export it with --runtime runc), or pass --no-new-privs
-  --strict          an unknown syscall name in FILE is an error instead of a warning
+  --strict          an unknown syscall name in the seccomp profile is an error instead of a
+                    warning, and so is all that the Landlock ruleset cannot enforce here
   --quiet           do not print warnings
   --no-new-privs    set no_new_privs even when running as root
   -h, --help        show this help
@@ -140,7 +147,7 @@ std::optional<std::string> ExecBlockedBy(ScmpFilter& filter, const std::string& 
 
 int CmdRun(std::span<char*> args) {
   ArgSpec spec;
-  spec.with_value = {"--seccomp", "--caps"};
+  spec.with_value = {"--seccomp", "--caps", "--landlock"};
   spec.flags = {"--strict", "--quiet", "--no-new-privs"};
   spec.command_tail = true;
   int args_status = 0;
@@ -148,9 +155,25 @@ int CmdRun(std::span<char*> args) {
   if (!parsed) return args_status;
   const auto profile_path = parsed->Get("--seccomp");
   const auto caps_list = parsed->Get("--caps");
-  if ((!profile_path || profile_path->empty()) && !caps_list) {
-    PrintError("run needs --seccomp FILE or --caps LIST (see seclearn run --help)");
+  const auto landlock_path = parsed->Get("--landlock");
+  if ((!profile_path || profile_path->empty()) && !caps_list && !landlock_path) {
+    PrintError("run needs --seccomp FILE, --landlock FILE or --caps LIST (see seclearn run "
+               "--help)");
     return kExitSeclearnFailure;
+  }
+  std::optional<LandlockRuleset> landlock;
+  if (landlock_path) {
+    auto text = ReadWholeFile(*landlock_path, "Landlock ruleset");
+    if (!text) {
+      PrintError(text.error());
+      return kExitSeclearnFailure;
+    }
+    auto ruleset = ParseLandlockRuleset(*text, *landlock_path);
+    if (!ruleset) {
+      PrintError(ruleset.error());
+      return kExitSeclearnFailure;
+    }
+    landlock = std::move(*ruleset);
   }
   if (profile_path && profile_path->empty()) {
     PrintError("run: --seccomp needs a file name");
@@ -253,6 +276,17 @@ int CmdRun(std::span<char*> args) {
     }
     return true;
   };
+  if (landlock) {
+    std::vector<std::string> notes;
+    auto applied = ApplyLandlock(*landlock, parsed->Has("--strict"), &notes);
+    if (!quiet) {
+      for (const auto& n : notes) PrintWarning(n);
+    }
+    if (!applied) {
+      PrintError(fmt::format("run: {}", applied.error().Message()));
+      return kExitSeclearnFailure;
+    }
+  }
   if (nnp && !restrict_caps()) return kExitSeclearnFailure;
   if (filter) {
     if (auto blocked = ExecBlockedBy(*filter, *path, cmd)) {
@@ -267,7 +301,12 @@ int CmdRun(std::span<char*> args) {
   if (!nnp && !restrict_caps()) return kExitSeclearnFailure;
   ::execv(path->c_str(), argv.data());
   const int err = errno;
-  PrintError(fmt::format("{}: {}", cmd, std::strerror(err)));
+  PrintError(fmt::format("{}: {}{}", cmd, std::strerror(err),
+                         landlock && err == EACCES
+                             ? fmt::format(" (the Landlock ruleset may not grant execute on "
+                                           "{} or its interpreter)",
+                                           *path)
+                             : ""));
   return ExitCodeForExecErrno(err);
 }
 

@@ -741,6 +741,15 @@ Result<Json> ParseJson(std::string_view text, std::string_view source) {
   return JsonParser(text, source).ParseDocument();
 }
 
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string WriteJson(const Json& value, int indent) {
   if (indent < 0) indent = 0;
   std::string out;

@@ -1,6 +1,9 @@
 #include "seclearn/host/probes.h"
 
 #include <dirent.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
@@ -8,11 +11,13 @@
 #include <cctype>
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "seclearn/core/escape.h"
+#include "seclearn/core/fd.h"
 #include "seclearn/core/file.h"
 #include "seclearn/core/path.h"
 
@@ -177,6 +182,77 @@ std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
 bool AppArmorEnabledHere() {
   auto enabled = ReadWholeFile("/sys/module/apparmor/parameters/enabled");
   return enabled && enabled->starts_with("Y");
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+namespace {
+
+// PT_INTERP of the ELF file open on `fd`, or "".
+std::string ElfInterpreter(int fd) {
+  unsigned char ident[EI_NIDENT];
+  if (::pread(fd, ident, sizeof ident, 0) != static_cast<ssize_t>(sizeof ident) ||
+      std::memcmp(ident, ELFMAG, SELFMAG) != 0)
+    return "";
+  auto interp = [&](uint64_t offset, uint64_t size) -> std::string {
+    if (size == 0 || size > 4096) return "";
+    std::string out(size, '\0');
+    if (::pread(fd, out.data(), size, static_cast<off_t>(offset)) != static_cast<ssize_t>(size))
+      return "";
+    out.resize(std::strlen(out.c_str()));
+    return out;
+  };
+  auto scan = [&](auto ehdr, auto phdr) -> std::string {
+    if (::pread(fd, &ehdr, sizeof ehdr, 0) != static_cast<ssize_t>(sizeof ehdr)) return "";
+    if (ehdr.e_phentsize != sizeof phdr || ehdr.e_phnum > 4096) return "";
+    for (unsigned i = 0; i < ehdr.e_phnum; ++i) {
+      if (::pread(fd, &phdr, sizeof phdr, static_cast<off_t>(ehdr.e_phoff + i * sizeof phdr)) !=
+          static_cast<ssize_t>(sizeof phdr))
+        return "";
+      if (phdr.p_type == PT_INTERP) return interp(phdr.p_offset, phdr.p_filesz);
+    }
+    return "";
+  };
+  if (ident[EI_CLASS] == ELFCLASS64) return scan(Elf64_Ehdr{}, Elf64_Phdr{});
+  if (ident[EI_CLASS] == ELFCLASS32) return scan(Elf32_Ehdr{}, Elf32_Phdr{});
+  return "";
+}
+
+}  // namespace
+
+std::optional<uint32_t> FileModeOnHost(std::string_view path) {
+  struct stat st {};
+  if (::stat(std::string(path).c_str(), &st) != 0) return std::nullopt;
+  return st.st_mode;
+}
+
+std::vector<std::string> ExecInterpretersOnHost(std::string_view path) {
+  std::vector<std::string> out;
+  std::string file(path);
+  // A script's interpreter may be a script in turn (binfmt_script allows a few levels).
+  for (int depth = 0; depth < 4; ++depth) {
+    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) break;
+    char head[256] = {};
+    const ssize_t n = ::pread(fd.get(), head, sizeof head - 1, 0);
+    if (n >= 2 && head[0] == '#' && head[1] == '!') {
+      std::string_view line(head + 2, static_cast<size_t>(n - 2));
+      line = line.substr(0, line.find('\n'));
+      const size_t start = line.find_first_not_of(" \t");
+      if (start == std::string_view::npos) break;
+      line.remove_prefix(start);
+      line = line.substr(0, line.find_first_of(" \t"));
+      if (line.empty() || line[0] != '/') break;
+      file = ResolvePathOnHost(line).path;
+      out.push_back(file);
+      continue;
+    }
+    const std::string interp = ElfInterpreter(fd.get());
+    if (!interp.empty() && interp[0] == '/') out.push_back(ResolvePathOnHost(interp).path);
+    break;
+  }
+  return out;
 }
 
 }  // namespace seclearn

@@ -98,4 +98,8 @@ Result<Json> ParseJson(std::string_view text, std::string_view source);
 // UTF-8 bytes as \u00XX of the byte so output is always valid JSON).
 std::string WriteJson(const Json& value, int indent = 2);
 
+// Whether `s` is valid UTF-8 (RFC 3629): what a JSON string can hold byte for byte. The writer
+// escapes other bytes as \u00XX, which a reader takes for other characters.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace seclearn

@@ -50,6 +50,14 @@ PrivilegeOf BinaryPrivilege(const std::string& path);
 // Entries of `dir` on this host (without . and ..), or nullopt.
 std::optional<size_t> CountDirEntriesOnHost(std::string_view dir);
 
+// st_mode of `path` here (stat, following symlinks), nullopt if it is not there.
+std::optional<uint32_t> FileModeOnHost(std::string_view path);
+
+// The files the kernel opens to execute `path` here, besides the file itself: an ELF's
+// PT_INTERP (the dynamic loader), a script's #! interpreter (and that one's PT_INTERP), each
+// resolved as ResolvePathOnHost does. Empty for a static ELF or an unreadable file.
+std::vector<std::string> ExecInterpretersOnHost(std::string_view path);
+
 // AppArmor confines processes here: the module is loaded and enabled.
 bool AppArmorEnabledHere();
 
