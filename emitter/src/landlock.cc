@@ -65,16 +65,32 @@ class Builder {
     const auto m = Mode(path);
     return m && S_ISDIR(*m);
   }
-  // The nearest ancestor of `path` (or itself) that is a directory here and valid UTF-8.
+  // The nearest ancestor of `path` (or itself) that is a directory here, valid UTF-8 and not
+  // made by the workload (it would not be there when the next run starts).
   std::string ExistingDir(std::string dir) const {
-    while (dir != "/" && (!IsValidUtf8(dir) || !IsDir(dir))) dir = Parent(dir);
+    while (dir != "/" && (!IsValidUtf8(dir) || !IsDir(dir) || made_.count(dir))) dir = Parent(dir);
     return dir;
+  }
+
+  // The directories the workload made (mkdir): never a rule's target.
+  void NoteMade(const FileAccessRecord& rec) {
+    const bool dir = rec.path.size() > 1 && rec.path.back() == '/';
+    if ((rec.access & kAccessCreate) && (dir || rec.syscall.starts_with("mkdir")))
+      made_.insert(dir ? rec.path.substr(0, rec.path.size() - 1) : rec.path);
   }
 
   void Grant(const std::string& target, uint64_t rights) {
     if (rights != 0) rules_[target] |= rights;
   }
   void Note(std::string line) { notes_.insert(std::move(line)); }
+  // A widening: the rights of `path` granted beneath `target` for `why`; one line per
+  // (why, target) in the end, naming the first path and how many more.
+  void Widen(const std::string& why, const std::string& target, const std::string& path,
+             uint64_t rights) {
+    Widening& w = widened_[{why, target}];
+    if (w.count++ == 0) w.first = path;
+    w.rights |= rights;
+  }
 
   void Add(const FileAccessRecord& rec) {
     const bool dir = rec.path.size() > 1 && rec.path.back() == '/';
@@ -117,31 +133,25 @@ class Builder {
     if (stable != path) {
       const std::string at = ExistingDir(stable);
       Grant(at, own | parent);
-      Note(fmt::format("{} {}: {} beneath {}", Shown(path),
-                       IsValidUtf8(path) ? "changes from run to run" : "is not UTF-8",
-                       LandlockFsNames(own | parent), Shown(at)));
+      Widen(IsValidUtf8(path) ? "changes from run to run" : "is not UTF-8", at, path,
+            own | parent);
       return;
     }
     const std::string dir_of = ExistingDir(Parent(path));
     Grant(dir_of, parent);
     if (parent != 0 && dir_of != Parent(path))
-      Note(fmt::format("{}'s directory is not here: {} beneath {}", Shown(path),
-                       LandlockFsNames(parent), Shown(dir_of)));
+      Widen("is in a directory the workload makes or that is not here", dir_of, path, parent);
     if (own == 0) return;
-    if (!created && mode) {
+    // A file that is here and was not made by the workload, nor below a directory it made.
+    if (!created && mode && dir_of == Parent(path) && !made_.count(path)) {
       Grant(path, S_ISDIR(*mode) ? own : own & kLlFileRights);
       return;
     }
     // Made by the workload, or gone since: what it did to the file is granted beneath its
     // directory, since the file is not there when the next run starts.
     Grant(dir_of, own);
-    const auto entries = o_.count_entries ? o_.count_entries(dir_of) : std::nullopt;
-    if (!entries || *entries > 1) {
-      Note(fmt::format("{} {}: {} beneath {}{}", Shown(path),
-                       created ? "is made by the workload" : "is not here",
-                       LandlockFsNames(own), Shown(dir_of),
-                       entries ? fmt::format(" ({} entries there now)", *entries) : ""));
-    }
+    Widen(created || dir_of != Parent(path) ? "is made by the workload" : "is not here", dir_of,
+          path, own);
   }
 
   void Finish(LandlockRuleset* out, std::vector<std::string>* notes) {
@@ -161,13 +171,38 @@ class Builder {
     std::stable_sort(out->paths.begin(), out->paths.end(), [](const auto& a, const auto& b) {
       return a.parents.size() > b.parents.size();
     });
+    for (const auto& [key, w] : widened_) {
+      const auto& [why, target] = key;
+      const auto entries = o_.count_entries ? o_.count_entries(target) : std::nullopt;
+      notes_.insert(fmt::format("{}{} {}: {} beneath {}{}", Shown(w.first),
+                                w.count > 1 ? fmt::format(" and {} more", w.count - 1) : "",
+                                w.count > 1 ? RePlural(why) : why, LandlockFsNames(w.rights),
+                                Shown(target),
+                                entries ? fmt::format(" ({} {} there now)", *entries,
+                                                      *entries == 1 ? "entry" : "entries")
+                                        : ""));
+    }
     notes->assign(notes_.begin(), notes_.end());
+  }
+
+  // "is made by" -> "are made by", "changes" -> "change".
+  static std::string RePlural(std::string why) {
+    if (why.starts_with("is ")) return "are " + why.substr(3);
+    if (why.starts_with("changes ")) return "change " + why.substr(8);
+    return why;
   }
 
  private:
   const LandlockExportOptions& o_;
   std::map<std::string, uint64_t> rules_;
   std::set<std::string> notes_;
+  std::set<std::string> made_;
+  struct Widening {
+    size_t count = 0;
+    std::string first;
+    uint64_t rights = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Widening> widened_;
 };
 
 }  // namespace
@@ -182,6 +217,7 @@ LandlockExport BuildLandlockRuleset(const std::vector<FileAccessRecord>& files,
   r.handled_fs = LandlockFsRights(r.abi);
   r.handled_net = LandlockNetRights(r.abi);
   Builder b(options);
+  for (const FileAccessRecord& rec : files) b.NoteMade(rec);
   for (const FileAccessRecord& rec : files) b.Add(rec);
   b.Finish(&r, &out.notes);
 
