@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <map>
 #include <set>
 
@@ -224,7 +225,8 @@ LandlockExport BuildLandlockRuleset(const std::vector<FileAccessRecord>& files,
   std::map<uint64_t, std::set<uint64_t>> ports;  // port -> rights
   bool abstract = false;
   for (const NetworkFact& n : network) {
-    if (n.err != 0) continue;
+    // A non-blocking connect in progress was let through as one that completed.
+    if (n.err != 0 && !(n.op == NetOp::kConnect && n.err == EINPROGRESS)) continue;
     if (n.family == AF_UNIX && n.address.starts_with("@") &&
         (n.op == NetOp::kConnect || n.op == NetOp::kSendTo))
       abstract = true;

@@ -22,7 +22,8 @@
 // path that is no longer there, or is not UTF-8 (a JSON string cannot name it), on its nearest
 // existing (UTF-8) ancestor. Each such widening is a note. A rule that an ancestor's rule
 // already covers is dropped. Failed accesses get no right.
-// TCP: bind_tcp and connect_tcp per port that bind/connect used with success. Scopes:
+// TCP: bind_tcp and connect_tcp per port that bind/connect used with success (EINPROGRESS
+// of a non-blocking connect counts). Scopes:
 // abstract_unix_socket unless the workload connected to an abstract socket; signal unless it
 // made a kill-family call (its targets are not recorded, and may be outside the sandbox).
 #pragma once
