@@ -30,7 +30,7 @@ constexpr int kDiffDiffer = 1;
 constexpr int kDiffTrouble = 2;
 
 constexpr const char* kDiffHelp = R"(usage: seclearn diff [options] OLD NEW
-       seclearn diff [options] [--db PATH] --app NAME [--format seccomp|apparmor|capabilities]
+       seclearn diff [options] [--db PATH] --app NAME [--format seccomp|apparmor|landlock|capabilities]
                      [--from N] [--to M]
 
 Semantic diff of two profiles: syscalls added and removed (per architecture list), argument
@@ -38,14 +38,18 @@ conditions widened or narrowed, capabilities, and which changes come from the ru
 rule rather than the workload. For AppArmor profiles: file rules per path with their modes
 widened or narrowed, a path replaced by a glob that matches it (widened:
 /etc/app/conf.json -> /etc/app/** (r)), network, capability, ptrace, signal, mount, ...
-rules, deny rules (one removed widens), abstractions included and complain mode. Each
+rules, deny rules (one removed widens), abstractions included and complain mode. For
+Landlock rulesets: the rights each grants on each path (its own rule and its ancestors'),
+a right moved to a parent directory (widened: /srv/w/log -> /srv/w (write_file)), handled
+rights and scopes dropped, TCP ports. Each
 widening that opens known escape or kernel-attack surface (mount, bpf, ptrace, keyctl,
 CAP_SYS_ADMIN, writes under /etc or /proc/sys, raw sockets, ...: data/risk/high.json) is
 flagged HIGH RISK with the reason.
 
 inputs:
   OLD NEW           two files of the same kind: Docker/OCI seccomp JSON, AppArmor profiles
-                    (includes are compared by name, not read), or capability lists (docker
+                    (includes are compared by name, not read), Landlock rulesets
+                    (landlockconfig JSON), or capability lists (docker
                     --cap-add flags, OCI process.capabilities JSON, or names)
   --app NAME        two stored versions of the app's exported profile (seclearn versions)
                     in --format (default seccomp); --from/--to default to the latest two.
@@ -63,7 +67,7 @@ exit status (like diff(1)): 0 no difference (or, with --fail-on widen, nothing w
 problem).
 )";
 
-enum class Kind { kSeccomp, kAppArmor, kCapabilities };
+enum class Kind { kSeccomp, kAppArmor, kCapabilities, kLandlock };
 
 bool HasAnyKey(const Json& object, std::initializer_list<std::string_view> keys) {
   for (std::string_view k : keys)
@@ -90,10 +94,12 @@ Result<Kind> Detect(std::string_view text, std::string_view name) {
                            "inheritable", "ambient"}))
         return Kind::kCapabilities;
       if (doc->Find("linux") != nullptr) return Kind::kSeccomp;
+      if (HasAnyKey(*doc, {"pathBeneath", "netPort", "ruleset"})) return Kind::kLandlock;
     }
     return ParseError(fmt::format(
-        "{}:{}:{}: JSON {}, but neither a seccomp profile (\"defaultAction\", \"syscalls\") "
-        "nor OCI capabilities (\"effective\", \"bounding\")",
+        "{}:{}:{}: JSON {}, but neither a seccomp profile (\"defaultAction\", \"syscalls\"), "
+        "OCI capabilities (\"effective\", \"bounding\") nor a Landlock ruleset "
+        "(\"pathBeneath\", \"ruleset\")",
         name, doc->pos().line, doc->pos().col,
         doc->is_object() ? "object" : Json::TypeName(doc->type())));
   }
@@ -102,8 +108,9 @@ Result<Kind> Detect(std::string_view text, std::string_view name) {
 }
 
 const char* KindName(Kind k) {
-  return k == Kind::kSeccomp ? "a seccomp profile"
+  return k == Kind::kSeccomp    ? "a seccomp profile"
          : k == Kind::kAppArmor ? "an AppArmor profile"
+         : k == Kind::kLandlock ? "a Landlock ruleset"
                                 : "a capability list";
 }
 
@@ -126,6 +133,10 @@ Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& ol
   ProfileDiff d;
   if (kind == Kind::kAppArmor) {
     auto diff = DiffAppArmor(old_text, old_name, new_text, new_name);
+    if (!diff) return diff.error();
+    d = std::move(*diff);
+  } else if (kind == Kind::kLandlock) {
+    auto diff = DiffLandlock(old_text, old_name, new_text, new_name);
     if (!diff) return diff.error();
     d = std::move(*diff);
   } else if (kind == Kind::kSeccomp) {

@@ -12,6 +12,8 @@
 #include "seclearn/emitter/apparmor_check.h"
 #include "seclearn/emitter/diff.h"
 
+#include "seclearn/core/landlock.h"
+
 namespace seclearn {
 namespace {
 
@@ -468,6 +470,154 @@ Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& o
   std::stable_sort(d.changes.begin(), d.changes.end(), [](const Change& a, const Change& b) {
     return std::pair(a.CategoryName(), std::string_view(a.subject)) <
            std::pair(b.CategoryName(), std::string_view(b.subject));
+  });
+  return d;
+}
+
+namespace {
+
+bool Beneath(std::string_view path, std::string_view dir) {
+  if (dir == "/") return true;
+  return path == dir ||
+         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+}
+
+// The rights `r` grants on `path` itself: its own rule's and those of every ancestor's.
+uint64_t LandlockRightsAt(const LandlockRuleset& r, std::string_view path) {
+  uint64_t out = 0;
+  for (const LandlockPathRule& rule : r.paths)
+    for (const std::string& p : rule.parents)
+      if (Beneath(path, p)) out |= rule.access;
+  return out & r.handled_fs;
+}
+
+// AppArmor modes for Landlock rights, to grade a path with the apparmor_files risk entries.
+uint32_t AaPermsOf(uint64_t fs) {
+  uint32_t perms = 0;
+  if (fs & (kLlReadFile | kLlReadDir)) perms |= kAaRead;
+  if (fs & ~uint64_t{kLlReadFile | kLlReadDir | kLlExecute}) perms |= kAaWrite;
+  if (fs & kLlExecute) perms |= kAaExec;
+  return perms;
+}
+
+std::string LandlockFileRisk(const std::string& path, uint64_t rights) {
+  // The hierarchy: the path and everything beneath it.
+  auto glob = AaGlob::Compile(AaPathExpr().Literal(path).text() + (path == "/" ? "**" : "{,/**}"),
+                              BuiltinAaVariables());
+  return glob ? FileRiskReason(*glob, AaPermsOf(rights)) : std::string();
+}
+
+}  // namespace
+
+Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& old_name,
+                                 std::string_view new_text, const std::string& new_name) {
+  auto o = ParseLandlockRuleset(old_text, old_name);
+  if (!o) return o.error();
+  auto n = ParseLandlockRuleset(new_text, new_name);
+  if (!n) return n.error();
+  ProfileDiff d;
+  d.old_name = old_name;
+  d.new_name = new_name;
+  auto change = [&](ChangeCategory cat, std::string rule, std::string subject, ChangeKind kind,
+                    std::string detail, std::string reason = {}) {
+    Change c;
+    c.category = cat;
+    c.rule = std::move(rule);
+    c.subject = std::move(subject);
+    c.kind = kind;
+    c.detail = std::move(detail);
+    c.high_risk = !reason.empty() && c.widens();
+    c.reason = c.high_risk ? std::move(reason) : std::string();
+    d.changes.push_back(std::move(c));
+  };
+  // What the ruleset handles: a right no longer handled is allowed everywhere.
+  const std::pair<uint64_t, uint64_t> handled[] = {{o->handled_fs, n->handled_fs},
+                                                   {o->handled_net, n->handled_net},
+                                                   {o->scoped, n->scoped}};
+  const char* what[] = {"handledAccessFs", "handledAccessNet", "scoped"};
+  for (int i = 0; i < 3; ++i) {
+    const auto [was, now] = handled[i];
+    auto names = [&](uint64_t bits) {
+      return i == 0 ? LandlockFsNames(bits) : i == 1 ? LandlockNetNames(bits)
+                                                     : LandlockScopeNames(bits);
+    };
+    if (const uint64_t lost = was & ~now)
+      change(ChangeCategory::kRule, what[i], names(lost), ChangeKind::kWidened,
+             "no longer restricted");
+    if (const uint64_t gained = now & ~was)
+      change(ChangeCategory::kRule, what[i], names(gained), ChangeKind::kNarrowed,
+             "now restricted");
+  }
+  // Paths: each rule of the new ruleset against what the old one granted there, and back.
+  std::set<std::string> seen;
+  for (const LandlockPathRule& rule : n->paths) {
+    for (const std::string& p : rule.parents) {
+      if (!seen.insert(p).second) continue;
+      // What p's own rules add: a right an ancestor's rule adds is that ancestor's change.
+      uint64_t own = 0;
+      for (const LandlockPathRule& r2 : n->paths)
+        for (const std::string& q : r2.parents)
+          if (q == p) own |= r2.access;
+      const uint64_t was = LandlockRightsAt(*o, p);
+      const uint64_t added = own & n->handled_fs & ~was;
+      if (added == 0) continue;
+      // The old ruleset granted these below p: the hierarchy was widened to p.
+      std::string from;
+      for (const LandlockPathRule& old_rule : o->paths)
+        for (const std::string& q : old_rule.parents)
+          if (from.empty() && q != p && Beneath(q, p) && (old_rule.access & added))
+            from = q;
+      std::string detail =
+          !from.empty() ? fmt::format("{} -> {} ({})", from, p, LandlockFsNames(added))
+          : was != 0    ? fmt::format("{} added (was {})", LandlockFsNames(added),
+                                      LandlockFsNames(was))
+                        : LandlockFsNames(added);
+      change(ChangeCategory::kFile, "", p, was != 0 || !from.empty() ? ChangeKind::kWidened
+                                                                     : ChangeKind::kAdded,
+             std::move(detail), LandlockFileRisk(p, added));
+    }
+  }
+  seen.clear();
+  for (const LandlockPathRule& rule : o->paths) {
+    for (const std::string& p : rule.parents) {
+      if (!seen.insert(p).second) continue;
+      uint64_t own = 0;
+      for (const LandlockPathRule& r2 : o->paths)
+        for (const std::string& q : r2.parents)
+          if (q == p) own |= r2.access;
+      const uint64_t now = LandlockRightsAt(*n, p);
+      const uint64_t removed = own & o->handled_fs & ~now & n->handled_fs;
+      if (removed == 0) continue;
+      change(ChangeCategory::kFile, "", p, now != 0 ? ChangeKind::kNarrowed : ChangeKind::kRemoved,
+             now != 0 ? fmt::format("{} removed (now {})", LandlockFsNames(removed),
+                                    LandlockFsNames(now))
+                      : LandlockFsNames(removed));
+    }
+  }
+  // TCP ports.
+  auto ports = [](const LandlockRuleset& r) {
+    std::map<uint64_t, uint64_t> out;
+    for (const LandlockPortRule& rule : r.ports)
+      for (uint64_t port : rule.ports) out[port] |= rule.access & r.handled_net;
+    return out;
+  };
+  const auto op = ports(*o), np = ports(*n);
+  std::set<uint64_t> all;
+  for (const auto& [port, bits] : op) all.insert(port);
+  for (const auto& [port, bits] : np) all.insert(port);
+  for (uint64_t port : all) {
+    const uint64_t was = op.count(port) ? op.at(port) : 0;
+    const uint64_t now = np.count(port) ? np.at(port) : 0;
+    const std::string subject = fmt::format("tcp/{}", port);
+    if (const uint64_t added = now & ~was)
+      change(ChangeCategory::kNetwork, "", subject, was ? ChangeKind::kWidened : ChangeKind::kAdded,
+             LandlockNetNames(added));
+    if (const uint64_t removed = was & ~now & n->handled_net)
+      change(ChangeCategory::kNetwork, "", subject,
+             now ? ChangeKind::kNarrowed : ChangeKind::kRemoved, LandlockNetNames(removed));
+  }
+  std::stable_sort(d.changes.begin(), d.changes.end(), [](const Change& a, const Change& b) {
+    return std::pair(a.CategoryName(), a.subject) < std::pair(b.CategoryName(), b.subject);
   });
   return d;
 }

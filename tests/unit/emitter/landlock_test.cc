@@ -1,6 +1,7 @@
 // BuildLandlockRuleset on facts with a host of the test's own making: which right lands on
 // which file or directory, what is widened (and noted), TCP ports and scopes.
 #include "seclearn/emitter/landlock.h"
+#include "seclearn/emitter/diff.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -156,6 +157,55 @@ TEST_CASE("landlock export: TCP ports and scopes", "[unit][emitter]") {
   CHECK(e.ruleset.scoped == 0);
   CHECK(Noted(e, "signals are not scoped: the workload called kill"));
   CHECK(Noted(e, "abstract unix sockets are not scoped"));
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+
+TEST_CASE("landlock diff: rights per path, a hierarchy widened to its parent, ports, scopes",
+          "[unit][emitter]") {
+  const char* old_text = R"({"abi": 6,
+    "ruleset": [{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"],
+                 "scoped": ["signal"]}],
+    "pathBeneath": [{"allowedAccess": ["read_file"], "parent": ["/etc/hostname", "/srv/w/a"]},
+                    {"allowedAccess": ["write_file"], "parent": ["/srv/w/log"]}],
+    "netPort": [{"allowedAccess": ["bind_tcp"], "port": [80]}]})";
+  const char* new_text = R"({"abi": 6,
+    "ruleset": [{"handledAccessFs": ["abi.all"], "handledAccessNet": ["abi.all"]}],
+    "pathBeneath": [{"allowedAccess": ["read_file"], "parent": ["/etc/hostname", "/srv/w/a"]},
+                    {"allowedAccess": ["write_file"], "parent": ["/srv/w", "/etc"]}],
+    "netPort": [{"allowedAccess": ["bind_tcp", "connect_tcp"], "port": [80]},
+                {"allowedAccess": ["connect_tcp"], "port": [443]}]})";
+  auto d = DiffLandlock(old_text, "v1", new_text, "v2");
+  REQUIRE(d.has_value());
+  auto find = [&](std::string_view subject) -> const Change* {
+    for (const Change& c : d->changes)
+      if (c.subject == subject) return &c;
+    return nullptr;
+  };
+  const Change* w = find("/srv/w");
+  REQUIRE(w != nullptr);
+  CHECK(w->kind == ChangeKind::kWidened);
+  CHECK(w->detail == "/srv/w/log -> /srv/w (write_file)");
+  const Change* etc = find("/etc");
+  REQUIRE(etc != nullptr);
+  CHECK(etc->kind == ChangeKind::kAdded);
+  CHECK(etc->high_risk);  // writes under /etc: the risk table's entry
+  CHECK(find("/etc/hostname") == nullptr);  // its own rule is unchanged
+  CHECK(find("/srv/w/log") == nullptr);     // still granted, from its directory
+  CHECK(find("tcp/443") != nullptr);
+  CHECK(find("tcp/80")->detail == "connect_tcp");
+  const Change* scope = find("signal");
+  REQUIRE(scope != nullptr);
+  CHECK(scope->kind == ChangeKind::kWidened);
+  CHECK(d->narrowed() == 0);
+  // Back again: each widening is a narrowing.
+  auto back = DiffLandlock(new_text, "v2", old_text, "v1");
+  REQUIRE(back.has_value());
+  CHECK(back->widened() == 0);
+  CHECK(back->narrowed() == d->widened());
+  CHECK_FALSE(DiffLandlock("{", "bad", new_text, "v2").has_value());
 }
 
 }  // namespace seclearn

@@ -80,6 +80,16 @@ Result<std::vector<std::string>> ParseCapabilityList(std::string_view text,
 Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& old_name,
                                  std::string_view new_text, const std::string& new_name);
 
+// Landlock rulesets (core/landlock.h): per path, the rights each grants there (its own rule
+// and its ancestors'), so a right added on a hierarchy is a widening, and one moved from a
+// path to its parent directory is "widened: /srv/w/log -> /srv/w (write_file)"; handled
+// rights and scopes dropped widen everything; TCP ports compare per port. Paths are graded
+// with the AppArmor file entries of the risk table (read_file as r, execute as x, every
+// other right as w, on the path and everything beneath it). Categories: file, network, and
+// kRule "handledAccessFs", "handledAccessNet", "scoped".
+Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& old_name,
+                                 std::string_view new_text, const std::string& new_name);
+
 // True if the text looks like an AppArmor profile: an abi line, an include of
 // tunables/global, or a `profile NAME ... {` block.
 bool LooksLikeAppArmor(std::string_view text);
