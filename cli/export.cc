@@ -100,6 +100,9 @@ options:
                     (address families, namespace flags, ioctl requests, ...), one rule per
                     value; none: by name only
   --run N           export what run N learned, not the union of all runs
+  --rootfs DIR      a container's root file system: the paths of the file formats
+                    (apparmor, landlock, docker-flags) are resolved and looked at in DIR as
+                    the container sees them (/bin/sh -> /bin/busybox), not on this host
   --without-exec    leave out the runs of processes exec'd into running containers
   --json            capabilities: OCI process.capabilities JSON instead of docker flags
   --ambient         capabilities --json: also inheritable and ambient, for a non-root
@@ -475,7 +478,7 @@ int CmdExport(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
                      "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch",
-                     "--mode", "--on-violation", "--listener"};
+                     "--mode", "--on-violation", "--listener", "--rootfs"};
   spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store",
                 "--without-exec"};
   int args_status = 0;
@@ -494,6 +497,12 @@ int CmdExport(std::span<char*> args) {
     PrintError(fmt::format("export: unknown format '{}' (available: {})", format_name,
                            FormatNames()));
     return kExitSeclearnFailure;
+  }
+  if (auto root = parsed->Get("--rootfs")) {
+    if (auto r = SetProbeRoot(*root); !r) {
+      PrintError(fmt::format("export: --rootfs: {}", r.error().Message()));
+      return kExitSeclearnFailure;
+    }
   }
   if (format->name != "seccomp" && format->name != "k8s-seccomp") {
     for (const char* opt : {"--mode", "--on-violation", "--listener"}) {

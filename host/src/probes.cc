@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
@@ -37,6 +39,59 @@ std::string Needed(mode_t bits) {
 
 }  // namespace
 
+namespace {
+
+// SetProbeRoot's directory: its descriptor and its own name on the host.
+struct ProbeRoot {
+  Fd fd;
+  std::string path;
+};
+ProbeRoot& Root() {
+  static ProbeRoot root;
+  return root;
+}
+
+// `path` opened inside the probe root (an invalid Fd, errno set, if it is not there).
+Fd RootedOpen(std::string_view path, uint64_t flags) {
+  struct open_how how {};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const std::string rel = std::string(".") + std::string(path);
+  return Fd(static_cast<int>(::syscall(SYS_openat2, Root().fd.get(), rel.c_str(), &how,
+                                       sizeof how)));
+}
+
+// The container's name for a descriptor opened inside the root.
+std::optional<std::string> RootedName(int fd) {
+  char buf[PATH_MAX];
+  const std::string link = fmt::format("/proc/self/fd/{}", fd);
+  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+  if (n <= 0) return std::nullopt;
+  std::string host(buf, static_cast<size_t>(n));
+  const std::string& root = Root().path;
+  if (host == root) return std::string("/");
+  if (!host.starts_with(root + "/")) return std::nullopt;
+  return host.substr(root.size());
+}
+
+}  // namespace
+
+Result<void> SetProbeRoot(const std::string& dir) {
+  ProbeRoot& root = Root();
+  if (dir.empty()) {
+    root.fd = Fd();
+    root.path.clear();
+    return {};
+  }
+  char buf[PATH_MAX];
+  if (::realpath(dir.c_str(), buf) == nullptr) return ErrnoError(fmt::format("root {}", dir));
+  Fd fd(::open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoError(fmt::format("root {}", dir));
+  root.fd = std::move(fd);
+  root.path = std::string(buf) == "/" ? "" : buf;
+  return {};
+}
+
 ResolvedPath ResolvePathOnHost(std::string_view raw) {
   ResolvedPath lex = NormalizePathLexically(raw);
   std::string p = lex.path;
@@ -63,6 +118,28 @@ ResolvedPath ResolvePathOnHost(std::string_view raw) {
 
   // Resolve the longest existing prefix; keep the rest as is.
   std::string head = p, tail;
+  if (Root().fd.valid()) {
+    for (;;) {
+      Fd fd = RootedOpen(head, O_PATH);
+      std::optional<std::string> name;
+      if (fd.valid() && (name = RootedName(fd.get()))) {
+        std::string resolved = *name;
+        if (!tail.empty()) resolved += (resolved == "/" ? "" : "/") + tail.substr(1);
+        PathKind kind = PathKind::kUnknown;
+        struct stat st {};
+        if (tail.empty() && ::fstat(fd.get(), &st) == 0)
+          kind = S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kFile;
+        if (trailing) kind = PathKind::kDirectory;
+        if (kind == PathKind::kDirectory && resolved != "/") resolved += '/';
+        return {resolved, kind};
+      }
+      const size_t slash = head.rfind('/');
+      if (slash == std::string::npos || head == "/") break;
+      tail = head.substr(slash) + tail;
+      head = slash == 0 ? "/" : head.substr(0, slash);
+    }
+    return lex;
+  }
   for (;;) {
     char buf[PATH_MAX];
     if (::realpath(head.c_str(), buf) != nullptr) {
@@ -168,7 +245,13 @@ std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
 }
 
 std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
-  DIR* d = ::opendir(std::string(dir).c_str());
+  DIR* d = nullptr;
+  if (Root().fd.valid()) {
+    Fd fd = RootedOpen(dir, O_RDONLY | O_DIRECTORY);
+    if (fd.valid()) d = ::fdopendir(fd.release());
+  } else {
+    d = ::opendir(std::string(dir).c_str());
+  }
   if (d == nullptr) return std::nullopt;
   size_t n = 0;
   while (const dirent* e = ::readdir(d)) {
@@ -223,6 +306,11 @@ std::string ElfInterpreter(int fd) {
 
 std::optional<uint32_t> FileModeOnHost(std::string_view path) {
   struct stat st {};
+  if (Root().fd.valid()) {
+    Fd fd = RootedOpen(path, O_PATH);
+    if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return std::nullopt;
+    return st.st_mode;
+  }
   if (::stat(std::string(path).c_str(), &st) != 0) return std::nullopt;
   return st.st_mode;
 }
@@ -232,7 +320,8 @@ std::vector<std::string> ExecInterpretersOnHost(std::string_view path) {
   std::string file(path);
   // A script's interpreter may be a script in turn (binfmt_script allows a few levels).
   for (int depth = 0; depth < 4; ++depth) {
-    Fd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd = Root().fd.valid() ? RootedOpen(file, O_RDONLY)
+                              : Fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) break;
     char head[256] = {};
     const ssize_t n = ::pread(fd.get(), head, sizeof head - 1, 0);

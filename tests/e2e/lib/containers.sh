@@ -44,7 +44,8 @@ make_bundle() {
 # configure_bundle DIR KEY=VALUE...: edits DIR/config.json. Keys: args (a JSON array),
 # nnp (true|false), seccomp (a profile file, or empty to remove linux.seccomp),
 # app (the seclearn.app annotation), readonly (true|false: root.readonly),
-# addcap (a capability added to the bounding, effective and permitted sets).
+# addcap (a capability added to the bounding, effective and permitted sets),
+# mount (SRC:DST, a read-only bind mount of the host's SRC at DST).
 configure_bundle() {
   "$PY" - "$@" <<'EOF'
 import json, sys
@@ -67,6 +68,10 @@ for kv in sys.argv[2:]:
         config.setdefault("annotations", {})["seclearn.app"] = value
     elif key == "readonly":
         config["root"]["readonly"] = value == "true"
+    elif key == "mount":
+        src, _, dst = value.partition(":")
+        config["mounts"].append({"destination": dst, "type": "bind", "source": src,
+                                 "options": ["rbind", "ro"]})
     elif key == "addcap":
         for kind in ("bounding", "effective", "permitted"):
             config["process"]["capabilities"].setdefault(kind, []).append(value)

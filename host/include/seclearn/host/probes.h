@@ -18,8 +18,16 @@
 
 #include "seclearn/core/facts.h"
 #include "seclearn/core/path.h"
+#include "seclearn/core/result.h"
 
 namespace seclearn {
+
+// The probes below answer for the host's file system, or, once SetProbeRoot(DIR) was called,
+// for the file system rooted at DIR (a container's rootfs) as the container sees it: paths
+// are resolved inside it (openat2 RESOLVE_IN_ROOT: "/bin/sh" -> "/bin/busybox" in a busybox
+// rootfs, absolute symlinks and ".." kept inside) and named as the container names them.
+// One root for the process (an export probes one file system); "" is the host again.
+Result<void> SetProbeRoot(const std::string& dir);
 
 // The name the kernel hands AppArmor, as far as this host can tell: realpath() of the longest
 // existing prefix (symlinks such as /lib -> usr/lib resolved) and the kind from stat(). Paths
