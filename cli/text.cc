@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "seclearn/core/arch.h"
+#include "seclearn/core/json.h"
 
 namespace seclearn::cli {
 
@@ -42,14 +43,7 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
-bool IsUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = Utf8Length(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
+bool IsUtf8(std::string_view s) { return IsValidUtf8(s); }
 
 std::string DisplayName(std::string_view s, bool quote_spaces) {
   std::string out;

@@ -491,6 +491,15 @@ uint64_t LandlockRightsAt(const LandlockRuleset& r, std::string_view path) {
   return out & r.handled_fs;
 }
 
+// The rights of the rules that name `path` itself.
+uint64_t LandlockOwnRights(const LandlockRuleset& r, std::string_view path) {
+  uint64_t out = 0;
+  for (const LandlockPathRule& rule : r.paths)
+    for (const std::string& p : rule.parents)
+      if (p == path) out |= rule.access;
+  return out & r.handled_fs;
+}
+
 // AppArmor modes for Landlock rights, to grade a path with the apparmor_files risk entries.
 uint32_t AaPermsOf(uint64_t fs) {
   uint32_t perms = 0;
@@ -554,12 +563,8 @@ Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& o
     for (const std::string& p : rule.parents) {
       if (!seen.insert(p).second) continue;
       // What p's own rules add: a right an ancestor's rule adds is that ancestor's change.
-      uint64_t own = 0;
-      for (const LandlockPathRule& r2 : n->paths)
-        for (const std::string& q : r2.parents)
-          if (q == p) own |= r2.access;
       const uint64_t was = LandlockRightsAt(*o, p);
-      const uint64_t added = own & n->handled_fs & ~was;
+      const uint64_t added = LandlockOwnRights(*n, p) & ~was;
       if (added == 0) continue;
       // The old ruleset granted these below p: the hierarchy was widened to p.
       std::string from;
@@ -581,12 +586,8 @@ Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& o
   for (const LandlockPathRule& rule : o->paths) {
     for (const std::string& p : rule.parents) {
       if (!seen.insert(p).second) continue;
-      uint64_t own = 0;
-      for (const LandlockPathRule& r2 : o->paths)
-        for (const std::string& q : r2.parents)
-          if (q == p) own |= r2.access;
       const uint64_t now = LandlockRightsAt(*n, p);
-      const uint64_t removed = own & o->handled_fs & ~now & n->handled_fs;
+      const uint64_t removed = LandlockOwnRights(*o, p) & ~now & n->handled_fs;
       if (removed == 0) continue;
       change(ChangeCategory::kFile, "", p, now != 0 ? ChangeKind::kNarrowed : ChangeKind::kRemoved,
              now != 0 ? fmt::format("{} removed (now {})", LandlockFsNames(removed),

@@ -116,39 +116,30 @@ ResolvedPath ResolvePathOnHost(std::string_view raw) {
     return {trailing ? p + "/" : p, trailing ? PathKind::kDirectory : PathKind::kUnknown};
   }
 
-  // Resolve the longest existing prefix; keep the rest as is.
-  std::string head = p, tail;
-  if (Root().fd.valid()) {
-    for (;;) {
+  // Resolve the longest existing prefix; keep the rest as is. `resolve` names an existing
+  // path as the kernel would (realpath here, openat2 inside the probe root) with its stat.
+  using Found = std::pair<std::string, std::optional<mode_t>>;
+  auto resolve = [](const std::string& head) -> std::optional<Found> {
+    struct stat st {};
+    if (Root().fd.valid()) {
       Fd fd = RootedOpen(head, O_PATH);
-      std::optional<std::string> name;
-      if (fd.valid() && (name = RootedName(fd.get()))) {
-        std::string resolved = *name;
-        if (!tail.empty()) resolved += (resolved == "/" ? "" : "/") + tail.substr(1);
-        PathKind kind = PathKind::kUnknown;
-        struct stat st {};
-        if (tail.empty() && ::fstat(fd.get(), &st) == 0)
-          kind = S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kFile;
-        if (trailing) kind = PathKind::kDirectory;
-        if (kind == PathKind::kDirectory && resolved != "/") resolved += '/';
-        return {resolved, kind};
-      }
-      const size_t slash = head.rfind('/');
-      if (slash == std::string::npos || head == "/") break;
-      tail = head.substr(slash) + tail;
-      head = slash == 0 ? "/" : head.substr(0, slash);
+      auto name = fd.valid() ? RootedName(fd.get()) : std::nullopt;
+      if (!name) return std::nullopt;
+      return Found(std::move(*name), ::fstat(fd.get(), &st) == 0 ? std::optional(st.st_mode)
+                                                                 : std::nullopt);
     }
-    return lex;
-  }
-  for (;;) {
     char buf[PATH_MAX];
-    if (::realpath(head.c_str(), buf) != nullptr) {
-      std::string resolved = buf;
+    if (::realpath(head.c_str(), buf) == nullptr) return std::nullopt;
+    return Found(buf, ::stat(buf, &st) == 0 ? std::optional(st.st_mode) : std::nullopt);
+  };
+  std::string head = p, tail;
+  for (;;) {
+    if (auto found = resolve(head)) {
+      std::string resolved = found->first;
       if (!tail.empty()) resolved += (resolved == "/" ? "" : "/") + tail.substr(1);
       PathKind kind = PathKind::kUnknown;
-      struct stat st {};
-      if (tail.empty() && ::stat(resolved.c_str(), &st) == 0)
-        kind = S_ISDIR(st.st_mode) ? PathKind::kDirectory : PathKind::kFile;
+      if (tail.empty() && found->second)
+        kind = S_ISDIR(*found->second) ? PathKind::kDirectory : PathKind::kFile;
       if (trailing) kind = PathKind::kDirectory;
       if (kind == PathKind::kDirectory && resolved != "/") resolved += '/';
       return {resolved, kind};

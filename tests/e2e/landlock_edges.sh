@@ -88,18 +88,22 @@ print("bound")'
   CLIENT='import socket, sys
 socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5).close()
 print("connected")'
+  # listen_on P Q: an unconfined listener on both ports (LISTENER), once clients connect.
+  listen_on() {
+    "$PY" -c 'import socket, sys, time
+socks = [socket.socket() for _ in sys.argv[1:]]
+for s, p in zip(socks, sys.argv[1:]):
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(p))); s.listen()
+time.sleep(60)' "$@" &
+    LISTENER=$!
+    on_exit kill "$LISTENER"
+    for ((i = 0; i < 100; i++)); do
+      "$PY" -c "$CLIENT" "$2" >/dev/null 2>&1 && break
+      sleep 0.05
+    done
+  }
   expect_status 0 "$SECLEARN" learn --quiet --db "$DB" --app server -- "$PY" -c "$SERVER" "$P"
-  "$PY" -c 'import socket, sys, time
-a, b = (socket.socket() for _ in range(2))
-for s, p in ((a, int(sys.argv[1])), (b, int(sys.argv[2]))):
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", p)); s.listen()
-time.sleep(60)' "$P" "$Q" &
-  LISTENER=$!
-  on_exit kill "$LISTENER"
-  for ((i = 0; i < 100; i++)); do
-    "$PY" -c "$CLIENT" "$Q" >/dev/null 2>&1 && break
-    sleep 0.05
-  done
+  listen_on "$P" "$Q"
   expect_status 0 "$SECLEARN" learn --quiet --db "$DB" --app client -- "$PY" -c "$CLIENT" "$P"
   kill "$LISTENER"
   wait "$LISTENER" 2>/dev/null || true
@@ -113,17 +117,7 @@ time.sleep(60)' "$P" "$Q" &
   expect_status 1 "$SECLEARN" run --landlock "$TMP/server.json" -- "$PY" -c "$SERVER" "$Q"
   expect_stderr_matches 'PermissionError: \[Errno 13\] Permission denied'
   step "TCP: the client connects to P under its ruleset, not to Q"
-  "$PY" -c 'import socket, sys, time
-a, b = (socket.socket() for _ in range(2))
-for s, p in ((a, int(sys.argv[1])), (b, int(sys.argv[2]))):
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", p)); s.listen()
-time.sleep(60)' "$P" "$Q" &
-  LISTENER=$!
-  on_exit kill "$LISTENER"
-  for ((i = 0; i < 100; i++)); do
-    "$PY" -c "$CLIENT" "$Q" >/dev/null 2>&1 && break
-    sleep 0.05
-  done
+  listen_on "$P" "$Q"
   expect_status 0 "$SECLEARN" run --landlock "$TMP/client.json" -- "$PY" -c "$CLIENT" "$P"
   expect_stdout_is connected
   expect_status 1 "$SECLEARN" run --landlock "$TMP/client.json" -- "$PY" -c "$CLIENT" "$Q"
