@@ -434,6 +434,7 @@ Result<Emitted> EmitLandlock(ExportContext& ctx) {
   LandlockExportOptions o;
   o.mode = FileModeOnHost;
   o.count_entries = CountDirEntriesOnHost;
+  o.count_subdirs = CountSubdirsOnHost;
   o.interpreters = ExecInterpretersOnHost;
   auto exp = BuildLandlockRuleset(facts->files.records, facts->network, facts->syscalls, o);
   if (exp.text.empty()) return UsageError("landlock: a path could not be written");

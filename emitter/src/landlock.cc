@@ -146,6 +146,7 @@ class Builder {
     // A file that is here and was not made by the workload, nor below a directory it made.
     if (!created && mode && dir_of == Parent(path) && !made_.count(path)) {
       Grant(path, S_ISDIR(*mode) ? own : own & kLlFileRights);
+      if (S_ISDIR(*mode)) listed_.insert(path);
       return;
     }
     // Made by the workload, or gone since: what it did to the file is granted beneath its
@@ -166,6 +167,14 @@ class Builder {
         covered = it != rules_.end() && (it->second & rights) == rights;
       }
       if (!covered) by_rights[rights].push_back(path);
+      // A directory's rights hold for everything beneath it: its subdirectories too.
+      const auto subdirs = listed_.count(path) && o_.count_subdirs ? o_.count_subdirs(path)
+                                                                   : std::nullopt;
+      if (!covered && subdirs && *subdirs > 0) {
+        notes_.insert(fmt::format("{} on {} holds beneath it too: for its {} {} here",
+                                  LandlockFsNames(rights), Shown(path), *subdirs,
+                                  *subdirs == 1 ? "subdirectory" : "subdirectories"));
+      }
     }
     for (auto& [rights, paths] : by_rights) out->paths.push_back({rights, std::move(paths)});
     // Most rights first, then by the first path: a reviewer reads the broad rules first.
@@ -198,6 +207,7 @@ class Builder {
   std::map<std::string, uint64_t> rules_;
   std::set<std::string> notes_;
   std::set<std::string> made_;
+  std::set<std::string> listed_;  // directories granted their own accesses
   struct Widening {
     size_t count = 0;
     std::string first;

@@ -235,7 +235,10 @@ std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
   return std::nullopt;
 }
 
-std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
+namespace {
+
+// Entries of `dir` (inside the probe root when there is one) that `want` accepts.
+std::optional<size_t> CountEntries(std::string_view dir, bool dirs_only) {
   DIR* d = nullptr;
   if (Root().fd.valid()) {
     Fd fd = RootedOpen(dir, O_RDONLY | O_DIRECTORY);
@@ -247,11 +250,28 @@ std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
   size_t n = 0;
   while (const dirent* e = ::readdir(d)) {
     const std::string_view name = e->d_name;
-    if (name != "." && name != "..") ++n;
+    if (name == "." || name == "..") continue;
+    if (dirs_only) {
+      struct stat st {};
+      const bool is_dir = e->d_type == DT_DIR ||
+                          (e->d_type == DT_UNKNOWN &&
+                           ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                           S_ISDIR(st.st_mode));
+      if (!is_dir) continue;
+    }
+    ++n;
   }
   ::closedir(d);
   return n;
 }
+
+}  // namespace
+
+std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
+  return CountEntries(dir, false);
+}
+
+std::optional<size_t> CountSubdirsOnHost(std::string_view dir) { return CountEntries(dir, true); }
 
 bool AppArmorEnabledHere() {
   auto enabled = ReadWholeFile("/sys/module/apparmor/parameters/enabled");

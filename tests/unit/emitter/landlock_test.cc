@@ -25,6 +25,9 @@ struct FakeHost {
       return it->second;
     };
     o.count_entries = [](std::string_view) -> std::optional<size_t> { return 7; };
+    o.count_subdirs = [](std::string_view d) -> std::optional<size_t> {
+      return d == "/etc" ? 3 : 0;
+    };
     o.interpreters = [](std::string_view p) -> std::vector<std::string> {
       if (p == "/usr/bin/dash") return {"/usr/lib/ld.so"};
       return {};
@@ -86,6 +89,7 @@ TEST_CASE("landlock export: each access on the file or directory the next run wi
   CHECK(r.handled_fs == LandlockFsRights(kLandlockExportAbi));
   CHECK(RightsOf(r, "/etc/hostname") == kLlReadFile);
   CHECK(RightsOf(r, "/etc") == kLlReadDir);  // listed: the directory, not its files
+  CHECK(Noted(e, "read_dir on \"/etc\" holds beneath it too: for its 3 subdirectories"));
   CHECK(RightsOf(r, "/usr/bin/dash") == (kLlExecute | kLlReadFile));
   CHECK(RightsOf(r, "/usr/lib/ld.so") == (kLlExecute | kLlReadFile));  // its PT_INTERP
   CHECK(RightsOf(r, "/usr/lib/libc.so") == kLlReadFile);

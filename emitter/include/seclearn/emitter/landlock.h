@@ -20,8 +20,9 @@
 // A path whose name changes from run to run (pids, temp names, hashes: the same table as the
 // AppArmor export, path_glob.h) is granted on the directory above its first changing part; a
 // path that is no longer there, or is not UTF-8 (a JSON string cannot name it), on its nearest
-// existing (UTF-8) ancestor. Each such widening is a note. A rule that an ancestor's rule
-// already covers is dropped. Failed accesses get no right.
+// existing (UTF-8) ancestor. Each such widening is a note, and so is a directory listed
+// (read_dir) that has subdirectories: Landlock lets them be listed too. A rule that an
+// ancestor's rule already covers is dropped. Failed accesses get no right.
 // TCP: bind_tcp and connect_tcp per port that bind/connect used with success (EINPROGRESS
 // of a non-blocking connect counts). Scopes:
 // abstract_unix_socket unless the workload connected to an abstract socket; signal unless it
@@ -49,6 +50,9 @@ struct LandlockExportOptions {
   std::function<std::optional<uint32_t>(std::string_view path)> mode;
   // Entries of a directory on this host, nullopt if unknown (for the notes).
   std::function<std::optional<size_t>(std::string_view dir)> count_entries;
+  // Subdirectories of a directory on this host, nullopt if unknown (for the notes: a right
+  // on a directory holds beneath it).
+  std::function<std::optional<size_t>(std::string_view dir)> count_subdirs;
   // The files execve of `path` makes the kernel open too (ELF interpreter, #! interpreter).
   std::function<std::vector<std::string>(std::string_view path)> interpreters;
 };

@@ -57,6 +57,8 @@ PrivilegeOf BinaryPrivilege(const std::string& path);
 
 // Entries of `dir` on this host (without . and ..), or nullopt.
 std::optional<size_t> CountDirEntriesOnHost(std::string_view dir);
+// The entries of `dir` that are directories (not following symlinks), or nullopt.
+std::optional<size_t> CountSubdirsOnHost(std::string_view dir);
 
 // st_mode of `path` here (stat, following symlinks), nullopt if it is not there.
 std::optional<uint32_t> FileModeOnHost(std::string_view path);
