@@ -144,7 +144,8 @@ Result<std::vector<pid_t>> ContainerPids(const std::string& root, std::string_vi
         }
       };
       add(dir);
-      for (fs::recursive_directory_iterator sub(dir, fs::directory_options::skip_permission_denied, ec);
+      constexpr auto kSkip = fs::directory_options::skip_permission_denied;
+      for (fs::recursive_directory_iterator sub(dir, kSkip, ec);
            !ec && sub != fs::recursive_directory_iterator(); sub.increment(ec))
         if (sub->is_directory(ec)) add(sub->path());
     }

@@ -224,6 +224,37 @@ for mode in enforce complain watch; do
 done
 echo "(target: watch at the speed of enforce, x enforce ~ 1.00)"
 
+# --- Landlock: the learned ruleset enforced by seclearn run --landlock ---------------------------
+# Workloads that open many files (every open walks the ruleset's hierarchy checks), on paths of
+# stable names (a mktemp directory would be granted through /tmp): native against the same
+# command under its own exported ruleset.
+landlock_workloads=(
+  "tar of /usr/share/doc|tar cf /dev/null -C /usr/share/doc ."
+  "python3 startup + imports|/usr/bin/python3 -c 'import json, sqlite3, hashlib, email.parser'"
+)
+echo
+echo "landlock (seclearn run --landlock, the workload's own ruleset), median of $REPEAT interleaved runs"
+printf '%-28s %8s %10s %10s %9s\n' workload paths native_ms landlock_ms x_native
+n=0
+for w in "${landlock_workloads[@]}"; do
+  name=${w%%|*} cmd=${w#*|}
+  n=$((n + 1))
+  "$seclearn" learn --quiet --db "$db" --app "bench-ll-$n" -- sh -c "$cmd" >/dev/null 2>&1 || true
+  "$seclearn" export --db "$db" --app "bench-ll-$n" --no-store --format landlock \
+    -o "$work/ll-$n.json" >/dev/null 2>&1
+  paths=$(python3 -c 'import json, sys
+print(sum(len(r["parent"]) for r in json.load(open(sys.argv[1])).get("pathBeneath", [])))' \
+    "$work/ll-$n.json")
+  : >"$work/lln"
+  : >"$work/lll"
+  for ((i = 0; i < REPEAT; i++)); do
+    seconds sh -c "$cmd" >>"$work/lln"
+    seconds "$seclearn" run --landlock "$work/ll-$n.json" -- sh -c "$cmd" >>"$work/lll"
+  done
+  awk -v a="$(median <"$work/lln")" -v b="$(median <"$work/lll")" -v w="$name" -v p="$paths" \
+    'BEGIN { printf "%-28s %8d %10.1f %10.1f %9.2f\n", w, p, a/1000, b/1000, b/a }'
+done
+
 # --- Call stacks: learn --stacks=first (the default) against --stacks=none ---------------------
 # Wall and CPU time (user + sys of seclearn and the workload), best of REPEAT interleaved runs:
 # the difference is a few tens of milliseconds once per run, and other load on the machine only

@@ -50,11 +50,6 @@ uint64_t MakeRight(std::string_view syscall, bool dir) {
   return dir ? kLlMakeDir : kLlMakeReg;
 }
 
-bool Descends(std::string_view path, std::string_view dir) {
-  if (dir == "/") return path != "/";
-  return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
-}
-
 class Builder {
  public:
   explicit Builder(const LandlockExportOptions& o) : o_(o) {}

@@ -158,7 +158,8 @@ Result<AuditLog> ReadAuditLog(std::string_view text, const AuditMatch& match) {
         continue;
       const Fields f = ReadFields(au.get(), type == AUDIT_EXECVE);
       const unsigned int in_buffer = auparse_get_line_number(au.get());
-      const size_t line = in_buffer >= 1 && in_buffer <= line_of.size() ? line_of[in_buffer - 1] : 0;
+      const size_t line =
+          in_buffer >= 1 && in_buffer <= line_of.size() ? line_of[in_buffer - 1] : 0;
       if (type == AUDIT_CWD) {
         cwd = f.Decoded("cwd");
         continue;
