@@ -55,7 +55,7 @@ expect_one_error_line 'cannot keep CAP_CHOWN'
 expect_status 125 "$SECLEARN" run --caps 'CHOWN,bogus' -- /bin/busybox true
 expect_one_error_line "unknown capability 'bogus'"
 expect_status 125 "$SECLEARN" run -- /bin/busybox true
-expect_one_error_line 'needs --seccomp FILE or --caps LIST'
+expect_one_error_line 'needs --seccomp FILE, --landlock FILE or --caps LIST'
 
 # The workloads. Each prints one line on success and fails with EPERM/EACCES without its
 # capability.
