@@ -229,7 +229,7 @@ echo "(target: watch at the speed of enforce, x enforce ~ 1.00)"
 # stable names (a mktemp directory would be granted through /tmp): native against the same
 # command under its own exported ruleset.
 landlock_workloads=(
-  "tar of /usr/share/doc|tar cf /dev/null -C /usr/share/doc ."
+  "tar of /usr/share/doc|tar cf - -C /usr/share/doc . | cat >/dev/null"
   "python3 startup + imports|/usr/bin/python3 -c 'import json, sqlite3, hashlib, email.parser'"
 )
 echo

@@ -102,7 +102,11 @@ class Builder {
     const bool is_dir = dir || (mode && S_ISDIR(*mode)) || sc.starts_with("mkdir") ||
                         sc.starts_with("rmdir");
     uint64_t own = 0, parent = 0;
-    if (a & kAccessRead) own |= dir ? kLlReadDir : kLlReadFile;
+    // readlink and the xattr calls read what Landlock does not mediate (the link's target
+    // and a symlink resolved to its target would otherwise grant reading that).
+    const bool unmediated_read = sc.starts_with("readlink") || sc.find("xattr") != sc.npos;
+    if ((a & kAccessRead) && !(unmediated_read && (a & ~uint32_t{kAccessRead | kAccessStat}) == 0))
+      own |= is_dir ? kLlReadDir : kLlReadFile;
     if ((a & kAccessWrite) && !dir) own |= kLlWriteFile | kLlTruncate;
     if ((a & kAccessAppend) && !dir) own |= kLlWriteFile;
     // The kernel opens what it executes for reading too (open_exec: O_RDONLY | FMODE_EXEC).
@@ -162,13 +166,20 @@ class Builder {
         covered = it != rules_.end() && (it->second & rights) == rights;
       }
       if (!covered) by_rights[rights].push_back(path);
-      // A directory's rights hold for everything beneath it: its subdirectories too.
+      // A directory's rights hold for everything beneath it: its subdirectories too, those
+      // the workload did not list itself.
       const auto subdirs = listed_.count(path) && o_.count_subdirs ? o_.count_subdirs(path)
                                                                    : std::nullopt;
-      if (!covered && subdirs && *subdirs > 0) {
-        notes_.insert(fmt::format("{} on {} holds beneath it too: for its {} {} here",
-                                  LandlockFsNames(rights), Shown(path), *subdirs,
-                                  *subdirs == 1 ? "subdirectory" : "subdirectories"));
+      size_t own_listed = 0;
+      const std::string prefix = path == "/" ? "/" : path + "/";
+      for (auto it = listed_.lower_bound(prefix); it != listed_.end() && it->starts_with(prefix);
+           ++it)
+        if (it->find('/', prefix.size()) == std::string::npos) ++own_listed;
+      if (!covered && subdirs && *subdirs > own_listed) {
+        const size_t n = *subdirs - own_listed;
+        notes_.insert(fmt::format("{} on {} holds beneath it too: for {} {} it did not list",
+                                  LandlockFsNames(rights), Shown(path), n,
+                                  n == 1 ? "subdirectory" : "subdirectories"));
       }
     }
     for (auto& [rights, paths] : by_rights) out->paths.push_back({rights, std::move(paths)});
