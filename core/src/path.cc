@@ -25,6 +25,12 @@ std::string NormalizePath(std::string_view path) {
   return out;
 }
 
+std::string ParentPath(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return ".";
+  return slash == 0 ? "/" : std::string(path.substr(0, slash));
+}
+
 ResolvedPath NormalizePathLexically(std::string_view path) {
   if (path.empty() || path[0] != '/') return {std::string(path), PathKind::kUnknown};
   std::string out = NormalizePath(path);

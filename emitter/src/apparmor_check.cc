@@ -18,6 +18,7 @@
 #include "seclearn/core/facts.h"
 #include "seclearn/core/fd.h"
 #include "seclearn/core/file.h"
+#include "seclearn/core/path.h"
 
 namespace seclearn {
 namespace {
@@ -116,12 +117,6 @@ bool IsQualifier(std::string_view t) {
          t.rfind("priority=", 0) == 0;
 }
 
-std::string DirName(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 }  // namespace
 
 uint32_t AaPolicy::Allowed(std::string_view path) const {
@@ -150,7 +145,7 @@ class AaProfileReader {
     struct stat st {};
     if (::stat(source.c_str(), &st) == 0 && S_ISREG(st.st_mode))
       include_stack_.push_back({{st.st_dev, st.st_ino}, source});
-    if (auto r = Lex(text, source, DirName(source), 0); !r) return r.error();
+    if (auto r = Lex(text, source, ParentPath(source), 0); !r) return r.error();
     return Build(source);
   }
 
@@ -415,7 +410,7 @@ class AaProfileReader {
                                     shown, kMaxIncludedBytes >> 20));
     }
     include_stack_.push_back({id, path});
-    auto r = Lex(*text, path, DirName(path), depth + 1);
+    auto r = Lex(*text, path, ParentPath(path), depth + 1);
     include_stack_.pop_back();
     return r;
   }

@@ -13,6 +13,9 @@ namespace seclearn {
 // root, as in the kernel); a trailing slash is dropped. Not absolute: returned unchanged.
 std::string NormalizePath(std::string_view path);
 
+// The directory a path is in, lexically: "/a/b" -> "/a", "/a" -> "/", "/" -> "/", "a" -> ".".
+std::string ParentPath(std::string_view path);
+
 // A path as a profile names it, with what is known of its kind (a directory ends in '/').
 enum class PathKind { kUnknown, kFile, kDirectory };
 struct ResolvedPath {
