@@ -13,6 +13,7 @@
 #include "seclearn/emitter/diff.h"
 
 #include "seclearn/core/landlock.h"
+#include "seclearn/core/path.h"
 
 namespace seclearn {
 namespace {
@@ -476,28 +477,23 @@ Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& o
 
 namespace {
 
-bool Beneath(std::string_view path, std::string_view dir) {
-  if (dir == "/") return true;
-  return path == dir ||
-         (path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/');
+// Each path a ruleset names -> the rights of the rules naming it (what it handles only).
+using LandlockGrants = std::map<std::string, uint64_t, std::less<>>;
+LandlockGrants GrantsOf(const LandlockRuleset& r) {
+  LandlockGrants out;
+  for (const LandlockPathRule& rule : r.paths)
+    for (const std::string& p : rule.parents) out[p] |= rule.access & r.handled_fs;
+  return out;
 }
 
-// The rights `r` grants on `path` itself: its own rule's and those of every ancestor's.
-uint64_t LandlockRightsAt(const LandlockRuleset& r, std::string_view path) {
+// The rights granted on `path` itself: its own rules' and those of every ancestor's.
+uint64_t RightsAt(const LandlockGrants& g, std::string path) {
   uint64_t out = 0;
-  for (const LandlockPathRule& rule : r.paths)
-    for (const std::string& p : rule.parents)
-      if (Beneath(path, p)) out |= rule.access;
-  return out & r.handled_fs;
-}
-
-// The rights of the rules that name `path` itself.
-uint64_t LandlockOwnRights(const LandlockRuleset& r, std::string_view path) {
-  uint64_t out = 0;
-  for (const LandlockPathRule& rule : r.paths)
-    for (const std::string& p : rule.parents)
-      if (p == path) out |= rule.access;
-  return out & r.handled_fs;
+  for (;;) {
+    if (auto it = g.find(path); it != g.end()) out |= it->second;
+    if (path == "/" || path == ".") return out;
+    path = ParentPath(path);
+  }
 }
 
 // AppArmor modes for Landlock rights, to grade a path with the apparmor_files risk entries.
@@ -557,43 +553,39 @@ Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& o
       change(ChangeCategory::kRule, what[i], names(gained), ChangeKind::kNarrowed,
              "now restricted");
   }
-  // Paths: each rule of the new ruleset against what the old one granted there, and back.
-  std::set<std::string> seen;
-  for (const LandlockPathRule& rule : n->paths) {
-    for (const std::string& p : rule.parents) {
-      if (!seen.insert(p).second) continue;
-      // What p's own rules add: a right an ancestor's rule adds is that ancestor's change.
-      const uint64_t was = LandlockRightsAt(*o, p);
-      const uint64_t added = LandlockOwnRights(*n, p) & ~was;
-      if (added == 0) continue;
-      // The old ruleset granted these below p: the hierarchy was widened to p.
-      std::string from;
-      for (const LandlockPathRule& old_rule : o->paths)
-        for (const std::string& q : old_rule.parents)
-          if (from.empty() && q != p && Beneath(q, p) && (old_rule.access & added))
-            from = q;
-      std::string detail =
-          !from.empty() ? fmt::format("{} -> {} ({})", from, p, LandlockFsNames(added))
-          : was != 0    ? fmt::format("{} added (was {})", LandlockFsNames(added),
-                                      LandlockFsNames(was))
-                        : LandlockFsNames(added);
-      change(ChangeCategory::kFile, "", p, was != 0 || !from.empty() ? ChangeKind::kWidened
-                                                                     : ChangeKind::kAdded,
-             std::move(detail), LandlockFileRisk(p, added));
+  // Paths: each path the new ruleset names against what the old one granted there, and back.
+  const LandlockGrants og = GrantsOf(*o), ng = GrantsOf(*n);
+  for (const auto& [p, own] : ng) {
+    // What p's own rules add: a right an ancestor's rule adds is that ancestor's change.
+    const uint64_t was = RightsAt(og, p);
+    const uint64_t added = own & ~was;
+    if (added == 0) continue;
+    // The old ruleset granted these below p: the hierarchy was widened to p.
+    std::string from;
+    const std::string below = p == "/" ? "/" : p + "/";
+    for (auto it = og.lower_bound(below); it != og.end() && it->first.starts_with(below); ++it) {
+      if (it->first != p && (it->second & added)) {
+        from = it->first;
+        break;
+      }
     }
+    std::string detail =
+        !from.empty() ? fmt::format("{} -> {} ({})", from, p, LandlockFsNames(added))
+        : was != 0    ? fmt::format("{} added (was {})", LandlockFsNames(added),
+                                    LandlockFsNames(was))
+                      : LandlockFsNames(added);
+    change(ChangeCategory::kFile, "", p,
+           was != 0 || !from.empty() ? ChangeKind::kWidened : ChangeKind::kAdded,
+           std::move(detail), LandlockFileRisk(p, added));
   }
-  seen.clear();
-  for (const LandlockPathRule& rule : o->paths) {
-    for (const std::string& p : rule.parents) {
-      if (!seen.insert(p).second) continue;
-      const uint64_t now = LandlockRightsAt(*n, p);
-      const uint64_t removed = LandlockOwnRights(*o, p) & ~now & n->handled_fs;
-      if (removed == 0) continue;
-      change(ChangeCategory::kFile, "", p, now != 0 ? ChangeKind::kNarrowed : ChangeKind::kRemoved,
-             now != 0 ? fmt::format("{} removed (now {})", LandlockFsNames(removed),
-                                    LandlockFsNames(now))
-                      : LandlockFsNames(removed));
-    }
+  for (const auto& [p, own] : og) {
+    const uint64_t now = RightsAt(ng, p);
+    const uint64_t removed = own & ~now & n->handled_fs;
+    if (removed == 0) continue;
+    change(ChangeCategory::kFile, "", p, now != 0 ? ChangeKind::kNarrowed : ChangeKind::kRemoved,
+           now != 0 ? fmt::format("{} removed (now {})", LandlockFsNames(removed),
+                                  LandlockFsNames(now))
+                    : LandlockFsNames(removed));
   }
   // TCP ports.
   auto ports = [](const LandlockRuleset& r) {
