@@ -11,6 +11,7 @@
 
 #include "seclearn/core/arch.h"
 #include "seclearn/core/json.h"
+#include "seclearn/core/path.h"
 #include "seclearn/emitter/path_glob.h"
 
 namespace seclearn {
@@ -19,14 +20,8 @@ namespace {
 // A path in a note: as a JSON string (quotes, escapes: one line whatever its bytes).
 std::string Shown(std::string_view path) { return WriteJson(Json::String(std::string(path)), 0); }
 
-std::string Parent(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string_view::npos || slash == 0) return "/";
-  return std::string(path.substr(0, slash));
-}
-
-// The longest prefix of `path` (at a '/') whose name does not change from run to run: the
-// AppArmor export's generalisation leaves it literal.
+// Whether the name of `path` does not change from run to run: the AppArmor export's
+// generalisation leaves it literal.
 bool Stable(const std::string& path) {
   std::string g = GeneralizePath(path).text();
   // @{PROC} is AppArmor's name for where procfs is mounted: /proc itself.
@@ -34,10 +29,11 @@ bool Stable(const std::string& path) {
   return g == AaPathExpr().Literal(path).text();
 }
 
+// The longest prefix of `path` (at a '/') that is Stable.
 std::string StableAncestor(const std::string& path) {
   if (Stable(path)) return path;
-  std::string prefix = Parent(path);
-  while (prefix != "/" && !Stable(prefix)) prefix = Parent(prefix);
+  std::string prefix = ParentPath(path);
+  while (prefix != "/" && !Stable(prefix)) prefix = ParentPath(prefix);
   return prefix;
 }
 
@@ -64,7 +60,7 @@ class Builder {
   // The nearest ancestor of `path` (or itself) that is a directory here, valid UTF-8 and not
   // made by the workload (it would not be there when the next run starts).
   std::string ExistingDir(std::string dir) const {
-    while (dir != "/" && (!IsValidUtf8(dir) || !IsDir(dir) || made_.count(dir))) dir = Parent(dir);
+    while (dir != "/" && (!IsValidUtf8(dir) || !IsDir(dir) || made_.count(dir))) dir = ParentPath(dir);
     return dir;
   }
 
@@ -129,7 +125,7 @@ class Builder {
 
     // Names that change from run to run, and names JSON cannot hold: the directory above.
     std::string stable = StableAncestor(path);
-    if (stable == path && !IsValidUtf8(path)) stable = ExistingDir(Parent(path));
+    if (stable == path && !IsValidUtf8(path)) stable = ExistingDir(ParentPath(path));
     if (stable != path) {
       const std::string at = ExistingDir(stable);
       Grant(at, own | parent);
@@ -137,13 +133,13 @@ class Builder {
             own | parent);
       return;
     }
-    const std::string dir_of = ExistingDir(Parent(path));
+    const std::string dir_of = ExistingDir(ParentPath(path));
     Grant(dir_of, parent);
-    if (parent != 0 && dir_of != Parent(path))
+    if (parent != 0 && dir_of != ParentPath(path))
       Widen("is in a directory the workload makes or that is not here", dir_of, path, parent);
     if (own == 0) return;
     // A file that is here and was not made by the workload, nor below a directory it made.
-    if (!created && mode && dir_of == Parent(path) && !made_.count(path)) {
+    if (!created && mode && dir_of == ParentPath(path) && !made_.count(path)) {
       Grant(path, S_ISDIR(*mode) ? own : own & kLlFileRights);
       if (S_ISDIR(*mode)) listed_.insert(path);
       return;
@@ -151,7 +147,7 @@ class Builder {
     // Made by the workload, or gone since: what it did to the file is granted beneath its
     // directory, since the file is not there when the next run starts.
     Grant(dir_of, own);
-    Widen(created || dir_of != Parent(path) ? "is made by the workload" : "is not here", dir_of,
+    Widen(created || dir_of != ParentPath(path) ? "is made by the workload" : "is not here", dir_of,
           path, own);
   }
 
@@ -161,21 +157,23 @@ class Builder {
     for (const auto& [path, rights] : rules_) {
       bool covered = false;
       for (std::string dir = path; !covered && dir != "/";) {
-        dir = Parent(dir);
+        dir = ParentPath(dir);
         auto it = rules_.find(dir);
         covered = it != rules_.end() && (it->second & rights) == rights;
       }
-      if (!covered) by_rights[rights].push_back(path);
+      if (covered) continue;
+      by_rights[rights].push_back(path);
       // A directory's rights hold for everything beneath it: its subdirectories too, those
       // the workload did not list itself.
       const auto subdirs = listed_.count(path) && o_.count_subdirs ? o_.count_subdirs(path)
                                                                    : std::nullopt;
+      if (!subdirs) continue;
       size_t own_listed = 0;
       const std::string prefix = path == "/" ? "/" : path + "/";
       for (auto it = listed_.lower_bound(prefix); it != listed_.end() && it->starts_with(prefix);
            ++it)
         if (it->find('/', prefix.size()) == std::string::npos) ++own_listed;
-      if (!covered && subdirs && *subdirs > own_listed) {
+      if (*subdirs > own_listed) {
         const size_t n = *subdirs - own_listed;
         notes_.insert(fmt::format("{} on {} holds beneath it too: for {} {} it did not list",
                                   LandlockFsNames(rights), Shown(path), n,
@@ -183,7 +181,7 @@ class Builder {
       }
     }
     for (auto& [rights, paths] : by_rights) out->paths.push_back({rights, std::move(paths)});
-    // Most rights first, then by the first path: a reviewer reads the broad rules first.
+    // The rules naming the most paths first (stable: equal ones in order of their rights).
     std::stable_sort(out->paths.begin(), out->paths.end(), [](const auto& a, const auto& b) {
       return a.parents.size() > b.parents.size();
     });
