@@ -129,26 +129,23 @@ Result<std::vector<pid_t>> ContainerPids(const std::string& root, std::string_vi
     if (!it->is_directory(ec) || it->is_symlink(ec)) continue;
     if (!CgroupOfContainer(it->path().filename().native(), id)) continue;
     ++cgroups;
-    {
-      const fs::path dir = it->path();
-      auto add = [&](const fs::path& d) {
-        auto procs = ReadWholeFile((d / "cgroup.procs").native(), "cgroup.procs", 1 << 20);
-        if (!procs) return;
-        size_t pos = 0;
-        while (pos < procs->size()) {
-          const size_t nl = std::min(procs->find('\n', pos), procs->size());
-          pid_t pid = 0;
-          const auto [end, err] = std::from_chars(procs->data() + pos, procs->data() + nl, pid);
-          if (err == std::errc() && pid > 0) pids.insert(pid);
-          pos = nl + 1;
-        }
-      };
-      add(dir);
-      constexpr auto kSkip = fs::directory_options::skip_permission_denied;
-      for (fs::recursive_directory_iterator sub(dir, kSkip, ec);
-           !ec && sub != fs::recursive_directory_iterator(); sub.increment(ec))
-        if (sub->is_directory(ec)) add(sub->path());
-    }
+    auto add = [&](const fs::path& d) {
+      auto procs = ReadWholeFile((d / "cgroup.procs").native(), "cgroup.procs", 1 << 20);
+      if (!procs) return;
+      size_t pos = 0;
+      while (pos < procs->size()) {
+        const size_t nl = std::min(procs->find('\n', pos), procs->size());
+        pid_t pid = 0;
+        const auto [end, err] = std::from_chars(procs->data() + pos, procs->data() + nl, pid);
+        if (err == std::errc() && pid > 0) pids.insert(pid);
+        pos = nl + 1;
+      }
+    };
+    add(it->path());
+    constexpr auto kSkip = fs::directory_options::skip_permission_denied;
+    for (fs::recursive_directory_iterator sub(it->path(), kSkip, ec);
+         !ec && sub != fs::recursive_directory_iterator(); sub.increment(ec))
+      if (sub->is_directory(ec)) add(sub->path());
     it.disable_recursion_pending();
   }
   if (cgroups == 0)

@@ -51,8 +51,11 @@ ProbeRoot& Root() {
   return root;
 }
 
-// `path` opened inside the probe root (an invalid Fd, errno set, if it is not there).
-Fd RootedOpen(std::string_view path, uint64_t flags) {
+// `path` opened as the probes see it: inside the probe root (openat2 RESOLVE_IN_ROOT) when
+// there is one, else on the host. An invalid Fd, errno set, if it is not there.
+Fd OpenHere(std::string_view path, uint64_t flags) {
+  if (!Root().fd.valid())
+    return Fd(::open(std::string(path).c_str(), static_cast<int>(flags) | O_CLOEXEC));
   struct open_how how {};
   how.flags = flags | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
@@ -61,15 +64,16 @@ Fd RootedOpen(std::string_view path, uint64_t flags) {
                                        sizeof how)));
 }
 
-// The container's name for a descriptor opened inside the root.
-std::optional<std::string> RootedName(int fd) {
+// The name of a descriptor OpenHere gave, as the probes see it: the kernel's own (symlinks
+// resolved), less the probe root's directory.
+std::optional<std::string> NameHere(int fd) {
   char buf[PATH_MAX];
   const std::string link = fmt::format("/proc/self/fd/{}", fd);
   const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
   if (n <= 0) return std::nullopt;
   std::string host(buf, static_cast<size_t>(n));
-  const std::string& root = Root().path;
-  if (host == root) return std::string("/");
+  const std::string& root = Root().path;  // "" without a root: the host's name as it is
+  if (!root.empty() && host == root) return std::string("/");
   if (!host.starts_with(root + "/")) return std::nullopt;
   return host.substr(root.size());
 }
@@ -117,20 +121,15 @@ ResolvedPath ResolvePathOnHost(std::string_view raw) {
   }
 
   // Resolve the longest existing prefix; keep the rest as is. `resolve` names an existing
-  // path as the kernel would (realpath here, openat2 inside the probe root) with its stat.
+  // path as the kernel does (symlinks resolved, inside the probe root if there is one).
   using Found = std::pair<std::string, std::optional<mode_t>>;
   auto resolve = [](const std::string& head) -> std::optional<Found> {
+    Fd fd = OpenHere(head, O_PATH);
+    auto name = fd.valid() ? NameHere(fd.get()) : std::nullopt;
+    if (!name) return std::nullopt;
     struct stat st {};
-    if (Root().fd.valid()) {
-      Fd fd = RootedOpen(head, O_PATH);
-      auto name = fd.valid() ? RootedName(fd.get()) : std::nullopt;
-      if (!name) return std::nullopt;
-      return Found(std::move(*name), ::fstat(fd.get(), &st) == 0 ? std::optional(st.st_mode)
-                                                                 : std::nullopt);
-    }
-    char buf[PATH_MAX];
-    if (::realpath(head.c_str(), buf) == nullptr) return std::nullopt;
-    return Found(buf, ::stat(buf, &st) == 0 ? std::optional(st.st_mode) : std::nullopt);
+    return Found(std::move(*name),
+                 ::fstat(fd.get(), &st) == 0 ? std::optional(st.st_mode) : std::nullopt);
   };
   std::string head = p, tail;
   for (;;) {
@@ -237,16 +236,12 @@ std::optional<std::string> NeedsRootOnHost(const FileAccessRecord& r) {
 
 namespace {
 
-// Entries of `dir` (inside the probe root when there is one) that `want` accepts.
+// Entries of `dir` (inside the probe root when there is one), or its subdirectories only.
 std::optional<size_t> CountEntries(std::string_view dir, bool dirs_only) {
-  DIR* d = nullptr;
-  if (Root().fd.valid()) {
-    Fd fd = RootedOpen(dir, O_RDONLY | O_DIRECTORY);
-    if (fd.valid()) d = ::fdopendir(fd.release());
-  } else {
-    d = ::opendir(std::string(dir).c_str());
-  }
+  Fd fd = OpenHere(dir, O_RDONLY | O_DIRECTORY);
+  DIR* d = fd.valid() ? ::fdopendir(fd.get()) : nullptr;
   if (d == nullptr) return std::nullopt;
+  fd.release();  // the DIR owns it now
   size_t n = 0;
   while (const dirent* e = ::readdir(d)) {
     const std::string_view name = e->d_name;
@@ -317,12 +312,8 @@ std::string ElfInterpreter(int fd) {
 
 std::optional<uint32_t> FileModeOnHost(std::string_view path) {
   struct stat st {};
-  if (Root().fd.valid()) {
-    Fd fd = RootedOpen(path, O_PATH);
-    if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return std::nullopt;
-    return st.st_mode;
-  }
-  if (::stat(std::string(path).c_str(), &st) != 0) return std::nullopt;
+  Fd fd = OpenHere(path, O_PATH);
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0) return std::nullopt;
   return st.st_mode;
 }
 
@@ -331,8 +322,7 @@ std::vector<std::string> ExecInterpretersOnHost(std::string_view path) {
   std::string file(path);
   // A script's interpreter may be a script in turn (binfmt_script allows a few levels).
   for (int depth = 0; depth < 4; ++depth) {
-    Fd fd = Root().fd.valid() ? RootedOpen(file, O_RDONLY)
-                              : Fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+    Fd fd = OpenHere(file, O_RDONLY);
     if (!fd.valid()) break;
     char head[256] = {};
     const ssize_t n = ::pread(fd.get(), head, sizeof head - 1, 0);
