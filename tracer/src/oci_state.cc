@@ -84,6 +84,14 @@ std::string EnvOrShimApp(const Json& config, std::string_view app) {
   return ContainerEnv(config, kAppEnv).value_or(std::string(app));
 }
 
+// The container's SECLEARN_APP, else `app`, else the bundle's seclearn.app annotation.
+std::string ChosenApp(const Json& config, std::string_view app) {
+  if (std::string chosen = EnvOrShimApp(config, app); !chosen.empty()) return chosen;
+  if (const Json* ann = config.Find("annotations"); ann && ann->is_object())
+    if (const Json* v = ann->Find(kAppAnnotation); v && v->is_string()) return v->AsString();
+  return std::string();
+}
+
 }  // namespace
 
 std::string ContainerProcessState::Annotation(std::string_view key) const {
@@ -385,10 +393,7 @@ Result<WatchBundle> WatchBundleOf(std::string_view config_json, std::string_view
   const Json* d = seccomp->Find("defaultAction");
   const std::string def = d && d->is_string() ? d->AsString() : "";
   m.deny = def != "SCMP_ACT_NOTIFY" && def != "SCMP_ACT_LOG" && def != "SCMP_ACT_ALLOW";
-  m.app = EnvOrShimApp(*doc, app);
-  if (m.app.empty())
-    if (const Json* ann = doc->Find("annotations"); ann && ann->is_object())
-      if (const Json* v = ann->Find(kAppAnnotation); v && v->is_string()) m.app = v->AsString();
+  m.app = ChosenApp(*doc, app);
   // The metadata is one line of space-separated words: an app name that is not one word is
   // left for the agent to find by the fingerprint.
   if (m.app.find_first_of(" \t\n") != std::string::npos) m.app.clear();
@@ -403,10 +408,7 @@ Result<std::string> LearningApp(std::string_view config_json, std::string_view s
   auto doc = ParseJson(config_json, source);
   if (!doc) return doc.error();
   if (!doc->is_object()) return Bad(source, *doc, "config.json must be a JSON object");
-  if (std::string chosen = EnvOrShimApp(*doc, app); !chosen.empty()) return chosen;
-  if (const Json* ann = doc->Find("annotations"); ann && ann->is_object())
-    if (const Json* v = ann->Find(kAppAnnotation); v && v->is_string()) return v->AsString();
-  return std::string();
+  return ChosenApp(*doc, app);
 }
 
 }  // namespace seclearn
