@@ -30,8 +30,8 @@ constexpr int kDiffDiffer = 1;
 constexpr int kDiffTrouble = 2;
 
 constexpr const char* kDiffHelp = R"(usage: seclearn diff [options] OLD NEW
-       seclearn diff [options] [--db PATH] --app NAME [--format seccomp|apparmor|landlock|capabilities]
-                     [--from N] [--to M]
+       seclearn diff [options] [--db PATH] --app NAME [--format FORMAT] [--from N] [--to M]
+                     (FORMAT: seccomp, apparmor, landlock, selinux, capabilities)
 
 Semantic diff of two profiles: syscalls added and removed (per architecture list), argument
 conditions widened or narrowed, capabilities, and which changes come from the runtime base
@@ -41,7 +41,8 @@ widened or narrowed, a path replaced by a glob that matches it (widened:
 rules, deny rules (one removed widens), abstractions included and complain mode. For
 Landlock rulesets: the rights each grants on each path (its own rule and its ancestors'),
 a right moved to a parent directory (widened: /srv/w/log -> /srv/w (write_file)), handled
-rights and scopes dropped, TCP ports. Each
+rights and scopes dropped, TCP ports. For SELinux modules: the permissions of each allow
+rule (source, target type, class), capabilities on self as capabilities. Each
 widening that opens known escape or kernel-attack surface (mount, bpf, ptrace, keyctl,
 CAP_SYS_ADMIN, writes under /etc or /proc/sys, raw sockets, ...: data/risk/high.json) is
 flagged HIGH RISK with the reason.
@@ -49,7 +50,7 @@ flagged HIGH RISK with the reason.
 inputs:
   OLD NEW           two files of the same kind: Docker/OCI seccomp JSON, AppArmor profiles
                     (includes are compared by name, not read), Landlock rulesets
-                    (landlockconfig JSON), or capability lists (docker
+                    (landlockconfig JSON), SELinux CIL modules, or capability lists (docker
                     --cap-add flags, OCI process.capabilities JSON, or names)
   --app NAME        two stored versions of the app's exported profile (seclearn versions)
                     in --format (default seccomp); --from/--to default to the latest two.
@@ -67,7 +68,7 @@ exit status (like diff(1)): 0 no difference (or, with --fail-on widen, nothing w
 problem).
 )";
 
-enum class Kind { kSeccomp, kAppArmor, kCapabilities, kLandlock };
+enum class Kind { kSeccomp, kAppArmor, kCapabilities, kLandlock, kSelinux };
 
 bool HasAnyKey(const Json& object, std::initializer_list<std::string_view> keys) {
   for (std::string_view k : keys)
@@ -104,6 +105,7 @@ Result<Kind> Detect(std::string_view text, std::string_view name) {
         doc->is_object() ? "object" : Json::TypeName(doc->type())));
   }
   if (LooksLikeAppArmor(text)) return Kind::kAppArmor;
+  if (LooksLikeSelinuxModule(text)) return Kind::kSelinux;
   return Kind::kCapabilities;
 }
 
@@ -111,6 +113,7 @@ const char* KindName(Kind k) {
   return k == Kind::kSeccomp    ? "a seccomp profile"
          : k == Kind::kAppArmor ? "an AppArmor profile"
          : k == Kind::kLandlock ? "a Landlock ruleset"
+         : k == Kind::kSelinux  ? "an SELinux module"
                                 : "a capability list";
 }
 
@@ -137,6 +140,10 @@ Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& ol
     d = std::move(*diff);
   } else if (kind == Kind::kLandlock) {
     auto diff = DiffLandlock(old_text, old_name, new_text, new_name);
+    if (!diff) return diff.error();
+    d = std::move(*diff);
+  } else if (kind == Kind::kSelinux) {
+    auto diff = DiffSelinux(old_text, old_name, new_text, new_name);
     if (!diff) return diff.error();
     d = std::move(*diff);
   } else if (kind == Kind::kSeccomp) {

@@ -25,7 +25,9 @@
 #include "seclearn/emitter/runtime_base.h"
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/emitter/seccomp_mode.h"
+#include "seclearn/emitter/selinux.h"
 #include "seclearn/host/probes.h"
+#include "seclearn/host/selinux.h"
 #include "seclearn/store/store.h"
 
 namespace seclearn::cli {
@@ -70,8 +72,15 @@ formats:
                     TCP bind/connect ports; abstract-socket and signal scopes. Enforce it
                     with `seclearn run --landlock FILE`; each right granted beyond the
                     facts is noted on stderr
-  docker-flags      one hardened docker run option set, one option per line: seccomp and
-                    AppArmor profiles, capabilities, no-new-privileges, --read-only and
+  selinux           an SELinux CIL policy module in udica's style: block NAME (NAME.process,
+                    for docker run --security-opt label=type:NAME.process) inheriting the
+                    template seclearn_container (--template FILE writes it), allowed each
+                    learned access on the type this host's policy gives the object
+                    (file_contexts, genfscon, portcon: selinux-policy-default), capabilities
+                    on self; a container's image files are seclearn_container_file_t.
+                    Install with `semodule -i seclearn_container.cil NAME.cil`
+  docker-flags      one hardened docker run option set, one option per line: seccomp,
+                    AppArmor and SELinux profiles, capabilities, no-new-privileges, --read-only and
                     --tmpfs, --user, --network none where the recorded runs allow them; the
                     reason for each decision goes to stderr
 
@@ -112,6 +121,16 @@ options:
                     written as an absolute path
   --apparmor-profile NAME
                     docker-flags: the loaded AppArmor profile's name (default NAME)
+  --selinux-type TYPE
+                    docker-flags: --security-opt label=type:TYPE (default NAME.process, as
+                    export --format selinux names it; named by default only where SELinux
+                    is enabled)
+  --template FILE   selinux: also write the template module seclearn_container.cil there
+  --volume SRC:DST[,SRC:DST...]
+                    selinux: the container's bind mounts: files beneath DST are typed as
+                    the host's SRC
+  --policy DIR      selinux: the policy root (default: /etc/selinux/config's SELINUXTYPE,
+                    e.g. /etc/selinux/default)
   -o, --output FILE write there (atomically) instead of stdout
   --no-store        do not store the profile as a version: the database is only read (a
                     read-only file, directory or mount will do; --version N needs no write
@@ -399,6 +418,10 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
     in.apparmor = false;
     in.apparmor_absent = "AppArmor is not enabled in this kernel";
   }
+  in.selinux_type = ctx.args.Get("--selinux-type").value_or(SelinuxBlockName(ctx.app) +
+                                                             ".process");
+  in.selinux = ctx.args.Get("--selinux-type").has_value() || SelinuxEnabledHere();
+  if (!in.selinux) in.selinux_absent = "SELinux is not enabled in this kernel";
   in.capabilities = ExercisedCapabilities(facts->capabilities, nullptr);
   in.files = facts->files.records;
   in.network = facts->network;
@@ -421,7 +444,7 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   Emitted out;
   for (const auto& o : flags.options) out.content += o + "\n";
   out.options = RunOption(ctx);
-  for (const char* opt : {"--seccomp-profile", "--apparmor-profile"})
+  for (const char* opt : {"--seccomp-profile", "--apparmor-profile", "--selinux-type"})
     if (auto v = ctx.args.Get(opt))
       out.options += fmt::format("{}{} {}", out.options.empty() ? "" : " ", opt, *v);
   out.summary = fmt::format("{} options", flags.options.size());
@@ -452,6 +475,74 @@ Result<Emitted> EmitLandlock(ExportContext& ctx) {
   return out;
 }
 
+Result<std::vector<SelinuxVolume>> ParseVolumes(std::string_view list) {
+  std::vector<SelinuxVolume> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    const std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+    const size_t colon = item.find(':');
+    if (colon == std::string_view::npos || item.substr(0, 1) != "/" ||
+        item.substr(colon + 1, 1) != "/")
+      return UsageError(fmt::format("--volume takes SRC:DST with absolute paths, not '{}'",
+                                    item));
+    out.push_back({NormalizePathLexically(item.substr(colon + 1)).path,
+                   NormalizePathLexically(item.substr(0, colon)).path});
+  }
+  return out;
+}
+
+Result<Emitted> EmitSelinux(ExportContext& ctx) {
+  auto facts = LoadFacts(ctx);
+  if (!facts) return facts.error();
+  auto policy = SelinuxPolicy::Open(ctx.args.Get("--policy").value_or(""));
+  if (!policy) return policy.error();
+  SelinuxExportOptions o;
+  o.app = ctx.app;
+  o.mode = FileModeOnHost;
+  const SelinuxPolicy& pol = *policy;
+  o.file_type = [&pol](const std::string& path, uint32_t mode) -> std::optional<std::string> {
+    if (SelinuxPolicy::IsProcessProc(path)) return "self";
+    return pol.FileType(path, mode);
+  };
+  o.port_type = [&pol](int proto, int port) { return pol.PortType(proto, port); };
+  o.has_type = [&pol](std::string_view t) { return pol.HasType(t); };
+  o.has_permission = [&pol](std::string_view c, std::string_view p) {
+    return pol.HasPermission(c, p);
+  };
+  auto containers = ctx.store.Containers(ctx.app);
+  if (!containers) return containers.error();
+  for (const auto& c : *containers)
+    if (!ctx.run || c.run_id == *ctx.run) o.image_type = std::string(kSelinuxImageType);
+  if (auto v = ctx.args.Get("--volume")) {
+    auto volumes = ParseVolumes(*v);
+    if (!volumes) return volumes.error();
+    o.volumes = std::move(*volumes);
+    o.image_type = std::string(kSelinuxImageType);
+  }
+  const ExecutableFact* first = nullptr;
+  for (const auto& e : facts->executables)
+    if (first == nullptr || e.first_seen_ns < first->first_seen_ns) first = &e;
+  if (first != nullptr) o.entrypoint = ResolvePathOnHost(first->path).path;
+  auto exp = BuildSelinuxModule(facts->files.records, facts->network, facts->capabilities, o);
+  for (const auto& n : exp.notes) PrintNote("selinux: " + n);
+  if (auto t = ctx.args.Get("--template")) {
+    if (auto r = WriteOutputFile(*t, std::string(SelinuxTemplate())); !r) return r.error();
+  }
+  PrintNote(fmt::format("selinux: run the container with --security-opt label=type:{}.process "
+                        "(Kubernetes: securityContext.seLinuxOptions.type: {}.process)",
+                        exp.block, exp.block));
+  Emitted out;
+  out.content = std::move(exp.text);
+  out.options = RunOption(ctx);
+  for (const char* opt : {"--volume", "--policy"})
+    if (auto v = ctx.args.Get(opt))
+      out.options += fmt::format("{}{} {}", out.options.empty() ? "" : " ", opt, *v);
+  out.summary = fmt::format("module {}: {} allow rules for {} accessed paths on {}", exp.block,
+                            exp.rules, facts->files.records.size(), pol.path());
+  return out;
+}
+
 // Adding a format: a function from the context to Emitted, and a row here.
 struct Format {
   std::string_view name;
@@ -465,6 +556,7 @@ constexpr Format kFormats[] = {
     {"capabilities", EmitCapabilities},
     {"docker-flags", EmitDockerFlags},
     {"landlock", EmitLandlock},
+    {"selinux", EmitSelinux},
 };
 
 std::string FormatNames() {
@@ -479,7 +571,8 @@ int CmdExport(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--runtime", "-o", "--output", "--args",
                      "--version", "--run", "--seccomp-profile", "--apparmor-profile", "--arch",
-                     "--mode", "--on-violation", "--listener", "--rootfs"};
+                     "--mode", "--on-violation", "--listener", "--rootfs",
+                     "--template", "--volume", "--policy", "--selinux-type"};
   spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store",
                 "--without-exec"};
   int args_status = 0;

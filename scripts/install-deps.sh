@@ -7,9 +7,12 @@ PKGS=(
   # build
   cmake g++ make pkg-config
   libseccomp-dev libdw-dev libunwind-dev libsqlite3-dev libfmt-dev catch2 libauparse-dev
+  libsepol-dev libselinux1-dev
   # programs the tests and benchmarks run (auditd: complain mode's log, import --audit)
   sqlite3 python3 python3-yaml python3-jsonschema tar gzip busybox-static strace runc apparmor libcap2-bin
   auditd curl iproute2 iptables git
+  # the SELinux export is proven by compiling its modules into this policy (not enforced)
+  secilc semodule-utils selinux-policy-default setools
   # the eBPF backend (tracer/bpf): clang -target bpf, libbpf and a bpftool skeleton
   clang libbpf-dev bpftool
   # container runtimes the notify agent and runtime shim are proven with (tests/e2e/container_*)

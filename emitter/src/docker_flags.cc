@@ -62,6 +62,17 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
         "apparmor_parser -r FILE and add it, or pass --apparmor-profile)",
         ShellWord(in.apparmor_profile), in.apparmor_absent));
   }
+  if (in.selinux) {
+    f.options.push_back("--security-opt label=type:" + ShellWord(in.selinux_type));
+    f.reasons.push_back(fmt::format(
+        "selinux: type {} (install its module first: semodule -i seclearn_container.cil "
+        "MODULE.cil, from export --format selinux)", Escaped(in.selinux_type)));
+  } else if (!in.selinux_type.empty()) {
+    f.reasons.push_back(fmt::format(
+        "no --security-opt label=type:{}: {} (where SELinux runs, install the module of "
+        "export --format selinux and add it, or pass --selinux-type)",
+        ShellWord(in.selinux_type), in.selinux_absent));
+  }
 
   for (const auto& c : DockerCapabilityFlags(in.capabilities)) f.options.push_back(c);
   const auto caps = CapabilityNames(in.capabilities);

@@ -72,8 +72,13 @@ profile_lacks "$TMP/bb.json" mkdir mkdirat
 expect_status 0 "$SECLEARN" export --db "$DB" --app bb-docker --format docker-flags --no-store
 if grep -- '--user' "$TMP/out" >/dev/null; then fail "--user judged by the host's files"; fi
 expect_stderr_matches '^seclearn: no --user: run 1 was learned in container [0-9a-f]{12}, whose files'
+# SELinux is off here: the label is named only when asked for (Docker then ignores it).
+expect_stderr_matches '^seclearn: no --security-opt label=type:bb_docker.process: SELinux is not'
+expect_status 0 "$SECLEARN" export --db "$DB" --app bb-docker --format docker-flags --no-store \
+  --selinux-type bb_docker.process
+expect_stdout_matches '^--security-opt label=type:bb_docker.process$'
 expect_status 0 timeout 120 "$DOCKER" run --rm --network=none --security-opt "seccomp=$TMP/bb.json" \
-  seclearn-e2e-bb /bin/sh -c "$SCRIPT"
+  --security-opt label=type:bb_docker.process seclearn-e2e-bb /bin/sh -c "$SCRIPT"
 expect_stdout_is hello
 
 step "a command outside what was learned is refused"

@@ -90,6 +90,16 @@ Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& o
 Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& old_name,
                                  std::string_view new_text, const std::string& new_name);
 
+// SELinux CIL modules (export --format selinux, or any module of blocks and allow statements):
+// allow rules compared per (source, target, class): a new triple is added, new permissions on
+// one widen it ("+read write"), capability permissions on self are capability changes
+// (CAP_NET_ADMIN, graded by the risk table). Category kRule, rule "allow". A kParse error
+// names "name:line: problem".
+Result<ProfileDiff> DiffSelinux(std::string_view old_text, const std::string& old_name,
+                                std::string_view new_text, const std::string& new_name);
+// True if the first statement (after comments) is a block, allow or type.
+bool LooksLikeSelinuxModule(std::string_view text);
+
 // True if the text looks like an AppArmor profile: an abi line, an include of
 // tunables/global, or a `profile NAME ... {` block.
 bool LooksLikeAppArmor(std::string_view text);

@@ -44,6 +44,11 @@ struct DockerFlagsInput {
   // option where AppArmor is not enabled, Docker ignores it.
   bool apparmor = true;
   std::string apparmor_absent;  // when !apparmor: why, for the reason line
+  // The SELinux type of export --format selinux (--security-opt label=type:NAME.process):
+  // named where SELinux is enabled or when asked for; Docker and Podman ignore it elsewhere.
+  std::string selinux_type;
+  bool selinux = false;
+  std::string selinux_absent;  // when !selinux: why
   CapabilitySet capabilities = 0;
   std::vector<FileAccessRecord> files;  // CollectFileAccesses: successful accesses only
   std::vector<NetworkFact> network;
