@@ -14,6 +14,7 @@
 
 #include "runtime_data.h"
 #include "seclearn/core/capability.h"
+#include "seclearn/core/selinux_class.h"
 
 namespace seclearn {
 namespace {
@@ -39,26 +40,7 @@ bool Beneath(std::string_view path, std::string_view dir) {
 
 std::string_view ClassOfMode(std::optional<uint32_t> mode, bool is_dir) {
   if (is_dir) return "dir";
-  if (!mode) return "file";
-  switch (*mode & S_IFMT) {
-    case S_IFDIR: return "dir";
-    case S_IFLNK: return "lnk_file";
-    case S_IFCHR: return "chr_file";
-    case S_IFBLK: return "blk_file";
-    case S_IFSOCK: return "sock_file";
-    case S_IFIFO: return "fifo_file";
-    default: return "file";
-  }
-}
-
-uint32_t ModeOfClass(std::string_view cls) {
-  if (cls == "dir") return S_IFDIR;
-  if (cls == "lnk_file") return S_IFLNK;
-  if (cls == "chr_file") return S_IFCHR;
-  if (cls == "blk_file") return S_IFBLK;
-  if (cls == "sock_file") return S_IFSOCK;
-  if (cls == "fifo_file") return S_IFIFO;
-  return S_IFREG;
+  return mode ? SelinuxFileClass(*mode) : "file";
 }
 
 // The permissions ACCESS needs on an object of class CLS.
@@ -174,7 +156,7 @@ class Builder {
 
   // The type of PATH (class CLS) as the workload saw it; nullopt noted.
   std::optional<std::string> TypeOf(const std::string& path, std::string_view cls) {
-    const uint32_t mode = ModeOfClass(cls);
+    const uint32_t mode = SelinuxClassMode(cls);
     if (o_.image_type) {
       for (const auto& v : o_.volumes) {
         if (!Beneath(path, v.destination)) continue;
@@ -211,6 +193,8 @@ class Builder {
     if (o_.mode) mode = o_.mode(path);
     const std::string_view cls = ClassOfMode(mode, is_dir);
     uint32_t access = r.access;
+    // O_CREAT of a device that is there (open("/dev/null", "w")) creates nothing.
+    if (cls == "chr_file" || cls == "blk_file") access &= ~uint32_t{kAccessCreate};
     if (o_.entrypoint && *o_.entrypoint == path && (access & kAccessExec)) {
       if (auto t = TypeOf(path, cls)) Grant(*t, "file", {"entrypoint"}, path);
     }

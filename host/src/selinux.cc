@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "seclearn/core/selinux_class.h"
+
 namespace seclearn {
 namespace {
 
@@ -80,20 +82,6 @@ constexpr PseudoFs kPseudoFs[] = {
     {"/sys", "sysfs"},                {"/proc", "proc"},
     {"/dev/pts", "devpts"},           {"/dev/mqueue", "mqueue"},
 };
-
-// The kernel's security class number for a file of MODE, in this policy (0 if unknown).
-std::string FileClassName(uint32_t mode) {
-  switch (mode & S_IFMT) {
-    case S_IFDIR: return "dir";
-    case S_IFLNK: return "lnk_file";
-    case S_IFCHR: return "chr_file";
-    case S_IFBLK: return "blk_file";
-    case S_IFSOCK: return "sock_file";
-    case S_IFIFO: return "fifo_file";
-    case S_IFREG: return "file";
-    default: return "";
-  }
-}
 
 std::optional<std::string> TypeOfContext(const char* con) {
   if (con == nullptr) return std::nullopt;
@@ -226,8 +214,8 @@ std::optional<std::string> SelinuxPolicy::FileType(const std::string& path,
     if (it == d_->genfs.end()) break;  // labelled otherwise (fs_use_*): file_contexts
     const std::string rel =
         path.size() == fs.mount.size() ? std::string("/") : path.substr(fs.mount.size());
-    auto cls = d_->class_values.find(FileClassName(mode));
-    const uint32_t sclass = cls == d_->class_values.end() ? 0 : cls->second;
+    auto cls = d_->class_values.find(SelinuxFileClass(mode));
+    const uint32_t sclass = mode == 0 || cls == d_->class_values.end() ? 0 : cls->second;
     for (const auto& e : it->second) {
       if (e.sclass != 0 && sclass != 0 && e.sclass != sclass) continue;
       if (!rel.starts_with(e.path)) continue;
