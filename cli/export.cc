@@ -6,10 +6,13 @@
 #include <filesystem>
 #include <functional>
 
+#include <unistd.h>
+
 #include "access.h"
 #include "args.h"
 #include "commands.h"
 #include "seclearn/core/arch.h"
+#include "seclearn/core/escape.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/file.h"
 #include "seclearn/core/json.h"
@@ -26,6 +29,7 @@
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/emitter/seccomp_mode.h"
 #include "seclearn/emitter/selinux.h"
+#include "seclearn/host/image.h"
 #include "seclearn/host/probes.h"
 #include "seclearn/host/selinux.h"
 #include "seclearn/store/store.h"
@@ -79,6 +83,14 @@ formats:
                     (file_contexts, genfscon, portcon: selinux-policy-default), capabilities
                     on self; a container's image files are seclearn_container_file_t.
                     Install with `semodule -i seclearn_container.cil NAME.cil`
+  rootfs            a minimal image, as a tar for `docker import`: from the image's root
+                    file system (--rootfs DIR, required), only the files the workload
+                    opened, executed, mapped or looked at, every symlink and directory on
+                    the way, the ELF loader and #! interpreters, and the entries of the
+                    directories it listed. /proc, /sys, /dev (kept empty), Docker's
+                    /etc/hosts, hostname, resolv.conf and --volume mounts are left out. The
+                    stored version is the manifest (one line per entry, with its sha256);
+                    -o FILE gets the tar
   docker-flags      one hardened docker run option set, one option per line: seccomp,
                     AppArmor and SELinux profiles, capabilities, no-new-privileges, --read-only and
                     --tmpfs, --user, --network none where the recorded runs allow them; the
@@ -111,7 +123,8 @@ options:
   --run N           export what run N learned, not the union of all runs
   --rootfs DIR      a container's root file system: the paths of the file formats
                     (apparmor, landlock, docker-flags) are resolved and looked at in DIR as
-                    the container sees them (/bin/sh -> /bin/busybox), not on this host
+                    the container sees them (/bin/sh -> /bin/busybox), not on this host;
+                    rootfs: the image's files
   --without-exec    leave out the runs of processes exec'd into running containers
   --json            capabilities: OCI process.capabilities JSON instead of docker flags
   --ambient         capabilities --json: also inheritable and ambient, for a non-root
@@ -128,7 +141,7 @@ options:
   --template FILE   selinux: also write the template module seclearn_container.cil there
   --volume SRC:DST[,SRC:DST...]
                     selinux: the container's bind mounts: files beneath DST are typed as
-                    the host's SRC
+                    the host's SRC; rootfs: what is beneath DST is left out (listed)
   --policy DIR      selinux: the policy root (default: /etc/selinux/config's SELINUXTYPE,
                     e.g. /etc/selinux/default)
   -o, --output FILE write there (atomically) instead of stdout
@@ -152,6 +165,7 @@ struct Emitted {
   std::string content;
   std::string options;
   std::string summary;
+  std::optional<std::string> output;  // what -o gets, when it is not the stored content
 };
 
 struct ExportContext {
@@ -543,6 +557,58 @@ Result<Emitted> EmitSelinux(ExportContext& ctx) {
   return out;
 }
 
+Result<Emitted> EmitRootfs(ExportContext& ctx) {
+  const auto rootfs = ctx.args.Get("--rootfs");
+  if (!rootfs)
+    return UsageError("rootfs: --rootfs DIR is required: the root file system of the image the "
+                      "workload was learned in (docker export of a container of it, unpacked)");
+  const std::string out = ctx.args.Get("-o").value_or(ctx.args.Get("--output").value_or("-"));
+  if (out == "-" && ::isatty(STDOUT_FILENO))
+    return UsageError("rootfs: the image is a tar: write it with -o FILE");
+  auto files = ctx.store.Files(ctx.app, ctx.run);
+  if (!files) return files.error();
+  auto exes = ctx.store.Executables(ctx.app, ctx.run);
+  if (!exes) return exes.error();
+  ImageRequest req;
+  req.rootfs = *rootfs;
+  for (const auto& f : *files) {
+    if (f.err != 0 || f.path.empty() || f.path[0] != '/') continue;
+    req.paths.push_back(f.path);
+    if (f.access & kAccessRead) req.listed.push_back(f.path);  // listed if a directory
+  }
+  for (const auto& e : *exes) {
+    req.paths.push_back(e.path);
+    for (auto& name : ExecInterpreterNamesOnHost(e.path)) req.paths.push_back(std::move(name));
+  }
+  for (const auto& r : ctx.runs)
+    if ((!ctx.run || r.run_id == *ctx.run) && !r.argv.empty() && !r.argv[0].empty())
+      req.commands.push_back(r.argv[0]);
+  if (req.paths.empty()) return UsageError(fmt::format("app '{}' has no recorded file use",
+                                                       ctx.app));
+  if (auto v = ctx.args.Get("--volume")) {
+    auto volumes = ParseVolumes(*v);
+    if (!volumes) return volumes.error();
+    for (const auto& vol : *volumes) req.excluded.push_back(vol.destination);
+  }
+  auto img = BuildMinimalImage(req);
+  if (!img) return img.error();
+  for (const auto& p : img->left_out)
+    PrintNote(fmt::format("rootfs: {} is on a volume: left out", EscapeControl(p)));
+  size_t files_n = 0;
+  for (const auto& e : img->entries) files_n += e.kind == 'f';
+  Emitted o;
+  o.content = std::move(img->manifest);
+  o.output = std::move(img->tar);
+  o.options = RunOption(ctx);
+  if (auto v = ctx.args.Get("--volume")) o.options += (o.options.empty() ? "" : " ") +
+                                                      std::string("--volume ") + *v;
+  o.summary = fmt::format("{} entries ({} files, {:.1f} MiB) of {:.1f} MiB in {}; the stored "
+                          "version is the manifest",
+                          img->entries.size(), files_n, img->bytes / 1048576.0,
+                          img->rootfs_bytes / 1048576.0, EscapeControl(*rootfs));
+  return o;
+}
+
 // Adding a format: a function from the context to Emitted, and a row here.
 struct Format {
   std::string_view name;
@@ -557,6 +623,7 @@ constexpr Format kFormats[] = {
     {"docker-flags", EmitDockerFlags},
     {"landlock", EmitLandlock},
     {"selinux", EmitSelinux},
+    {"rootfs", EmitRootfs},
 };
 
 std::string FormatNames() {
@@ -699,7 +766,7 @@ int CmdExport(std::span<char*> args) {
     PrintError(fmt::format("export: {}", emitted.error().Message()));
     return kExitSeclearnFailure;
   }
-  if (auto r = WriteOutputFile(out_path, emitted->content); !r) {
+  if (auto r = WriteOutputFile(out_path, emitted->output.value_or(emitted->content)); !r) {
     PrintError(r.error());
     return kExitSeclearnFailure;
   }

@@ -317,7 +317,7 @@ std::optional<uint32_t> FileModeOnHost(std::string_view path) {
   return st.st_mode;
 }
 
-std::vector<std::string> ExecInterpretersOnHost(std::string_view path) {
+std::vector<std::string> ExecInterpreterNamesOnHost(std::string_view path) {
   std::vector<std::string> out;
   std::string file(path);
   // A script's interpreter may be a script in turn (binfmt_script allows a few levels).
@@ -334,14 +334,21 @@ std::vector<std::string> ExecInterpretersOnHost(std::string_view path) {
       line.remove_prefix(start);
       line = line.substr(0, line.find_first_of(" \t"));
       if (line.empty() || line[0] != '/') break;
+      out.emplace_back(line);
       file = ResolvePathOnHost(line).path;
-      out.push_back(file);
       continue;
     }
     const std::string interp = ElfInterpreter(fd.get());
-    if (!interp.empty() && interp[0] == '/') out.push_back(ResolvePathOnHost(interp).path);
+    if (!interp.empty() && interp[0] == '/') out.push_back(interp);
     break;
   }
+  return out;
+}
+
+std::vector<std::string> ExecInterpretersOnHost(std::string_view path) {
+  std::vector<std::string> out;
+  for (const auto& name : ExecInterpreterNamesOnHost(path))
+    out.push_back(ResolvePathOnHost(name).path);
   return out;
 }
 

@@ -67,6 +67,8 @@ std::optional<uint32_t> FileModeOnHost(std::string_view path);
 // PT_INTERP (the dynamic loader), a script's #! interpreter (and that one's PT_INTERP), each
 // resolved as ResolvePathOnHost does. Empty for a static ELF or an unreadable file.
 std::vector<std::string> ExecInterpretersOnHost(std::string_view path);
+// The same, as the files name them (PT_INTERP, the #! line), symlinks not resolved.
+std::vector<std::string> ExecInterpreterNamesOnHost(std::string_view path);
 
 // AppArmor confines processes here: the module is loaded and enabled.
 bool AppArmorEnabledHere();
