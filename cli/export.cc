@@ -437,6 +437,10 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   in.selinux = ctx.args.Get("--selinux-type").has_value() || SelinuxEnabledHere();
   if (!in.selinux) in.selinux_absent = "SELinux is not enabled in this kernel";
   in.capabilities = ExercisedCapabilities(facts->capabilities, nullptr);
+  auto resources = ctx.store.Resources(ctx.app, ctx.run);
+  if (!resources) return resources.error();
+  in.resources = std::move(*resources);
+  in.cgroups = CgroupSetupHere();
   in.files = facts->files.records;
   in.network = facts->network;
   in.executables = facts->executables.size();

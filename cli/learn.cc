@@ -1,5 +1,6 @@
 // seclearn learn: run a workload under the tracer and record what it did.
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -352,6 +353,28 @@ int CmdLearn(std::span<char*> args) {
   if (sink.run_id() != 0) {
     const int64_t end_ns = RealtimeNs();
     if (auto r = RetryWhileBusy([&] { return store->EndRun(sink.run_id(), end_ns, exit_status); },
+                                RunRecorder::kLastFlushPatienceNs);
+        !r) {
+      PrintError(r.error());
+      return kExitSeclearnFailure;
+    }
+    // The workload's peaks: its processes' usage reached seclearn as each was reaped (ru_maxrss
+    // is the largest one's peak RSS), the tasks and descriptors as the tracer saw them.
+    struct rusage ru {};
+    ::getrusage(RUSAGE_CHILDREN, &ru);
+    RunResources res;
+    res.run_id = sink.run_id();
+    res.source = "rusage";
+    res.peak_memory_bytes = static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+    res.peak_tasks = sink.workload().peak_tasks();
+    res.max_fd = sink.workload().max_fd();
+    auto ns = [](const timeval& tv) {
+      return static_cast<uint64_t>(tv.tv_sec) * 1'000'000'000 +
+             static_cast<uint64_t>(tv.tv_usec) * 1000;
+    };
+    res.cpu_ns = ns(ru.ru_utime) + ns(ru.ru_stime);
+    res.wall_ns = static_cast<uint64_t>(result->duration_ns);
+    if (auto r = RetryWhileBusy([&] { return store->SaveRunResources(res); },
                                 RunRecorder::kLastFlushPatienceNs);
         !r) {
       PrintError(r.error());

@@ -71,6 +71,7 @@ class RunRecorder : public EventSink {
   void OnSyscall(const SyscallEvent& e) override;
   void OnSyscalls(const SyscallEvent& e, uint64_t count) override;
   void OnTask(const TaskEvent& e) override { workload_.OnTask(e); }
+  void OnExit(const ExitEvent& e) override { workload_.OnExit(e); }
   void OnExec(const ExecEvent& e) override;
   void OnStack(const StackFact& s) override { stacks_.push_back(s); }
   void OnTick(int64_t now_ns) override;

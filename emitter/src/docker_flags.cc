@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <set>
 
 #include <fmt/format.h>
@@ -112,7 +113,8 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
       preexisting_reads.push_back(r.path);
     }
   }
-  if (elsewhere.empty()) {
+  const bool read_only = elsewhere.empty();
+  if (read_only) {
     f.options.push_back("--read-only");
     for (auto d : kScratchDirs)
       if (scratch_written.count(d)) f.options.push_back(fmt::format("--tmpfs {}", d));
@@ -139,16 +141,90 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
     root_reason = fmt::format("it exercised {}", caps[0]);
   } else if (in.needs_root) {
     for (const auto& r : in.files) {
+      // Beneath a --tmpfs the files are the workload's own, in a fresh tmpfs every user may
+      // write (mode 1777): what the image holds there is hidden.
+      const auto scratch = ScratchDirOf(r.path);
+      if (read_only && scratch && scratch_written.count(*scratch)) continue;
       if ((root_reason = in.needs_root(r))) break;
     }
   }
   if (!root_reason) {
     f.options.push_back("--user 65534:65534");
-    f.reasons.push_back(
-        "user: nobody (65534): no capability exercised and every access is open to "
-        "other users by its mode on this host");
+    f.reasons.push_back(fmt::format(
+        "user: nobody (65534): no capability exercised and every access is open to other "
+        "users by its mode on this host{}",
+        read_only && !scratch_written.empty()
+            ? fmt::format(" (the writes to {} go to a fresh tmpfs, mode 1777, whatever the "
+                          "image's files there are)",
+                          fmt::join(scratch_written, ", "))
+            : ""));
   } else {
     f.reasons.push_back("no --user: " + *root_reason);
+  }
+
+  // Resource limits.
+  if (in.resources.empty()) {
+    f.reasons.push_back(
+        "no resource limits: no recorded run measured its peaks (seclearn learn records them; "
+        "runs learned in containers do not yet)");
+  } else {
+    RunResources peak;
+    uint64_t cpu_ns = 0, wall_ns = 0;
+    double busiest = 0;  // the largest cpu/wall ratio of a run
+    for (const auto& r : in.resources) {
+      peak.peak_memory_bytes = std::max(peak.peak_memory_bytes, r.peak_memory_bytes);
+      peak.peak_tasks = std::max(peak.peak_tasks, r.peak_tasks);
+      peak.max_fd = std::max(peak.max_fd, r.max_fd);
+      cpu_ns += r.cpu_ns;
+      wall_ns += r.wall_ns;
+      if (r.wall_ns != 0)
+        busiest = std::max(busiest, static_cast<double>(r.cpu_ns) / static_cast<double>(r.wall_ns));
+    }
+    std::vector<std::string> parts;
+    std::string k8s;
+    if (peak.peak_memory_bytes != 0) {
+      const uint64_t mib = std::max<uint64_t>(
+          kMemoryFloorBytes >> 20,
+          static_cast<uint64_t>(static_cast<double>(peak.peak_memory_bytes) * kLimitHeadroom /
+                                1048576.0) + 1);
+      f.options.push_back(fmt::format("--memory {}m", mib));
+      parts.push_back(fmt::format("memory {}m (peak {:.1f} MiB{})", mib,
+                                  static_cast<double>(peak.peak_memory_bytes) / 1048576.0,
+                                  peak.peak_tasks > 1 ? ", of its largest process" : ""));
+      k8s += fmt::format("memory: {}Mi", mib);
+    }
+    if (peak.peak_tasks != 0) {
+      const uint64_t pids = std::max<uint64_t>(
+          kPidsFloor, static_cast<uint64_t>(static_cast<double>(peak.peak_tasks) * kLimitHeadroom));
+      f.options.push_back(fmt::format("--pids-limit {}", pids));
+      parts.push_back(fmt::format("pids {} (peak {} tasks)", pids, peak.peak_tasks));
+    }
+    if (peak.max_fd >= 0) {
+      const uint64_t nofile = std::max<uint64_t>(
+          kNofileFloor,
+          static_cast<uint64_t>(static_cast<double>(peak.max_fd + 1) * kLimitHeadroom));
+      f.options.push_back(fmt::format("--ulimit nofile={0}:{0}", nofile));
+      parts.push_back(fmt::format("nofile {} (highest descriptor {})", nofile, peak.max_fd));
+    }
+    if (wall_ns != 0 && cpu_ns != 0) {
+      const double cpus =
+          std::max(kCpusFloor, std::ceil(busiest * kLimitHeadroom * 10.0) / 10.0);
+      f.options.push_back(fmt::format("--cpus {:.1f}", cpus));
+      parts.push_back(fmt::format("cpus {:.1f} (busiest run {:.2f} CPUs on average)", cpus,
+                                  busiest));
+      k8s += fmt::format("{}cpu: {}m", k8s.empty() ? "" : ", ",
+                         static_cast<int>(std::lround(cpus * 1000)));
+    }
+    if (parts.empty()) {
+      f.reasons.push_back("no resource limits: the recorded runs measured no peak");
+    } else {
+      f.reasons.push_back(fmt::format(
+          "limits: {} from {} measured run{} ({}x the peak, floors {} MiB, {} pids, {} files, "
+          "{:.1f} CPUs){}; Kubernetes: resources.limits {{{}}}",
+          fmt::join(parts, ", "), in.resources.size(), in.resources.size() == 1 ? "" : "s",
+          kLimitHeadroom, kMemoryFloorBytes >> 20, kPidsFloor, kNofileFloor, kCpusFloor,
+          in.cgroups.empty() ? "" : "; cgroups here: " + in.cgroups, k8s));
+    }
   }
 
   // Network.

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 
 #include <algorithm>
@@ -267,6 +268,17 @@ std::optional<size_t> CountDirEntriesOnHost(std::string_view dir) {
 }
 
 std::optional<size_t> CountSubdirsOnHost(std::string_view dir) { return CountEntries(dir, true); }
+
+std::string CgroupSetupHere() {
+  constexpr long kCgroup2Magic = 0x63677270;  // CGROUP2_SUPER_MAGIC
+  struct statfs fs {};
+  if (::statfs("/sys/fs/cgroup", &fs) == 0 && static_cast<long>(fs.f_type) == kCgroup2Magic)
+    return "v2";
+  if (::statfs("/sys/fs/cgroup/unified", &fs) == 0 &&
+      static_cast<long>(fs.f_type) == kCgroup2Magic)
+    return "hybrid (v1 controllers; v2 at /sys/fs/cgroup/unified has none)";
+  return "v1";
+}
 
 bool AppArmorEnabledHere() {
   auto enabled = ReadWholeFile("/sys/module/apparmor/parameters/enabled");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "seclearn/core/arch.h"
 #include "seclearn/core/arg_filters.h"
 #include "seclearn/core/syscall_table.h"
 
@@ -23,8 +24,38 @@ Aggregator::ArchCounters& Aggregator::CountersFor(uint32_t arch) {
   return *(last_ = &arches_.back());
 }
 
+namespace {
+
+// Calls whose result is a new descriptor: what RLIMIT_NOFILE bounds.
+bool MakesDescriptor(std::string_view name) {
+  static constexpr std::string_view kNames[] = {
+      "open", "openat", "openat2", "creat", "socket", "accept", "accept4", "dup", "dup2",
+      "dup3", "epoll_create", "epoll_create1", "eventfd", "eventfd2", "signalfd", "signalfd4",
+      "timerfd_create", "inotify_init", "inotify_init1", "memfd_create", "pidfd_open",
+      "pidfd_getfd", "fanotify_init", "userfaultfd", "perf_event_open", "io_uring_setup",
+      "open_tree", "fsopen", "fsmount", "fspick", "mq_open", "open_by_handle_at", "memfd_secret"};
+  return std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames);
+}
+
+}  // namespace
+
+bool Aggregator::MakesFd(const SyscallEvent& event) {
+  const uint64_t key = (uint64_t{event.arch} << 32) | static_cast<uint32_t>(event.nr);
+  auto it = makes_fd_.find(key);
+  if (it == makes_fd_.end())
+    it = makes_fd_.emplace(key, MakesDescriptor(SyscallName(event.arch, event.nr))).first;
+  return it->second;
+}
+
+SyscallNeeds Aggregator::Needs(const SyscallEvent& event) {
+  SyscallNeeds n = access_.Needs(event);
+  if (!n.result && MakesFd(event)) n.result = true;
+  return n;
+}
+
 void Aggregator::OnSyscall(const SyscallEvent& event) {
   Count(event, 1);
+  if (event.has_result && event.result > max_fd_ && MakesFd(event)) max_fd_ = event.result;
   if (event.resolved) access_.OnSyscall(event);
 }
 
@@ -62,6 +93,11 @@ void Aggregator::RecordArg(const SyscallEvent& event, Counter& c, uint64_t count
 
 void Aggregator::OnTask(const TaskEvent& event) {
   if (!event.is_thread) ++processes_;
+  peak_tasks_ = std::max(peak_tasks_, ++live_tasks_);
+}
+
+void Aggregator::OnExit(const ExitEvent&) {
+  if (live_tasks_ > 0) --live_tasks_;
 }
 
 void Aggregator::OnExec(const ExecEvent& event) {

@@ -15,6 +15,7 @@ std::span<const std::string_view> Migrations() {
       kSchemaContainerExecs,  // v7
       kSchemaStacksUnindexed,  // v8
       kSchemaRunSources,  // v9
+      kSchemaRunResources,  // v10
   };
   return kMigrations;
 }

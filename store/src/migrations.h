@@ -17,6 +17,7 @@ extern const std::string_view kSchemaAccess;      // schema_access.cc
 extern const std::string_view kSchemaContainerExecs;  // schema_containers.cc
 extern const std::string_view kSchemaStacksUnindexed;  // schema_stacks.cc
 extern const std::string_view kSchemaRunSources;  // schema_sources.cc
+extern const std::string_view kSchemaRunResources;  // schema_resources.cc
 
 std::span<const std::string_view> Migrations();
 

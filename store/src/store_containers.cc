@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "seclearn/core/escape.h"
 #include "seclearn/store/sqlite.h"
 #include "seclearn/store/store.h"
@@ -207,6 +209,53 @@ ORDER BY measured_ns DESC, id DESC LIMIT 1
   if (!r) return r.error();
   if (auto c = tx->Commit(); !c) return c.error();
   return std::optional<RuntimeBaseRecord>(std::move(base));
+}
+
+}  // namespace seclearn
+
+namespace seclearn {
+
+Result<void> Store::SaveRunResources(const RunResources& r) {
+  auto stmt = impl_->db.Prepare(R"sql(
+INSERT OR REPLACE INTO run_resources
+  (run_id, source, peak_memory_bytes, peak_tasks, max_fd, cpu_ns, wall_ns)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindInt64(1, r.run_id)
+      .BindText(2, r.source)
+      .BindInt64(3, static_cast<int64_t>(r.peak_memory_bytes))
+      .BindInt64(4, static_cast<int64_t>(r.peak_tasks))
+      .BindInt64(5, r.max_fd)
+      .BindInt64(6, static_cast<int64_t>(r.cpu_ns))
+      .BindInt64(7, static_cast<int64_t>(r.wall_ns));
+  if (auto res = stmt->Run(); !res) return NoSuchRun(res.error(), r.run_id);
+  return {};
+}
+
+Result<std::vector<RunResources>> Store::Resources(std::string_view app,
+                                                   std::optional<int64_t> run_id) {
+  auto stmt = impl_->db.Prepare(R"sql(
+SELECT x.run_id, x.source, x.peak_memory_bytes, x.peak_tasks, x.max_fd, x.cpu_ns, x.wall_ns
+FROM run_resources x JOIN runs r ON r.id = x.run_id JOIN apps a ON a.id = r.app_id
+WHERE a.name = ?1 AND (?2 IS NULL OR x.run_id = ?2)
+ORDER BY x.run_id
+)sql");
+  if (!stmt) return stmt.error();
+  stmt->BindText(1, app).BindOptionalInt64(2, run_id);
+  std::vector<RunResources> out;
+  auto r = stmt->ForEachRow([&](Statement& s) {
+    RunResources& x = out.emplace_back();
+    x.run_id = s.ColumnInt64(0);
+    x.source = s.ColumnText(1);
+    x.peak_memory_bytes = static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(2)));
+    x.peak_tasks = static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(3)));
+    x.max_fd = s.ColumnInt64(4);
+    x.cpu_ns = static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(5)));
+    x.wall_ns = static_cast<uint64_t>(std::max<int64_t>(0, s.ColumnInt64(6)));
+  });
+  if (!r) return r.error();
+  return out;
 }
 
 }  // namespace seclearn

@@ -234,3 +234,35 @@ SETUP
   timeout -k 5 300 unshare --mount --net --pid --fork --mount-proc bash "$TMP/private-host.sh" \
     </dev/null >"$TMP/inner.out" 2>"$TMP/inner.err"
 }
+
+# make_python_rootfs DIR: an image's root file system with Debian's python3.11 (its standard
+# library and shared libraries), busybox as the shell (sh ls cat wc echo mkdir wget httpd),
+# dpkg and apt-get, laid out with merged /usr (/bin -> usr/bin, /lib64 -> usr/lib64) as
+# Debian's images are. /app is empty, /tmp 1777.
+make_python_rootfs() {
+  local f=$1 a lib
+  [[ -x /usr/bin/python3.11 && -d /usr/lib/python3.11 ]] ||
+    skip "Debian's python3.11 is not installed"
+  for a in /usr/bin/dpkg /usr/bin/apt-get /bin/busybox; do
+    [[ -x $a ]] || skip "$a is not installed"
+  done
+  mkdir -p "$f"/usr/bin "$f"/usr/lib/x86_64-linux-gnu "$f"/usr/lib64 "$f"/etc "$f"/tmp "$f"/app \
+    "$f"/var/lib/dpkg
+  ln -s usr/bin "$f/bin"
+  ln -s usr/lib "$f/lib"
+  ln -s usr/lib64 "$f/lib64"
+  cp /bin/busybox "$f/usr/bin/busybox"
+  for a in sh ls cat wc echo mkdir wget httpd; do ln -s busybox "$f/usr/bin/$a"; done
+  cp /usr/bin/python3.11 "$f/usr/bin/"
+  ln -s python3.11 "$f/usr/bin/python3"
+  cp -a /usr/lib/python3.11 "$f/usr/lib/"
+  for lib in $(ldd /usr/bin/python3.11 /usr/bin/dpkg /usr/bin/apt-get |
+      awk "/=> \\// {print \$3}"); do
+    cp -L "$lib" "$f/usr/lib/x86_64-linux-gnu/"
+  done
+  cp -L /lib64/ld-linux-x86-64.so.2 "$f/usr/lib/x86_64-linux-gnu/"
+  ln -s ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$f/usr/lib64/ld-linux-x86-64.so.2"
+  cp /usr/bin/dpkg /usr/bin/apt-get "$f/usr/bin/"
+  : >"$f/var/lib/dpkg/status"
+  chmod 1777 "$f/tmp"
+}

@@ -2,6 +2,7 @@
 #include <linux/capability.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "seclearn/core/json.h"
@@ -78,6 +79,36 @@ TEST_CASE("learned set as docker flags, OCI JSON and evidence", "[unit][emitter]
   CHECK(FormatCapabilityEvidence(hostile).find('\n') == std::string::npos);
 }
 
+TEST_CASE("docker flags: limits are the runs' peaks with headroom, and their floors",
+          "[unit][emitter]") {
+  DockerFlagsInput in;
+  in.seccomp_path = "p.json";
+  in.resources = {{1, "rusage", 100ull << 20, 9, 300, 2'000'000'000, 4'000'000'000},
+                  {2, "rusage", 10ull << 20, 2, 3, 1'000'000'000, 1'000'000'000}};
+  DockerFlags f = BuildDockerFlags(in);
+  auto has = [&](const std::string& o) {
+    return std::find(f.options.begin(), f.options.end(), o) != f.options.end();
+  };
+  CHECK(has("--memory 201m"));           // 2 x 100 MiB, rounded up
+  CHECK(has("--pids-limit 18"));         // 2 x 9 tasks
+  CHECK(has("--ulimit nofile=602:602"));  // 2 x (fd 300 + 1)
+  CHECK(has("--cpus 2.0"));              // run 2: 1 CPU busy on average, x 2
+  in.resources = {{1, "rusage", 1 << 20, 1, 2, 1'000'000, 1'000'000'000}};
+  f = BuildDockerFlags(in);
+  CHECK(has("--memory 16m"));
+  CHECK(has("--pids-limit 16"));
+  CHECK(has("--ulimit nofile=64:64"));
+  CHECK(has("--cpus 0.5"));
+  in.resources = {{1, "rusage", 0, 0, -1, 0, 0}};  // nothing measured: no limit
+  f = BuildDockerFlags(in);
+  for (const auto& o : f.options) CHECK(o.find("--memory") == std::string::npos);
+  in.resources.clear();
+  f = BuildDockerFlags(in);
+  CHECK(std::find_if(f.reasons.begin(), f.reasons.end(), [](const std::string& r) {
+          return r.starts_with("no resource limits");
+        }) != f.reasons.end());
+}
+
 TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit][emitter]") {
   DockerFlagsInput in;
   in.seccomp_path = "out/web.seccomp.json";
@@ -94,7 +125,7 @@ TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit
                                               "--security-opt no-new-privileges", "--read-only",
                                               "--tmpfs /tmp", "--tmpfs /run", "--user 65534:65534",
                                               "--network none"});
-  CHECK(f.reasons.size() == 7);
+  CHECK(f.reasons.size() == 8);
 
   // A write elsewhere, a capability, a setuid binary, an inet socket: none of those options.
   in.files.push_back({"/var/lib/web/state", kAccessWrite, 1, "openat"});

@@ -257,6 +257,21 @@ struct RunInfo {
   int64_t start_ns = 0;
 };
 
+// What a run used at its peak, for resource limits (docker-flags --memory, --pids-limit,
+// --ulimit nofile, --cpus). 0: not measured.
+struct RunResources {
+  int64_t run_id = 0;
+  // How: "rusage" (seclearn learn: the workload's processes as their parents reaped them, and
+  // the tracer's task count), or the container's cgroup ("cgroup v1", "cgroup v2").
+  std::string source;
+  uint64_t peak_memory_bytes = 0;  // rusage: the largest process's peak RSS
+  uint64_t peak_tasks = 0;         // processes and threads alive at once
+  int64_t max_fd = -1;             // the highest descriptor a call returned; -1: none seen
+  uint64_t cpu_ns = 0;             // user + system
+  uint64_t wall_ns = 0;
+  bool operator==(const RunResources&) const = default;
+};
+
 struct RunSummary {
   int64_t run_id = 0;
   std::string app;

@@ -55,9 +55,21 @@ struct DockerFlagsInput {
   size_t executables = 0;  // how many were checked for privilege
   // "PATH is setuid root", ... (host/probes.h PrivilegedExecutablesOnHost)
   std::vector<std::string> privileged_executables;
+  // The measured runs' peaks (Store::Resources), for --memory, --pids-limit, --ulimit nofile
+  // and --cpus: each the largest over the runs times kLimitHeadroom, at least its floor.
+  std::vector<RunResources> resources;
+  std::string cgroups;  // this host's cgroup setup, for the reason line ("v2", "hybrid", ...)
   // Why an access needs uid 0, or nullopt. Null: assume none does.
   std::function<std::optional<std::string>(const FileAccessRecord&)> needs_root;
 };
+
+// Limits are the observed peak times this, so that a run a little heavier than the learned
+// ones still fits; floors keep tiny workloads startable.
+inline constexpr double kLimitHeadroom = 2.0;
+inline constexpr uint64_t kMemoryFloorBytes = 16ull << 20;
+inline constexpr uint64_t kPidsFloor = 16;
+inline constexpr uint64_t kNofileFloor = 64;
+inline constexpr double kCpusFloor = 0.5;
 
 struct DockerFlags {
   std::vector<std::string> options;  // one option (with its value) per entry

@@ -73,4 +73,8 @@ std::vector<std::string> ExecInterpreterNamesOnHost(std::string_view path);
 // AppArmor confines processes here: the module is loaded and enabled.
 bool AppArmorEnabledHere();
 
+// How this host mounts cgroups, which is what Docker enforces resource limits with: "v2"
+// (unified), "hybrid (v1 controllers; v2 at /sys/fs/cgroup/unified has none)", or "v1".
+std::string CgroupSetupHere();
+
 }  // namespace seclearn

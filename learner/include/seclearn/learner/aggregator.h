@@ -31,12 +31,15 @@ class Aggregator : public EventSink {
  public:
   explicit Aggregator(AccessOptions access = {}) : access_(access) {}
 
-  SyscallNeeds Needs(const SyscallEvent& event) override { return access_.Needs(event); }
+  // The access learner's needs, and the result of every call that makes a descriptor (its
+  // number is what RLIMIT_NOFILE bounds: max_fd()).
+  SyscallNeeds Needs(const SyscallEvent& event) override;
   Prediction Predict(const SyscallEvent& event) override { return access_.Predict(event); }
   void OnSyscall(const SyscallEvent& event) override;
   void OnSyscalls(const SyscallEvent& event, uint64_t count) override;
   void OnTask(const TaskEvent& event) override;
   void OnExec(const ExecEvent& event) override;
+  void OnExit(const ExitEvent& event) override;
 
   // Increments since the previous call, sorted by (arch, nr) and path.
   FactsDelta TakeDelta();
@@ -45,6 +48,11 @@ class Aggregator : public EventSink {
   uint64_t total_syscalls() const { return total_syscalls_; }
   uint64_t distinct_syscalls() const { return distinct_syscalls_; }
   uint64_t processes() const { return processes_; }
+  // Tasks (processes and threads) alive at once, the first one included, at the most.
+  uint64_t peak_tasks() const { return peak_tasks_; }
+  // The highest descriptor a call that makes one returned (open, socket, dup, ...), of the
+  // calls whose result the backend waited for; -1 if none.
+  int64_t max_fd() const { return max_fd_; }
   // Every (arch, nr) seen in this run with its total count, sorted.
   std::vector<SyscallFact> Syscalls() const;
   // Files, network and capabilities (totals: access().Files() ...).
@@ -90,6 +98,11 @@ class Aggregator : public EventSink {
   uint64_t distinct_syscalls_ = 0;
   uint64_t processes_ = 1;  // the workload's first process
   uint64_t processes_flushed_ = 0;
+  uint64_t live_tasks_ = 1;
+  uint64_t peak_tasks_ = 1;
+  int64_t max_fd_ = -1;
+  std::unordered_map<uint64_t, bool> makes_fd_;  // (arch << 32 | nr) -> returns a descriptor
+  bool MakesFd(const SyscallEvent& event);
 };
 
 }  // namespace seclearn

@@ -103,6 +103,11 @@ class Store {
   // Adds the delta to the run's facts in one transaction.
   Result<void> Flush(int64_t run_id, const FactsDelta& delta);
   Result<void> EndRun(int64_t run_id, int64_t end_ns, int exit_status);
+  // A run's peaks (store_containers.cc), replacing any saved before.
+  Result<void> SaveRunResources(const RunResources& resources);
+  // The measured runs of the app (or one run), oldest first.
+  Result<std::vector<RunResources>> Resources(std::string_view app,
+                                              std::optional<int64_t> run_id = std::nullopt);
 
   // Apps by name, sorted.
   Result<std::vector<std::string>> Apps();

@@ -1,0 +1,18 @@
+#include "migrations.h"
+
+namespace seclearn {
+
+// v10: what a run used at its peak (RunResources), for resource limits.
+const std::string_view kSchemaRunResources = R"sql(
+CREATE TABLE run_resources (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  source TEXT NOT NULL,
+  peak_memory_bytes INTEGER NOT NULL,
+  peak_tasks INTEGER NOT NULL,
+  max_fd INTEGER NOT NULL,
+  cpu_ns INTEGER NOT NULL,
+  wall_ns INTEGER NOT NULL
+);
+)sql";
+
+}  // namespace seclearn
