@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include <unistd.h>
 
@@ -437,6 +438,15 @@ Result<Emitted> EmitDockerFlags(ExportContext& ctx) {
   in.selinux = ctx.args.Get("--selinux-type").has_value() || SelinuxEnabledHere();
   if (!in.selinux) in.selinux_absent = "SELinux is not enabled in this kernel";
   in.capabilities = ExercisedCapabilities(facts->capabilities, nullptr);
+  std::set<int> plain;
+  for (const auto& r : ctx.runs) {
+    if (ctx.run && r.run_id != *ctx.run) continue;
+    if (!r.userns.empty())
+      in.userns_runs.push_back({r.run_id, r.userns, r.exit_status});
+    else if (r.exit_status)
+      plain.insert(*r.exit_status);
+  }
+  if (plain.size() == 1) in.plain_exit = *plain.begin();
   auto resources = ctx.store.Resources(ctx.app, ctx.run);
   if (!resources) return resources.error();
   in.resources = std::move(*resources);

@@ -12,6 +12,7 @@
 #include "recorder.h"
 #include "text.h"
 #include "seclearn/core/exec.h"
+#include "seclearn/core/file.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
 #include "seclearn/tracer/notify_backend.h"
@@ -50,6 +51,11 @@ options:
                     CAP_SYS_ADMIN, so setuid binaries do not gain privileges under it)
   --keep-idle-states
                     do not hold a CPU wake-up latency request of 0 us while tracing (see below)
+  --userns          run the workload as root of a new user namespace whose ids 0..N-1 are
+                    the host's subordinate ids (root's range in /etc/subuid and /etc/subgid,
+                    else 100000..165535), as Docker's userns-remap and rootless Podman do: its
+                    files are then the host's as an unprivileged user sees them. docker-flags
+                    says whether such runs did as the others did (root only)
 
 Re-learning: once the app has runs, the calls they made whose only fact is the call itself
 (no path, descriptor, address, credential, key argument or argument value to learn: getppid,
@@ -126,6 +132,33 @@ class PrivilegedExecs {
 
 // The run's recorder (recorder.h) with the live status line of a terminal; under
 // no_new_privs it also notes the privileged binaries executed.
+// Root's subordinate ids (the first "root:START:COUNT" line of /etc/subuid, which must match
+// /etc/subgid's), else 100000 and 65536, as Docker's userns-remap defaults.
+UserNamespaceMap SubordinateIds() {
+  UserNamespaceMap out{100000, 65536};
+  auto first = [](const char* file) -> std::optional<UserNamespaceMap> {
+    auto text = ReadWholeFile(file);
+    if (!text) return std::nullopt;
+    size_t pos = 0;
+    while (pos < text->size()) {
+      const size_t nl = std::min(text->find('\n', pos), text->size());
+      const std::string line = text->substr(pos, nl - pos);
+      pos = nl + 1;
+      unsigned long start = 0, count = 0;
+      char name[64] = {};
+      if (std::sscanf(line.c_str(), "%63[^:]:%lu:%lu", name, &start, &count) == 3 &&
+          (std::string_view(name) == "root" || std::string_view(name) == "0") && count > 0 &&
+          start > 0 && start + count <= 0xffffffffUL)
+        return UserNamespaceMap{static_cast<uint32_t>(start), static_cast<uint32_t>(count)};
+    }
+    return std::nullopt;
+  };
+  auto u = first("/etc/subuid");
+  auto g = first("/etc/subgid");
+  if (u && g && u->outside == g->outside && u->count == g->count) out = *u;
+  return out;
+}
+
 class LearnSink : public RunRecorder {
  public:
   LearnSink(Store& store, RunInfo info, bool live_status, AccessOptions access, bool no_new_privs,
@@ -213,7 +246,7 @@ int CmdLearn(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--backend"};
   spec.with_value.insert("--stacks");
-  spec.flags = {"--quiet", "--no-new-privs", "--full", "--keep-idle-states"};
+  spec.flags = {"--quiet", "--no-new-privs", "--full", "--keep-idle-states", "--userns"};
   spec.command_tail = true;
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "learn", kLearnHelp, &args_status);
@@ -267,6 +300,14 @@ int CmdLearn(std::span<char*> args) {
   opts.exe = *exe;
   opts.no_new_privs = ::geteuid() != 0 || parsed->Has("--no-new-privs");
   opts.low_wakeup_latency = !parsed->Has("--keep-idle-states");
+  if (parsed->Has("--userns")) {
+    if (::geteuid() != 0) {
+      PrintError("learn: --userns needs root (writing another uid range's map)");
+      return kExitSeclearnFailure;
+    }
+    opts.userns = SubordinateIds();
+    info.userns = fmt::format("0 {} {}", opts.userns->outside, opts.userns->count);
+  }
   // The notify backend records no stacks; the ebpf backend records them for the calls it stops.
   const bool unwinds = *stacks != StackMode::kNone && *backend_kind != BackendKind::kNotify;
   if (!parsed->Has("--full")) {

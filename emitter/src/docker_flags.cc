@@ -162,6 +162,32 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
     f.reasons.push_back("no --user: " + *root_reason);
   }
 
+  // User namespaces: advised only when a run proved the workload does as well in one.
+  if (in.userns_runs.empty()) {
+    f.reasons.push_back(
+        "userns: not proven: no run was learned in a user namespace (seclearn learn --userns)");
+  } else {
+    const int want = in.plain_exit.value_or(0);
+    const DockerFlagsInput::UsernsRun* bad = nullptr;
+    for (const auto& r : in.userns_runs)
+      if (!r.exit_status || *r.exit_status != want) bad = bad ? bad : &r;
+    if (bad == nullptr) {
+      f.reasons.push_back(fmt::format(
+          "userns: run{} {} ran as root of a user namespace (map {}) and exited {} as {}: "
+          "dockerd --userns-remap or rootless Podman (--userns=auto) fit",
+          in.userns_runs.size() == 1 ? "" : "s", in.userns_runs.front().run_id,
+          in.userns_runs.front().map, want,
+          in.plain_exit ? "the other runs did" : "expected"));
+    } else {
+      f.reasons.push_back(fmt::format(
+          "userns: run {} {} in a user namespace (map {}), not {} as {}: keep the host's ids "
+          "(no --userns-remap)",
+          bad->run_id,
+          bad->exit_status ? fmt::format("exited {}", *bad->exit_status) : "did not finish",
+          bad->map, want, in.plain_exit ? "the other runs" : "expected"));
+    }
+  }
+
   // Resource limits.
   if (in.resources.empty()) {
     f.reasons.push_back(

@@ -53,6 +53,11 @@ SyscallNeeds Aggregator::Needs(const SyscallEvent& event) {
   return n;
 }
 
+Prediction Aggregator::Predict(const SyscallEvent& event) {
+  const Prediction p = access_.Predict(event);
+  return p == Prediction::kOutcomeNoResult && MakesFd(event) ? Prediction::kOutcome : p;
+}
+
 void Aggregator::OnSyscall(const SyscallEvent& event) {
   Count(event, 1);
   if (event.has_result && event.result > max_fd_ && MakesFd(event)) max_fd_ = event.result;

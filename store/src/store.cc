@@ -392,8 +392,8 @@ Result<int64_t> Store::BeginRun(const RunInfo& info) {
   if (auto r = add_app->Run(); !r) return r.error();
 
   auto add_run = db.Prepare(R"sql(
-INSERT INTO runs (app_id, backend, kernel, host, start_ns, uuid, source, on_violation)
-SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))), ?6, nullif(?7, '')
+INSERT INTO runs (app_id, backend, kernel, host, start_ns, uuid, source, on_violation, userns)
+SELECT id, ?2, ?3, ?4, ?5, lower(hex(randomblob(16))), ?6, nullif(?7, ''), nullif(?8, '')
 FROM apps WHERE name = ?1
 )sql");
   if (!add_run) return add_run.error();
@@ -403,7 +403,8 @@ FROM apps WHERE name = ?1
       .BindText(4, info.host)
       .BindInt64(5, info.start_ns)
       .BindText(6, RunSourceName(info.source))
-      .BindText(7, info.on_violation);
+      .BindText(7, info.on_violation)
+      .BindText(8, info.userns);
   if (auto r = add_run->Run(); !r) return r.error();
   const int64_t run_id = db.LastInsertRowid();
 
@@ -495,7 +496,7 @@ SELECT r.id, r.backend, r.kernel, r.host, r.start_ns, r.end_ns, r.exit_status, r
        (SELECT count(*) FROM run_syscalls s WHERE s.run_id = r.id),
        (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id AND c.exec),
        r.source, r.on_violation,
-       (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id)
+       (SELECT c.container_id FROM run_containers c WHERE c.run_id = r.id), r.userns
 FROM runs r JOIN apps a ON a.id = r.app_id
 WHERE a.name = ?1 AND NOT (?3 AND r.id IN (SELECT run_id FROM run_containers WHERE exec))
 ORDER BY r.id
@@ -535,6 +536,7 @@ ORDER BY r.id
     run.source = *from;
     run.on_violation = runs->ColumnText(11);
     run.container = runs->ColumnText(12);
+    run.userns = runs->ColumnText(13);
     index_of[run.run_id] = result.size() - 1;
   }
 

@@ -92,7 +92,10 @@ expect_status 0 "$SECLEARN" export --db "$DB" --app py-img --format rootfs --ver
 expect_stdout_matches '^l 0777 0:0 0 -> python3\.11 /usr/bin/python3$'
 expect_stdout_matches '^f 0644 0:0 0 [0-9a-f]{64} /app/evil\\x0aname$'
 fat_kb=$(du -sk "$F" | cut -f1)
-note "original image $((fat_kb / 1024)) MiB; python3 minimal $(($(stat -c %s "$TMP/py.tar") / 1048576)) MiB ($(wc -l <"$TMP/py.list") entries), busybox minimal $(($(stat -c %s "$TMP/bb.tar") / 1024)) KiB ($(wc -l <"$TMP/bb.list") entries)"
+py_mib=$(($(stat -c %s "$TMP/py.tar") / 1048576))
+bb_kib=$(($(stat -c %s "$TMP/bb.tar") / 1024))
+note "original image $((fat_kb / 1024)) MiB; python3 minimal $py_mib MiB" \
+  "($(wc -l <"$TMP/py.list") entries), busybox minimal $bb_kib KiB ($(wc -l <"$TMP/bb.list") entries)"
 
 step "replay from the minimal images: the same output, also under the seccomp profile"
 "$DOCKER" import "$TMP/py.tar" seclearn-e2e-py-min:latest >/dev/null

@@ -682,7 +682,8 @@ Result<TraceResult> NotifyBackend::Run(const TraceOptions& opts, EventSink& sink
   ChildContext ctx{&scope.old_mask(), nnp, &prog, child_sock, fail_fd, cookie, exe, argv.data()};
   // The workload's parent is a stand-in (stand_in_parent.h): kill -STOP $PPID stops that,
   // not the supervisor.
-  auto parent = tracer_internal::StandInParent::Start(RunChild, &ctx);
+  auto parent = tracer_internal::StandInParent::Start(RunChild, &ctx,
+                                                      opts.userns ? &*opts.userns : nullptr);
   if (!parent) return parent.error();
   const pid_t pid = parent->workload();
   sock_child.Reset();

@@ -221,7 +221,8 @@ Result<tracer_internal::StandInParent> Tracer::Spawn(Fd* failure_pipe) {
 
   // The workload's parent is a stand-in (stand_in_parent.h): kill -STOP $PPID stops that,
   // not the tracer.
-  auto parent = tracer_internal::StandInParent::Start(&RunPtraceChild, &c);
+  auto parent = tracer_internal::StandInParent::Start(&RunPtraceChild, &c,
+                                                      opts_.userns ? &*opts_.userns : nullptr);
   if (!parent) return parent.error();
   const pid_t pid = parent->workload();
   go_r.Reset();

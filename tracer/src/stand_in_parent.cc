@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <utility>
 
 #include "run_signals.h"
@@ -31,12 +33,48 @@ bool ReadInt(int fd, int* value) {
   return n == sizeof *value;
 }
 
+// "/proc/PID/NAME" into buf, async-signal-safe.
+void ProcPath(char* buf, pid_t pid, const char* name) {
+  char digits[16];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0);
+  char* p = buf;
+  for (const char* c = "/proc/"; *c; ++c) *p++ = *c;
+  while (n > 0) *p++ = digits[--n];
+  *p++ = '/';
+  for (const char* c = name; *c; ++c) *p++ = *c;
+  *p = '\0';
+}
+
+bool WriteFile(const char* path, const char* text, size_t len) {
+  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::write(fd, text, len) == static_cast<ssize_t>(len);
+  ::close(fd);
+  return ok;
+}
+
 }  // namespace
 
-Result<StandInParent> StandInParent::Start(void (*workload)(void*), void* arg) {
+Result<StandInParent> StandInParent::Start(void (*workload)(void*), void* arg,
+                                           const UserNamespaceMap* userns) {
   int report[2];
   if (::pipe2(report, O_CLOEXEC) != 0) return ErrnoError("pipe2");
   Fd report_r(report[0]), report_w(report[1]);
+  // The user namespace hand-over: the workload says it has unshared, the stand-in answers
+  // once the maps are written. The map text is made here: after fork only writes happen.
+  int up[2] = {-1, -1}, down[2] = {-1, -1};
+  char map[64] = {};
+  size_t map_len = 0;
+  if (userns != nullptr) {
+    if (::pipe2(up, O_CLOEXEC) != 0 || ::pipe2(down, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+    map_len = static_cast<size_t>(
+        std::snprintf(map, sizeof map, "0 %u %u\n", userns->outside, userns->count));
+  }
+  Fd up_r(up[0]), up_w(up[1]), down_r(down[0]), down_w(down[1]);
   const pid_t seclearn = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) return ErrnoError("fork");
@@ -55,8 +93,28 @@ Result<StandInParent> StandInParent::Start(void (*workload)(void*), void* arg) {
     if (child == 0) {
       ::sigprocmask(SIG_SETMASK, &inherited, nullptr);
       ::close(report[1]);
+      if (userns != nullptr) {
+        char byte = 0;
+        ::close(up[0]);
+        ::close(down[1]);
+        if (::unshare(CLONE_NEWUSER) != 0) ::_exit(kExitSeclearnFailure);
+        if (::write(up[1], "u", 1) != 1 || ::read(down[0], &byte, 1) != 1 || byte != 'm')
+          ::_exit(kExitSeclearnFailure);
+        if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) ::_exit(kExitSeclearnFailure);
+      }
       workload(arg);
       ::_exit(kExitSeclearnFailure);
+    }
+    if (child > 0 && userns != nullptr) {
+      char byte = 0, path[64];
+      ::close(up[1]);  // a workload that dies before unsharing is an EOF
+      ::close(down[0]);
+      bool ok = ::read(up[0], &byte, 1) == 1;
+      ProcPath(path, child, "uid_map");
+      ok = ok && WriteFile(path, map, map_len);
+      ProcPath(path, child, "gid_map");
+      ok = ok && WriteFile(path, map, map_len);
+      if (::write(down[1], ok ? "m" : "x", 1) != 1) ok = false;
     }
     if (!WriteInt(report[1], child) || child < 0) ::_exit(kExitSeclearnFailure);
     int status = 0;
@@ -72,6 +130,10 @@ Result<StandInParent> StandInParent::Start(void (*workload)(void*), void* arg) {
     ::_exit(0);
   }
   report_w.Reset();
+  up_r.Reset();
+  up_w.Reset();
+  down_r.Reset();
+  down_w.Reset();
   int child = -1;
   if (!ReadInt(report_r.get(), &child) || child <= 0) {
     ::kill(pid, SIGKILL);

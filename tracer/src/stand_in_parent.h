@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <optional>
 
 #include "seclearn/core/fd.h"
@@ -28,8 +29,10 @@ class StandInParent {
  public:
   // Forks the stand-in, which forks the workload and runs `workload(arg)` in it; that must
   // exec or _exit, making only async-signal-safe calls. Returns once the workload's pid is
-  // known.
-  static Result<StandInParent> Start(void (*workload)(void*), void* arg);
+  // known. With `userns`, the workload first enters a new user namespace, the stand-in (root
+  // outside it) writes its uid and gid maps, and the workload becomes uid and gid 0 in it.
+  static Result<StandInParent> Start(void (*workload)(void*), void* arg,
+                                     const UserNamespaceMap* userns = nullptr);
 
   StandInParent(StandInParent&& o) noexcept;
   StandInParent& operator=(StandInParent&&) = delete;

@@ -125,7 +125,7 @@ TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit
                                               "--security-opt no-new-privileges", "--read-only",
                                               "--tmpfs /tmp", "--tmpfs /run", "--user 65534:65534",
                                               "--network none"});
-  CHECK(f.reasons.size() == 8);
+  CHECK(f.reasons.size() == 9);
 
   // A write elsewhere, a capability, a setuid binary, an inet socket: none of those options.
   in.files.push_back({"/var/lib/web/state", kAccessWrite, 1, "openat"});

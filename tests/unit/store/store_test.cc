@@ -278,7 +278,8 @@ TEST_CASE("runs an older agent recorded (with a container) migrate as source age
     auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
     REQUIRE(db.has_value());
     REQUIRE(db->Exec("ALTER TABLE runs DROP COLUMN source; ALTER TABLE runs DROP COLUMN "
-                     "on_violation; DROP TABLE run_resources; PRAGMA user_version = 8")
+                     "on_violation; ALTER TABLE runs DROP COLUMN userns; DROP TABLE run_resources; "
+                     "PRAGMA user_version = 8")
                 .has_value());
   }
   auto store = Store::OpenExisting(path);
@@ -537,13 +538,14 @@ TEST_CASE("OpenReadOnly reads without writing: no side files, an older schema le
     {
       // Schema version 5: the file, network and capability tables came with 6,
       // run_containers.exec with 7; 8 dropped the stack indexes by path and by syscall; 9
-      // added runs.source and runs.on_violation; 10 run_resources.
+      // added runs.source and runs.on_violation; 10 run_resources and runs.userns.
       auto db = sqlite::Database::Open(path, sqlite::OpenMode::kReadWrite);
       REQUIRE(db.has_value());
       REQUIRE(db->Exec("DROP TABLE run_files; DROP TABLE run_network; DROP TABLE "
                        "run_capabilities; ALTER TABLE run_containers DROP COLUMN exec; "
                        "ALTER TABLE runs DROP COLUMN source; "
                        "ALTER TABLE runs DROP COLUMN on_violation; DROP TABLE run_resources; "
+                       "ALTER TABLE runs DROP COLUMN userns; "
                        "CREATE INDEX run_syscall_stacks_by_nr ON run_syscall_stacks(arch, nr); "
                        "CREATE INDEX run_path_stacks_by_path ON run_path_stacks(path); "
                        "PRAGMA user_version = 5")

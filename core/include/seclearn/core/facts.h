@@ -252,6 +252,8 @@ struct RunInfo {
   RunSource source = RunSource::kLearn;
   // watch: how the agent answered calls outside the profile ("allow" or "deny").
   std::string on_violation{};
+  // learn --userns: the uid/gid map ("0 100000 65536") the workload ran under; empty if none.
+  std::string userns{};
   std::string kernel;   // uname -r
   std::string host;     // uname -n
   int64_t start_ns = 0;
@@ -279,6 +281,7 @@ struct RunSummary {
   BackendKind backend = BackendKind::kPtrace;
   RunSource source = RunSource::kLearn;
   std::string on_violation;  // watch: "allow" or "deny"
+  std::string userns;        // learn --userns: the uid/gid map, else empty
   std::string container;     // the container a run of the agent learned, else empty
   std::string kernel;
   std::string host;

@@ -59,6 +59,15 @@ struct DockerFlagsInput {
   // and --cpus: each the largest over the runs times kLimitHeadroom, at least its floor.
   std::vector<RunResources> resources;
   std::string cgroups;  // this host's cgroup setup, for the reason line ("v2", "hybrid", ...)
+  // Runs learned as root of a user namespace (learn --userns), and the exit status the app's
+  // other runs agree on (nullopt: none, or they differ): whether userns-remap is proven.
+  struct UsernsRun {
+    int64_t run_id = 0;
+    std::string map;  // "0 100000 65536"
+    std::optional<int> exit_status;
+  };
+  std::vector<UsernsRun> userns_runs;
+  std::optional<int> plain_exit;
   // Why an access needs uid 0, or nullopt. Null: assume none does.
   std::function<std::optional<std::string>(const FileAccessRecord&)> needs_root;
 };

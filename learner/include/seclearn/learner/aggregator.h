@@ -34,7 +34,8 @@ class Aggregator : public EventSink {
   // The access learner's needs, and the result of every call that makes a descriptor (its
   // number is what RLIMIT_NOFILE bounds: max_fd()).
   SyscallNeeds Needs(const SyscallEvent& event) override;
-  Prediction Predict(const SyscallEvent& event) override { return access_.Predict(event); }
+  // The access learner's, except that a descriptor-making call's result is always waited for.
+  Prediction Predict(const SyscallEvent& event) override;
   void OnSyscall(const SyscallEvent& event) override;
   void OnSyscalls(const SyscallEvent& event, uint64_t count) override;
   void OnTask(const TaskEvent& event) override;

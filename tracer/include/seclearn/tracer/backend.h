@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,13 @@
 #include "seclearn/tracer/stacks.h"
 
 namespace seclearn {
+
+// A user namespace for the workload (learn --userns): its uids and gids 0..count-1 are the
+// host's outside..outside+count-1, as under Docker's userns-remap or rootless Podman.
+struct UserNamespaceMap {
+  uint32_t outside = 0;
+  uint32_t count = 0;
+};
 
 struct TraceOptions {
   std::vector<std::string> argv;  // argv[0] as the workload will see it
@@ -63,6 +71,9 @@ struct TraceOptions {
   // hand-offs between tracer and tracee do not wait for a CPU to wake (tracer/src/
   // wakeup_latency.h). Nothing the workload sees changes; idle CPUs burn power meanwhile.
   bool low_wakeup_latency = true;
+  // Run the workload as root of a new user namespace mapped onto these host ids (ptrace and
+  // notify backends).
+  std::optional<UserNamespaceMap> userns;
 };
 
 struct TraceResult {
