@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -15,6 +16,7 @@
 #include "seclearn/core/arch.h"
 #include "seclearn/core/exec.h"
 #include "seclearn/core/json.h"
+#include "seclearn/host/cgroup.h"
 #include "seclearn/learner/aggregator.h"
 #include "seclearn/store/store.h"
 #include "seclearn/tracer/backend.h"
@@ -133,6 +135,7 @@ class ContainerLearner : public ContainerObserver {
     const RunRecorder& rec = *c->recorder;
     if (end.exit_request >= 0) c->status = end.exit_request;
     c->end_ns = end.time_ns;
+    if (c->sampler) c->sampler->Sample();  // the last look, if the cgroup is still there
     // Saved now if the database lets us at once, else at the next ticks: the other containers
     // are not kept waiting on a lock.
     const bool saved = Close(*c, RunRecorder::kTickBusyMs);
@@ -149,6 +152,8 @@ class ContainerLearner : public ContainerObserver {
   }
 
   void OnTick(int64_t /*now_ns*/) override {
+    for (auto& [sink, c] : sinks_)
+      if (c->sampler) c->sampler->Sample();
     std::erase_if(ending_, [&](const std::unique_ptr<Container>& c) {
       return Close(*c, RunRecorder::kTickBusyMs);
     });
@@ -241,6 +246,10 @@ class ContainerLearner : public ContainerObserver {
   // first exec apart, the workload's after it.
   struct Container {
     std::unique_ptr<RunRecorder> recorder;
+    // The container's cgroup, sampled every tick: its peaks (not for an exec into a running
+    // container, whose cgroup holds the container's own processes too).
+    std::unique_ptr<CgroupSampler> sampler;
+    int64_t start_ns = 0;
     std::string label;  // "container ID (app NAME"
     int64_t end_ns = 0;
     std::optional<int> status;
@@ -299,6 +308,11 @@ class ContainerLearner : public ContainerObserver {
                    : fmt::format("{}): cannot save yet, will retry: {}", label, e.Message()));
     };
     // Begun by the first tick's flush, within a second.
+    c->start_ns = start.time_ns;
+    if (!exec) {
+      c->sampler = std::make_unique<CgroupSampler>(st.pid);
+      c->sampler->Sample();
+    }
     c->recorder = std::make_unique<RunRecorder>(&store_, 0, std::move(info), std::move(o));
     if (!quiet_) Log(fmt::format("{}: {}", c->Name(), verb));
     EventSink* out = c->recorder.get();
@@ -314,7 +328,13 @@ class ContainerLearner : public ContainerObserver {
       return RetryWhileBusy(
           [&]() -> Result<void> {
             if (auto f = rec.Flush(RealtimeNs()); !f) return f;
-            return store_.EndContainerRun(rec.run_id(), c.end_ns, c.status);
+            if (auto e = store_.EndContainerRun(rec.run_id(), c.end_ns, c.status); !e) return e;
+            RunResources peaks = c.sampler ? c.sampler->Peaks() : RunResources{};
+            if (peaks.source.empty() || rec.run_id() == 0) return {};
+            peaks.run_id = rec.run_id();
+            peaks.max_fd = rec.workload().max_fd();
+            peaks.wall_ns = static_cast<uint64_t>(std::max<int64_t>(0, c.end_ns - c.start_ns));
+            return store_.SaveRunResources(peaks);
           },
           patience_ns);
     });

@@ -191,8 +191,8 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
   // Resource limits.
   if (in.resources.empty()) {
     f.reasons.push_back(
-        "no resource limits: no recorded run measured its peaks (seclearn learn records them; "
-        "runs learned in containers do not yet)");
+        "no resource limits: no recorded run measured its peaks (seclearn learn and the agent "
+        "record them; imported and older runs have none)");
   } else {
     RunResources peak;
     uint64_t cpu_ns = 0, wall_ns = 0;

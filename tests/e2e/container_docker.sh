@@ -49,6 +49,18 @@ for ((i = 0; i < 100; i++)); do
 done
 agent_log_matches 'app bb-env, run 2\): ended: .* exit 0'
 
+step "a container's peaks come from its cgroup, sampled while it runs"
+expect_status 0 timeout 120 "$DOCKER" run --rm --runtime=seclearn --network=none \
+  -e SECLEARN_APP=bb-peaks seclearn-e2e-bb /bin/sh -c 'busybox sleep 1.5; echo peaks'
+expect_stdout_is peaks
+for ((i = 0; i < 100; i++)); do
+  grep 'app bb-peaks, run 3): ended: ' "$TMP/agent.log" >/dev/null && break
+  sleep 0.05
+done
+[[ $(sql "$DB" "SELECT source LIKE 'cgroup v_' AND peak_memory_bytes > 0 AND peak_tasks > 0
+  AND cpu_ns > 0 AND wall_ns >= 1000000000 FROM run_resources WHERE run_id = 3") == 1 ]] ||
+  fail "no cgroup peaks for run 3: $(sql "$DB" "SELECT * FROM run_resources")"
+
 step "docker exec into a running container is an exec run, not the container's command"
 expect_status 0 timeout 120 "$DOCKER" run -d --runtime=seclearn --network=none --name "seclearn-e2e-$$-svc" \
   -e SECLEARN_APP=bb-svc seclearn-e2e-bb /bin/sh -c 'while [ ! -e /tmp/stop ]; do sleep 0.1; done'
@@ -80,6 +92,14 @@ expect_stdout_matches '^--security-opt label=type:bb_docker.process$'
 expect_status 0 timeout 120 "$DOCKER" run --rm --network=none --security-opt "seccomp=$TMP/bb.json" \
   --security-opt label=type:bb_docker.process seclearn-e2e-bb /bin/sh -c "$SCRIPT"
 expect_stdout_is hello
+step "the limits docker-flags proposes from the cgroup's peaks: the container still runs"
+expect_status 0 "$SECLEARN" export --db "$DB" --app bb-peaks --format docker-flags --no-store
+expect_stderr_matches '^seclearn: limits: memory [0-9]+m .* from 1 measured run'
+mapfile -t LIMITS < <(grep -E '^--(memory|pids-limit|cpus) ' "$TMP/out" | tr ' ' '\n')
+((${#LIMITS[@]} == 6)) || fail "docker-flags proposed ${#LIMITS[@]} limit words, not 6"
+expect_status 0 timeout 120 "$DOCKER" run --rm --network=none "${LIMITS[@]}" \
+  seclearn-e2e-bb /bin/sh -c 'busybox sleep 1.5; echo peaks'
+expect_stdout_is peaks
 
 step "a command outside what was learned is refused"
 got=0

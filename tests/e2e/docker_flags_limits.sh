@@ -5,7 +5,8 @@
 # --memory, --pids-limit, --ulimit nofile and --cpus with kLimitHeadroom beside the user,
 # --read-only, --tmpfs, capability and seccomp options, and each runs in Docker with every
 # option it proposed: the worker does its job, the server serves. The same worker under a
-# quarter of the proposed memory is killed: the limit is real.
+# quarter of the proposed memory is killed: the limit is real. The worker runs under the same
+# options in Podman (runc, cgroupfs) too.
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
@@ -128,3 +129,14 @@ grep -x '<p>served</p>' "$TMP/page" >/dev/null || {
   "$DOCKER" logs "seclearn-e2e-web-$$" >&2 || true
   fail "the server did not serve under its options"
 }
+
+step "the worker under every option docker-flags proposed, in Podman (runc, cgroupfs)"
+command -v podman >/dev/null || { note "podman is not installed: Docker only"; exit 0; }
+podman_busybox "$TMP/pbundle"
+tar -C "$F" -c . | "${P[@]}" import - seclearn-e2e-fat:latest >/dev/null 2>"$TMP/err" ||
+  { cat "$TMP/err" >&2; fail "podman import failed"; }
+# Root here cannot raise a hard limit (no CAP_SYS_RESOURCE): Podman's own nproc default is
+# lowered as the other Podman tests do; nofile comes from the proposed options.
+expect_status 0 timeout 120 "${P[@]}" run --rm --ulimit nproc=32768:32768 "${WF[@]}" \
+  seclearn-e2e-fat /usr/bin/python3 /app/worker.py
+expect_stdout_is "worker ok 20 True"
