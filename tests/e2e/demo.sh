@@ -24,7 +24,7 @@ for f in seclearn.db out/demo-web.seccomp.json out/demo-web.apparmor out/demo-we
 done
 if command -v dockerd >/dev/null && [[ -x /usr/bin/docker ]]; then
   step "the Docker part: learned through dockerd --add-runtime, proven under the proposed flags"
-  expect_stdout_matches '^== prove: docker run --security-opt seccomp=[^ ]*/out/demo-web-docker.seccomp.json --cap-drop=ALL .*--read-only --tmpfs /tmp --network host '
+  expect_stdout_matches '^== prove: docker run --security-opt seccomp=[^ ]*/out/demo-web-docker.seccomp.json --cap-drop=ALL .*--read-only --tmpfs /tmp (--[a-z-]+ [0-9.]+m? )*--network host '
   (($(grep -c '^   20 requests answered$' "$TMP/out") == 2)) || fail "the Docker proof did not answer 20 requests"
   (($(grep -c '^   refused: ln: /tmp/seclearn-denied: Operation not permitted$' "$TMP/out") == 2)) ||
     fail "the Docker profile did not refuse ln -s"
