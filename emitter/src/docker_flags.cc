@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "seclearn/core/path.h"
 #include "seclearn/emitter/path_glob.h"
 
 namespace seclearn {
@@ -137,6 +138,7 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
 
   // User.
   std::optional<std::string> root_reason;
+  std::optional<std::string> write_only;  // the blocker is a write there, its reads are open
   if (in.capabilities != 0) {
     root_reason = fmt::format("it exercised {}", caps[0]);
   } else if (in.needs_root) {
@@ -145,7 +147,17 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
       // write (mode 1777): what the image holds there is hidden.
       const auto scratch = ScratchDirOf(r.path);
       if (read_only && scratch && scratch_written.count(*scratch)) continue;
-      if ((root_reason = in.needs_root(r))) break;
+      if ((root_reason = in.needs_root(r))) {
+        FileAccessRecord reads = r;
+        reads.access &= ~kWritingAccess;
+        if (reads.access == 0 || !in.needs_root(reads)) {
+          std::string at = r.path;
+          if (at.size() > 1 && at.back() == '/') at.pop_back();
+          if (r.access & (kAccessCreate | kAccessDelete | kAccessLink)) at = ParentPath(at);
+          write_only = at;
+        }
+        break;
+      }
     }
   }
   if (!root_reason) {
@@ -159,7 +171,13 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
                           fmt::join(scratch_written, ", "))
             : ""));
   } else {
-    f.reasons.push_back("no --user: " + *root_reason);
+    std::string why = "no --user: " + *root_reason;
+    if (write_only)
+      why += fmt::format("; as nobody it needs only to write there: give it {} (chown -R "
+                         "65534:65534 in the image, or a volume owned by 65534:65534 at it) "
+                         "and add --user 65534:65534",
+                         Escaped(*write_only));
+    f.reasons.push_back(why);
   }
 
   // User namespaces: advised only when a run proved the workload does as well in one.

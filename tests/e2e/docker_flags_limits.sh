@@ -5,8 +5,8 @@
 # --memory, --pids-limit, --ulimit nofile and --cpus with kLimitHeadroom beside the user,
 # --read-only, --tmpfs, capability and seccomp options, and each runs in Docker with every
 # option it proposed: the worker does its job, the server serves. The same worker under a
-# quarter of the proposed memory is killed: the limit is real. The worker runs under the same
-# options in Podman (runc, cgroupfs) too.
+# quarter of the proposed memory is killed: the limit is real. Both run under the same options
+# in Podman (runc, cgroupfs) too.
 set -euo pipefail
 source "$(dirname "$0")/lib/lib.sh"
 source "$(dirname "$0")/lib/containers.sh"
@@ -140,3 +140,18 @@ tar -C "$F" -c . | "${P[@]}" import - seclearn-e2e-fat:latest >/dev/null 2>"$TMP
 expect_status 0 timeout 120 "${P[@]}" run --rm --ulimit nproc=32768:32768 "${WF[@]}" \
   seclearn-e2e-fat /usr/bin/python3 /app/worker.py
 expect_stdout_is "worker ok 20 True"
+
+step "the web server under every option docker-flags proposed, in Podman, on a published port"
+WPORT=$((PORT + 1))
+expect_status 0 timeout 120 "${P[@]}" run -d --name "seclearn-e2e-pweb-$$" \
+  --ulimit nproc=32768:32768 -p "127.0.0.1:$WPORT:$PORT" "${WEB[@]}" seclearn-e2e-fat \
+  /bin/busybox httpd -f -p "0.0.0.0:$PORT" -h /www
+on_exit "${P[*]}" rm -f "seclearn-e2e-pweb-$$"
+for ((i = 0; i < 100; i++)); do
+  curl -fsS "http://127.0.0.1:$WPORT/index.html" >"$TMP/page" 2>/dev/null && break
+  sleep 0.05
+done
+grep -x '<p>served</p>' "$TMP/page" >/dev/null || {
+  "${P[@]}" logs "seclearn-e2e-pweb-$$" >&2 || true
+  fail "the server did not serve under its options in Podman"
+}

@@ -109,6 +109,32 @@ TEST_CASE("docker flags: limits are the runs' peaks with headroom, and their flo
         }) != f.reasons.end());
 }
 
+TEST_CASE("docker flags: a root-owned file only written keeps root, and says what would do",
+          "[unit][emitter]") {
+  DockerFlagsInput in;
+  in.seccomp_path = "p.json";
+  in.files = {{"/usr/lib/app.so", kAccessRead, 1, "openat"},
+              {"/var/lib/web/state", kAccessRead | kAccessWrite, 1, "openat"},
+              {"/tmp/scratch", kAccessCreate | kAccessWrite, 1, "openat"}};
+  in.needs_root = [](const FileAccessRecord& r) -> std::optional<std::string> {
+    if (r.path == "/var/lib/web/state" && (r.access & kAccessWrite))
+      return std::string("write /var/lib/web/state (mode 644, owner uid 0) is not open");
+    if (r.path == "/tmp/scratch") return std::string("root-owned /tmp/scratch");
+    return std::nullopt;
+  };
+  DockerFlags f = BuildDockerFlags(in);
+  CHECK(std::find(f.options.begin(), f.options.end(), "--user 65534:65534") == f.options.end());
+  CHECK(std::find_if(f.reasons.begin(), f.reasons.end(), [](const std::string& r) {
+          return r.starts_with("no --user: write /var/lib/web/state") &&
+                 r.find("give it /var/lib/web/state (chown -R 65534:65534") != std::string::npos;
+        }) != f.reasons.end());
+  // Written only beneath a --tmpfs: the tmpfs is fresh, the user is proposed.
+  in.files.erase(in.files.begin() + 1);
+  f = BuildDockerFlags(in);
+  CHECK(std::find(f.options.begin(), f.options.end(), "--user 65534:65534") != f.options.end());
+  CHECK(std::find(f.options.begin(), f.options.end(), "--tmpfs /tmp") != f.options.end());
+}
+
 TEST_CASE("docker flags: each hardening option where the facts allow it", "[unit][emitter]") {
   DockerFlagsInput in;
   in.seccomp_path = "out/web.seccomp.json";
