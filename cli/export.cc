@@ -1,6 +1,7 @@
 // seclearn export: what was learned -> a profile file, stored as a numbered version.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -92,6 +93,10 @@ formats:
                     /etc/hosts, hostname, resolv.conf and --volume mounts are left out. The
                     stored version is the manifest (one line per entry, with its sha256);
                     -o FILE gets the tar
+  resources         the learned runs' peaks as limits (2x, with floors: see docker-flags): an
+                    OCI config fragment (linux.resources memory, pids and cpu quota,
+                    process.rlimits RLIMIT_NOFILE) to merge into config.json, or with --k8s
+                    a container's resources.limits (memory, cpu)
   docker-flags      one hardened docker run option set, one option per line: seccomp,
                     AppArmor and SELinux profiles, capabilities, no-new-privileges, --read-only and
                     --tmpfs, --user, --network none where the recorded runs allow them; the
@@ -128,6 +133,7 @@ options:
                     rootfs: the image's files
   --without-exec    leave out the runs of processes exec'd into running containers
   --json            capabilities: OCI process.capabilities JSON instead of docker flags
+  --k8s             resources: Kubernetes YAML instead of the OCI fragment
   --ambient         capabilities --json: also inheritable and ambient, for a non-root
                     process.user (capabilities survive its execve only as ambient ones)
   --seccomp-profile PATH
@@ -623,6 +629,31 @@ Result<Emitted> EmitRootfs(ExportContext& ctx) {
   return o;
 }
 
+Result<Emitted> EmitResources(ExportContext& ctx) {
+  auto resources = ctx.store.Resources(ctx.app, ctx.run);
+  if (!resources) return resources.error();
+  if (resources->empty())
+    return UsageError(fmt::format("app '{}' has no run with measured peaks (seclearn learn and "
+                                  "the agent record them)",
+                                  ctx.app));
+  const ResourceLimits lim = LimitsOf(*resources);
+  if (lim.parts.empty()) return UsageError(fmt::format("app '{}': no peak measured", ctx.app));
+  Emitted out;
+  out.options = RunOption(ctx);
+  if (ctx.args.Has("--k8s")) {
+    out.content = "resources:\n  limits:\n";
+    if (lim.memory_mib) out.content += fmt::format("    memory: {}Mi\n", *lim.memory_mib);
+    if (lim.cpus)
+      out.content += fmt::format("    cpu: {}m\n", static_cast<int>(std::lround(*lim.cpus * 1000)));
+    out.options += std::string(out.options.empty() ? "" : " ") + "--k8s";
+  } else {
+    out.content = WriteJson(OciResources(lim));
+  }
+  out.summary = fmt::format("{} from {} measured run{}", fmt::join(lim.parts, ", "),
+                            resources->size(), resources->size() == 1 ? "" : "s");
+  return out;
+}
+
 // Adding a format: a function from the context to Emitted, and a row here.
 struct Format {
   std::string_view name;
@@ -638,6 +669,7 @@ constexpr Format kFormats[] = {
     {"landlock", EmitLandlock},
     {"selinux", EmitSelinux},
     {"rootfs", EmitRootfs},
+    {"resources", EmitResources},
 };
 
 std::string FormatNames() {
@@ -655,7 +687,7 @@ int CmdExport(std::span<char*> args) {
                      "--mode", "--on-violation", "--listener", "--rootfs",
                      "--template", "--volume", "--policy", "--selinux-type"};
   spec.flags = {"--no-new-privileges", "--json", "--ambient", "--arch-map", "--no-store",
-                "--without-exec"};
+                "--without-exec", "--k8s"};
   int args_status = 0;
   auto parsed = ParseCommandArgs(args, spec, "export", kExportHelp, &args_status);
   if (!parsed) return args_status;

@@ -49,6 +49,81 @@ std::string ShellWord(std::string_view s) {
 
 }  // namespace
 
+ResourceLimits LimitsOf(const std::vector<RunResources>& resources) {
+  ResourceLimits out;
+  RunResources peak;
+  double busiest = 0;  // the largest cpu/wall ratio of a run
+  bool cpu_seen = false;
+  for (const auto& r : resources) {
+    peak.peak_memory_bytes = std::max(peak.peak_memory_bytes, r.peak_memory_bytes);
+    peak.peak_tasks = std::max(peak.peak_tasks, r.peak_tasks);
+    peak.max_fd = std::max(peak.max_fd, r.max_fd);
+    if (r.wall_ns != 0 && r.cpu_ns != 0) {
+      cpu_seen = true;
+      busiest = std::max(busiest, static_cast<double>(r.cpu_ns) / static_cast<double>(r.wall_ns));
+    }
+  }
+  if (peak.peak_memory_bytes != 0) {
+    out.memory_mib = std::max<uint64_t>(
+        kMemoryFloorBytes >> 20,
+        static_cast<uint64_t>(static_cast<double>(peak.peak_memory_bytes) * kLimitHeadroom /
+                              1048576.0) + 1);
+    out.parts.push_back(fmt::format("memory {}m (peak {:.1f} MiB)", *out.memory_mib,
+                                    static_cast<double>(peak.peak_memory_bytes) / 1048576.0));
+  }
+  if (peak.peak_tasks != 0) {
+    out.pids = std::max<uint64_t>(
+        kPidsFloor, static_cast<uint64_t>(static_cast<double>(peak.peak_tasks) * kLimitHeadroom));
+    out.parts.push_back(fmt::format("pids {} (peak {} tasks)", *out.pids, peak.peak_tasks));
+  }
+  if (peak.max_fd >= 0) {
+    out.nofile = std::max<uint64_t>(
+        kNofileFloor, static_cast<uint64_t>(static_cast<double>(peak.max_fd + 1) * kLimitHeadroom));
+    out.parts.push_back(fmt::format("nofile {} (highest descriptor {})", *out.nofile,
+                                    peak.max_fd));
+  }
+  if (cpu_seen) {
+    out.cpus = std::max(kCpusFloor, std::ceil(busiest * kLimitHeadroom * 10.0) / 10.0);
+    out.parts.push_back(
+        fmt::format("cpus {:.1f} (busiest run {:.2f} CPUs on average)", *out.cpus, busiest));
+  }
+  return out;
+}
+
+Json OciResources(const ResourceLimits& lim) {
+  constexpr uint64_t kPeriodUs = 100000;
+  Json resources = Json::Object();
+  if (lim.memory_mib)
+    resources.Set("memory", Json::Object().Set("limit", Json::Uint(*lim.memory_mib << 20)));
+  if (lim.pids) resources.Set("pids", Json::Object().Set("limit", Json::Uint(*lim.pids)));
+  if (lim.cpus) {
+    resources.Set("cpu", Json::Object()
+                             .Set("quota", Json::Uint(static_cast<uint64_t>(
+                                               std::lround(*lim.cpus * kPeriodUs))))
+                             .Set("period", Json::Uint(kPeriodUs)));
+  }
+  Json out = Json::Object();
+  out.Set("linux", Json::Object().Set("resources", std::move(resources)));
+  if (lim.nofile) {
+    Json rlimits = Json::Array();
+    rlimits.Push(Json::Object()
+                     .Set("type", Json::String("RLIMIT_NOFILE"))
+                     .Set("hard", Json::Uint(*lim.nofile))
+                     .Set("soft", Json::Uint(*lim.nofile)));
+    out.Set("process", Json::Object().Set("rlimits", std::move(rlimits)));
+  }
+  return out;
+}
+
+std::string K8sResources(const ResourceLimits& lim) {
+  std::string out;
+  if (lim.memory_mib) out += fmt::format("memory: {}Mi", *lim.memory_mib);
+  if (lim.cpus)
+    out += fmt::format("{}cpu: {}m", out.empty() ? "" : ", ",
+                       static_cast<int>(std::lround(*lim.cpus * 1000)));
+  return out;
+}
+
 DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
   DockerFlags f;
   f.options.push_back("--security-opt seccomp=" + ShellWord(in.seccomp_path));
@@ -212,62 +287,20 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
         "no resource limits: no recorded run measured its peaks (seclearn learn and the agent "
         "record them; imported and older runs have none)");
   } else {
-    RunResources peak;
-    uint64_t cpu_ns = 0, wall_ns = 0;
-    double busiest = 0;  // the largest cpu/wall ratio of a run
-    for (const auto& r : in.resources) {
-      peak.peak_memory_bytes = std::max(peak.peak_memory_bytes, r.peak_memory_bytes);
-      peak.peak_tasks = std::max(peak.peak_tasks, r.peak_tasks);
-      peak.max_fd = std::max(peak.max_fd, r.max_fd);
-      cpu_ns += r.cpu_ns;
-      wall_ns += r.wall_ns;
-      if (r.wall_ns != 0)
-        busiest = std::max(busiest, static_cast<double>(r.cpu_ns) / static_cast<double>(r.wall_ns));
-    }
-    std::vector<std::string> parts;
-    std::string k8s;
-    if (peak.peak_memory_bytes != 0) {
-      const uint64_t mib = std::max<uint64_t>(
-          kMemoryFloorBytes >> 20,
-          static_cast<uint64_t>(static_cast<double>(peak.peak_memory_bytes) * kLimitHeadroom /
-                                1048576.0) + 1);
-      f.options.push_back(fmt::format("--memory {}m", mib));
-      parts.push_back(fmt::format("memory {}m (peak {:.1f} MiB{})", mib,
-                                  static_cast<double>(peak.peak_memory_bytes) / 1048576.0,
-                                  peak.peak_tasks > 1 ? ", of its largest process" : ""));
-      k8s += fmt::format("memory: {}Mi", mib);
-    }
-    if (peak.peak_tasks != 0) {
-      const uint64_t pids = std::max<uint64_t>(
-          kPidsFloor, static_cast<uint64_t>(static_cast<double>(peak.peak_tasks) * kLimitHeadroom));
-      f.options.push_back(fmt::format("--pids-limit {}", pids));
-      parts.push_back(fmt::format("pids {} (peak {} tasks)", pids, peak.peak_tasks));
-    }
-    if (peak.max_fd >= 0) {
-      const uint64_t nofile = std::max<uint64_t>(
-          kNofileFloor,
-          static_cast<uint64_t>(static_cast<double>(peak.max_fd + 1) * kLimitHeadroom));
-      f.options.push_back(fmt::format("--ulimit nofile={0}:{0}", nofile));
-      parts.push_back(fmt::format("nofile {} (highest descriptor {})", nofile, peak.max_fd));
-    }
-    if (wall_ns != 0 && cpu_ns != 0) {
-      const double cpus =
-          std::max(kCpusFloor, std::ceil(busiest * kLimitHeadroom * 10.0) / 10.0);
-      f.options.push_back(fmt::format("--cpus {:.1f}", cpus));
-      parts.push_back(fmt::format("cpus {:.1f} (busiest run {:.2f} CPUs on average)", cpus,
-                                  busiest));
-      k8s += fmt::format("{}cpu: {}m", k8s.empty() ? "" : ", ",
-                         static_cast<int>(std::lround(cpus * 1000)));
-    }
-    if (parts.empty()) {
+    const ResourceLimits lim = LimitsOf(in.resources);
+    if (lim.memory_mib) f.options.push_back(fmt::format("--memory {}m", *lim.memory_mib));
+    if (lim.pids) f.options.push_back(fmt::format("--pids-limit {}", *lim.pids));
+    if (lim.nofile) f.options.push_back(fmt::format("--ulimit nofile={0}:{0}", *lim.nofile));
+    if (lim.cpus) f.options.push_back(fmt::format("--cpus {:.1f}", *lim.cpus));
+    if (lim.parts.empty()) {
       f.reasons.push_back("no resource limits: the recorded runs measured no peak");
     } else {
       f.reasons.push_back(fmt::format(
           "limits: {} from {} measured run{} ({}x the peak, floors {} MiB, {} pids, {} files, "
           "{:.1f} CPUs){}; Kubernetes: resources.limits {{{}}}",
-          fmt::join(parts, ", "), in.resources.size(), in.resources.size() == 1 ? "" : "s",
+          fmt::join(lim.parts, ", "), in.resources.size(), in.resources.size() == 1 ? "" : "s",
           kLimitHeadroom, kMemoryFloorBytes >> 20, kPidsFloor, kNofileFloor, kCpusFloor,
-          in.cgroups.empty() ? "" : "; cgroups here: " + in.cgroups, k8s));
+          in.cgroups.empty() ? "" : "; cgroups here: " + in.cgroups, K8sResources(lim)));
     }
   }
 

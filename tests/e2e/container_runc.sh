@@ -121,3 +121,38 @@ for i in 1 2 3; do
   run_container 0 runc
   expect_stdout_is hello
 done
+
+step "export --format resources: the container's cgroup peaks as an OCI fragment, applied by runc"
+expect_status 0 "$SECLEARN" export --db "$DB" --app bb-nnp-false --format resources \
+  -o "$TMP/res.json"
+"$PY" - "$BUNDLE/config.json" "$TMP/res.json" <<'PYEOF'
+import json, sys
+config, frag = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+config["linux"]["resources"] = frag["linux"]["resources"]
+if "process" in frag:
+    config["process"]["rlimits"] = frag["process"]["rlimits"]
+json.dump(config, open(sys.argv[1], "w"))
+PYEOF
+want_mem=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["linux"]["resources"]["memory"]["limit"])' "$TMP/res.json")
+# The notify backend sees no results: a container's runs have no descriptor peak.
+grep '"rlimits"' "$TMP/res.json" >/dev/null && fail "an agent run has a descriptor peak"
+configure_bundle "$BUNDLE" seccomp= "args=[\"/bin/sh\", \"-c\", \"cat /proc/self/limits; sleep 3\"]"
+CONTAINER_SEQ=$((CONTAINER_SEQ + 1))
+id=seclearn-e2e-$$-$CONTAINER_SEQ
+on_exit runc delete -f "$id"
+timeout -k 10 60 runc run --bundle "$BUNDLE" "$id" </dev/null >"$TMP/out" 2>"$TMP/err" &
+RUNC_PID=$!
+for ((i = 0; i < 100; i++)); do
+  pid=$(runc state "$id" 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null || true)
+  [[ -n $pid && $pid != 0 ]] && break
+  sleep 0.05
+done
+[[ -n $pid ]] || fail "the container did not start"
+mem_path=$(sed -n 's/^[0-9]*:memory://p' "/proc/$pid/cgroup")
+[[ -n $mem_path ]] || skip "no cgroup v1 memory controller for the container (cgroup v2 only)"
+got_mem=$(cat "/sys/fs/cgroup/memory$mem_path/memory.limit_in_bytes")
+wait "$RUNC_PID" || fail "the container under its limits exited $?"
+show_output
+[[ $got_mem == "$want_mem" ]] || fail "memory.limit_in_bytes is $got_mem, not $want_mem"
+expect_stdout_matches '^Max open files'
+note "runc applied memory.limit_in_bytes $got_mem from the container's learned cgroup peaks"

@@ -89,6 +89,21 @@ grep -x -- '--user 65534:65534' "$TMP/web.flags" >/dev/null || fail "web: no --u
 mem=$(sed -n 's/^--memory \([0-9]*\)m$/\1/p' "$TMP/worker.flags")
 ((mem >= 96)) || fail "worker: --memory ${mem}m is below twice its 48 MiB"
 
+step "export --format resources: the same limits as an OCI fragment and Kubernetes limits"
+expect_status 0 "$SECLEARN" export --db "$DB" --app worker --format resources --no-store \
+  -o "$TMP/worker.res.json"
+nofile=$(sed -n 's/^--ulimit nofile=\([0-9]*\):.*/\1/p' "$TMP/worker.flags")
+"$PY" - "$TMP/worker.res.json" "$mem" "$nofile" <<'PYEOF' || fail "the OCI fragment differs"
+import json, sys
+frag, mem, nofile = json.load(open(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3])
+assert frag["linux"]["resources"]["memory"]["limit"] == mem << 20, frag
+assert frag["process"]["rlimits"] == [
+    {"type": "RLIMIT_NOFILE", "hard": nofile, "soft": nofile}], frag
+PYEOF
+expect_status 0 "$SECLEARN" export --db "$DB" --app worker --format resources --k8s --no-store
+"$PY" -c 'import sys, yaml; d = yaml.safe_load(sys.stdin); assert d["resources"]["limits"]["memory"] == sys.argv[1] + "Mi", d' \
+  "$mem" <"$TMP/out" || fail "the Kubernetes limits differ from docker-flags"
+
 # flags_of FILE: the options, one word each ("--memory 98m" -> --memory 98m).
 flags_of() { local line; while read -r line; do read -ra w <<<"$line"; printf '%s\n' "${w[@]}"; done <"$1"; }
 

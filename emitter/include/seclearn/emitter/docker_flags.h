@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "seclearn/core/facts.h"
+#include "seclearn/core/json.h"
 #include "seclearn/emitter/apparmor.h"
 #include "seclearn/emitter/capabilities.h"
 
@@ -79,6 +80,21 @@ inline constexpr uint64_t kMemoryFloorBytes = 16ull << 20;
 inline constexpr uint64_t kPidsFloor = 16;
 inline constexpr uint64_t kNofileFloor = 64;
 inline constexpr double kCpusFloor = 0.5;
+
+// The limits of the runs' peaks (headroom and floors above); unset where nothing was measured.
+struct ResourceLimits {
+  std::optional<uint64_t> memory_mib;
+  std::optional<uint64_t> pids;
+  std::optional<uint64_t> nofile;
+  std::optional<double> cpus;  // tenths
+  std::vector<std::string> parts;  // "memory 114m (peak 56.9 MiB)", ... for the reason line
+};
+ResourceLimits LimitsOf(const std::vector<RunResources>& resources);
+// As an OCI runtime config fragment: linux.resources (memory.limit, pids.limit, cpu quota
+// over a 100 ms period) and process.rlimits (RLIMIT_NOFILE), to merge into config.json.
+Json OciResources(const ResourceLimits& limits);
+// As Kubernetes container resources (limits: memory, cpu; pids and files have no field).
+std::string K8sResources(const ResourceLimits& limits);
 
 struct DockerFlags {
   std::vector<std::string> options;  // one option (with its value) per entry
