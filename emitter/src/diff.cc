@@ -143,12 +143,6 @@ Change MakeChange(ChangeCategory category, std::string subject, ChangeKind kind)
   return c;
 }
 
-void SortChanges(std::vector<Change>& changes) {
-  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
-    return std::pair(a.CategoryName(), std::string_view(a.subject)) <
-           std::pair(b.CategoryName(), std::string_view(b.subject));
-  });
-}
 
 // Address families every networked program uses: widening socket() to these is routine.
 bool CommonFamiliesOnly(const std::set<std::string>& added) {
@@ -181,6 +175,13 @@ void Grade(Change& c, const std::set<std::string>* added_conditions = nullptr) {
 }
 
 }  // namespace
+
+void SortChanges(std::vector<Change>& changes) {
+  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
+    return std::pair(a.CategoryName(), std::string_view(a.subject)) <
+           std::pair(b.CategoryName(), std::string_view(b.subject));
+  });
+}
 
 const Json& RiskTable() {
   static const Json table = [] {

@@ -468,10 +468,7 @@ Result<ProfileDiff> DiffAppArmor(std::string_view old_text, const std::string& o
   DiffFiles(*o, *n, d.changes);
   DiffDenies(*o, *n, d.changes);
   DiffRules(*o, *n, d.changes);
-  std::stable_sort(d.changes.begin(), d.changes.end(), [](const Change& a, const Change& b) {
-    return std::pair(a.CategoryName(), std::string_view(a.subject)) <
-           std::pair(b.CategoryName(), std::string_view(b.subject));
-  });
+  SortChanges(d.changes);
   return d;
 }
 
@@ -609,9 +606,7 @@ Result<ProfileDiff> DiffLandlock(std::string_view old_text, const std::string& o
       change(ChangeCategory::kNetwork, "", subject,
              now ? ChangeKind::kNarrowed : ChangeKind::kRemoved, LandlockNetNames(removed));
   }
-  std::stable_sort(d.changes.begin(), d.changes.end(), [](const Change& a, const Change& b) {
-    return std::pair(a.CategoryName(), a.subject) < std::pair(b.CategoryName(), b.subject);
-  });
+  SortChanges(d.changes);
   return d;
 }
 

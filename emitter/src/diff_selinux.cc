@@ -194,10 +194,7 @@ Result<ProfileDiff> DiffSelinux(std::string_view old_text, const std::string& ol
       change(key, Join(perms), ChangeKind::kRemoved);
     }
   }
-  std::stable_sort(d.changes.begin(), d.changes.end(), [](const Change& a, const Change& b) {
-    return std::pair(a.CategoryName(), std::string_view(a.subject)) <
-           std::pair(b.CategoryName(), std::string_view(b.subject));
-  });
+  SortChanges(d.changes);
   return d;
 }
 

@@ -59,6 +59,9 @@ struct ProfileDiff {
 
 ProfileDiff DiffSeccomp(const SeccompProfile& old_profile, const SeccompProfile& new_profile);
 
+// Sorts changes as ProfileDiff keeps them: by category name, then subject (stable).
+void SortChanges(std::vector<Change>& changes);
+
 // Capability sets: "CAP_X" names (the caller parses whatever file form it had).
 ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
                              const std::vector<std::string>& new_caps);
