@@ -195,10 +195,11 @@ class Builder {
     uint32_t access = r.access;
     // O_CREAT of a device that is there (open("/dev/null", "w")) creates nothing.
     if (cls == "chr_file" || cls == "blk_file") access &= ~uint32_t{kAccessCreate};
-    if (o_.entrypoint && *o_.entrypoint == path && (access & kAccessExec)) {
-      if (auto t = TypeOf(path, cls)) Grant(*t, "file", {"entrypoint"}, path);
+    if (auto t = TypeOf(path, cls)) {
+      Grant(*t, cls, ObjectPerms(access, cls), path);
+      if (o_.entrypoint && *o_.entrypoint == path && (access & kAccessExec))
+        Grant(*t, "file", {"entrypoint"}, path);
     }
-    if (auto t = TypeOf(path, cls)) Grant(*t, cls, ObjectPerms(access, cls), path);
     // The directories on the way, and the one a name is made in or removed from.
     std::string dir = path;
     bool parent = true;
