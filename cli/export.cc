@@ -1,7 +1,6 @@
 // seclearn export: what was learned -> a profile file, stored as a numbered version.
 #include <fmt/format.h>
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -642,9 +641,8 @@ Result<Emitted> EmitResources(ExportContext& ctx) {
   out.options = RunOption(ctx);
   if (ctx.args.Has("--k8s")) {
     out.content = "resources:\n  limits:\n";
-    if (lim.memory_mib) out.content += fmt::format("    memory: {}Mi\n", *lim.memory_mib);
-    if (lim.cpus)
-      out.content += fmt::format("    cpu: {}m\n", static_cast<int>(std::lround(*lim.cpus * 1000)));
+    for (const auto& [name, value] : K8sLimits(lim))
+      out.content += fmt::format("    {}: {}\n", name, value);
     out.options += std::string(out.options.empty() ? "" : " ") + "--k8s";
   } else {
     out.content = WriteJson(OciResources(lim));

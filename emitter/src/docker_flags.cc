@@ -21,6 +21,13 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 std::string Escaped(std::string_view path) { return AaPathExpr().Literal(path).Token(); }
 
+// "memory: 114Mi, cpu: 1000m", for the reason line.
+std::string K8sInline(const ResourceLimits& lim) {
+  std::vector<std::string> items;
+  for (const auto& [name, value] : K8sLimits(lim)) items.push_back(name + ": " + value);
+  return fmt::format("{}", fmt::join(items, ", "));
+}
+
 // Directories docker can give a container as tmpfs, in the order the flags list them.
 constexpr std::array<std::string_view, 3> kScratchDirs = {"/tmp", "/var/tmp", "/run"};
 
@@ -115,12 +122,11 @@ Json OciResources(const ResourceLimits& lim) {
   return out;
 }
 
-std::string K8sResources(const ResourceLimits& lim) {
-  std::string out;
-  if (lim.memory_mib) out += fmt::format("memory: {}Mi", *lim.memory_mib);
+std::vector<std::pair<std::string, std::string>> K8sLimits(const ResourceLimits& lim) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (lim.memory_mib) out.emplace_back("memory", fmt::format("{}Mi", *lim.memory_mib));
   if (lim.cpus)
-    out += fmt::format("{}cpu: {}m", out.empty() ? "" : ", ",
-                       static_cast<int>(std::lround(*lim.cpus * 1000)));
+    out.emplace_back("cpu", fmt::format("{}m", static_cast<int>(std::lround(*lim.cpus * 1000))));
   return out;
 }
 
@@ -300,7 +306,7 @@ DockerFlags BuildDockerFlags(const DockerFlagsInput& in) {
           "{:.1f} CPUs){}; Kubernetes: resources.limits {{{}}}",
           fmt::join(lim.parts, ", "), in.resources.size(), in.resources.size() == 1 ? "" : "s",
           kLimitHeadroom, kMemoryFloorBytes >> 20, kPidsFloor, kNofileFloor, kCpusFloor,
-          in.cgroups.empty() ? "" : "; cgroups here: " + in.cgroups, K8sResources(lim)));
+          in.cgroups.empty() ? "" : "; cgroups here: " + in.cgroups, K8sInline(lim)));
     }
   }
 

@@ -29,6 +29,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "seclearn/core/facts.h"
@@ -93,8 +94,9 @@ ResourceLimits LimitsOf(const std::vector<RunResources>& resources);
 // As an OCI runtime config fragment: linux.resources (memory.limit, pids.limit, cpu quota
 // over a 100 ms period) and process.rlimits (RLIMIT_NOFILE), to merge into config.json.
 Json OciResources(const ResourceLimits& limits);
-// As Kubernetes container resources (limits: memory, cpu; pids and files have no field).
-std::string K8sResources(const ResourceLimits& limits);
+// As Kubernetes container resources.limits, (name, quantity) pairs: memory ("114Mi") and cpu
+// ("1000m"); pids and files have no field there.
+std::vector<std::pair<std::string, std::string>> K8sLimits(const ResourceLimits& limits);
 
 struct DockerFlags {
   std::vector<std::string> options;  // one option (with its value) per entry
