@@ -29,6 +29,7 @@ int CmdRuntimeShim(std::string_view argv0, std::span<char*> args);  // runtime.c
 std::string DefaultAgentSocket();  // agent.cc
 int CmdExplain(std::span<char*> args);  // explain.cc
 int CmdCheck(std::span<char*> args);    // check.cc
+int CmdReport(std::span<char*> args);   // report.cc
 
 // Prints "seclearn: <message>" on stderr (one line); a failed write is ignored.
 void PrintError(std::string_view message);
@@ -62,6 +63,7 @@ bool ValidAppName(std::string_view name);
 
 #include <vector>
 
+#include "seclearn/emitter/diff.h"
 #include "seclearn/emitter/runtime_base.h"
 #include "seclearn/store/store.h"
 
@@ -79,4 +81,14 @@ Result<Store> OpenAppStore(const std::string& db_path, std::string_view app,
                            std::string_view verb, bool writable = false);
 Error UnknownApp(std::string_view verb, std::string_view app, std::string_view db_path,
                  const std::vector<std::string>& known);
+}  // namespace seclearn::cli
+
+namespace seclearn::cli {
+// The semantic diff of two profile texts of the same kind (seccomp, AppArmor, Landlock,
+// SELinux, capabilities), found from the texts; a kParse error names the input at fault.
+Result<ProfileDiff> DiffProfileTexts(const std::string& old_text, const std::string& old_name,
+                                     const std::string& new_text, const std::string& new_name);
+// For each syscall the diff adds or widens: the first run of `app` that made it, and its
+// stack when one was recorded (Change::provenance). diff.cc
+Result<void> AddDiffProvenance(Store& store, const std::string& app, ProfileDiff& diff);
 }  // namespace seclearn::cli

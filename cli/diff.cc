@@ -117,8 +117,10 @@ const char* KindName(Kind k) {
                                 : "a capability list";
 }
 
-Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& old_name,
-                              const std::string& new_text, const std::string& new_name) {
+}  // namespace
+
+Result<ProfileDiff> DiffProfileTexts(const std::string& old_text, const std::string& old_name,
+                                     const std::string& new_text, const std::string& new_name) {
   for (const auto* t : {&old_text, &new_text}) {
     if (t->rfind("apiVersion:", 0) == 0 || t->find("\napiVersion:") != std::string::npos)
       return ParseError(fmt::format("{} is a Kubernetes resource: diff the seccomp or apparmor "
@@ -164,6 +166,8 @@ Result<ProfileDiff> DiffTexts(const std::string& old_text, const std::string& ol
   return d;
 }
 
+namespace {
+
 // The text output of a diff shows names from the profiles (syscall and architecture names,
 // AppArmor paths, rules and include names, file names): none may move the cursor or start a
 // line of its own in a CI log. A syscall or architecture name is shown as `show` shows names;
@@ -183,9 +187,11 @@ ProfileDiff ForTerminal(ProfileDiff d) {
   return d;
 }
 
+}  // namespace
+
 // For each added or widened syscall: the first run of the app that made it, its command and,
 // when that run recorded one, the stack that first made it (a few frames, innermost first).
-Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d) {
+Result<void> AddDiffProvenance(Store& store, const std::string& app, ProfileDiff& d) {
   constexpr size_t kProvenanceFrames = 4;
   auto runs = store.Runs(app);
   if (!runs) return runs.error();
@@ -246,8 +252,6 @@ Result<void> AddProvenance(Store& store, const std::string& app, ProfileDiff& d)
   return {};
 }
 
-}  // namespace
-
 int CmdDiff(std::span<char*> args) {
   ArgSpec spec;
   spec.with_value = {"--db", "--app", "--format", "--from", "--to", "--color", "--fail-on"};
@@ -302,10 +306,10 @@ int CmdDiff(std::span<char*> args) {
                              *app, format, (!old_v || !old_v->has_value()) ? *from : *to, *app));
       return kDiffTrouble;
     }
-    diff = DiffTexts((*old_v)->content, fmt::format("{} {} v{}", *app, format, *from),
+    diff = DiffProfileTexts((*old_v)->content, fmt::format("{} {} v{}", *app, format, *from),
                      (*new_v)->content, fmt::format("{} {} v{}", *app, format, *to));
     if (diff) {
-      if (auto r = AddProvenance(*store, *app, *diff); !r) {
+      if (auto r = AddDiffProvenance(*store, *app, *diff); !r) {
         PrintError(r.error());
         return kDiffTrouble;
       }
@@ -323,7 +327,7 @@ int CmdDiff(std::span<char*> args) {
       PrintError(!old_text ? old_text.error() : new_text.error());
       return kDiffTrouble;
     }
-    diff = DiffTexts(*old_text, old_path, *new_text, new_path);
+    diff = DiffProfileTexts(*old_text, old_path, *new_text, new_path);
   }
   if (!diff) {
     PrintError(fmt::format("diff: {}", diff.error().Message()));

@@ -32,6 +32,7 @@ commands:
   base      measure what an OCI runtime does after installing a container's filter
   explain   why an app needs a syscall or a path: the call stack that first made it
   check     list the recorded file accesses an AppArmor profile would deny
+  report    one self-contained HTML page of an app's runs, syscalls, files, versions, risks
 
   seclearn COMMAND --help   options of one command
   seclearn --version
@@ -79,6 +80,7 @@ int Dispatch(int argc, char** argv) {
   if (cmd == "base") return cli::CmdBase(rest);
   if (cmd == "explain") return cli::CmdExplain(rest);
   if (cmd == "check") return cli::CmdCheck(rest);
+  if (cmd == "report") return cli::CmdReport(rest);
   cli::PrintError(std::string("unknown command '") + std::string(cmd) + "' (see seclearn --help)");
   return kExitSeclearnFailure;
 }

@@ -1,8 +1,12 @@
 #include "text.h"
 
 #include <fmt/format.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 
+#include <cctype>
 #include <csignal>
 #include <cstring>
 #include <ctime>
@@ -11,37 +15,6 @@
 #include "seclearn/core/json.h"
 
 namespace seclearn::cli {
-
-size_t Utf8Length(std::string_view s, size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  if (c < 0x80) return 1;
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-    cp = c & 0x1fu;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    cp = c & 0x0fu;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    const auto d = static_cast<unsigned char>(s[i + k]);
-    if ((d & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (d & 0x3fu);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-      (cp >= 0xd800 && cp <= 0xdfff))
-    return 0;
-  // C1 controls (U+0080-U+009F) are terminal escapes too.
-  if (cp >= 0x80 && cp <= 0x9f) return 0;
-  return n;
-}
 
 bool IsUtf8(std::string_view s) { return IsValidUtf8(s); }
 
@@ -137,6 +110,121 @@ std::string StackChain(std::string_view call, const StackFact& st) {
   for (const StackFrame& f : st.frames) out += " \u2190 " + FrameText(f);
   if (st.truncated) out += " \u2190 ...";
   return out;
+}
+
+std::string ShellQuote(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += ' ';
+    bool plain = !a.empty();
+    for (unsigned char c : a)
+      if (!(std::isalnum(c) || std::string_view("-_./=:,+@%").find(c) != std::string_view::npos))
+        plain = false;
+    if (plain) {
+      out += a;
+      continue;
+    }
+    out += '\'';
+    for (char c : a) {
+      if (c == '\'')
+        out += "'\\''";
+      else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        out += fmt::format("\\x{:02x}", c);
+      else
+        out += c;
+    }
+    out += '\'';
+  }
+  return out;
+}
+
+std::string AccessLetters(uint32_t access) {
+  static constexpr std::pair<uint32_t, char> kLetters[] = {
+      {kAccessRead, 'r'},   {kAccessWrite, 'w'}, {kAccessAppend, 'a'},   {kAccessCreate, 'c'},
+      {kAccessDelete, 'd'}, {kAccessExec, 'x'},  {kAccessMmapExec, 'm'}, {kAccessLink, 'l'},
+      {kAccessLock, 'k'},   {kAccessStat, 's'},  {kAccessChdir, 'C'},    {kAccessMount, 'M'},
+  };
+  std::string out;
+  for (const auto& [bit, letter] : kLetters) out += (access & bit) ? letter : '-';
+  return out;
+}
+
+std::string ResultName(int32_t err) {
+  if (err == 0) return "ok";
+  const char* name = ::strerrorname_np(err);
+  return name ? name : fmt::format("errno {}", err);
+}
+
+std::string FamilyName(int32_t family) {
+  switch (family) {
+    case AF_UNIX:
+      return "AF_UNIX";
+    case AF_INET:
+      return "AF_INET";
+    case AF_INET6:
+      return "AF_INET6";
+    case AF_NETLINK:
+      return "AF_NETLINK";
+    case AF_PACKET:
+      return "AF_PACKET";
+    case AF_UNSPEC:
+      return "AF_UNSPEC";
+    default:
+      return fmt::format("AF_{}", family);
+  }
+}
+
+std::string TypeName(int32_t type) {
+  switch (type) {
+    case 0:
+      return "-";
+    case SOCK_STREAM:
+      return "SOCK_STREAM";
+    case SOCK_DGRAM:
+      return "SOCK_DGRAM";
+    case SOCK_RAW:
+      return "SOCK_RAW";
+    case SOCK_SEQPACKET:
+      return "SOCK_SEQPACKET";
+    default:
+      return fmt::format("SOCK_{}", type);
+  }
+}
+
+std::string ProtocolName(int32_t family, int32_t protocol) {
+  if (family == AF_NETLINK) {
+    switch (protocol) {
+      case NETLINK_ROUTE:
+        return "NETLINK_ROUTE";
+      case NETLINK_AUDIT:
+        return "NETLINK_AUDIT";
+      case NETLINK_KOBJECT_UEVENT:
+        return "NETLINK_KOBJECT_UEVENT";
+      case NETLINK_GENERIC:
+        return "NETLINK_GENERIC";
+      case NETLINK_SOCK_DIAG:
+        return "NETLINK_SOCK_DIAG";
+      default:
+        return fmt::format("NETLINK_{}", protocol);
+    }
+  }
+  if (family == AF_INET || family == AF_INET6) {
+    switch (protocol) {
+      case 0:
+        return "0";
+      case IPPROTO_TCP:
+        return "tcp";
+      case IPPROTO_UDP:
+        return "udp";
+      case IPPROTO_ICMP:
+        return "icmp";
+      case IPPROTO_ICMPV6:
+        return "icmpv6";
+      default:
+        break;
+    }
+  }
+  return std::to_string(protocol);
 }
 
 }  // namespace seclearn::cli

@@ -6,14 +6,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "seclearn/core/escape.h"
 #include "seclearn/core/facts.h"
 
 namespace seclearn::cli {
 
-// Length of the valid, printable UTF-8 sequence at s[i] (ASCII: 1, control characters too);
-// 0 for a byte that starts none, an overlong form, a surrogate, > U+10FFFF or a C1 control.
-size_t Utf8Length(std::string_view s, size_t i);
+// Utf8Length (the length of a printable UTF-8 sequence) is core/escape.h's.
 bool IsUtf8(std::string_view s);
 
 // Control characters, backslashes, double quotes and bytes that are not UTF-8 escaped (\n,
@@ -41,4 +41,15 @@ std::string FrameText(const StackFrame& frame);
 // "call ← frame ← frame ...", innermost first; "← ..." when the unwinder stopped early.
 std::string StackChain(std::string_view call, const StackFact& stack);
 
+// argv as a shell would read it back: plain words as they are, others in single quotes with
+// control bytes as \xNN.
+std::string ShellQuote(const std::vector<std::string>& argv);
+// FileAccess bits as `show` prints them: "rw---------s" (r w a c d x m l k s C M, '-' unset).
+std::string AccessLetters(uint32_t access);
+// "ok" for 0, else the errno's name ("ENOENT").
+std::string ResultName(int32_t err);
+// AF_*, SOCK_* and IPPROTO_* / NETLINK_* names as `show` prints them.
+std::string FamilyName(int32_t family);
+std::string TypeName(int32_t type);
+std::string ProtocolName(int32_t family, int32_t protocol);
 }  // namespace seclearn::cli

@@ -11,6 +11,8 @@ PKGS=(
   # programs the tests and benchmarks run (auditd: complain mode's log, import --audit)
   sqlite3 python3 python3-yaml python3-jsonschema tar gzip busybox-static strace runc apparmor libcap2-bin
   auditd curl iproute2 iptables git
+  # seclearn report is proven in a real browser (headless: --dump-dom, --screenshot)
+  chromium fonts-dejavu-core
   # the SELinux export is proven by compiling its modules into this policy (not enforced)
   secilc semodule-utils selinux-policy-default setools
   # the eBPF backend (tracer/bpf): clang -target bpf, libbpf and a bpftool skeleton
