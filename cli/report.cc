@@ -175,7 +175,7 @@ Result<void> AddRunsAndSyscalls(Store& store, const ReportOptions& o, ReportData
     rr.id = r.run_id;
     rr.source = std::string(RunSourceName(r.source));
     rr.backend = std::string(BackendName(r.backend));
-    rr.command = ShellQuote(r.argv);
+    rr.argv = r.argv;
     rr.container = r.container.empty() ? r.exec_into : r.container;
     rr.on_violation = r.on_violation;
     rr.start_ns = r.start_ns;

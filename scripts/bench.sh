@@ -7,6 +7,7 @@
 #   REPEAT=3 LONG=0 scripts/bench.sh # quicker, without the memory run
 #   CONTAINERS=0 scripts/bench.sh    # without the container rows (they need root and runc)
 #   SERVER=0 scripts/bench.sh        # without the server rows (apt install redis-server apache2-utils)
+#   REPORT=0 scripts/bench.sh        # without the report row (headless chromium)
 #   BENCH_BUILD=build-x scripts/bench.sh  # an existing build directory, used as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -254,6 +255,48 @@ print(sum(len(r["parent"]) for r in json.load(open(sys.argv[1])).get("pathBeneat
   awk -v a="$(median <"$work/lln")" -v b="$(median <"$work/lll")" -v w="$name" -v p="$paths" \
     'BEGIN { printf "%-28s %8d %10.1f %10.1f %9.2f\n", w, p, a/1000, b/1000, b/a }'
 done
+
+# --- The report: an app of 100k paths and 50 runs, opened in headless Chromium -------------------
+# `seclearn report` of it, and Chromium loading the page (--dump-dom: parsed, DOM serialised)
+# and painting it (--screenshot), against the same browser on about:blank: the difference is
+# the page's own cost. REPORT=0 leaves it out.
+REPORT=${REPORT:-1}
+if ((REPORT != 0)) && command -v chromium >/dev/null; then
+  mkdir -p "$work/big"
+  "$seclearn" learn --quiet --db "$db" --app bench-report -- /usr/bin/python3 -c '
+import os, sys
+for i in range(100):
+    sub = os.path.join(sys.argv[1], "d%03d" % i)
+    os.mkdir(sub)
+    for j in range(1000):
+        open(os.path.join(sub, "f%04d" % j), "w").close()
+' "$work/big" >/dev/null
+  for i in $(seq 2 50); do
+    "$seclearn" learn --quiet --db "$db" --app bench-report -- /bin/true >/dev/null
+  done
+  chrome() {
+    chromium --headless --no-sandbox --disable-gpu --no-first-run \
+      --user-data-dir="$work/chromium" "$@" >/dev/null 2>&1
+  }
+  : >"$work/rg" && : >"$work/rb" && : >"$work/rd" && : >"$work/rs"
+  for ((i = 0; i < REPEAT; i++)); do
+    seconds "$seclearn" report --db "$db" --app bench-report -o "$work/big.html" >>"$work/rg"
+    seconds chrome --dump-dom about:blank >>"$work/rb"
+    seconds chrome --dump-dom "file://$work/big.html" >>"$work/rd"
+    seconds chrome --window-size=1280,1600 --screenshot="$work/big.png" "file://$work/big.html" \
+      >>"$work/rs"
+  done
+  echo
+  echo "report of 100k paths and 50 runs, median of $REPEAT interleaved runs"
+  awk -v size="$(stat -c %s "$work/big.html")" -v g="$(median <"$work/rg")" \
+    -v b="$(median <"$work/rb")" -v d="$(median <"$work/rd")" -v s="$(median <"$work/rs")" \
+    'BEGIN { printf "page %.2f MB; seclearn report %.0f ms; chromium: about:blank %.0f ms, " \
+      "load (--dump-dom) %.0f ms, load and paint (--screenshot) %.0f ms; the page itself: " \
+      "%.0f ms to load, %.0f ms to paint (target < 2000 ms)\n", size / 1048576, g / 1000,
+      b / 1000, d / 1000, s / 1000, (d - b) / 1000, (s - b) / 1000 }'
+else
+  echo "report: skipped (REPORT=0, or chromium not installed: scripts/install-deps.sh)"
+fi
 
 # --- Call stacks: learn --stacks=first (the default) against --stacks=none ---------------------
 # Wall and CPU time (user + sys of seclearn and the workload), best of REPEAT interleaved runs:

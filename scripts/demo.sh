@@ -144,6 +144,9 @@ if runc run --bundle "$bundle" "seclearn-demo-$$-denied" </dev/null 2>"$work/err
   exit 1
 fi
 echo "   refused: $(tail -n 1 "$work/err")"
+echo "== report: out/demo-web.report.html, one page for a reviewer (open it in a browser)"
+"$seclearn" report --db ./seclearn.db --app demo-web -o out/demo-web.report.html 2>&1 |
+  sed 's/^seclearn: report: /   /'
 
 if [[ ${DEMO_DOCKER:-1} != 0 ]] && command -v dockerd >/dev/null && [[ -x /usr/bin/docker ]]; then
   echo "== Docker: the same server as an image, learned through a private dockerd --add-runtime"
@@ -184,7 +187,7 @@ if [[ ${DEMO_DOCKER:-1} != 0 ]] && command -v dockerd >/dev/null && [[ -x /usr/b
   fi
   echo "   refused: $(tail -n 1 "$work/err")"
   stop_dockerd
-  echo "== done: ./seclearn.db, out/demo-web{,-docker}.{seccomp.json,docker-flags}, out/demo-web.apparmor"
+  echo "== done: ./seclearn.db, out/demo-web{,-docker}.{seccomp.json,docker-flags}, out/demo-web.{apparmor,report.html}"
 else
-  echo "== done: ./seclearn.db, out/demo-web.{seccomp.json,apparmor,docker-flags}"
+  echo "== done: ./seclearn.db, out/demo-web.{seccomp.json,apparmor,docker-flags,report.html}"
 fi

@@ -48,7 +48,9 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
-std::string HtmlText(std::string_view s) {
+namespace {
+
+std::string Html(std::string_view s, bool keep_backslash) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size();) {
@@ -65,12 +67,18 @@ std::string HtmlText(std::string_view s) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
-      case '\\': out += "\\\\"; break;
+      case '\\': out += keep_backslash ? "\\" : "\\\\"; break;
       default: out.append(s.substr(i, n));
     }
     i += n;
   }
   return out;
 }
+
+}  // namespace
+
+std::string HtmlText(std::string_view s) { return Html(s, false); }
+
+std::string HtmlTextAsWritten(std::string_view s) { return Html(s, true); }
 
 }  // namespace seclearn

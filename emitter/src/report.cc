@@ -37,6 +37,7 @@ th,td{text-align:left;padding:3px 8px;border-bottom:1px solid var(--line);vertic
 th{background:var(--bg);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 code,.mono{font:12px/1.4 ui-monospace,"DejaVu Sans Mono",monospace;word-break:break-all}
+code.cmd{white-space:pre-wrap}
 .risk{color:var(--risk);font-weight:600}
 .tag{display:inline-block;padding:0 6px;border-radius:8px;font-size:11px;background:var(--bg);
 border:1px solid var(--line)}
@@ -53,7 +54,7 @@ ul.tree li{margin:1px 0}
 .more{color:var(--mute);font-style:italic}
 details>summary{cursor:pointer}
 details.stack{display:inline-block;margin-left:8px;font-size:12px;color:var(--mute)}
-details.stack[open]{display:block;color:var(--fg)}
+details.stack[open]{display:block;color:var(--fg);background:var(--bg);padding:2px 8px}
 .dirstack{margin-left:18px}
 tr.hirow td:first-child code{color:var(--risk);font-weight:600}
 details.stack ol{margin:2px 0 6px;padding-left:26px}
@@ -90,26 +91,53 @@ std::string Plural(size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-// Each stack a <details> of its own: "stack" until opened, then the executable, the run and
-// the frames, innermost first.
+// One <details> per syscall or path: "stack" until opened, then for each run the stack was
+// first recorded in, the executable, the run and the frames, innermost first.
 void Stacks(std::string& out, const std::vector<ReportStack>& stacks, const ReportLimits& lim) {
+  if (stacks.empty()) return;
+  out += fmt::format("<details class=\"stack\"><summary>stack{}</summary>",
+                     stacks.size() > 1 ? fmt::format(" ({} runs)", stacks.size()) : "");
   size_t shown = 0;
   for (const ReportStack& st : stacks) {
     if (shown++ == lim.stacks) {
-      out += fmt::format("<span class=\"more\"> +{} stacks</span>", stacks.size() - lim.stacks);
+      out += fmt::format("<div class=\"more\">{} more</div>", stacks.size() - lim.stacks);
       break;
     }
-    out += fmt::format("<details class=\"stack\"><summary>stack</summary><div class=\"sum\">"
-                       "<code>{}</code>, run {}</div><ol>",
-                       H(st.executable), st.run_id);
+    out += fmt::format("<div class=\"sum\"><code>{}</code>, run {}</div><ol>", H(st.executable),
+                       st.run_id);
     size_t frames = 0;
     for (const std::string& f : st.frames) {
       if (frames++ == lim.frames) break;
       out += "<li><code>" + H(f) + "</code></li>";
     }
     if (st.truncated || st.frames.size() > lim.frames) out += "<li class=\"more\">...</li>";
-    out += "</ol></details>";
+    out += "</ol>";
   }
+  out += "</details>";
+}
+
+// argv as a shell reads it back: plain words as they are, others in single quotes (inside
+// which a backslash is itself), a newline as a line break (shown by white-space: pre-wrap).
+std::string Command(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& a : argv) {
+    if (!out.empty()) out += ' ';
+    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                                         "-_./=:,+@%") == std::string::npos;
+    if (plain) {
+      out += H(a);
+      continue;
+    }
+    std::string word = "'";
+    for (char c : a) word += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    word += "'";
+    size_t start = 0;
+    for (size_t nl; (nl = word.find('\n', start)) != std::string::npos; start = nl + 1)
+      out += HtmlTextAsWritten(std::string_view(word).substr(start, nl - start)) + "\n";
+    out += HtmlTextAsWritten(std::string_view(word).substr(start));
+  }
+  return out;
 }
 
 // ---- runs -----------------------------------------------------------------------------------
@@ -131,8 +159,16 @@ void Runs(std::string& out, const ReportData& d, const ReportLimits& lim) {
     }
     std::string source = H(r.source);
     if (!r.on_violation.empty()) source += " (on violation: " + H(r.on_violation) + ")";
-    std::string command = "<code>" + H(r.command) + "</code>";
-    if (!r.container.empty()) command += "<br>container <code>" + H(r.container) + "</code>";
+    // A long command (a script given with -c) is folded to its first line.
+    const std::string cmd = Command(r.argv);
+    const size_t br = cmd.find('\n');
+    std::string command = br == std::string::npos
+                              ? "<code class=\"cmd\">" + cmd + "</code>"
+                              : "<details><summary><code class=\"cmd\">" + cmd.substr(0, br) +
+                                    " ...</code></summary><code class=\"cmd\">" + cmd +
+                                    "</code></details>";
+    if (!r.container.empty())
+      command += "<div class=\"sum\">container <code>" + H(r.container) + "</code></div>";
     out += fmt::format(
         "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
@@ -157,36 +193,37 @@ void SizeChart(std::string& out, const ReportData& d) {
   std::vector<const ReportGroup*> groups;
   for (const ReportGroup& g : d.groups)
     if (!g.composite && g.total > 0) groups.push_back(&g);
-  constexpr int kLabel = 130, kBar = 560, kRow = 26, kTop = 34;
+  constexpr int kLabel = 130, kBar = 560, kRow = 19, kTop = 30;
   size_t most = 1;
   for (const ReportGroup* g : groups) most = std::max(most, g->total);
   const int height = kTop + kRow * static_cast<int>(groups.size() + 1) + 8;
   out += fmt::format("<div class=\"legend\"><span style=\"background:#e3e6ec\"></span>names in "
                      "the group<span style=\"background:var(--dock)\"></span>allowed by Docker's "
                      "default<span style=\"background:var(--prof)\"></span>allowed by this "
-                     "profile</div>");
+                     "profile; figures: this profile / Docker's default / names in the group"
+                     "</div>");
   out += fmt::format("<svg role=\"img\" aria-label=\"syscall names allowed per systemd group\" "
                      "width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">",
                      kLabel + kBar + 110, height, kLabel + kBar + 110, height);
   auto bar = [&](int y, std::string_view label, size_t total, size_t docker, size_t profile,
                  size_t scale) {
     auto w = [&](size_t n) { return static_cast<int>(n * kBar / std::max<size_t>(scale, 1)); };
-    out += fmt::format("<text x=\"0\" y=\"{}\">{}</text>", y + 13, H(label));
-    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"18\" fill=\"#e3e6ec\"/>",
+    out += fmt::format("<text x=\"0\" y=\"{}\">{}</text>", y + 11, H(label));
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"15\" fill=\"#e3e6ec\"/>",
                        kLabel, y, w(total));
-    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"11\" fill=\"#9aa9c7\"/>",
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"9\" fill=\"#9aa9c7\"/>",
                        kLabel, y, w(docker));
-    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"7\" fill=\"#2457c5\"/>",
-                       kLabel, y + 11, w(profile));
+    out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"6\" fill=\"#2457c5\"/>",
+                       kLabel, y + 9, w(profile));
     out += fmt::format("<text x=\"{}\" y=\"{}\">{} / {} / {}</text>", kLabel + w(total) + 6,
-                       y + 13, profile, docker, total);
+                       y + 11, profile, docker, total);
   };
   out += fmt::format("<text x=\"0\" y=\"16\" style=\"font-weight:600\">all names: {} allowed, "
                      "Docker's default {}</text>",
                      d.profile_names, d.docker_names);
-  bar(kTop - 10, "all (vs Docker)", d.docker_names, d.docker_names, d.profile_names,
+  bar(kTop - 6, "all (vs Docker)", d.docker_names, d.docker_names, d.profile_names,
       d.docker_names);
-  int y = kTop + kRow - 8;
+  int y = kTop + kRow - 2;
   for (const ReportGroup* g : groups) {
     bar(y, g->name, g->total, g->docker, g->profile, most);
     y += kRow;
@@ -280,8 +317,8 @@ void FileInfo(std::string& out, const ReportFile& f, const ReportLimits& lim,
   } else {
     out += "<span class=\"m\">" + H(f.modes.empty() ? "-" : f.modes) + "</span>";
   }
-  if (!f.apparmor.empty()) out += "<span class=\"aa\">AppArmor <code>" + H(f.apparmor) +
-                                  "</code></span>";
+  if (!f.apparmor.empty())
+    out += "<span class=\"aa\">AppArmor <code>" + HtmlTextAsWritten(f.apparmor) + "</code></span>";
   if (!f.landlock.empty()) out += "<span class=\"ll\">Landlock <code>" + H(f.landlock) +
                                   "</code></span>";
   if (with_stacks) Stacks(out, f.stacks, lim);

@@ -19,7 +19,9 @@ expect_stdout_matches '^   50 requests answered$'
 expect_stdout_matches '^   20 requests answered$'
 expect_stdout_matches '^   the container ended: served$'
 expect_stdout_matches '^   refused: ln: /tmp/seclearn-denied: Operation not permitted$'
-for f in seclearn.db out/demo-web.seccomp.json out/demo-web.apparmor out/demo-web.docker-flags; do
+expect_stdout_matches '^   wrote out/demo-web.report.html \([0-9]+ KiB\): 1 run, [0-9]+ syscalls, '
+for f in seclearn.db out/demo-web.seccomp.json out/demo-web.apparmor out/demo-web.docker-flags \
+  out/demo-web.report.html; do
   [[ -s $f ]] || fail "the demo did not write $f"
 done
 if command -v dockerd >/dev/null && [[ -x /usr/bin/docker ]]; then

@@ -72,7 +72,7 @@ ReportData WithNames(const std::function<std::string(int)>& name) {
   d.app = name(0);
   d.database = name(1);
   d.profile_source = name(2);
-  d.runs.push_back({1, "learn", "ptrace", name(3), name(4), "", 1, 2, 0, 1, 5});
+  d.runs.push_back({1, "learn", "ptrace", {"cmd", name(3), name(30)}, name(4), "", 1, 2, 0, 1, 5});
   d.syscalls.push_back({name(5), "x86_64", 3, 1, name(6), {{name(7), 1, {name(8), name(9)}, true}}});
   d.files.push_back({"/srv/" + name(10), "rw", "", 1, "openat", name(11), name(12),
                      {{name(13), 1, {name(14)}, false}}});
@@ -95,7 +95,7 @@ ReportData WithNames(const std::function<std::string(int)>& name) {
 TEST_CASE("HtmlText: no markup byte, valid UTF-8, and reversible, for any bytes",
           "[unit][report]") {
   for (int c = 0; c < 256; ++c) CheckInert(std::string(1, static_cast<char>(c)));
-  for (const char* s : {"<img src=x onerror=alert(1)>", "</script>", "\"><svg onload=x>",
+  for (const char* s : {"<img src=x onerror=alert(1)>", "a\\b", "</script>", "\"><svg onload=x>",
                         "x' onmouseover='y", "&lt;", "\\x41", "caf\xc3\xa9", "\xe2\x80\xae rtl",
                         "\xed\xa0\x80", "\xc2\x85", "\xf4\x90\x80\x80"})
     CheckInert(s);
@@ -107,6 +107,8 @@ TEST_CASE("HtmlText: no markup byte, valid UTF-8, and reversible, for any bytes"
     CheckInert(s);
   }
   CHECK(HtmlText("caf\xc3\xa9") == "caf\xc3\xa9");  // printable UTF-8 stays as it is
+  CHECK(HtmlText("a\\x41\xff") == "a\\\\x41\\xff");
+  CHECK(HtmlTextAsWritten("\"a\\\"b\" <\x01") == "&quot;a\\&quot;b&quot; &lt;\\x01");
 }
 
 TEST_CASE("RenderReport: the markup does not depend on the names in it", "[unit][report]") {

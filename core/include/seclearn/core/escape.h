@@ -22,5 +22,8 @@ size_t Utf8Length(std::string_view s, size_t i);
 // parser reads as markup, in text or in an attribute.
 //   HtmlText("<img src=x>")  // "&lt;img src=x&gt;"
 std::string HtmlText(std::string_view s);
+// The same for text already in a syntax of its own that escapes with backslashes (an AppArmor
+// rule as the profile writes it, a shell word in single quotes): backslashes kept as they are.
+std::string HtmlTextAsWritten(std::string_view s);
 
 }  // namespace seclearn

@@ -29,7 +29,7 @@ struct ReportRun {
   int64_t id = 0;
   std::string source;   // learn, agent, watch, audit
   std::string backend;  // ptrace, notify, ...
-  std::string command;  // shell-quoted argv
+  std::vector<std::string> argv;
   std::string container;
   std::string on_violation;
   int64_t start_ns = 0;
@@ -71,7 +71,7 @@ struct ReportFile {
   std::string result;   // "" success, else the errno name
   uint64_t count = 0;
   std::string syscall;  // the first call that made it
-  std::string apparmor;  // the rule of the AppArmor export that grants it ("" none)
+  std::string apparmor;  // the AppArmor export's rule granting it, as written ("" none)
   std::string landlock;  // the Landlock rule that grants it: "/usr (read_file, execute)"
   std::vector<ReportStack> stacks;
 };
@@ -138,7 +138,7 @@ struct ReportLimits {
   size_t dir_entries = 200;   // entries listed per directory, the rest counted
   size_t file_nodes = 10000;  // tree nodes listed in all, the rest counted
   size_t rows = 2000;         // rows of any other table
-  size_t stacks = 3;          // stacks per syscall or path
+  size_t stacks = 3;          // stacks per syscall or path (one per run it was first in)
   size_t frames = 24;         // frames per stack
   size_t changes = 500;       // changes listed per version
 };
