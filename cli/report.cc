@@ -1,4 +1,6 @@
 // seclearn report: one self-contained HTML page of what an app's database holds.
+#include "seclearn/emitter/report.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,7 +23,6 @@
 #include "seclearn/emitter/diff.h"
 #include "seclearn/emitter/landlock.h"
 #include "seclearn/emitter/path_glob.h"
-#include "seclearn/emitter/report.h"
 #include "seclearn/emitter/seccomp_export.h"
 #include "seclearn/host/probes.h"
 #include "seclearn/store/store.h"
@@ -70,10 +71,10 @@ constexpr size_t kMaxStackPaths = 1000;  // paths whose stacks are read
 
 // Docker's default capabilities (moby oci/caps/defaults.go).
 constexpr const char* kDockerCaps[] = {
-    "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
-    "CAP_MKNOD",  "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
-    "CAP_SETFCAP", "CAP_SETPCAP",     "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-    "CAP_KILL",   "CAP_AUDIT_WRITE"};
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",    "CAP_AUDIT_WRITE"};
 
 std::string KindName(ChangeKind k) {
   switch (k) {
@@ -122,16 +123,22 @@ class AaRuleIndex {
       by_dir_[dir].push_back({std::move(*glob), &r});
     }
   }
-  const AaFileRule* Find(std::string_view path) const {
+  // Of the rules whose glob matches, the first that grants `perms` (else the first).
+  const AaFileRule* Find(std::string_view path, uint32_t perms) const {
     const std::string name = ProcSelfAsPid(path);
     if (auto it = exact_.find(GeneralizePath(name).text()); it != exact_.end()) return it->second;
+    const AaFileRule* first = nullptr;
     for (size_t i = 0; i <= name.size(); i = name.find('/', i) + 1) {
-      if (auto it = by_dir_.find(name.substr(0, i)); it != by_dir_.end())
-        for (const auto& [glob, rule] : it->second)
-          if (glob.Matches(name)) return rule;
+      if (auto it = by_dir_.find(name.substr(0, i)); it != by_dir_.end()) {
+        for (const auto& [glob, rule] : it->second) {
+          if (!glob.Matches(name)) continue;
+          if ((rule->perms & perms) == perms) return rule;
+          if (first == nullptr) first = rule;
+        }
+      }
       if (name.find('/', i) == std::string::npos) break;
     }
-    return nullptr;
+    return first;
   }
 
  private:
@@ -232,8 +239,10 @@ Result<void> AddAccess(Store& store, const ReportOptions& o, ReportData& d) {
   for (const LandlockPathRule& r : ll.ruleset.paths)
     for (const std::string& p : r.parents) ll_rules[p] |= r.access;
   std::optional<AaRuleIndex> index;
-  if (aa) index.emplace(aa->profile);
-  else d.notes.push_back("AppArmor rules not shown: " + aa.error().Message());
+  if (aa)
+    index.emplace(aa->profile);
+  else
+    d.notes.push_back("AppArmor rules not shown: " + aa.error().Message());
   std::vector<std::string> includes;
   if (aa)
     for (const AaInclude& i : aa->profile.includes) includes.push_back(i.name);
@@ -249,7 +258,7 @@ Result<void> AddAccess(Store& store, const ReportOptions& o, ReportData& d) {
     f.count = r.count;
     f.syscall = r.syscall;
     if (index) {
-      if (const AaFileRule* rule = index->Find(r.path))
+      if (const AaFileRule* rule = index->Find(r.path, RequiredAaPerms(r.access)))
         f.apparmor = rule->Token() + " " + rule->modes;
       else if (ao.covered && !AaModes(r.access).empty() && ao.covered(r, includes))
         f.apparmor = "(abstractions)";
@@ -282,13 +291,20 @@ Result<void> AddAccess(Store& store, const ReportOptions& o, ReportData& d) {
   }
   for (const NetworkFact& n : facts->network) {
     d.network.push_back({std::string(NetOpName(n.op)), FamilyName(n.family), TypeName(n.type),
-                         ProtocolName(n.family, n.protocol), n.address, n.port,
-                         ResultName(n.err), n.count});
+                         ProtocolName(n.family, n.protocol), n.address, n.port, ResultName(n.err),
+                         n.count});
   }
   for (const CapabilityFact& c : facts->capabilities) {
     const std::string name = CapabilityName(c.capability);
-    d.capabilities.push_back({name, c.granted, c.syscall, c.evidence, c.count,
-                              HighRiskReason("capability", name)});
+    ReportCapability rc{
+        name, c.granted, c.syscall, c.evidence, c.count, HighRiskReason("capability", name), {}};
+    // The evidence's call: its stacks, when it has some.
+    for (const ReportSyscall& s : d.syscalls)
+      if (s.name == c.syscall && !s.stacks.empty()) {
+        rc.stacks = s.stacks;
+        break;
+      }
+    d.capabilities.push_back(std::move(rc));
   }
   return {};
 }
@@ -321,9 +337,10 @@ Result<void> AddVersions(Store& store, const ReportOptions& o, ReportData& d) {
     }
     rv.previous = before->version;
     if (std::find(std::begin(kDiffable), std::end(kDiffable), v.format) == std::end(kDiffable)) {
-      rv.note = fmt::format("{} versions are not compared (seclearn diff takes seccomp, "
-                            "apparmor, landlock, selinux and capabilities)",
-                            v.format);
+      rv.note = fmt::format(
+          "{} versions are not compared (seclearn diff takes seccomp, "
+          "apparmor, landlock, selinux and capabilities)",
+          v.format);
       d.versions.push_back(std::move(rv));
       continue;
     }
@@ -337,21 +354,19 @@ Result<void> AddVersions(Store& store, const ReportOptions& o, ReportData& d) {
     }
     if (auto r = AddDiffProvenance(store, o.app, *diff); !r) return r.error();
     for (const Change& c : diff->changes)
-      rv.changes.push_back({KindName(c.kind), std::string(c.CategoryName()), c.subject,
-                            c.detail, c.high_risk, c.reason, c.provenance});
+      rv.changes.push_back({KindName(c.kind), std::string(c.CategoryName()), c.subject, c.detail,
+                            c.high_risk, c.reason, c.provenance});
     d.versions.push_back(std::move(rv));
   }
   // A timeline: by time, formats exported together in their stored order.
-  std::stable_sort(d.versions.begin(), d.versions.end(),
-                   [](const ReportVersion& a, const ReportVersion& b) {
-                     return a.created_ns < b.created_ns;
-                   });
+  std::stable_sort(
+      d.versions.begin(), d.versions.end(),
+      [](const ReportVersion& a, const ReportVersion& b) { return a.created_ns < b.created_ns; });
   return {};
 }
 
 // The names of the seccomp profile the chart counts, and what it is.
-Result<std::vector<std::string>> ProfileNames(Store& store, const ReportOptions& o,
-                                              ReportData& d) {
+Result<std::vector<std::string>> ProfileNames(Store& store, const ReportOptions& o, ReportData& d) {
   auto stored = store.ProfileVersions(o.app, "seccomp", /*with_content=*/true);
   if (!stored) return stored.error();
   for (auto it = stored->rbegin(); it != stored->rend(); ++it) {
@@ -388,9 +403,10 @@ Result<std::vector<std::string>> DockerNames(const ReportOptions& o, ReportData&
   RunInfo host;
   SetHostInfo(host);
   if (auto k = ParseKernelRelease(host.kernel)) target.kernel = *k;
-  d.docker_source = fmt::format("{}, for this machine's architecture and kernel and Docker's "
-                                "default capabilities",
-                                *o.docker_default);
+  d.docker_source = fmt::format(
+      "{}, for this machine's architecture and kernel and Docker's "
+      "default capabilities",
+      *o.docker_default);
   return AllowedNames(SelectSeccompRules(*p, target));
 }
 
@@ -417,8 +433,8 @@ Result<std::optional<int64_t>> VersionOption(const ParsedArgs& args, const char*
   char* end = nullptr;
   const long long n = std::strtoll(v->c_str(), &end, 10);
   if (v->empty() || *end != '\0' || n < 1)
-    return UsageError(fmt::format("report: {} takes a version number (1, 2, ...), not '{}'",
-                                  opt, *v));
+    return UsageError(
+        fmt::format("report: {} takes a version number (1, 2, ...), not '{}'", opt, *v));
   return std::optional<int64_t>(n);
 }
 

@@ -275,8 +275,8 @@ for i in range(100):
     "$seclearn" learn --quiet --db "$db" --app bench-report -- /bin/true >/dev/null
   done
   chrome() {
-    chromium --headless --no-sandbox --disable-gpu --no-first-run \
-      --user-data-dir="$work/chromium" "$@" >/dev/null 2>&1
+    chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+      --no-first-run --user-data-dir="$work/chromium" "$@" >/dev/null 2>&1
   }
   : >"$work/rg" && : >"$work/rb" && : >"$work/rd" && : >"$work/rs"
   for ((i = 0; i < REPEAT; i++)); do

@@ -62,13 +62,26 @@ std::string Html(std::string_view s, bool keep_backslash) {
       continue;
     }
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      case '\\': out += keep_backslash ? "\\" : "\\\\"; break;
-      default: out.append(s.substr(i, n));
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '\\':
+        out += keep_backslash ? "\\" : "\\\\";
+        break;
+      default:
+        out.append(s.substr(i, n));
     }
     i += n;
   }

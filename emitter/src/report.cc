@@ -122,9 +122,10 @@ std::string Command(const std::vector<std::string>& argv) {
   std::string out;
   for (const std::string& a : argv) {
     if (!out.empty()) out += ' ';
-    const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                                         "-_./=:,+@%") == std::string::npos;
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyz"
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                         "-_./=:,+@%") == std::string::npos;
     if (plain) {
       out += H(a);
       continue;
@@ -143,13 +144,15 @@ std::string Command(const std::vector<std::string>& argv) {
 // ---- runs -----------------------------------------------------------------------------------
 
 void Runs(std::string& out, const ReportData& d, const ReportLimits& lim) {
-  out += fmt::format("<section id=\"runs\" data-count=\"{}\"><h2>Runs <span class=\"n\">({})"
-                     "</span></h2>",
-                     d.runs.size(), d.runs.size());
+  out += fmt::format(
+      "<section id=\"runs\" data-count=\"{}\"><h2>Runs <span class=\"n\">({})"
+      "</span></h2>",
+      d.runs.size(), d.runs.size());
   if (d.runs.empty()) out += "<p>No runs.</p>";
-  out += "<table><thead><tr><th class=\"num\">run</th><th>source</th><th>started</th>"
-         "<th>duration</th><th>command</th><th class=\"num\">exit</th><th>backend</th>"
-         "<th class=\"num\">processes</th><th class=\"num\">syscalls</th></tr></thead><tbody>";
+  out +=
+      "<table><thead><tr><th class=\"num\">run</th><th>source</th><th>started</th>"
+      "<th>duration</th><th>command</th><th class=\"num\">exit</th><th>backend</th>"
+      "<th class=\"num\">processes</th><th class=\"num\">syscalls</th></tr></thead><tbody>";
   size_t rows = 0;
   for (const ReportRun& r : d.runs) {
     if (rows++ == lim.rows) {
@@ -173,9 +176,8 @@ void Runs(std::string& out, const ReportData& d, const ReportLimits& lim) {
         "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
         "</tr>",
-        r.id, source, Time(r.start_ns),
-        r.end_ns ? Duration(*r.end_ns - r.start_ns) : "unfinished", command,
-        r.exit_status ? std::to_string(*r.exit_status) : "-", H(r.backend), r.processes,
+        r.id, source, Time(r.start_ns), r.end_ns ? Duration(*r.end_ns - r.start_ns) : "unfinished",
+        command, r.exit_status ? std::to_string(*r.exit_status) : "-", H(r.backend), r.processes,
         r.syscalls);
   }
   out += "</tbody></table></section>";
@@ -184,12 +186,14 @@ void Runs(std::string& out, const ReportData& d, const ReportLimits& lim) {
 // ---- profile size ---------------------------------------------------------------------------
 
 void SizeChart(std::string& out, const ReportData& d) {
-  out += fmt::format("<section id=\"size\" data-profile=\"{}\" data-docker=\"{}\"><h2>Profile "
-                     "size against Docker's default</h2>",
-                     d.profile_names, d.docker_names);
-  out += fmt::format("<p class=\"sum\">{}: <b>{}</b> syscall names allowed; Docker's default "
-                     "allows {} ({}).</p>",
-                     H(d.profile_source), d.profile_names, d.docker_names, H(d.docker_source));
+  out += fmt::format(
+      "<section id=\"size\" data-profile=\"{}\" data-docker=\"{}\"><h2>Profile "
+      "size against Docker's default</h2>",
+      d.profile_names, d.docker_names);
+  out += fmt::format(
+      "<p class=\"sum\">{}: <b>{}</b> syscall names allowed; Docker's default "
+      "allows {} ({}).</p>",
+      H(d.profile_source), d.profile_names, d.docker_names, H(d.docker_source));
   std::vector<const ReportGroup*> groups;
   for (const ReportGroup& g : d.groups)
     if (!g.composite && g.total > 0) groups.push_back(&g);
@@ -197,14 +201,16 @@ void SizeChart(std::string& out, const ReportData& d) {
   size_t most = 1;
   for (const ReportGroup* g : groups) most = std::max(most, g->total);
   const int height = kTop + kRow * static_cast<int>(groups.size() + 1) + 8;
-  out += fmt::format("<div class=\"legend\"><span style=\"background:#e3e6ec\"></span>names in "
-                     "the group<span style=\"background:var(--dock)\"></span>allowed by Docker's "
-                     "default<span style=\"background:var(--prof)\"></span>allowed by this "
-                     "profile; figures: this profile / Docker's default / names in the group"
-                     "</div>");
-  out += fmt::format("<svg role=\"img\" aria-label=\"syscall names allowed per systemd group\" "
-                     "width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">",
-                     kLabel + kBar + 110, height, kLabel + kBar + 110, height);
+  out += fmt::format(
+      "<div class=\"legend\"><span style=\"background:#e3e6ec\"></span>names in "
+      "the group<span style=\"background:var(--dock)\"></span>allowed by Docker's "
+      "default<span style=\"background:var(--prof)\"></span>allowed by this "
+      "profile; figures: this profile / Docker's default / names in the group"
+      "</div>");
+  out += fmt::format(
+      "<svg role=\"img\" aria-label=\"syscall names allowed per systemd group\" "
+      "width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\">",
+      kLabel + kBar + 110, height, kLabel + kBar + 110, height);
   auto bar = [&](int y, std::string_view label, size_t total, size_t docker, size_t profile,
                  size_t scale) {
     auto w = [&](size_t n) { return static_cast<int>(n * kBar / std::max<size_t>(scale, 1)); };
@@ -215,30 +221,31 @@ void SizeChart(std::string& out, const ReportData& d) {
                        kLabel, y, w(docker));
     out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"6\" fill=\"#2457c5\"/>",
                        kLabel, y + 9, w(profile));
-    out += fmt::format("<text x=\"{}\" y=\"{}\">{} / {} / {}</text>", kLabel + w(total) + 6,
-                       y + 11, profile, docker, total);
+    out += fmt::format("<text x=\"{}\" y=\"{}\">{} / {} / {}</text>", kLabel + w(total) + 6, y + 11,
+                       profile, docker, total);
   };
-  out += fmt::format("<text x=\"0\" y=\"16\" style=\"font-weight:600\">all names: {} allowed, "
-                     "Docker's default {}</text>",
-                     d.profile_names, d.docker_names);
-  bar(kTop - 6, "all (vs Docker)", d.docker_names, d.docker_names, d.profile_names,
-      d.docker_names);
+  out += fmt::format(
+      "<text x=\"0\" y=\"16\" style=\"font-weight:600\">all names: {} allowed, "
+      "Docker's default {}</text>",
+      d.profile_names, d.docker_names);
+  bar(kTop - 6, "all (vs Docker)", d.docker_names, d.docker_names, d.profile_names, d.docker_names);
   int y = kTop + kRow - 2;
   for (const ReportGroup* g : groups) {
     bar(y, g->name, g->total, g->docker, g->profile, most);
     y += kRow;
   }
   out += "</svg>";
-  out += "<details><summary>the same figures as a table</summary><table><thead><tr><th>group"
-         "</th><th class=\"num\">this profile</th><th class=\"num\">Docker's default</th>"
-         "<th class=\"num\">names in group</th></tr></thead><tbody>";
+  out +=
+      "<details><summary>the same figures as a table</summary><table><thead><tr><th>group"
+      "</th><th class=\"num\">this profile</th><th class=\"num\">Docker's default</th>"
+      "<th class=\"num\">names in group</th></tr></thead><tbody>";
   for (const ReportGroup& g : d.groups)
-    out += fmt::format("<tr data-group=\"{}\"><td>{}{}</td><td class=\"num\">{}</td>"
-                       "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                       H(g.name), H(g.name), g.composite ? " (composite)" : "", g.profile,
-                       g.docker, g.total);
-  out += fmt::format("</tbody></table><p class=\"sum\">groups: {}</p></details>",
-                     H(d.groups_source));
+    out += fmt::format(
+        "<tr data-group=\"{}\"><td>{}{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+        H(g.name), H(g.name), g.composite ? " (composite)" : "", g.profile, g.docker, g.total);
+  out +=
+      fmt::format("</tbody></table><p class=\"sum\">groups: {}</p></details>", H(d.groups_source));
   if (!d.profile_only.empty()) {
     out += "<p>Allowed here but not by Docker's default:";
     for (const std::string& n : d.profile_only) out += " <code>" + H(n) + "</code>";
@@ -252,11 +259,13 @@ void SizeChart(std::string& out, const ReportData& d) {
 void Syscalls(std::string& out, const ReportData& d, const ReportLimits& lim) {
   size_t risky = 0;
   for (const ReportSyscall& s : d.syscalls) risky += s.risk.empty() ? 0 : 1;
-  out += fmt::format("<section id=\"syscalls\" data-count=\"{}\" data-high-risk=\"{}\"><h2>"
-                     "Syscalls <span class=\"n\">({}, {} high risk)</span></h2>",
-                     d.syscalls.size(), risky, d.syscalls.size(), risky);
-  out += "<table><thead><tr><th>syscall</th><th>arch</th><th class=\"num\">count</th>"
-         "<th class=\"num\">first run</th><th>risk</th><th>call stack</th></tr></thead><tbody>";
+  out += fmt::format(
+      "<section id=\"syscalls\" data-count=\"{}\" data-high-risk=\"{}\"><h2>"
+      "Syscalls <span class=\"n\">({}, {} high risk)</span></h2>",
+      d.syscalls.size(), risky, d.syscalls.size(), risky);
+  out +=
+      "<table><thead><tr><th>syscall</th><th>arch</th><th class=\"num\">count</th>"
+      "<th class=\"num\">first run</th><th>risk</th><th>call stack</th></tr></thead><tbody>";
   // High risk first, then by name.
   std::vector<const ReportSyscall*> order;
   for (const ReportSyscall& s : d.syscalls) order.push_back(&s);
@@ -272,10 +281,12 @@ void Syscalls(std::string& out, const ReportData& d, const ReportLimits& lim) {
                          d.syscalls.size() - lim.rows);
       break;
     }
-    out += fmt::format("<tr{}><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>",
-                       s.risk.empty() ? "" : " class=\"hirow\"", H(s.name), H(s.arch),
-                       s.count == 0 ? std::string("0 (assumed)") : std::to_string(s.count),
-                       s.first_run > 0 ? std::to_string(s.first_run) : "-");
+    out += fmt::format(
+        "<tr{}><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td "
+        "class=\"num\">{}</td><td>",
+        s.risk.empty() ? "" : " class=\"hirow\"", H(s.name), H(s.arch),
+        s.count == 0 ? std::string("0 (assumed)") : std::to_string(s.count),
+        s.first_run > 0 ? std::to_string(s.first_run) : "-");
     if (!s.risk.empty()) out += "<span class=\"tag hi\">high risk</span> " + H(s.risk);
     out += "</td><td>";
     Stacks(out, s.stacks, lim);
@@ -319,8 +330,8 @@ void FileInfo(std::string& out, const ReportFile& f, const ReportLimits& lim,
   }
   if (!f.apparmor.empty())
     out += "<span class=\"aa\">AppArmor <code>" + HtmlTextAsWritten(f.apparmor) + "</code></span>";
-  if (!f.landlock.empty()) out += "<span class=\"ll\">Landlock <code>" + H(f.landlock) +
-                                  "</code></span>";
+  if (!f.landlock.empty())
+    out += "<span class=\"ll\">Landlock <code>" + H(f.landlock) + "</code></span>";
   if (with_stacks) Stacks(out, f.stacks, lim);
 }
 
@@ -373,13 +384,14 @@ void Tree(std::string& out, const Node& dir, const ReportLimits& lim, TreeBudget
 }
 
 void Files(std::string& out, const ReportData& d, const ReportLimits& lim) {
-  out += fmt::format("<section id=\"files\" data-count=\"{}\" data-failed=\"{}\"><h2>Files "
-                     "<span class=\"n\">({}, {} failed)</span></h2>",
-                     d.files.size(), d.failed.size(), Plural(d.files.size(), "path", "paths"),
-                     d.failed.size());
-  out += "<p class=\"sum\">Modes as the AppArmor export grants them (r read, w write, a append, "
-         "m mmap PROT_EXEC, ix execute, l link, k lock), with the AppArmor rule and the "
-         "Landlock rule that grant each path.</p>";
+  out += fmt::format(
+      "<section id=\"files\" data-count=\"{}\" data-failed=\"{}\"><h2>Files "
+      "<span class=\"n\">({}, {} failed)</span></h2>",
+      d.files.size(), d.failed.size(), Plural(d.files.size(), "path", "paths"), d.failed.size());
+  out +=
+      "<p class=\"sum\">Modes as the AppArmor export grants them (r read, w write, a append, "
+      "m mmap PROT_EXEC, ix execute, l link, k lock), with the AppArmor rule and the "
+      "Landlock rule that grant each path.</p>";
   Node root;
   for (const ReportFile& f : d.files) Insert(root, f);
   TreeBudget budget{lim.file_nodes};
@@ -390,11 +402,12 @@ void Files(std::string& out, const ReportData& d, const ReportLimits& lim) {
   Tree(out, root, lim, budget);
   out += "</details></li></ul>";
   if (!d.failed.empty()) {
-    out += fmt::format("<details id=\"failed\"><summary>{} that failed (no rule: the kernel "
-                       "refused them without the profile)</summary><table><thead><tr><th>path"
-                       "</th><th>access</th><th>result</th><th class=\"num\">count</th>"
-                       "<th>syscall</th></tr></thead><tbody>",
-                       Plural(d.failed.size(), "access", "accesses"));
+    out += fmt::format(
+        "<details id=\"failed\"><summary>{} that failed (no rule: the kernel "
+        "refused them without the profile)</summary><table><thead><tr><th>path"
+        "</th><th>access</th><th>result</th><th class=\"num\">count</th>"
+        "<th>syscall</th></tr></thead><tbody>",
+        Plural(d.failed.size(), "access", "accesses"));
     size_t rows = 0;
     for (const ReportFile& f : d.failed) {
       if (rows++ == lim.rows) {
@@ -402,9 +415,10 @@ void Files(std::string& out, const ReportData& d, const ReportLimits& lim) {
                            d.failed.size() - lim.rows);
         break;
       }
-      out += fmt::format("<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
-                         "<td class=\"num\">{}</td><td>{}</td></tr>",
-                         H(f.path), H(f.modes), H(f.result), f.count, H(f.syscall));
+      out += fmt::format(
+          "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
+          "<td class=\"num\">{}</td><td>{}</td></tr>",
+          H(f.path), H(f.modes), H(f.result), f.count, H(f.syscall));
     }
     out += "</tbody></table></details>";
   }
@@ -414,16 +428,18 @@ void Files(std::string& out, const ReportData& d, const ReportLimits& lim) {
 // ---- network, capabilities ------------------------------------------------------------------
 
 void Network(std::string& out, const ReportData& d, const ReportLimits& lim) {
-  out += fmt::format("<section id=\"network\" data-count=\"{}\"><h2>Network <span class=\"n\">"
-                     "({})</span></h2>",
-                     d.network.size(), Plural(d.network.size(), "endpoint", "endpoints"));
+  out += fmt::format(
+      "<section id=\"network\" data-count=\"{}\"><h2>Network <span class=\"n\">"
+      "({})</span></h2>",
+      d.network.size(), Plural(d.network.size(), "endpoint", "endpoints"));
   if (d.network.empty()) {
     out += "<p>No network use.</p></section>";
     return;
   }
-  out += "<table><thead><tr><th>operation</th><th>family</th><th>type</th><th>protocol</th>"
-         "<th>address</th><th class=\"num\">port</th><th>result</th><th class=\"num\">count</th>"
-         "</tr></thead><tbody>";
+  out +=
+      "<table><thead><tr><th>operation</th><th>family</th><th>type</th><th>protocol</th>"
+      "<th>address</th><th class=\"num\">port</th><th>result</th><th class=\"num\">count</th>"
+      "</tr></thead><tbody>";
   size_t rows = 0;
   for (const ReportEndpoint& n : d.network) {
     if (rows++ == lim.rows) {
@@ -431,32 +447,37 @@ void Network(std::string& out, const ReportData& d, const ReportLimits& lim) {
                          d.network.size() - lim.rows);
       break;
     }
-    out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>"
-                       "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                       H(n.op), H(n.family), H(n.type), H(n.protocol), H(n.address),
-                       n.port >= 0 ? std::to_string(n.port) : "-", H(n.result), n.count);
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>"
+        "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+        H(n.op), H(n.family), H(n.type), H(n.protocol), H(n.address),
+        n.port >= 0 ? std::to_string(n.port) : "-", H(n.result), n.count);
   }
   out += "</tbody></table></section>";
 }
 
-void Capabilities(std::string& out, const ReportData& d) {
-  out += fmt::format("<section id=\"capabilities\" data-count=\"{}\"><h2>Capabilities <span "
-                     "class=\"n\">({})</span></h2>",
-                     d.capabilities.size(), d.capabilities.size());
+void Capabilities(std::string& out, const ReportData& d, const ReportLimits& lim) {
+  out += fmt::format(
+      "<section id=\"capabilities\" data-count=\"{}\"><h2>Capabilities <span "
+      "class=\"n\">({})</span></h2>",
+      d.capabilities.size(), d.capabilities.size());
   if (d.capabilities.empty()) {
     out += "<p>No capability was exercised or wanted.</p></section>";
     return;
   }
-  out += "<p class=\"sum\">exercised: a call succeeded only thanks to it; wanted: a call failed "
-         "with EPERM or EACCES for the lack of it.</p><table><thead><tr><th>capability</th>"
-         "<th></th><th>first call</th><th>evidence</th><th class=\"num\">count</th><th>risk</th>"
-         "</tr></thead><tbody>";
+  out +=
+      "<p class=\"sum\">exercised: a call succeeded only thanks to it; wanted: a call failed "
+      "with EPERM or EACCES for the lack of it.</p><table><thead><tr><th>capability</th>"
+      "<th></th><th>first call</th><th>evidence</th><th class=\"num\">count</th><th>risk</th>"
+      "<th>call stack</th></tr></thead><tbody>";
   for (const ReportCapability& c : d.capabilities) {
-    out += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td>"
-                       "<td><code>{}</code></td><td class=\"num\">{}</td><td>",
-                       H(c.name), c.granted ? "exercised" : "wanted", H(c.syscall),
-                       H(c.evidence), c.count);
+    out += fmt::format(
+        "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td>"
+        "<td><code>{}</code></td><td class=\"num\">{}</td><td>",
+        H(c.name), c.granted ? "exercised" : "wanted", H(c.syscall), H(c.evidence), c.count);
     if (!c.risk.empty()) out += "<span class=\"tag hi\">high risk</span> " + H(c.risk);
+    out += "</td><td>";
+    Stacks(out, c.stacks, lim);
     out += "</td></tr>";
   }
   out += "</tbody></table></section>";
@@ -468,12 +489,14 @@ void Versions(std::string& out, const ReportData& d, const ReportLimits& lim) {
   size_t high = 0;
   for (const ReportVersion& v : d.versions)
     for (const ReportChange& c : v.changes) high += c.high_risk ? 1 : 0;
-  out += fmt::format("<section id=\"versions\" data-count=\"{}\" data-high-risk=\"{}\"><h2>"
-                     "Profile versions <span class=\"n\">({}, {} high-risk changes)</span></h2>",
-                     d.versions.size(), high, d.versions.size(), high);
+  out += fmt::format(
+      "<section id=\"versions\" data-count=\"{}\" data-high-risk=\"{}\"><h2>"
+      "Profile versions <span class=\"n\">({}, {} high-risk changes)</span></h2>",
+      d.versions.size(), high, d.versions.size(), high);
   if (d.versions.empty()) {
-    out += "<p>No profile was exported yet (<code>seclearn export</code> stores each one as a "
-           "version).</p></section>";
+    out +=
+        "<p>No profile was exported yet (<code>seclearn export</code> stores each one as a "
+        "version).</p></section>";
     return;
   }
   out += "<ol class=\"timeline\">";
@@ -486,9 +509,10 @@ void Versions(std::string& out, const ReportData& d, const ReportLimits& lim) {
     }
     std::string runs;
     for (int64_t r : v.runs) runs += (runs.empty() ? "" : ", ") + std::to_string(r);
-    out += fmt::format("<li data-format=\"{}\" data-version=\"{}\"><b>{} v{}</b> "
-                       "<span class=\"n\">{}</span>",
-                       H(v.format), v.version, H(v.format), v.version, Time(v.created_ns));
+    out += fmt::format(
+        "<li data-format=\"{}\" data-version=\"{}\"><b>{} v{}</b> "
+        "<span class=\"n\">{}</span>",
+        H(v.format), v.version, H(v.format), v.version, Time(v.created_ns));
     if (!v.options.empty()) out += " <code>" + H(v.options) + "</code>";
     out += fmt::format("<div class=\"sum\">from runs {}; sha256 <code>{}</code></div>",
                        runs.empty() ? "-" : runs, H(v.sha256.substr(0, 16)));
@@ -504,17 +528,16 @@ void Versions(std::string& out, const ReportData& d, const ReportLimits& lim) {
       out += fmt::format("<div>against v{}: no change</div></li>", v.previous);
       continue;
     }
-    out += fmt::format("<details{}><summary>against v{}: <span class=\"tag add\">{} widened"
-                       "</span> <span class=\"tag rem\">{} narrowed</span>{}</summary><ul>",
-                       risky > 0 ? " open" : "", v.previous, added, removed,
-                       risky > 0 ? fmt::format(" <span class=\"tag hi\">{} high risk</span>",
-                                               risky)
-                                 : "");
+    out += fmt::format(
+        "<details{}><summary>against v{}: <span class=\"tag add\">{} widened"
+        "</span> <span class=\"tag rem\">{} narrowed</span>{}</summary><ul>",
+        risky > 0 ? " open" : "", v.previous, added, removed,
+        risky > 0 ? fmt::format(" <span class=\"tag hi\">{} high risk</span>", risky) : "");
     size_t listed = 0;
     for (const ReportChange& c : v.changes) {
       if (listed++ == lim.changes) {
-        out += fmt::format("<li class=\"more\">{} more changes</li>",
-                           v.changes.size() - lim.changes);
+        out +=
+            fmt::format("<li class=\"more\">{} more changes</li>", v.changes.size() - lim.changes);
         break;
       }
       out += fmt::format("<li><span class=\"tag{}\">{}</span> {} <code>{}</code>",
@@ -535,10 +558,11 @@ void Versions(std::string& out, const ReportData& d, const ReportLimits& lim) {
 std::string RenderReport(const ReportData& d, const ReportLimits& lim) {
   std::string out;
   out.reserve(64 * 1024 + d.files.size() * 64);
-  out += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
   out += "<title>seclearn report: " + H(d.app) + "</title><style>";
   out += kStyle;
   out += "</style></head><body><header>";
@@ -546,18 +570,18 @@ std::string RenderReport(const ReportData& d, const ReportLimits& lim) {
   size_t high = 0;
   for (const ReportSyscall& s : d.syscalls) high += s.risk.empty() ? 0 : 1;
   for (const ReportCapability& c : d.capabilities) high += c.risk.empty() ? 0 : 1;
-  out += fmt::format("<p class=\"sum\">{}; {} seen ({} high-risk syscalls and capabilities); "
-                     "{} names allowed against Docker's default {}; {}, {}, {}, {}.</p>",
-                     Plural(d.runs.size(), "run", "runs"),
-                     Plural(d.syscalls.size(), "syscall", "syscalls"), high, d.profile_names,
-                     d.docker_names,
-                     Plural(d.files.size(), "path", "paths"),
-                     Plural(d.network.size(), "network endpoint", "network endpoints"),
-                     Plural(d.capabilities.size(), "capability", "capabilities"),
-                     Plural(d.versions.size(), "profile version", "profile versions"));
-  out += "<nav><a href=\"#runs\">Runs</a><a href=\"#size\">Size</a><a href=\"#syscalls\">"
-         "Syscalls</a><a href=\"#files\">Files</a><a href=\"#network\">Network</a>"
-         "<a href=\"#capabilities\">Capabilities</a><a href=\"#versions\">Versions</a></nav>";
+  out += fmt::format(
+      "<p class=\"sum\">{}; {} seen ({} high-risk syscalls and capabilities); "
+      "{} names allowed against Docker's default {}; {}, {}, {}, {}.</p>",
+      Plural(d.runs.size(), "run", "runs"), Plural(d.syscalls.size(), "syscall", "syscalls"), high,
+      d.profile_names, d.docker_names, Plural(d.files.size(), "path", "paths"),
+      Plural(d.network.size(), "network endpoint", "network endpoints"),
+      Plural(d.capabilities.size(), "capability", "capabilities"),
+      Plural(d.versions.size(), "profile version", "profile versions"));
+  out +=
+      "<nav><a href=\"#runs\">Runs</a><a href=\"#size\">Size</a><a href=\"#syscalls\">"
+      "Syscalls</a><a href=\"#files\">Files</a><a href=\"#network\">Network</a>"
+      "<a href=\"#capabilities\">Capabilities</a><a href=\"#versions\">Versions</a></nav>";
   out += "</header><main>";
   if (!d.notes.empty()) {
     out += "<ul id=\"notes\">";
@@ -569,7 +593,7 @@ std::string RenderReport(const ReportData& d, const ReportLimits& lim) {
   Syscalls(out, d, lim);
   Files(out, d, lim);
   Network(out, d, lim);
-  Capabilities(out, d);
+  Capabilities(out, d, lim);
   Versions(out, d, lim);
   out += "</main><footer class=\"sum\" style=\"padding:0 28px 20px\">seclearn " +
          H(d.seclearn_version) + ", database <code>" + H(d.database) + "</code></footer>";
@@ -587,19 +611,22 @@ const ReportReference& EmbeddedReportReference() {
     };
     if (const EmbeddedFile* f = FindEmbeddedData("report/docker-default.json")) {
       if (auto doc = ParseJson(f->content, f->name); doc && doc->is_object()) {
-        if (const Json* s = doc->Find("source"); s && s->is_string()) r.docker_source = s->AsString();
+        if (const Json* s = doc->Find("source"); s && s->is_string())
+          r.docker_source = s->AsString();
         strings(doc->Find("names"), r.docker_names);
       }
     }
     if (const EmbeddedFile* f = FindEmbeddedData("report/systemd-groups.json")) {
       if (auto doc = ParseJson(f->content, f->name); doc && doc->is_object()) {
-        if (const Json* s = doc->Find("source"); s && s->is_string()) r.groups_source = s->AsString();
+        if (const Json* s = doc->Find("source"); s && s->is_string())
+          r.groups_source = s->AsString();
         if (const Json* groups = doc->Find("groups"); groups && groups->is_array()) {
           for (const Json& g : groups->AsArray()) {
             if (!g.is_object()) continue;
             SyscallGroup group;
             if (const Json* n = g.Find("name"); n && n->is_string()) group.name = n->AsString();
-            if (const Json* c = g.Find("composite"); c && c->is_bool()) group.composite = c->AsBool();
+            if (const Json* c = g.Find("composite"); c && c->is_bool())
+              group.composite = c->AsBool();
             strings(g.Find("names"), group.names);
             r.groups.push_back(std::move(group));
           }

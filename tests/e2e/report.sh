@@ -19,8 +19,8 @@ CHROMIUM=$(command -v chromium || true)
 [[ -n $CHROMIUM ]] || skip "chromium (Debian package chromium) is not installed"
 # Root needs --no-sandbox; a profile directory of its own keeps runs apart.
 browser() {
-  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run \
-    --user-data-dir="$TMP/chromium" "$@" 2>>"$TMP/chromium.log"
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --no-first-run --user-data-dir="$TMP/chromium" "$@" 2>>"$TMP/chromium.log"
 }
 if ! browser --dump-dom about:blank >/dev/null; then
   skip "chromium cannot start headless here: $(grep -v dbus "$TMP/chromium.log" | tail -1)"

@@ -1,17 +1,17 @@
+#include "seclearn/emitter/report.h"
+
 #include <linux/audit.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <random>
 #include <regex>
 #include <string>
 #include <vector>
 
-#include <catch2/catch.hpp>
-
 #include "seclearn/core/escape.h"
 #include "seclearn/core/json.h"
-#include "seclearn/emitter/report.h"
 
 namespace seclearn {
 namespace {
@@ -73,17 +73,32 @@ ReportData WithNames(const std::function<std::string(int)>& name) {
   d.database = name(1);
   d.profile_source = name(2);
   d.runs.push_back({1, "learn", "ptrace", {"cmd", name(3), name(30)}, name(4), "", 1, 2, 0, 1, 5});
-  d.syscalls.push_back({name(5), "x86_64", 3, 1, name(6), {{name(7), 1, {name(8), name(9)}, true}}});
-  d.files.push_back({"/srv/" + name(10), "rw", "", 1, "openat", name(11), name(12),
+  d.syscalls.push_back(
+      {name(5), "x86_64", 3, 1, name(6), {{name(7), 1, {name(8), name(9)}, true}}});
+  d.files.push_back({"/srv/" + name(10),
+                     "rw",
+                     "",
+                     1,
+                     "openat",
+                     name(11),
+                     name(12),
                      {{name(13), 1, {name(14)}, false}}});
   d.files.push_back({"/srv/" + name(15) + "/", "r", "", 1, "getdents64", "", "", {}});
   d.files.push_back({"/srv/" + name(15) + "/" + name(16), "r", "", 1, "openat", "", "", {}});
   d.failed.push_back({"/srv/" + name(17), "r", "ENOENT", 1, "openat", "", "", {}});
   d.network.push_back({"connect", "AF_UNIX", "SOCK_STREAM", "0", name(18), -1, "ok", 1});
-  d.capabilities.push_back({"CAP_CHOWN", true, "chown", name(19), 1, name(20)});
+  d.capabilities.push_back(
+      {"CAP_CHOWN", true, "chown", name(19), 1, name(20), {{name(31), 2, {name(32)}, false}}});
   d.versions.push_back({"seccomp", 1, 1, name(21), name(22), {1}, 0, {}, ""});
-  d.versions.push_back({"seccomp", 2, 2, "", "ab", {1, 2}, 1,
-                        {{"added", "syscall", name(23), name(24), true, name(25), name(26)}}, ""});
+  d.versions.push_back({"seccomp",
+                        2,
+                        2,
+                        "",
+                        "ab",
+                        {1, 2},
+                        1,
+                        {{"added", "syscall", name(23), name(24), true, name(25), name(26)}},
+                        ""});
   d.versions.push_back({"apparmor", 2, 3, "", "cd", {2}, 1, {}, name(27)});
   d.notes.push_back(name(28));
   d.profile_only.push_back(name(29));
@@ -112,16 +127,19 @@ TEST_CASE("HtmlText: no markup byte, valid UTF-8, and reversible, for any bytes"
 }
 
 TEST_CASE("RenderReport: the markup does not depend on the names in it", "[unit][report]") {
-  const std::vector<std::string> hostile = {
-      "<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>",
-      "\"><svg onload=alert(1)>",     "' onmouseover='alert(1)",
-      "</details></li></ul>",         "<!--",
-      "]]><![CDATA[",                 "\xff\xfe\n\x1b[31m",
-      "&amp;&#60;",                   "</style><style>*{display:none}"};
+  const std::vector<std::string> hostile = {"<img src=x onerror=alert(1)>",
+                                            "</script><script>alert(1)</script>",
+                                            "\"><svg onload=alert(1)>",
+                                            "' onmouseover='alert(1)",
+                                            "</details></li></ul>",
+                                            "<!--",
+                                            "]]><![CDATA[",
+                                            "\xff\xfe\n\x1b[31m",
+                                            "&amp;&#60;",
+                                            "</style><style>*{display:none}"};
   const ReportData bad = WithNames([&](int i) { return hostile[i % hostile.size()]; });
-  const ReportData plain = WithNames([&](int i) {
-    return std::string(hostile[i % hostile.size()].size(), 'a');
-  });
+  const ReportData plain =
+      WithNames([&](int i) { return std::string(hostile[i % hostile.size()].size(), 'a'); });
   const std::string html = RenderReport(bad);
   CHECK(Tags(html) == Tags(RenderReport(plain)));
   CHECK(html.find("<script") == std::string::npos);
@@ -150,8 +168,7 @@ TEST_CASE("RenderReport: a large directory lists its first entries and counts th
   CHECK(budget.find("951 more entries not listed") != std::string::npos);
 }
 
-TEST_CASE("CountProfileSize counts the names the architecture has, per group",
-          "[unit][report]") {
+TEST_CASE("CountProfileSize counts the names the architecture has, per group", "[unit][report]") {
   ReportReference ref;
   ref.groups = {{"@basic-io", false, {"read", "write", "_llseek"}},
                 {"@network-io", false, {"connect", "socket"}}};
@@ -170,8 +187,7 @@ TEST_CASE("CountProfileSize counts the names the architecture has, per group",
   CHECK(d.groups[1].profile == 0);
 }
 
-TEST_CASE("The embedded reference: Docker's default names and systemd's groups",
-          "[unit][report]") {
+TEST_CASE("The embedded reference: Docker's default names and systemd's groups", "[unit][report]") {
   const ReportReference& ref = EmbeddedReportReference();
   CHECK(ref.docker_names.size() > 300);
   CHECK(std::find(ref.docker_names.begin(), ref.docker_names.end(), "openat") !=

@@ -66,11 +66,11 @@ struct ReportGroup {
 };
 
 struct ReportFile {
-  std::string path;     // absolute; a directory ends in '/'
-  std::string modes;    // AppArmor modes ("rw", "mr", "ix") or, failed, the access letters
-  std::string result;   // "" success, else the errno name
+  std::string path;    // absolute; a directory ends in '/'
+  std::string modes;   // AppArmor modes ("rw", "mr", "ix") or, failed, the access letters
+  std::string result;  // "" success, else the errno name
   uint64_t count = 0;
-  std::string syscall;  // the first call that made it
+  std::string syscall;   // the first call that made it
   std::string apparmor;  // the AppArmor export's rule granting it, as written ("" none)
   std::string landlock;  // the Landlock rule that grants it: "/usr (read_file, execute)"
   std::vector<ReportStack> stacks;
@@ -89,6 +89,7 @@ struct ReportCapability {
   std::string syscall, evidence;
   uint64_t count = 0;
   std::string risk;
+  std::vector<ReportStack> stacks;  // those of the first call's syscall
 };
 
 struct ReportChange {
@@ -150,7 +151,7 @@ std::string RenderReport(const ReportData& data, const ReportLimits& limits = {}
 // with Docker's default capabilities on x86_64, and systemd's syscall groups.
 struct SyscallGroup {
   std::string name;
-  bool composite = false;  // includes other groups (@system-service, @privileged)
+  bool composite = false;          // includes other groups (@system-service, @privileged)
   std::vector<std::string> names;  // nested groups expanded
 };
 struct ReportReference {
