@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -141,6 +142,25 @@ std::string Command(const std::vector<std::string>& argv) {
   return out;
 }
 
+// A table's head: a column named "#NAME" is numeric (right-aligned).
+void TableStart(std::string& out, std::initializer_list<std::string_view> columns) {
+  out += "<table><thead><tr>";
+  for (std::string_view c : columns)
+    out += c.starts_with('#') ? fmt::format("<th class=\"num\">{}</th>", c.substr(1))
+                              : fmt::format("<th>{}</th>", c);
+  out += "</tr></thead><tbody>";
+}
+
+// Row `row` of `total`: past ReportLimits::rows, writes the one row that counts the rest and
+// returns false (stop).
+bool WithinRows(std::string& out, size_t row, size_t total, size_t columns,
+                const ReportLimits& lim) {
+  if (row < lim.rows) return true;
+  out += fmt::format("<tr><td colspan=\"{}\" class=\"more\">{} more</td></tr>", columns,
+                     total - lim.rows);
+  return false;
+}
+
 // ---- runs -----------------------------------------------------------------------------------
 
 void Runs(std::string& out, const ReportData& d, const ReportLimits& lim) {
@@ -149,17 +169,11 @@ void Runs(std::string& out, const ReportData& d, const ReportLimits& lim) {
       "</span></h2>",
       d.runs.size(), d.runs.size());
   if (d.runs.empty()) out += "<p>No runs.</p>";
-  out +=
-      "<table><thead><tr><th class=\"num\">run</th><th>source</th><th>started</th>"
-      "<th>duration</th><th>command</th><th class=\"num\">exit</th><th>backend</th>"
-      "<th class=\"num\">processes</th><th class=\"num\">syscalls</th></tr></thead><tbody>";
+  TableStart(out, {"#run", "source", "started", "duration", "command", "#exit", "backend",
+                   "#processes", "#syscalls"});
   size_t rows = 0;
   for (const ReportRun& r : d.runs) {
-    if (rows++ == lim.rows) {
-      out += fmt::format("<tr><td colspan=\"9\" class=\"more\">{} more runs</td></tr>",
-                         d.runs.size() - lim.rows);
-      break;
-    }
+    if (!WithinRows(out, rows++, d.runs.size(), 9, lim)) break;
     std::string source = H(r.source);
     if (!r.on_violation.empty()) source += " (on violation: " + H(r.on_violation) + ")";
     // A long command (a script given with -c) is folded to its first line.
@@ -263,9 +277,7 @@ void Syscalls(std::string& out, const ReportData& d, const ReportLimits& lim) {
       "<section id=\"syscalls\" data-count=\"{}\" data-high-risk=\"{}\"><h2>"
       "Syscalls <span class=\"n\">({}, {} high risk)</span></h2>",
       d.syscalls.size(), risky, d.syscalls.size(), risky);
-  out +=
-      "<table><thead><tr><th>syscall</th><th>arch</th><th class=\"num\">count</th>"
-      "<th class=\"num\">first run</th><th>risk</th><th>call stack</th></tr></thead><tbody>";
+  TableStart(out, {"syscall", "arch", "#count", "#first run", "risk", "call stack"});
   // High risk first, then by name.
   std::vector<const ReportSyscall*> order;
   for (const ReportSyscall& s : d.syscalls) order.push_back(&s);
@@ -276,11 +288,7 @@ void Syscalls(std::string& out, const ReportData& d, const ReportLimits& lim) {
   size_t rows = 0;
   for (const ReportSyscall* sp : order) {
     const ReportSyscall& s = *sp;
-    if (rows++ == lim.rows) {
-      out += fmt::format("<tr><td colspan=\"6\" class=\"more\">{} more syscalls</td></tr>",
-                         d.syscalls.size() - lim.rows);
-      break;
-    }
+    if (!WithinRows(out, rows++, d.syscalls.size(), 6, lim)) break;
     out += fmt::format(
         "<tr{}><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td "
         "class=\"num\">{}</td><td>",
@@ -404,17 +412,12 @@ void Files(std::string& out, const ReportData& d, const ReportLimits& lim) {
   if (!d.failed.empty()) {
     out += fmt::format(
         "<details id=\"failed\"><summary>{} that failed (no rule: the kernel "
-        "refused them without the profile)</summary><table><thead><tr><th>path"
-        "</th><th>access</th><th>result</th><th class=\"num\">count</th>"
-        "<th>syscall</th></tr></thead><tbody>",
+        "refused them without the profile)</summary>",
         Plural(d.failed.size(), "access", "accesses"));
+    TableStart(out, {"path", "access", "result", "#count", "syscall"});
     size_t rows = 0;
     for (const ReportFile& f : d.failed) {
-      if (rows++ == lim.rows) {
-        out += fmt::format("<tr><td colspan=\"5\" class=\"more\">{} more</td></tr>",
-                           d.failed.size() - lim.rows);
-        break;
-      }
+      if (!WithinRows(out, rows++, d.failed.size(), 5, lim)) break;
       out += fmt::format(
           "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
           "<td class=\"num\">{}</td><td>{}</td></tr>",
@@ -436,17 +439,11 @@ void Network(std::string& out, const ReportData& d, const ReportLimits& lim) {
     out += "<p>No network use.</p></section>";
     return;
   }
-  out +=
-      "<table><thead><tr><th>operation</th><th>family</th><th>type</th><th>protocol</th>"
-      "<th>address</th><th class=\"num\">port</th><th>result</th><th class=\"num\">count</th>"
-      "</tr></thead><tbody>";
+  TableStart(out,
+             {"operation", "family", "type", "protocol", "address", "#port", "result", "#count"});
   size_t rows = 0;
   for (const ReportEndpoint& n : d.network) {
-    if (rows++ == lim.rows) {
-      out += fmt::format("<tr><td colspan=\"8\" class=\"more\">{} more</td></tr>",
-                         d.network.size() - lim.rows);
-      break;
-    }
+    if (!WithinRows(out, rows++, d.network.size(), 8, lim)) break;
     out += fmt::format(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>"
         "<td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
@@ -467,10 +464,11 @@ void Capabilities(std::string& out, const ReportData& d, const ReportLimits& lim
   }
   out +=
       "<p class=\"sum\">exercised: a call succeeded only thanks to it; wanted: a call failed "
-      "with EPERM or EACCES for the lack of it.</p><table><thead><tr><th>capability</th>"
-      "<th></th><th>first call</th><th>evidence</th><th class=\"num\">count</th><th>risk</th>"
-      "<th>call stack</th></tr></thead><tbody>";
+      "with EPERM or EACCES for the lack of it.</p>";
+  TableStart(out, {"capability", "", "first call", "evidence", "#count", "risk", "call stack"});
+  size_t rows = 0;
   for (const ReportCapability& c : d.capabilities) {
+    if (!WithinRows(out, rows++, d.capabilities.size(), 7, lim)) break;
     out += fmt::format(
         "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td>"
         "<td><code>{}</code></td><td class=\"num\">{}</td><td>",
