@@ -372,7 +372,10 @@ Result<std::vector<std::string>> ProfileNames(Store& store, const ReportOptions&
   for (auto it = stored->rbegin(); it != stored->rend(); ++it) {
     if (o.to && it->version > *o.to) continue;
     auto p = ParseSeccompProfile(it->content, fmt::format("{} seccomp v{}", o.app, it->version));
-    if (!p) return p.error();
+    if (!p) {
+      d.notes.push_back("size: " + p.error().Message() + "; counted the next older version");
+      continue;
+    }
     d.profile_source = fmt::format("seccomp v{} ({})", it->version,
                                    it->options.empty() ? "no options" : it->options);
     return AllowedNames(*p);

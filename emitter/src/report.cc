@@ -65,7 +65,8 @@ ol.timeline>li:before{content:"";position:absolute;left:-8px;top:5px;width:11px;
 border-radius:50%;background:var(--acc)}
 svg text{font:12px system-ui,sans-serif;fill:var(--fg)}
 .legend span{display:inline-block;width:12px;height:10px;margin:0 4px 0 12px}
-@media print{header{background:none}nav{display:none}details.stack{display:none}details>summary{list-style:none}
+@media print{header{background:none}nav{display:none}details.stack{display:none}
+details>summary{list-style:none}
 details::details-content{content-visibility:visible;display:block}section{break-inside:auto}}
 )";
 
