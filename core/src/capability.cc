@@ -58,4 +58,17 @@ std::vector<std::string> CapabilityNames(CapabilitySet set) {
   return out;
 }
 
+std::string CapabilityPolicyWord(std::string_view cap_name) {
+  if (cap_name.starts_with("CAP_")) cap_name.remove_prefix(4);
+  std::string out;
+  for (unsigned char c : cap_name) out += static_cast<char>(std::tolower(c));
+  return out;
+}
+
+std::string CapabilityFromPolicyWord(std::string_view word) {
+  std::string out;
+  for (unsigned char c : word) out += static_cast<char>(std::toupper(c));
+  return out.starts_with("CAP_") ? out : "CAP_" + out;
+}
+
 }  // namespace seclearn

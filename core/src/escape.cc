@@ -48,6 +48,17 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
+std::string EscapeNonPrintable(std::string_view s, std::string_view also) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f && c != '\\' && also.find(static_cast<char>(c)) == also.npos)
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("\\x{:02x}", c);
+  }
+  return out;
+}
+
 namespace {
 
 std::string Html(std::string_view s, bool keep_backslash) {

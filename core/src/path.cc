@@ -40,4 +40,10 @@ ResolvedPath NormalizePathLexically(std::string_view path) {
   return {out, dir ? PathKind::kDirectory : PathKind::kUnknown};
 }
 
+bool PathIsBeneath(std::string_view path, std::string_view dir) {
+  if (dir == "/") return path.starts_with('/');
+  return path == dir ||
+         (path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/');
+}
+
 }  // namespace seclearn

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "seclearn/core/capability.h"
 #include "seclearn/core/path.h"
 #include "seclearn/emitter/apparmor_check.h"
 #include "seclearn/emitter/capabilities.h"
@@ -459,11 +460,9 @@ Result<AppArmorExport> BuildAppArmorProfile(const std::vector<FileAccessRecord>&
   const CapabilitySet caps = ExercisedCapabilities(capabilities, &unknown);
   for (const auto& u : unknown)
     out.warnings.push_back(fmt::format("unknown capability {}; left out", u));
-  for (const auto& name : CapabilityNames(caps)) {
-    std::string lower;
-    for (char c : std::string_view(name).substr(4)) lower += static_cast<char>(std::tolower(c));
-    p.rules.push_back({"capability", lower, false, "capabilities the workload exercised", ""});
-  }
+  for (const auto& name : CapabilityNames(caps))
+    p.rules.push_back({"capability", CapabilityPolicyWord(name), false,
+                       "capabilities the workload exercised", ""});
   p.rules.insert(p.rules.end(), net.begin(), net.end());
 
   constexpr std::string_view kPeers =

@@ -320,10 +320,9 @@ ProfileDiff DiffCapabilities(const std::vector<std::string>& old_caps,
 
 namespace {
 
-std::optional<std::string> CanonicalCap(std::string word) {
-  for (auto& ch : word) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  if (word.rfind("CAP_", 0) != 0) word = "CAP_" + word;
-  if (CapabilityByName(word)) return word;
+std::optional<std::string> CanonicalCap(std::string_view word) {
+  std::string name = CapabilityFromPolicyWord(word);
+  if (CapabilityByName(name)) return name;
   return std::nullopt;
 }
 

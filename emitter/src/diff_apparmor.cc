@@ -12,6 +12,7 @@
 #include "seclearn/emitter/apparmor_check.h"
 #include "seclearn/emitter/diff.h"
 
+#include "seclearn/core/capability.h"
 #include "seclearn/core/landlock.h"
 #include "seclearn/core/path.h"
 
@@ -193,9 +194,7 @@ std::string RuleRiskReason(const std::string& kind, const std::string& subject) 
   const bool all = subject == kAllOfKind;
   if (kind == "capability") {
     if (all) return RiskEntry("apparmor_rules", "capability");
-    std::string upper = "CAP_";
-    for (char c : subject) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return HighRiskReason("capability", upper);
+    return HighRiskReason("capability", CapabilityFromPolicyWord(subject));
   }
   if (kind == "network") {
     if (all) return RiskEntry("apparmor_rules", "network");

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "seclearn/core/capability.h"
 #include "seclearn/emitter/diff.h"
 
 namespace seclearn {
@@ -144,9 +145,7 @@ Result<ProfileDiff> DiffSelinux(std::string_view old_text, const std::string& ol
     Change c;
     if ((cls == "capability" || cls == "capability2") && tgt == "self") {
       c.category = ChangeCategory::kCapability;
-      std::string cap = "CAP_" + perm;
-      std::transform(cap.begin(), cap.end(), cap.begin(),
-                     [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+      const std::string cap = CapabilityFromPolicyWord(perm);
       c.subject = cap;
       c.detail = fmt::format("{} {}:{}", src, tgt, cls);
       if (kind == ChangeKind::kAdded) {

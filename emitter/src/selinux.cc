@@ -14,29 +14,14 @@
 
 #include "runtime_data.h"
 #include "seclearn/core/capability.h"
+#include "seclearn/core/escape.h"
+#include "seclearn/core/path.h"
 #include "seclearn/core/selinux_class.h"
 
 namespace seclearn {
 namespace {
 
 using PermSet = std::set<std::string>;
-
-// A comment's text: printable ASCII kept, every other byte \xNN (a newline would end the
-// comment and start policy text).
-std::string CommentText(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c >= 0x20 && c < 0x7f && c != '\\') out += static_cast<char>(c);
-    else out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
-}
-
-bool Beneath(std::string_view path, std::string_view dir) {
-  if (dir == "/") return true;
-  return path == dir || (path.starts_with(dir) && path.size() > dir.size() &&
-                         path[dir.size()] == '/');
-}
 
 std::string_view ClassOfMode(std::optional<uint32_t> mode, bool is_dir) {
   if (is_dir) return "dir";
@@ -132,7 +117,8 @@ class Builder {
              std::string_view why) {
     if (perms.empty()) return;
     if (type != "self" && o_.has_type && !o_.has_type(type)) {
-      Note(fmt::format("type {} is not in this policy: {} left out", type, CommentText(why)));
+      Note(fmt::format("type {} is not in this policy: {} left out", type,
+                       EscapeNonPrintable(why)));
       return;
     }
     Rule& r = rules_[{type, std::string(cls)}];
@@ -144,7 +130,7 @@ class Builder {
       r.perms.insert(p);
     }
     if (why.empty()) return;
-    std::string w = CommentText(why);
+    std::string w = EscapeNonPrintable(why);
     if (std::find(r.why.begin(), r.why.end(), w) != r.why.end()) return;
     if (r.why.size() < 3) r.why.push_back(std::move(w));
     else ++r.more;
@@ -159,11 +145,12 @@ class Builder {
     const uint32_t mode = SelinuxClassMode(cls);
     if (o_.image_type) {
       for (const auto& v : o_.volumes) {
-        if (!Beneath(path, v.destination)) continue;
+        if (!PathIsBeneath(path, v.destination)) continue;
         const std::string host = v.source + path.substr(v.destination.size());
         return Lookup(host, mode, path);
       }
-      if (!Beneath(path, "/proc") && !Beneath(path, "/sys") && !Beneath(path, "/dev"))
+      if (!PathIsBeneath(path, "/proc") && !PathIsBeneath(path, "/sys") &&
+          !PathIsBeneath(path, "/dev"))
         return *o_.image_type;
     }
     return Lookup(path, mode, path);
@@ -181,7 +168,8 @@ class Builder {
       const size_t slash = p.rfind('/');
       p = slash == 0 ? "/" : p.substr(0, slash);
     }
-    Note(fmt::format("{}: no type in this policy's file contexts: left out", CommentText(shown)));
+    Note(fmt::format("{}: no type in this policy's file contexts: left out",
+                     EscapeNonPrintable(shown)));
     return std::nullopt;
   }
 
@@ -278,9 +266,7 @@ class Builder {
 
   void Capability(const CapabilityFact& c) {
     if (!c.granted || c.capability < 0 || c.capability > LastKnownCapability()) return;
-    std::string name = CapabilityName(c.capability).substr(4);
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    const std::string name = CapabilityPolicyWord(CapabilityName(c.capability));
     const std::string_view cls = c.capability >= 32 ? "capability2" : "capability";
     Grant("self", cls, {name}, fmt::format("{} {}", c.syscall, c.evidence));
   }
@@ -290,7 +276,7 @@ class Builder {
     out.block = SelinuxBlockName(o_.app);
     std::string& t = out.text;
     t += fmt::format("; SELinux policy module for app '{}' (seclearn export --format selinux):\n",
-                     CommentText(o_.app));
+                     EscapeNonPrintable(o_.app));
     t += "; the type " + out.block + ".process may do what the recorded runs did, on the types\n"
          "; this host's policy gives those objects. Install it beside the template:\n";
     t += fmt::format(";   semodule -i {}.cil {}.cil\n", kSelinuxTemplateBlock, out.block);

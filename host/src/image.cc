@@ -15,7 +15,9 @@
 #include <optional>
 #include <set>
 
+#include "seclearn/core/escape.h"
 #include "seclearn/core/fd.h"
+#include "seclearn/core/path.h"
 #include "seclearn/core/sha256.h"
 #include "seclearn/core/tar.h"
 
@@ -26,20 +28,6 @@ namespace {
 constexpr std::string_view kRuntimeMounts[] = {"/proc", "/sys", "/dev", "/etc/hostname",
                                                "/etc/hosts", "/etc/resolv.conf"};
 constexpr int kMaxLinks = 40;  // as the kernel's MAXSYMLINKS
-
-std::string Escaped(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c > 0x20 && c < 0x7f && c != '\\') out += static_cast<char>(c);
-    else out += fmt::format("\\x{:02x}", c);
-  }
-  return out;
-}
-
-bool Beneath(std::string_view path, std::string_view dir) {
-  return path == dir || (path.starts_with(dir) && path.size() > dir.size() &&
-                         path[dir.size()] == '/');
-}
 
 std::vector<std::string> Split(std::string_view p) {
   std::vector<std::string> out;
@@ -131,7 +119,7 @@ class Collector {
     MinimalImage img;
     TarWriter tar;
     for (auto& [path, e] : entries_) {
-      TarMeta meta{.mode = e.mode & 07777, .uid = e.uid, .gid = e.gid, .mtime = mtimes_[path]};
+      TarMeta meta{.mode = e.mode & 07777, .uid = e.uid, .gid = e.gid, .mtime = e.mtime};
       const std::string name = path.substr(1);
       if (e.kind == 'd') {
         tar.Directory(name, meta);
@@ -139,13 +127,15 @@ class Collector {
         tar.Symlink(name, e.target, meta);
       } else {
         Fd fd(::openat(root_, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-        if (!fd.valid()) return ErrnoError(fmt::format("{}{}", req_.rootfs, Escaped(path)));
+        if (!fd.valid())
+          return ErrnoError(fmt::format("{}{}", req_.rootfs, EscapeNonPrintable(path, " ")));
         std::string content;
         char buf[65536];
         ssize_t n;
         while ((n = ::read(fd.get(), buf, sizeof buf)) > 0)
           content.append(buf, static_cast<size_t>(n));
-        if (n < 0) return ErrnoError(fmt::format("{}{}", req_.rootfs, Escaped(path)));
+        if (n < 0)
+          return ErrnoError(fmt::format("{}{}", req_.rootfs, EscapeNonPrintable(path, " ")));
         e.size = content.size();
         e.sha256 = Sha256Hex(content);
         img.bytes += e.size;
@@ -153,9 +143,9 @@ class Collector {
       }
       img.manifest += fmt::format("{} {:04o} {}:{} {} {} {}\n", e.kind, e.mode & 07777, e.uid,
                                   e.gid, e.size,
-                                  e.kind == 'l' ? "-> " + Escaped(e.target)
+                                  e.kind == 'l' ? "-> " + EscapeNonPrintable(e.target, " ")
                                                 : (e.kind == 'f' ? e.sha256 : "-"),
-                                  Escaped(path));
+                                  EscapeNonPrintable(path, " "));
       img.entries.push_back(e);
     }
     img.tar = tar.Finish();
@@ -169,10 +159,11 @@ class Collector {
   // themselves, or a volume.
   Mount MountOf(const std::string& p) const {
     for (auto m : kRuntimeMounts) {
-      if (m.starts_with("/etc") ? p == m : (Beneath(p, m) && p != m)) return Mount::kRuntime;
+      if (m.starts_with("/etc") ? p == m : (PathIsBeneath(p, m) && p != m))
+        return Mount::kRuntime;
     }
     for (const auto& m : req_.excluded)
-      if (Beneath(p, m)) return Mount::kVolume;
+      if (PathIsBeneath(p, m)) return Mount::kVolume;
     return Mount::kNone;
   }
 
@@ -184,15 +175,14 @@ class Collector {
     e.mode = st.st_mode;
     e.uid = st.st_uid;
     e.gid = st.st_gid;
+    e.mtime = st.st_mtime;
     e.target = target;
     entries_[path] = std::move(e);
-    mtimes_[path] = st.st_mtime;
   }
 
   int root_;
   const ImageRequest& req_;
   std::map<std::string, ImageEntry> entries_;
-  std::map<std::string, int64_t> mtimes_;
   std::set<std::string> left_out_;
 };
 

@@ -78,4 +78,12 @@ Result<CapabilitySet> ParseCapabilityList(std::string_view list);
 // Names in number order.
 std::vector<std::string> CapabilityNames(CapabilitySet set);
 
+// The word AppArmor and SELinux policies write for a capability: "CAP_NET_BIND_SERVICE" ->
+// "net_bind_service" (what follows CAP_, lower case).
+std::string CapabilityPolicyWord(std::string_view cap_name);
+// Back to a "CAP_X" name: "net_bind_service", "NET_BIND_SERVICE" or "cap_net_bind_service" ->
+// "CAP_NET_BIND_SERVICE" (upper case, CAP_ added when missing); not checked against the known
+// names (CapabilityByName does that).
+std::string CapabilityFromPolicyWord(std::string_view word);
+
 }  // namespace seclearn

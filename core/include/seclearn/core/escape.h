@@ -12,6 +12,11 @@ namespace seclearn {
 
 std::string EscapeControl(std::string_view s);
 
+// Only printable ASCII kept (0x20-0x7e, and not the backslash nor any byte of `also`); every
+// other byte as \xNN: text for a policy comment or a manifest line that no byte can end.
+//   EscapeNonPrintable("a b\n", " ")  // "a\x20b\x0a"
+std::string EscapeNonPrintable(std::string_view s, std::string_view also = {});
+
 // Length of the valid, printable UTF-8 sequence at s[i] (ASCII: 1, control characters too);
 // 0 for a byte that starts none, an overlong form, a surrogate, > U+10FFFF or a C1 control.
 size_t Utf8Length(std::string_view s, size_t i);

@@ -16,6 +16,10 @@ std::string NormalizePath(std::string_view path);
 // The directory a path is in, lexically: "/a/b" -> "/a", "/a" -> "/", "/" -> "/", "a" -> ".".
 std::string ParentPath(std::string_view path);
 
+// Whether `path` is `dir` or lies beneath it, component by component ("/srv/ab" is not
+// beneath "/srv/a"); every absolute path is beneath "/".
+bool PathIsBeneath(std::string_view path, std::string_view dir);
+
 // A path as a profile names it, with what is known of its kind (a directory ends in '/').
 enum class PathKind { kUnknown, kFile, kDirectory };
 struct ResolvedPath {

@@ -38,6 +38,7 @@ struct ImageEntry {
   uint32_t mode = 0;
   uint32_t uid = 0, gid = 0;
   uint64_t size = 0;
+  int64_t mtime = 0;   // seconds, as the rootfs has it
   std::string target;  // symlinks
   std::string sha256;  // files
 };
