@@ -116,7 +116,8 @@ class Builder {
   void Grant(const std::string& type, std::string_view cls, const PermSet& perms,
              std::string_view why) {
     if (perms.empty()) return;
-    if (type != "self" && o_.has_type && !o_.has_type(type)) {
+    // The template's own type is installed with the module, whatever this host's policy holds.
+    if (type != "self" && type != kSelinuxImageType && o_.has_type && !o_.has_type(type)) {
       Note(fmt::format("type {} is not in this policy: {} left out", type,
                        EscapeNonPrintable(why)));
       return;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SELinux modules from real programs, proven by compilation: each program is learned, its
 # module exported (export --format selinux) and all of them, with the template, built into a
-# copy of this host's policy store (semodule -n: selinux-policy-default, SELinux need not be
-# enabled). sesearch then reads the built policy: each program's type holds the rules its
+# copy of this host's policy root (semodule -p ROOT -n: selinux-policy-default, SELinux need not
+# be enabled). sesearch then reads the built policy: each program's type holds the rules its
 # accesses need (execute on bin_t, name_bind on the port's portcon type). A workload whose
 # files have hostile names (newlines, parentheses, CIL text) gets exactly the rules its twin
 # with plain names gets. Enforcement is not proven here: SELinux is off in this kernel.
@@ -16,8 +16,16 @@ done
   skip "no SELinux policy store at /var/lib/selinux/default (selinux-policy-default)"
 
 DB=$TMP/se.db
-STORE=$TMP/store
-cp -a /var/lib/selinux "$STORE"
+# semodule builds into a private policy root (-p): its store and its /etc/selinux are copies,
+# so the host's policy, which export reads, is never rewritten (with -S alone it would be).
+ROOT=$TMP/root
+mkdir -p "$ROOT/etc" "$ROOT/var/lib"
+cp -a /etc/selinux "$ROOT/etc/"
+cp -a /var/lib/selinux "$ROOT/var/lib/"
+host_policy() {
+  cat /etc/selinux/default/policy/policy.* /var/lib/selinux/default/active/policy.kern | cksum
+}
+HOST_POLICY=$(host_policy)
 # Work beneath a directory of a stable name, outside $TMP's random one.
 L=/tmp/seclearn-selinux-e2e-$$
 rm -rf "$L"
@@ -80,13 +88,14 @@ grep -F '(block lsvol' "$TMP/lsvol.cil" >/dev/null || fail "could not rename the
 step "the compile check can fail: a module naming a type the policy lacks is refused"
 printf '(block broken\n  (blockinherit seclearn_container)\n  (allow process no_such_t (file (read))))\n' \
   >"$TMP/broken.cil"
-expect_status 1 semodule -S "$STORE" -n -i "$TMP/seclearn_container.cil" -i "$TMP/broken.cil"
+expect_status 1 semodule -p "$ROOT" -n -i "$TMP/seclearn_container.cil" -i "$TMP/broken.cil"
 
-step "build every module into a copy of the policy store (semodule -n)"
+step "build every module into a copy of the policy root (semodule -p -n)"
 args=(-i "$TMP/seclearn_container.cil" -i "$TMP/lsvol.cil")
 for app in "${apps[@]}"; do args+=(-i "$TMP/$app.cil"); done
-expect_status 0 semodule -S "$STORE" -n "${args[@]}"
-POLICY=$STORE/default/active/policy.kern
+expect_status 0 semodule -p "$ROOT" -n "${args[@]}"
+[[ $(host_policy) == "$HOST_POLICY" ]] || fail "semodule rewrote the host's policy"
+POLICY=$ROOT/var/lib/selinux/default/active/policy.kern
 [[ -s $POLICY ]] || fail "no built policy at $POLICY"
 
 # rules APP: the allow rules whose source is APP.process, with the type renamed to APP.

@@ -131,6 +131,8 @@ TEST_CASE("selinux: a container's image is one type, volumes and /dev keep the h
   auto o = p.Options();
   o.image_type = std::string(kSelinuxImageType);
   o.volumes = {{"/data", "/srv/data"}};
+  // A fresh host: its policy does not hold the template yet, which is installed with the module.
+  o.has_type = [](std::string_view t) { return t != kSelinuxImageType; };
   auto e = BuildSelinuxModule({File("/usr/bin/ls", kAccessExec), File("/data/x", kAccessRead),
                                File("/dev/null", kAccessWrite)},
                               {}, {}, o);
